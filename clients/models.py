@@ -1,0 +1,264 @@
+"""Clients, the engagements we run for them, and the outcomes they gained (with evidence)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery
+
+from tracker.models import Team
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Clients the user owns or works for (directly or through a team they manage)."""
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        return self.filter(
+            Q(owner=user) | Q(pk__in=Engagement.objects.visible_to(user).values("client_id"))
+        )
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    sector = models.CharField(max_length=100, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_clients",
+        help_text="Who looks after the relationship.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class EngagementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Engagements the user is on, or that members of teams they manage are on."""
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        memberships = Engagement.members.through.objects.filter(
+            Q(user=user) | Q(user__team__in=Team.objects.managed_by(user))
+        )
+        return self.filter(pk__in=memberships.values("engagement_id"))
+
+    def active_on(self, date):
+        return self.filter(
+            Q(status=Engagement.Status.ACTIVE),
+            Q(starts_on__lte=date),
+            Q(ends_on__isnull=True) | Q(ends_on__gte=date),
+        )
+
+
+class Engagement(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="engagements")
+    name = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    budget_hours = models.DecimalField(
+        max_digits=8, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="engagements", blank=True
+    )
+    source_activity = models.ForeignKey(
+        "tracker.Activity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="engagements_sourced",
+        help_text="The talk or post that brought this engagement in.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["client__name", "name"]
+        indexes = [models.Index(fields=["starts_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "name"],
+                name="engagement_name_unique_per_client",
+                violation_error_message="This client already has an engagement of that name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="engagement_ends_after_start",
+                violation_error_message="An engagement cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_hours__isnull=True) | Q(budget_hours__gte=0),
+                name="engagement_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "active", "closed"]),
+                name="engagement_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client.name} — {self.name}"
+
+    def is_active_on(self, date) -> bool:
+        return (
+            self.status == self.Status.ACTIVE
+            and self.starts_on <= date
+            and (self.ends_on is None or self.ends_on >= date)
+        )
+
+
+class OutcomeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(engagement__in=Engagement.objects.visible_to(user))
+
+    def with_actual(self):
+        """Annotate `actual_value`: the latest measurement, in one query."""
+        latest = OutcomeMeasurement.objects.filter(outcome=OuterRef("pk")).order_by(
+            "-date", "-pk"
+        )
+        return self.annotate(actual_value=Subquery(latest.values("value")[:1]))
+
+
+class Outcome(models.Model):
+    """A measurable result for the client: a metric, where it started and where it should go."""
+
+    class Direction(models.TextChoices):
+        INCREASE = "increase", "Increase"
+        DECREASE = "decrease", "Decrease"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        ACHIEVED = "achieved", "Achieved"
+        MISSED = "missed", "Missed"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="outcomes")
+    title = models.CharField(max_length=200)
+    metric = models.CharField(max_length=200, help_text="What is measured, e.g. 'cycle time'.")
+    unit = models.CharField(max_length=40, blank=True)
+    baseline = models.DecimalField(max_digits=14, decimal_places=2)
+    target = models.DecimalField(max_digits=14, decimal_places=2)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.INCREASE
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    achieved_on = models.DateField(null=True, blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True)
+    evidence_note = models.TextField(blank=True)
+    confirmed_by = models.CharField(
+        "confirmed by (at the client)", max_length=200, blank=True
+    )
+    confirmed_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outcomes_recorded",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OutcomeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["engagement", "title"]
+        indexes = [models.Index(fields=["status", "achieved_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(direction="increase", target__gt=F("baseline"))
+                    | Q(direction="decrease", target__lt=F("baseline"))
+                ),
+                name="outcome_target_beyond_baseline",
+                violation_error_message=(
+                    "The target must be above the baseline for an increase, below it for a "
+                    "decrease."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="achieved", achieved_on__isnull=False)
+                | (~Q(status="achieved") & Q(achieved_on__isnull=True)),
+                name="outcome_achieved_on_iff_achieved",
+                violation_error_message="An achieved outcome needs the date it was achieved.",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_on__isnull=True, confirmed_by="")
+                | (Q(confirmed_on__isnull=False) & ~Q(confirmed_by="")),
+                name="outcome_confirmation_complete",
+                violation_error_message="A client confirmation needs both who and when.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "in_progress", "achieved", "missed"]),
+                name="outcome_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_verified(self) -> bool:
+        return self.confirmed_on is not None
+
+    def progress(self, actual: Decimal | None) -> float | None:
+        """Share of the way from baseline to target, respecting direction (1.0 = reached)."""
+        if actual is None:
+            return None
+        return float((actual - self.baseline) / (self.target - self.baseline))
+
+    def clean(self):
+        errors = {}
+        if self.baseline is not None and self.target is not None:
+            if self.direction == self.Direction.INCREASE and self.target <= self.baseline:
+                errors["target"] = "For an increase, the target must be above the baseline."
+            if self.direction == self.Direction.DECREASE and self.target >= self.baseline:
+                errors["target"] = "For a decrease, the target must be below the baseline."
+        if self.status == self.Status.ACHIEVED and not self.achieved_on:
+            errors["achieved_on"] = "Say when the outcome was achieved."
+        if self.status != self.Status.ACHIEVED and self.achieved_on:
+            errors["achieved_on"] = "Only an achieved outcome has an achievement date."
+        if bool(self.confirmed_by) != bool(self.confirmed_on):
+            field = "confirmed_on" if self.confirmed_by else "confirmed_by"
+            errors[field] = "A client confirmation needs both who confirmed it and when."
+        if errors:
+            raise ValidationError(errors)
+
+
+class OutcomeMeasurement(models.Model):
+    """One reading of an outcome's metric; the latest is the outcome's actual."""
+
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="measurements")
+    date = models.DateField()
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["outcome", "date", "pk"]
+        indexes = [models.Index(fields=["outcome", "date"])]
+
+    def __str__(self):
+        return f"{self.outcome}: {self.value} on {self.date}"

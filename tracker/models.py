@@ -1,0 +1,321 @@
+"""People and their time: User, Team, TimeEntry and the self-promotion Activity log."""
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import cached_property
+
+SECONDS_PER_DAY = 24 * 60 * 60
+
+
+def validate_timezone(value: str) -> None:
+    # Checked against tzdata at run time rather than stored as choices, so a tzdata
+    # update never changes the schema.
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known timezone, e.g. Europe/London.")
+
+
+def default_timezone() -> str:
+    return settings.TIME_ZONE
+
+
+class TeamQuerySet(models.QuerySet):
+    def managed_by(self, user):
+        return self.filter(managers=user)
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="managed_teams", blank=True
+    )
+    promotion_threshold = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.30"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Promotion share above which a consultant with no outcome is flagged.",
+    )
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(promotion_threshold__gte=0, promotion_threshold__lte=1),
+                name="team_threshold_is_a_share",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The people whose data `user` may see: themselves, their teams' members, or all."""
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        return self.filter(Q(pk=user.pk) | Q(team__in=Team.objects.managed_by(user)))
+
+
+class ClientFirstUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        CONSULTANT = "consultant", "Consultant"
+        MANAGER = "manager", "Manager"
+        ADMIN = "admin", "Admin"
+
+    email = models.EmailField("email address", unique=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    timezone = models.CharField(
+        max_length=64, default=default_timezone, validators=[validate_timezone]
+    )
+    weekly_capacity_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("40"),
+        validators=[MinValueValidator(0), MaxValueValidator(168)],
+    )
+    digest_opt_in = models.BooleanField("weekly digest", default=True)
+
+    objects = ClientFirstUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekly_capacity_hours__gte=0, weekly_capacity_hours__lte=168),
+                name="user_capacity_within_a_week",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.is_staff
+
+    @cached_property
+    def is_manager(self) -> bool:
+        return self.managed_teams.exists()
+
+    @property
+    def role(self) -> str:
+        if self.is_admin:
+            return self.Role.ADMIN
+        if self.is_manager:
+            return self.Role.MANAGER
+        return self.Role.CONSULTANT
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self) -> dt.date:
+        from django.utils import timezone
+
+        return timezone.now().astimezone(self.tzinfo).date()
+
+
+class Kind(models.TextChoices):
+    CLIENT = "client", "Client work"
+    PROMOTION = "promotion", "Promotion"
+    INTERNAL = "internal", "Internal"
+
+
+def _visible_by_consultant(queryset, user, field="consultant"):
+    if user.is_superuser or user.is_staff:
+        return queryset.all()
+    return queryset.filter(
+        Q(**{field: user}) | Q(**{f"{field}__team__in": Team.objects.managed_by(user)})
+    )
+
+
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _visible_by_consultant(self, user)
+
+    def in_period(self, start: dt.date, end: dt.date):
+        return self.filter(date__range=(start, end))
+
+
+class Activity(models.Model):
+    """A piece of self-promotion: a talk, a post, a podcast... and what it reached."""
+
+    class Kind(models.TextChoices):
+        TALK = "talk", "Talk"
+        PANEL = "panel", "Panel"
+        WEBINAR = "webinar", "Webinar"
+        PODCAST = "podcast", "Podcast"
+        BLOG_POST = "blog_post", "Blog post"
+        SOCIAL_POST = "social_post", "Social post"
+        NEWSLETTER = "newsletter", "Newsletter"
+        AWARD = "award", "Award"
+        OTHER = "other", "Other"
+
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    date = models.DateField()
+    venue = models.CharField("venue or channel", max_length=200, blank=True)
+    url = models.URLField("link", max_length=500, blank=True)
+    audience = models.PositiveIntegerField("audience reached", default=0)
+    interactions = models.PositiveIntegerField(default=0)
+    leads = models.PositiveIntegerField(default=0)
+    engagement = models.ForeignKey(
+        "clients.Engagement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="featured_in",
+        help_text="The engagement this features as a case study, if any.",
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["consultant", "date"]), models.Index(fields=["date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[choice.value for choice in Kind]),
+                name="activity_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.title}"
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _visible_by_consultant(self, user)
+
+    def in_period(self, start: dt.date, end: dt.date):
+        """Entries dated from start to end, both inclusive."""
+        return self.filter(date__range=(start, end))
+
+
+class TimeEntry(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "", "Manual"
+        TOGGL = "toggl", "Toggl"
+        HARVEST = "harvest", "Harvest"
+        CLOCKIFY = "clockify", "Clockify"
+        KIMAI = "kimai", "Kimai"
+        API = "api", "API"
+
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_entries"
+    )
+    date = models.DateField()
+    seconds = models.PositiveIntegerField(
+        validators=[
+            MinValueValidator(1, "A time entry needs some time: more than 0 seconds."),
+            MaxValueValidator(SECONDS_PER_DAY, "A time entry cannot be longer than 24 hours."),
+        ]
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    engagement = models.ForeignKey(
+        "clients.Engagement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+    )
+    activity = models.ForeignKey(
+        Activity,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+        help_text="The promotion activity this time was spent on.",
+    )
+    note = models.TextField(blank=True)
+    billable = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=Source.choices, blank=True, default="")
+    external_id = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TimeEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "time entries"
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["consultant", "date"]),
+            models.Index(fields=["date"]),
+            models.Index(fields=["engagement", "date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seconds__gt=0, seconds__lte=SECONDS_PER_DAY),
+                name="time_entry_seconds_within_a_day",
+                violation_error_message="A time entry must be more than 0 and at most 24 hours.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[choice.value for choice in Kind]),
+                name="time_entry_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=Kind.CLIENT, engagement__isnull=False)
+                    | (~Q(kind=Kind.CLIENT) & Q(engagement__isnull=True))
+                ),
+                name="time_entry_engagement_iff_client",
+                violation_error_message=(
+                    "Client work needs an engagement; promotion and internal time have none."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(activity__isnull=True) | Q(kind=Kind.PROMOTION),
+                name="time_entry_activity_only_for_promotion",
+                violation_error_message="Only promotion time can link to an activity.",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="time_entry_unique_import_row",
+                violation_error_message="This row was already imported.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.consultant} {self.date} {self.hours:.2f} h {self.kind}"
+
+    @property
+    def hours(self) -> float:
+        return self.seconds / 3600
+
+    def clean(self):
+        errors = {}
+        if self.kind == Kind.CLIENT and not self.engagement_id:
+            errors["engagement"] = "Client work needs an engagement."
+        if self.kind != Kind.CLIENT and self.engagement_id:
+            errors["engagement"] = "Only client work is logged on an engagement."
+        if self.activity_id and self.kind != Kind.PROMOTION:
+            errors["activity"] = "Only promotion time can link to an activity."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,58 @@
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .models import Kind, TimeEntry
+from .services import broker_health, database_health
+
+
+@login_required
+def my_week(request):
+    """This week's hours by kind, against the user's capacity."""
+    today = request.user.today()
+    start = today - dt.timedelta(days=today.weekday())
+    end = start + dt.timedelta(days=6)
+    totals = dict(
+        TimeEntry.objects.filter(consultant=request.user)
+        .in_period(start, end)
+        .order_by()
+        .values_list("kind")
+        .annotate(seconds=Sum("seconds"))
+    )
+    capacity = float(request.user.weekly_capacity_hours)
+    rows = []
+    for kind in Kind:
+        hours = totals.get(kind.value, 0) / 3600
+        rows.append(
+            {
+                "kind": kind.value,
+                "label": kind.label,
+                "hours": hours,
+                "percent_of_capacity": (100 * hours / capacity) if capacity else 0,
+            }
+        )
+    total_hours = sum(row["hours"] for row in rows)
+    return render(
+        request,
+        "tracker/my_week.html",
+        {
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "total_hours": total_hours,
+            "capacity_hours": capacity,
+        },
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    status = {"database": database_health(), "broker": broker_health()}
+    healthy = all(value == "ok" for value in status.values())
+    return JsonResponse(status, status=200 if healthy else 503)
