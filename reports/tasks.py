@@ -33,9 +33,3 @@ def plan_digests_task(week_start: str | None = None) -> int:
 )
 def send_digest_chunk_task(delivery_ids: list[int]) -> int:
     return digests.digests_send_many(delivery_ids=delivery_ids)
-
-
-@shared_task
-def ping_task(value: str) -> str:
-    """Round trip through the broker for health and tests."""
-    return value

@@ -146,6 +146,18 @@ def _visible_by_consultant(queryset, user, field="consultant"):
     )
 
 
+class ActivityKind(models.TextChoices):
+    TALK = "talk", "Talk"
+    PANEL = "panel", "Panel"
+    WEBINAR = "webinar", "Webinar"
+    PODCAST = "podcast", "Podcast"
+    BLOG_POST = "blog_post", "Blog post"
+    SOCIAL_POST = "social_post", "Social post"
+    NEWSLETTER = "newsletter", "Newsletter"
+    AWARD = "award", "Award"
+    OTHER = "other", "Other"
+
+
 class ActivityQuerySet(models.QuerySet):
     def visible_to(self, user):
         return _visible_by_consultant(self, user)
@@ -157,16 +169,7 @@ class ActivityQuerySet(models.QuerySet):
 class Activity(models.Model):
     """A piece of self-promotion: a talk, a post, a podcast... and what it reached."""
 
-    class Kind(models.TextChoices):
-        TALK = "talk", "Talk"
-        PANEL = "panel", "Panel"
-        WEBINAR = "webinar", "Webinar"
-        PODCAST = "podcast", "Podcast"
-        BLOG_POST = "blog_post", "Blog post"
-        SOCIAL_POST = "social_post", "Social post"
-        NEWSLETTER = "newsletter", "Newsletter"
-        AWARD = "award", "Award"
-        OTHER = "other", "Other"
+    Kind = ActivityKind
 
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities"
@@ -199,7 +202,7 @@ class Activity(models.Model):
         indexes = [models.Index(fields=["consultant", "date"]), models.Index(fields=["date"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=[choice.value for choice in Kind]),
+                condition=Q(kind__in=ActivityKind.values),
                 name="activity_kind_valid",
             ),
         ]
@@ -276,7 +279,7 @@ class TimeEntry(models.Model):
                 violation_error_message="A time entry must be more than 0 and at most 24 hours.",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=[choice.value for choice in Kind]),
+                condition=Q(kind__in=Kind.values),
                 name="time_entry_kind_valid",
             ),
             models.CheckConstraint(

@@ -29,4 +29,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{label}: sent {sent} digest(s), {len(delivery_ids) - sent} skipped")
         else:
             chunks = enqueue_digest_chunks(delivery_ids)
-            self.stdout.write(f"{label}: enqueued {len(delivery_ids)} digest(s) in {chunks} task(s)")
+            self.stdout.write(
+                f"{label}: enqueued {len(delivery_ids)} digest(s) in {chunks} task(s)"
+            )

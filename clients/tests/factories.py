@@ -1,0 +1,53 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Client {n}")
+    sector = "Public sector"
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Engagement
+        skip_postgeneration_save = True
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Engagement {n}")
+    starts_on = dt.date(2026, 1, 1)
+    status = Engagement.Status.ACTIVE
+    budget_hours = Decimal("200")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.add(*extracted)
+
+
+class OutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Outcome
+
+    engagement = factory.SubFactory(EngagementFactory)
+    title = factory.Sequence(lambda n: f"Outcome {n}")
+    metric = "Cycle time"
+    unit = "days"
+    baseline = Decimal("10")
+    target = Decimal("20")
+
+
+class OutcomeMeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutcomeMeasurement
+
+    outcome = factory.SubFactory(OutcomeFactory)
+    date = dt.date(2026, 11, 2)
+    value = Decimal("12")

@@ -1,0 +1,98 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from clients.models import Engagement, Outcome
+from clients.tests.factories import (
+    ClientFactory,
+    EngagementFactory,
+    OutcomeFactory,
+    OutcomeMeasurementFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(factory, **fields):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factory(**fields)
+
+
+def test_client_names_are_unique():
+    ClientFactory(name="Acme")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClientFactory._meta.model.objects.create(name="Acme")
+
+
+def test_engagement_cannot_end_before_it_starts():
+    refused(EngagementFactory, starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 4, 1))
+
+
+def test_engagement_names_unique_per_client():
+    client = ClientFactory()
+    EngagementFactory(client=client, name="Audit")
+    refused(EngagementFactory, client=client, name="Audit")
+    EngagementFactory(name="Audit")  # another client may use the name
+
+
+def test_engagement_budget_not_negative():
+    refused(EngagementFactory, budget_hours=Decimal("-1"))
+
+
+def test_engagement_active_on():
+    engagement = EngagementFactory(starts_on=dt.date(2026, 3, 1), ends_on=dt.date(2026, 3, 31))
+    assert engagement.is_active_on(dt.date(2026, 3, 31))
+    assert not engagement.is_active_on(dt.date(2026, 4, 1))
+    assert list(Engagement.objects.active_on(dt.date(2026, 3, 15))) == [engagement]
+    assert not Engagement.objects.active_on(dt.date(2026, 2, 28)).exists()
+
+
+@pytest.mark.parametrize(
+    "direction,baseline,target",
+    [("increase", 10, 10), ("increase", 10, 5), ("decrease", 10, 12)],
+)
+def test_outcome_target_must_lie_beyond_baseline(direction, baseline, target):
+    refused(OutcomeFactory, direction=direction, baseline=baseline, target=target)
+
+
+def test_outcome_achieved_needs_a_date_and_only_then():
+    refused(OutcomeFactory, status=Outcome.Status.ACHIEVED, achieved_on=None)
+    refused(OutcomeFactory, status=Outcome.Status.PLANNED, achieved_on=dt.date(2026, 1, 1))
+    OutcomeFactory(status=Outcome.Status.ACHIEVED, achieved_on=dt.date(2026, 1, 1))
+
+
+def test_client_confirmation_needs_who_and_when():
+    refused(OutcomeFactory, confirmed_by="CFO", confirmed_on=None)
+    refused(OutcomeFactory, confirmed_by="", confirmed_on=dt.date(2026, 1, 1))
+    outcome = OutcomeFactory(confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 1, 1))
+    assert outcome.is_verified
+
+
+def test_outcome_validation_messages_sit_on_fields():
+    outcome = OutcomeFactory.build(
+        engagement=EngagementFactory(), direction="decrease", baseline=10, target=12,
+        status="achieved", confirmed_by="CFO",
+    )
+    with pytest.raises(ValidationError) as caught:
+        outcome.full_clean()
+    errors = caught.value.message_dict
+    assert errors["target"] == ["For a decrease, the target must be below the baseline."]
+    assert errors["achieved_on"] == ["Say when the outcome was achieved."]
+    assert "confirmed_on" in errors
+
+
+def test_latest_measurement_is_the_actual_and_progress_respects_direction():
+    up = OutcomeFactory(baseline=10, target=20)
+    OutcomeMeasurementFactory(outcome=up, date=dt.date(2026, 3, 1), value=12)
+    OutcomeMeasurementFactory(outcome=up, date=dt.date(2026, 4, 1), value=15)
+    OutcomeMeasurementFactory(outcome=up, date=dt.date(2026, 2, 1), value=19)
+    down = OutcomeFactory(direction="decrease", baseline=40, target=20)
+    OutcomeMeasurementFactory(outcome=down, date=dt.date(2026, 4, 1), value=35)
+    actuals = {o.pk: o for o in Outcome.objects.with_actual()}
+    assert actuals[up.pk].actual_value == Decimal("15")
+    assert up.progress(actuals[up.pk].actual_value) == pytest.approx(0.5)
+    assert down.progress(actuals[down.pk].actual_value) == pytest.approx(0.25)
+    assert OutcomeFactory().progress(None) is None

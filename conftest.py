@@ -1,0 +1,177 @@
+"""Shared fixtures: the fixed cast for access tests, and the real services when present."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from clients.tests.factories import EngagementFactory
+from tracker.tests.factories import TeamFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+def need_service(reason: str):
+    """Skip without the service, unless REQUIRE_SERVICES=1 makes its absence a failure."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class Cast:
+    consultant: object
+    teammate: object
+    manager: object
+    other_manager: object
+    outsider: object
+    admin: object
+    team: object
+    other_team: object
+    engagement: object
+
+
+@pytest.fixture
+def cast(db):
+    """The owner, a teammate, their manager, another team's manager and member, an admin."""
+    team = TeamFactory(name="Public Sector")
+    other_team = TeamFactory(name="Health")
+    consultant = UserFactory(username="alice", team=team)
+    teammate = UserFactory(username="bob", team=team)
+    manager = UserFactory(username="maria", team=team)
+    team.managers.add(manager)
+    other_manager = UserFactory(username="omar", team=other_team)
+    other_team.managers.add(other_manager)
+    outsider = UserFactory(username="olga", team=other_team)
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    engagement = EngagementFactory(name="Tax portal", members=[consultant])
+    return Cast(
+        consultant=consultant,
+        teammate=teammate,
+        manager=manager,
+        other_manager=other_manager,
+        outsider=outsider,
+        admin=admin,
+        team=team,
+        other_team=other_team,
+        engagement=engagement,
+    )
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    messages: list
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback that keeps every message it receives."""
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Keep:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            self.messages.append(parsed)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer(host="127.0.0.1", port=port, messages=handler.messages)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """A real `celery -A config worker` process on Redis, sharing the test database.
+
+    Yields a function that starts one with extra environment (e.g. EMAIL_URL) and returns its
+    Popen; it consumes this test run's own queue (config/settings/test.py).
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from config import celery_app
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        need_service("REDIS_URL is not set: no Redis for a real Celery worker")
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        need_service("a real worker needs the test database on PostgreSQL (DATABASE_URL)")
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    database_url = (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+    started = []
+    celery_app.conf.task_always_eager = False
+
+    def start(**extra_env):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DEBUG": "1",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            **extra_env,
+        }
+        log = open(tmp_path / f"worker-{len(started)}.log", "w")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker",
+             "--concurrency=2", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
+             "--without-mingle"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        started.append(process)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if "ready" in (tmp_path / f"worker-{len(started) - 1}.log").read_text():
+                return process
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+        pytest.fail("the Celery worker did not start: "
+                    + (tmp_path / f"worker-{len(started) - 1}.log").read_text()[-2000:])
+
+    start.logs = tmp_path
+    try:
+        yield start
+    finally:
+        for process in started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+        celery_app.conf.task_always_eager = True
+        # The worker's connections must be gone before the test database is flushed.
+        connection.close()
