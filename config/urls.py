@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker import views as tracker_views
+from tracker.views.health import healthz
 
 urlpatterns = [
     path("", include("tracker.urls")),
-    path("healthz", tracker_views.healthz, name="healthz"),
+    path("", include("clients.urls")),
+    path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

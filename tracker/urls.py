@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import views
+from .views import week
 
 app_name = "tracker"
 
 urlpatterns = [
-    path("", views.my_week, name="my_week"),
+    path("", week.my_week, name="my_week"),
 ]

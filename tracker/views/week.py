@@ -2,13 +2,9 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
-from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
-from .models import Kind, TimeEntry
-from .services import broker_health, database_health
+from ..models import Kind, TimeEntry
 
 
 @login_required
@@ -48,11 +44,3 @@ def my_week(request):
             "capacity_hours": capacity,
         },
     )
-
-
-@require_GET
-@never_cache
-def healthz(request):
-    status = {"database": database_health(), "broker": broker_health()}
-    healthy = all(value == "ok" for value in status.values())
-    return JsonResponse(status, status=200 if healthy else 503)

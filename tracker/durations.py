@@ -1,0 +1,43 @@
+"""Durations as people type them: 1:30, 1.5, 1,5, 90m, 1h30, 1h 30m, 2h, 45 min."""
+
+import re
+
+_HOURS_MINUTES = re.compile(r"^(?P<h>\d+):(?P<m>[0-5]?\d)(?::(?P<s>[0-5]?\d))?$")
+_DECIMAL_HOURS = re.compile(r"^(?P<h>\d*[.,]?\d+)\s*(?:h|hr|hrs|hours?)?$")
+_UNITS = re.compile(
+    r"^(?:(?P<h>\d+(?:[.,]\d+)?)\s*(?:h|hr|hrs|hours?))?\s*"
+    r"(?:(?P<m>\d+)\s*(?:m|min|mins|minutes?)?)?$"
+)
+
+
+class DurationError(ValueError):
+    pass
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in `text`; DurationError explains what is accepted."""
+    value = (text or "").strip().lower()
+    if not value:
+        raise DurationError("Enter a duration, e.g. 1:30, 1.5, 90m or 1h 30m.")
+    if match := _HOURS_MINUTES.match(value):
+        seconds = int(match["h"]) * 3600 + int(match["m"]) * 60 + int(match["s"] or 0)
+    elif match := _DECIMAL_HOURS.match(value):
+        seconds = round(float(match["h"].replace(",", ".")) * 3600)
+    elif (match := _UNITS.match(value)) and (match["h"] or match["m"]):
+        hours = float((match["h"] or "0").replace(",", "."))
+        seconds = round(hours * 3600) + int(match["m"] or 0) * 60
+    else:
+        raise DurationError(
+            f"“{text}” is not a duration. Use e.g. 1:30, 1.5, 90m, 1h30 or 1h 30m."
+        )
+    if seconds <= 0:
+        raise DurationError("A duration must be more than zero.")
+    return seconds
+
+
+def format_duration(seconds: int | None) -> str:
+    """3600 -> '1:00', 5430 -> '1:30' (rounded to the minute), None -> ''."""
+    if not seconds:
+        return ""
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
