@@ -175,3 +175,48 @@ def celery_worker_process(transactional_db, settings, tmp_path):
         celery_app.conf.task_always_eager = True
         # The worker's connections must be gone before the test database is flushed.
         connection.close()
+
+
+@pytest.fixture
+def browser(live_server):
+    """A real headless Chromium (Debian's package) driven by Playwright."""
+    chromium_path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not os.path.exists(chromium_path):
+        need_service(f"no Chromium at {chromium_path} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def log_in(browser, live_server):
+    """Open a browser page logged in as `user` (through the real log-in form)."""
+
+    def open_page_as(user, password="secret-pass-123"):
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return open_page_as
