@@ -1,10 +1,46 @@
 import pytest
+import time_machine
+
+from tracker.models import TimeEntry
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_a_consultant_logs_in_and_sees_their_week(cast, log_in):
     page = log_in(cast.consultant)
-    assert page.title() == "My week · ClientFirst"
+    assert page.title().startswith("My week")
     assert page.get_by_role("heading", name="My week").is_visible()
     assert "0.00 h logged of 40.0 h capacity" in page.content()
+
+
+@time_machine.travel("2026-11-27 15:00 +0000", tick=True)
+def test_fill_a_week_in_the_grid_and_see_my_week_update(cast, log_in):
+    page = log_in(cast.consultant)
+    page.get_by_label("Add a row for").select_option(label=f"Client: {cast.engagement}")
+    page.get_by_label("New row, Monday 23 November").fill("6:30")
+    page.get_by_label("New row, Tuesday 24 November").fill("7.5")
+    page.get_by_label("New row, Wednesday 25 November").fill("8h")
+    page.get_by_label("Promotion (general), Monday 23 November").fill("1h 30m")
+    page.get_by_label("Internal, Tuesday 24 November").fill("30m")
+    page.get_by_role("button", name="Save week").click()
+    page.wait_for_selector("text=Week saved")
+    assert page.locator("#week-total").inner_text() == "24.00 h logged of 40.0 h capacity."
+    hours = page.locator("#hours-by-kind tbody .hours").all_inner_texts()
+    assert hours == ["22.00", "1.50", "0.50"]
+    assert TimeEntry.objects.filter(consultant=cast.consultant).count() == 5
+    assert page.get_by_label(f"{cast.engagement}, Tuesday 24 November").input_value() == "7:30"
+
+
+@time_machine.travel("2026-11-27 15:00 +0000", tick=True)
+def test_a_bad_cell_saves_nothing_and_is_marked(cast, log_in):
+    page = log_in(cast.consultant)
+    page.get_by_label("Internal, Monday 23 November").fill("2")
+    page.get_by_label("Internal, Tuesday 24 November").fill("lots")
+    page.get_by_role("button", name="Save week").click()
+    page.wait_for_selector("text=Nothing was saved")
+    bad = page.get_by_label("Internal, Tuesday 24 November")
+    assert bad.get_attribute("aria-invalid") == "true"
+    assert bad.input_value() == "lots"
+    assert "is not a duration" in page.locator("#err_cell-internal-0-1").inner_text()
+    assert page.get_by_label("Internal, Monday 23 November").input_value() == "2"
+    assert not TimeEntry.objects.filter(date__gte="2026-11-23").exists()

@@ -1,46 +1,108 @@
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
-from ..models import Kind, TimeEntry
+from clients.models import Outcome, OutcomeMeasurement
+
+from ..models import Activity, Kind, TimeEntry
+from ..week import WeekGrid, iso_week, parse_week, promotion_share, team_median_share
+
+CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)
+
+
+def _week_url(monday: dt.date, **params) -> str:
+    query = "&".join([f"week={iso_week(monday)}"] + [f"{k}={v}" for k, v in params.items()])
+    return f"{reverse('tracker:my_week')}?{query}"
+
+
+def _daily_chart(grid: WeekGrid, kinds_by_day: list[dict]) -> dict:
+    """Stacked columns per day, scaled to the busiest day (at least 8 h)."""
+    busiest = max([sum(day.values()) for day in kinds_by_day] + [8 * 3600])
+    columns = []
+    for day, kinds in zip(grid.days, kinds_by_day, strict=True):
+        bars, y = [], CHART_DAY_HEIGHT
+        for kind in Kind:
+            height = kinds.get(kind.value, 0) / busiest * CHART_DAY_HEIGHT
+            y -= height
+            if height:
+                bars.append({"kind": kind.value, "label": kind.label, "y": y, "height": height,
+                             "hours": kinds[kind.value] / 3600})
+        columns.append({"day": day, "bars": bars, "hours": sum(kinds.values()) / 3600})
+    return {"columns": columns, "height": CHART_DAY_HEIGHT}
 
 
 @login_required
 def my_week(request):
-    """This week's hours by kind, against the user's capacity."""
-    today = request.user.today()
-    start = today - dt.timedelta(days=today.weekday())
-    end = start + dt.timedelta(days=6)
+    """This week's grid, hours by kind against capacity, and the plain promotion figures."""
+    user = request.user
+    today = user.today()
+    monday = parse_week(request.GET.get("week"), today)
+    sunday = monday + dt.timedelta(days=6)
+    grid = WeekGrid(user=user, monday=monday, copy_last_week=request.GET.get("copy") == "1")
+
+    if request.method == "POST":
+        if grid.bind(request.POST):
+            changed = grid.save()
+            messages.success(request, f"Week saved: {changed} cell(s) changed.")
+            return redirect(_week_url(monday))
+        messages.error(request, "Nothing was saved: correct the marked cells.")
+
+    entries = TimeEntry.objects.filter(consultant=user)
     totals = dict(
-        TimeEntry.objects.filter(consultant=request.user)
-        .in_period(start, end)
-        .order_by()
-        .values_list("kind")
+        entries.in_period(monday, sunday).order_by().values_list("kind")
         .annotate(seconds=Sum("seconds"))
     )
-    capacity = float(request.user.weekly_capacity_hours)
+    by_day: list[dict] = [{} for _ in range(7)]
+    for day, kind, seconds in (
+        entries.in_period(monday, sunday).order_by().values_list("date", "kind")
+        .annotate(seconds=Sum("seconds"))
+    ):
+        by_day[(day - monday).days][kind] = seconds
+    four_weeks_start = monday - dt.timedelta(days=21)
+    four_week_totals = dict(
+        entries.in_period(four_weeks_start, sunday).order_by().values_list("kind")
+        .annotate(seconds=Sum("seconds"))
+    )
+    capacity = float(user.weekly_capacity_hours)
     rows = []
     for kind in Kind:
         hours = totals.get(kind.value, 0) / 3600
-        rows.append(
-            {
-                "kind": kind.value,
-                "label": kind.label,
-                "hours": hours,
-                "percent_of_capacity": (100 * hours / capacity) if capacity else 0,
-            }
-        )
-    total_hours = sum(row["hours"] for row in rows)
-    return render(
-        request,
-        "tracker/my_week.html",
-        {
-            "start": start,
-            "end": end,
-            "rows": rows,
-            "total_hours": total_hours,
-            "capacity_hours": capacity,
-        },
-    )
+        rows.append({
+            "kind": kind.value,
+            "label": kind.label,
+            "hours": hours,
+            "percent_of_capacity": (100 * hours / capacity) if capacity else 0,
+        })
+    context = {
+        "grid": grid,
+        "start": monday,
+        "end": sunday,
+        "iso_week": iso_week(monday),
+        "is_this_week": monday <= today <= sunday,
+        "previous_url": _week_url(monday - dt.timedelta(days=7)),
+        "next_url": _week_url(monday + dt.timedelta(days=7)),
+        "this_week_url": reverse("tracker:my_week"),
+        "copy_url": _week_url(monday, copy=1),
+        "rows": rows,
+        "total_hours": sum(totals.values()) / 3600,
+        "capacity_hours": capacity,
+        "chart": _daily_chart(grid, by_day),
+        "share_week": promotion_share(totals),
+        "share_four_weeks": promotion_share(four_week_totals),
+        "team_median_four_weeks": team_median_share(
+            user=user, start=four_weeks_start, end=sunday
+        ),
+        "four_weeks_start": four_weeks_start,
+        "activities": Activity.objects.filter(consultant=user).in_period(monday, sunday),
+        "measurements": OutcomeMeasurement.objects.filter(
+            recorded_by=user, date__range=(monday, sunday)
+        ).select_related("outcome__engagement__client"),
+        "outcomes_achieved": Outcome.objects.filter(
+            engagement__members=user, achieved_on__range=(monday, sunday)
+        ).select_related("engagement__client"),
+    }
+    return render(request, "tracker/my_week.html", context)

@@ -1,0 +1,177 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from clients.tests.factories import EngagementFactory, OutcomeFactory, OutcomeMeasurementFactory
+from tracker.models import Kind, TimeEntry
+from tracker.tests.factories import ActivityFactory, TimeEntryFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)),  # Friday, W48
+]
+
+MONDAY = dt.date(2026, 11, 23)
+URL = reverse("tracker:my_week")
+
+
+@pytest.fixture
+def alice(client, cast):
+    client.force_login(cast.consultant)
+    return cast.consultant
+
+
+def save(client, data, week="2026-W48"):
+    return client.post(f"{URL}?week={week}", data, follow=True)
+
+
+def cell(key, day):
+    return f"cell-{key}-{day}"
+
+
+def test_new_row_creates_entries_in_one_save(client, alice, cast):
+    token = f"client-{cast.engagement.pk}"
+    response = save(client, {"new-row": token, "cell-new-0": "1:30", "cell-new-2": "2",
+                             cell("internal-0", 1): "45m"})
+    assert "Week saved: 3 cell(s) changed." in response.content.decode()
+    rows = set(TimeEntry.objects.values_list("date", "seconds", "kind", "engagement_id"))
+    assert rows == {
+        (MONDAY, 5400, "client", cast.engagement.pk),
+        (MONDAY + dt.timedelta(days=2), 7200, "client", cast.engagement.pk),
+        (MONDAY + dt.timedelta(days=1), 2700, "internal", None),
+    }
+    assert TimeEntry.objects.get(kind="client", date=MONDAY).billable is True
+
+
+def test_typing_over_a_cell_updates_and_clearing_deletes(client, alice):
+    kept = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=3600, kind=Kind.INTERNAL)
+    gone = TimeEntryFactory(consultant=alice, date=MONDAY + dt.timedelta(days=1), seconds=600,
+                            kind=Kind.INTERNAL)
+    save(client, {cell("internal-0", 0): "2:15", cell("internal-0", 1): ""})
+    kept.refresh_from_db()
+    assert kept.seconds == 8100
+    assert not TimeEntry.objects.filter(pk=gone.pk).exists()
+
+
+def test_untouched_cells_keep_their_exact_seconds(client, alice):
+    entry = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=5415, kind=Kind.INTERNAL)
+    page = client.get(URL).content.decode()
+    assert 'value="1:30"' in page
+    save(client, {cell("internal-0", 0): "1:30"})
+    entry.refresh_from_db()
+    assert entry.seconds == 5415
+
+
+def test_one_bad_cell_saves_nothing(client, alice):
+    response = save(client, {cell("internal-0", 0): "3", cell("promotion-0", 1): "1h 75x"})
+    assert "Nothing was saved" in response.content.decode()
+    assert response.context["grid"].rows[-1].cells[0].value == "3"
+    assert not TimeEntry.objects.exists()
+
+
+def test_future_days_are_refused(client, alice):
+    response = save(client, {cell("internal-0", 5): "2"})  # Saturday 28 Nov, tomorrow
+    assert "cannot be logged in the future" in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+def test_more_than_24_hours_in_a_day_across_rows_is_refused(client, alice, cast):
+    token = f"client-{cast.engagement.pk}"
+    response = save(client, {"new-row": token, "cell-new-0": "20",
+                             cell("internal-0", 0): "5"})
+    assert "more than 24 hours" in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+def test_engagement_not_active_that_day_is_refused(client, alice):
+    late = EngagementFactory(name="Starts Wednesday", members=[alice],
+                             starts_on=MONDAY + dt.timedelta(days=2))
+    response = save(client, {"new-row": f"client-{late.pk}", "cell-new-0": "1"})
+    assert "is not active on 23 Nov 2026" in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+def test_someone_elses_engagement_cannot_be_added(client, alice, cast):
+    theirs = EngagementFactory(name="Not mine", members=[cast.teammate])
+    response = save(client, {"new-row": f"client-{theirs.pk}", "cell-new-0": "1"})
+    assert "not one you can log time on" in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+def test_a_cell_with_several_entries_is_edited_on_the_time_page(client, alice):
+    TimeEntryFactory(consultant=alice, date=MONDAY, seconds=600, kind=Kind.INTERNAL)
+    TimeEntryFactory(consultant=alice, date=MONDAY, seconds=600, kind=Kind.INTERNAL)
+    response = save(client, {cell("internal-0", 0): "1"})
+    assert "holds 2 entries" in response.content.decode()
+    response = save(client, {cell("internal-0", 0): ""})
+    assert not TimeEntry.objects.exists()
+
+
+def test_copy_last_weeks_rows(client, alice, cast):
+    TimeEntryFactory(consultant=alice, date=MONDAY - dt.timedelta(days=7), seconds=3600,
+                     kind=Kind.CLIENT, engagement=cast.engagement)
+    plain = client.get(URL)
+    assert f"client-{cast.engagement.pk}" not in [r.key.token for r in plain.context["grid"].rows]
+    copied = client.get(f"{URL}?week=2026-W48&copy=1")
+    tokens = [r.key.token for r in copied.context["grid"].rows]
+    assert tokens[0] == f"client-{cast.engagement.pk}"
+    assert all(c.value == "" for c in copied.context["grid"].rows[0].cells)
+
+
+def test_figures_match_the_entries(client, alice, cast):
+    TimeEntryFactory(consultant=alice, date=MONDAY, seconds=3 * 3600, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    TimeEntryFactory(consultant=alice, date=MONDAY, seconds=3600, kind=Kind.PROMOTION)
+    TimeEntryFactory(consultant=alice, date=MONDAY - dt.timedelta(days=14), seconds=3600,
+                     kind=Kind.PROMOTION)
+    bob = cast.teammate
+    TimeEntryFactory(consultant=bob, date=MONDAY, seconds=3600, kind=Kind.PROMOTION)
+    TimeEntryFactory(consultant=bob, date=MONDAY, seconds=3600, kind=Kind.CLIENT,
+                     engagement=EngagementFactory(members=[bob]))
+    carol = UserFactory(username="carol", team=cast.team)
+    TimeEntryFactory(consultant=carol, date=MONDAY, seconds=3600, kind=Kind.INTERNAL)
+    response = client.get(URL)
+    context = response.context
+    assert context["total_hours"] == 4
+    assert context["share_week"] == pytest.approx(0.25)
+    assert context["share_four_weeks"] == pytest.approx(2 / 5)
+    # alice 0.4 and bob 0.5; carol logged no client or promotion time and has no share
+    assert context["team_median_four_weeks"] == pytest.approx(0.45)
+    page = response.content.decode()
+    assert 'data-figure="share-week">25%' in page
+    assert 'data-figure="team-median">45%' in page
+
+
+def test_outcomes_and_activities_of_the_week(client, alice, cast):
+    talk = ActivityFactory(consultant=alice, title="Delivery at scale", date=MONDAY)
+    ActivityFactory(consultant=alice, title="Old talk", date=MONDAY - dt.timedelta(days=8))
+    outcome = OutcomeFactory(engagement=cast.engagement, title="Faster releases",
+                             status="achieved", achieved_on=MONDAY)
+    OutcomeMeasurementFactory(outcome=outcome, date=MONDAY, value=18, recorded_by=alice)
+    response = client.get(URL)
+    assert list(response.context["activities"]) == [talk]
+    page = response.content.decode()
+    assert f'<a href="/activities/{talk.pk}/">Delivery at scale</a>' in page
+    assert "Achieved: <a" in page and "Faster releases" in page
+    assert "Measured Cycle time: 18" in page
+
+
+def test_other_weeks_are_reachable_and_bad_week_falls_back(client, alice):
+    response = client.get(f"{URL}?week=2026-W47")
+    assert response.context["start"] == dt.date(2026, 11, 16)
+    assert client.get(f"{URL}?week=garbage").context["start"] == MONDAY
+
+
+def test_my_week_queries_stay_flat(client, alice, cast, django_assert_max_num_queries):
+    def fill(n):
+        for i in range(n):
+            TimeEntryFactory(consultant=alice, date=MONDAY + dt.timedelta(days=i % 5),
+                             seconds=60, kind=Kind.PROMOTION,
+                             activity=ActivityFactory(consultant=alice, date=MONDAY))
+    fill(1)
+    with django_assert_max_num_queries(20):
+        client.get(URL)
+    fill(30)
+    with django_assert_max_num_queries(20):
+        client.get(URL)

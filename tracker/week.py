@@ -1,0 +1,320 @@
+"""The week grid on My week: rows of (kind, engagement or activity) × seven days.
+
+A cell is the total of that row's entries on that day. Saving the grid is one transaction:
+a cell typed over a single entry updates it, an emptied cell deletes its entries, a new value
+creates an entry; one bad cell saves nothing and is marked.
+"""
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Sum
+
+from clients.models import Engagement
+
+from .durations import DurationError, format_duration, parse_duration
+from .models import Activity, Kind, TimeEntry
+from .rules import time_entry_errors
+
+DAYS = range(7)
+
+
+def week_start_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def parse_week(value: str | None, today: dt.date) -> dt.date:
+    """'2026-W48' -> its Monday; anything else -> this week's Monday."""
+    if value:
+        try:
+            year, week = value.upper().split("-W")
+            return dt.date.fromisocalendar(int(year), int(week), 1)
+        except ValueError:
+            pass
+    return week_start_of(today)
+
+
+def iso_week(monday: dt.date) -> str:
+    return f"{monday:%G-W%V}"
+
+
+@dataclass(frozen=True)
+class RowKey:
+    kind: str
+    engagement_id: int | None = None
+    activity_id: int | None = None
+
+    @property
+    def token(self) -> str:
+        target = self.engagement_id if self.kind == Kind.CLIENT else self.activity_id
+        return f"{self.kind}-{target or 0}"
+
+    @classmethod
+    def from_token(cls, token: str) -> "RowKey":
+        kind, _, target = token.partition("-")
+        if kind not in Kind.values or not target.isdigit():
+            raise ValueError(token)
+        target_id = int(target) or None
+        if kind == Kind.CLIENT:
+            if target_id is None:
+                raise ValueError(token)
+            return cls(kind, engagement_id=target_id)
+        if kind == Kind.PROMOTION:
+            return cls(kind, activity_id=target_id)
+        if target_id is not None:
+            raise ValueError(token)
+        return cls(kind)
+
+
+@dataclass
+class Cell:
+    day: dt.date
+    name: str
+    seconds: int = 0
+    entry_ids: list = field(default_factory=list)
+    value: str = ""
+    error: str = ""
+    new_seconds: int = 0
+
+
+@dataclass
+class Row:
+    key: RowKey
+    label: str
+    cells: list
+    engagement: Engagement | None = None
+    activity: Activity | None = None
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(cell.seconds for cell in self.cells)
+
+
+class WeekGrid:
+    NEW_ROW_FIELD = "new-row"
+
+    def __init__(self, *, user, monday: dt.date, copy_last_week: bool = False):
+        self.user = user
+        self.monday = monday
+        self.days = [monday + dt.timedelta(days=offset) for offset in DAYS]
+        self.errors: list[str] = []
+        self.entries = list(
+            TimeEntry.objects.filter(consultant=user)
+            .in_period(self.days[0], self.days[-1])
+            .only("pk", "date", "seconds", "kind", "engagement_id", "activity_id")
+        )
+        self.engagements = {
+            engagement.pk: engagement
+            for engagement in Engagement.objects.filter(members=user)
+            .select_related("client")
+            .order_by("client__name", "name")
+        }
+        self.activities = {
+            activity.pk: activity
+            for activity in Activity.objects.filter(
+                consultant=user, date__gte=monday - dt.timedelta(days=90)
+            ).order_by("-date")
+        }
+        keys = {self._key_of(entry) for entry in self.entries}
+        if copy_last_week:
+            keys |= set(
+                RowKey(*values)
+                for values in TimeEntry.objects.filter(consultant=user)
+                .in_period(monday - dt.timedelta(days=7), monday - dt.timedelta(days=1))
+                .values_list("kind", "engagement_id", "activity_id")
+                .distinct()
+            )
+        keys |= {RowKey(Kind.PROMOTION), RowKey(Kind.INTERNAL)}
+        older = {key.activity_id for key in keys if key.activity_id} - set(self.activities)
+        if older:
+            self.activities.update(
+                (a.pk, a) for a in Activity.objects.filter(pk__in=older, consultant=user)
+            )
+        self.rows = [self._row(key) for key in sorted(keys, key=self._sort_key)]
+        by_cell = {(row.key, cell.day): cell for row in self.rows for cell in row.cells}
+        for entry in self.entries:
+            cell = by_cell[(self._key_of(entry), entry.date)]
+            cell.seconds += entry.seconds
+            cell.entry_ids.append(entry.pk)
+        for cell in by_cell.values():
+            cell.value = format_duration(cell.seconds)
+        self.new_row_token = ""
+        self.new_cells = [Cell(day=day, name=f"cell-new-{i}") for i, day in enumerate(self.days)]
+
+    @staticmethod
+    def _key_of(entry) -> RowKey:
+        return RowKey(entry.kind, entry.engagement_id, entry.activity_id)
+
+    def _sort_key(self, key: RowKey):
+        order = {Kind.CLIENT: 0, Kind.PROMOTION: 1, Kind.INTERNAL: 2}[key.kind]
+        return (order, self._label(key).lower())
+
+    def _label(self, key: RowKey) -> str:
+        if key.kind == Kind.CLIENT:
+            engagement = self.engagements.get(key.engagement_id)
+            return str(engagement) if engagement else f"Engagement #{key.engagement_id}"
+        if key.kind == Kind.PROMOTION:
+            if key.activity_id is None:
+                return "Promotion (general)"
+            activity = self.activities.get(key.activity_id)
+            return f"Promotion: {activity.title}" if activity else "Promotion"
+        return "Internal"
+
+    def _row(self, key: RowKey) -> Row:
+        cells = [
+            Cell(day=day, name=f"cell-{key.token}-{offset}")
+            for offset, day in enumerate(self.days)
+        ]
+        return Row(
+            key=key,
+            label=self._label(key),
+            cells=cells,
+            engagement=self.engagements.get(key.engagement_id),
+            activity=self.activities.get(key.activity_id),
+        )
+
+    # Choices for the "add a row" select: what the user may log on and has no row for yet.
+    def new_row_choices(self) -> list[tuple[str, str]]:
+        present = {row.key for row in self.rows}
+        choices = []
+        for engagement in self.engagements.values():
+            key = RowKey(Kind.CLIENT, engagement_id=engagement.pk)
+            if key not in present and engagement.status == Engagement.Status.ACTIVE:
+                choices.append((key.token, f"Client: {engagement}"))
+        for activity in self.activities.values():
+            key = RowKey(Kind.PROMOTION, activity_id=activity.pk)
+            if key not in present:
+                choices.append((key.token, f"Promotion: {activity.title} ({activity.date:%-d %b})"))
+        return choices
+
+    def day_totals(self) -> list[int]:
+        return [
+            sum(row.cells[offset].seconds for row in self.rows) for offset in DAYS
+        ]
+
+    # Saving ---------------------------------------------------------------------------------
+
+    def bind(self, data) -> bool:
+        """Read typed values into the cells and check every rule; True when all is valid."""
+        valid = True
+        self.new_row_token = data.get(self.NEW_ROW_FIELD, "")
+        if any(data.get(cell.name, "").strip() for cell in self.new_cells):
+            if not self.new_row_token:
+                self.errors.append("Choose what the new row is for, or clear its cells.")
+                valid = False
+            else:
+                try:
+                    key = RowKey.from_token(self.new_row_token)
+                except ValueError:
+                    key = None
+                allowed = {token for token, _ in self.new_row_choices()}
+                if key is None or self.new_row_token not in allowed:
+                    self.errors.append("That row is not one you can log time on.")
+                    valid = False
+                else:
+                    row = self._row(key)
+                    for cell, new in zip(row.cells, self.new_cells, strict=True):
+                        cell.name = new.name
+                    self.rows.append(row)
+        for row in self.rows:
+            for cell in row.cells:
+                cell.value = data.get(cell.name, cell.value).strip()
+                if cell.value == format_duration(cell.seconds):
+                    # Shown rounded to the minute: an untouched cell keeps its exact seconds.
+                    cell.new_seconds = cell.seconds
+                    continue
+                if not cell.value:
+                    cell.new_seconds = 0
+                    continue
+                try:
+                    cell.new_seconds = parse_duration(cell.value)
+                except DurationError as exc:
+                    cell.error = str(exc)
+                    cell.new_seconds = cell.seconds
+                    valid = False
+        day_totals = [
+            sum(row.cells[offset].new_seconds for row in self.rows) for offset in DAYS
+        ]
+        for row in self.rows:
+            for offset, cell in enumerate(row.cells):
+                if cell.error or cell.new_seconds == cell.seconds:
+                    continue
+                if len(cell.entry_ids) > 1 and cell.new_seconds:
+                    cell.error = (
+                        f"This cell holds {len(cell.entry_ids)} entries; change them on the "
+                        "Time page, or clear the cell to delete them."
+                    )
+                    valid = False
+                    continue
+                if not cell.new_seconds:
+                    continue  # deleting is always allowed
+                errors = time_entry_errors(
+                    consultant=self.user,
+                    date=cell.day,
+                    seconds=cell.new_seconds,
+                    kind=row.key.kind,
+                    engagement=row.engagement,
+                    activity=row.activity,
+                    other_seconds_that_day=day_totals[offset] - cell.new_seconds,
+                )
+                if errors:
+                    cell.error = " ".join(errors.values())
+                    valid = False
+        return valid
+
+    @transaction.atomic
+    def save(self) -> int:
+        """Write the bound cells; returns how many cells changed."""
+        changed = 0
+        for row in self.rows:
+            for cell in row.cells:
+                if cell.new_seconds == cell.seconds:
+                    continue
+                changed += 1
+                if not cell.new_seconds:
+                    TimeEntry.objects.filter(pk__in=cell.entry_ids, consultant=self.user).delete()
+                elif cell.entry_ids:
+                    TimeEntry.objects.filter(pk=cell.entry_ids[0], consultant=self.user).update(
+                        seconds=cell.new_seconds
+                    )
+                else:
+                    TimeEntry.objects.create(
+                        consultant=self.user,
+                        date=cell.day,
+                        seconds=cell.new_seconds,
+                        kind=row.key.kind,
+                        engagement=row.engagement,
+                        activity=row.activity,
+                        billable=row.key.kind == Kind.CLIENT,
+                    )
+        return changed
+
+
+def promotion_share(seconds_by_kind: dict) -> float | None:
+    client = seconds_by_kind.get(Kind.CLIENT, 0)
+    promotion = seconds_by_kind.get(Kind.PROMOTION, 0)
+    if client + promotion == 0:
+        return None
+    return promotion / (client + promotion)
+
+
+def shares_by_consultant(entries) -> dict[int, float | None]:
+    totals: dict[int, dict] = {}
+    for consultant_id, kind, seconds in (
+        entries.order_by().values_list("consultant_id", "kind").annotate(total=Sum("seconds"))
+    ):
+        totals.setdefault(consultant_id, {})[kind] = seconds
+    return {consultant_id: promotion_share(kinds) for consultant_id, kinds in totals.items()}
+
+
+def team_median_share(*, user, start: dt.date, end: dt.date) -> float | None:
+    """The median promotion share of the user's team over the period (members with time)."""
+    if user.team_id is None:
+        return None
+    shares = shares_by_consultant(
+        TimeEntry.objects.filter(consultant__team_id=user.team_id).in_period(start, end)
+    )
+    values = [share for share in shares.values() if share is not None]
+    return statistics.median(values) if values else None
