@@ -37,3 +37,36 @@ class DigestDelivery(models.Model):
 
     def __str__(self):
         return f"{self.recipient} {self.week_start:%G-W%V} {self.status}"
+
+
+class WeeklyTotal(models.Model):
+    """Seconds per consultant, ISO week, kind and engagement: the rollup reports read.
+
+    Kept exact by database triggers on tracker_timeentry (see reports/rollup.py), so every
+    write path — forms, imports, the API, the admin, bulk and raw SQL — updates it.
+    `engagement_key` is the engagement's id, 0 for time without one.
+    """
+
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    week_start = models.DateField()
+    kind = models.CharField(max_length=10)
+    engagement_key = models.BigIntegerField(default=0)
+    seconds = models.BigIntegerField(default=0)
+    entries = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant", "week_start", "kind", "engagement_key"],
+                name="weekly_total_unique_cell",
+            ),
+        ]
+        indexes = [models.Index(fields=["week_start", "consultant"])]
+
+    def __str__(self):
+        return f"{self.consultant_id} {self.week_start} {self.kind} {self.seconds}s"
