@@ -1,0 +1,58 @@
+import csv
+import datetime as dt
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from reports.balance import balance_compute
+from reports.exports import neutralise
+from tracker.models import Team
+
+CSV_COLUMNS = [
+    "consultant", "team", "client_hours", "promotion_hours", "internal_hours", "total_hours",
+    "capacity_hours", "promotion_share", "outcomes_achieved", "outcomes_verified",
+    "activities", "reach", "leads", "engagements_sourced", "flag",
+]
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"{value!r} is not a date like 2026-01-05") from exc
+
+
+class Command(BaseCommand):
+    help = "Print the balance report for a period (the same computation as the page and task)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+        parser.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
+        parser.add_argument("--team", help="team name (default: everyone)")
+        parser.add_argument("--format", choices=["json", "csv"], default="json")
+
+    def handle(self, *args, start, end, team=None, format="json", **options):
+        start, end = _date(start), _date(end)
+        if end < start:
+            raise CommandError("--end is before --start")
+        scope_team = None
+        if team:
+            scope_team = Team.objects.filter(name=team).first()
+            if scope_team is None:
+                names = ", ".join(Team.objects.values_list("name", flat=True)) or "none"
+                raise CommandError(f"no team named {team!r} (teams: {names})")
+        # The command runs as an operator: it sees everyone, as an admin would.
+        operator = get_user_model()(is_staff=True, is_superuser=True)
+        report = balance_compute(viewer=operator, start=start, end=end, team=scope_team)
+        if format == "json":
+            for row in report["rows"]:
+                row.pop("consultant_id", None)
+            self.stdout.write(json.dumps(report, indent=2))
+            return
+        writer = csv.writer(self.stdout)
+        writer.writerow(CSV_COLUMNS)
+        for row in report["rows"]:
+            writer.writerow([neutralise(row[column]) for column in CSV_COLUMNS])
+        totals = report["totals"]
+        writer.writerow(["TOTAL", ""] + [totals.get(c, "") for c in CSV_COLUMNS[2:]])

@@ -1,0 +1,241 @@
+import datetime as dt
+import io
+import json
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clients.models import Outcome
+from clients.tests.factories import EngagementFactory, OutcomeFactory
+from reports.balance import Period, balance_compute
+from tracker.models import Activity, Kind, TimeEntry
+from tracker.tests.factories import ActivityFactory, TeamFactory, TimeEntryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+START, END = dt.date(2026, 1, 5), dt.date(2026, 3, 29)  # 12 whole weeks
+
+
+def report_for(viewer, **kwargs):
+    return balance_compute(viewer=viewer, **{"start": START, "end": END, **kwargs})
+
+
+def row_of(report, username):
+    return next(row for row in report["rows"] if row["consultant"] == username)
+
+
+def test_period_split_into_whole_weeks_and_edges():
+    assert Period(START, END).split() == ((START, dt.date(2026, 3, 23)), [])
+    wed, tue = dt.date(2026, 1, 7), dt.date(2026, 1, 20)
+    assert Period(wed, tue).split() == (
+        (dt.date(2026, 1, 12), dt.date(2026, 1, 12)),
+        [(wed, dt.date(2026, 1, 11)), (dt.date(2026, 1, 19), tue)],
+    )
+    assert Period(wed, dt.date(2026, 1, 9)).split() == (None, [(wed, dt.date(2026, 1, 9))])
+    with pytest.raises(ValueError):
+        Period(END, START)
+
+
+def test_contract_example_shape_and_figures(cast):
+    alice, admin = cast.consultant, cast.admin
+    for i in range(5):
+        TimeEntryFactory(consultant=alice, date=START + dt.timedelta(days=i), seconds=8 * 3600,
+                         kind=Kind.CLIENT, engagement=cast.engagement)
+    TimeEntryFactory(consultant=alice, date=START, seconds=5 * 3600, kind=Kind.PROMOTION)
+    TimeEntryFactory(consultant=alice, date=END, seconds=1800, kind=Kind.INTERNAL)
+    TimeEntryFactory(consultant=alice, date=END + dt.timedelta(days=1), seconds=3600,
+                     kind=Kind.INTERNAL)  # outside the period
+    OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=START,
+                   confirmed_by="CFO", confirmed_on=START)
+    OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=END)
+    talk = ActivityFactory(consultant=alice, date=START, audience=12000, leads=2)
+    EngagementFactory(name="Won", starts_on=START + dt.timedelta(days=3), source_activity=talk)
+    row = row_of(report_for(admin), "alice")
+    assert row == {
+        "consultant": "alice", "team": "Public Sector",
+        "client_hours": 40.0, "promotion_hours": 5.0, "internal_hours": 0.5,
+        "total_hours": 45.5, "capacity_hours": 480.0, "promotion_share": 0.111,
+        "outcomes_achieved": 2, "outcomes_verified": 1, "activities": 1, "reach": 12000,
+        "leads": 2, "engagements_sourced": 1, "flag": None, "consultant_id": alice.pk,
+    }
+
+
+def test_brand_over_client_flag_follows_the_team_threshold(cast):
+    bob = cast.teammate
+    engagement = EngagementFactory(members=[bob])
+    TimeEntryFactory(consultant=bob, date=START, seconds=6 * 3600, kind=Kind.CLIENT,
+                     engagement=engagement)
+    TimeEntryFactory(consultant=bob, date=START, seconds=4 * 3600, kind=Kind.PROMOTION)
+    assert row_of(report_for(cast.admin), "bob")["flag"] == "brand_over_client"  # 0.4 > 0.3
+    cast.team.promotion_threshold = Decimal("0.50")
+    cast.team.save()
+    assert row_of(report_for(cast.admin), "bob")["flag"] is None
+    cast.team.promotion_threshold = Decimal("0.30")
+    cast.team.save()
+    OutcomeFactory(engagement=engagement, status="achieved", achieved_on=END)
+    assert row_of(report_for(cast.admin), "bob")["flag"] is None  # an outcome clears it
+
+
+def test_share_is_null_without_client_or_promotion_time(cast):
+    TimeEntryFactory(consultant=cast.consultant, date=START, seconds=3600, kind=Kind.INTERNAL)
+    row = row_of(report_for(cast.admin), "alice")
+    assert row["promotion_share"] is None and row["flag"] is None
+
+
+def test_who_sees_which_rows(cast):
+    for person in (cast.consultant, cast.teammate, cast.outsider):
+        TimeEntryFactory(consultant=person, date=START, seconds=3600, kind=Kind.INTERNAL)
+
+    def names(viewer, **kwargs):
+        return [row["consultant"] for row in report_for(viewer, **kwargs)["rows"]]
+
+    assert names(cast.consultant) == ["alice"]
+    assert names(cast.manager) == ["alice", "bob", "maria"]
+    assert names(cast.other_manager) == ["olga", "omar"]
+    assert names(cast.admin) == ["alice", "bob", "maria", "olga", "omar"]
+    assert names(cast.manager, team=cast.other_team) == []
+    assert names(cast.admin, team=cast.other_team) == ["olga", "omar"]
+    assert names(cast.manager, consultant=cast.teammate) == ["bob"]
+
+
+def test_totals_round_once_from_seconds(cast):
+    for person in (cast.consultant, cast.teammate, cast.manager):
+        TimeEntryFactory(consultant=person, date=START, seconds=20, kind=Kind.INTERNAL)
+    report = report_for(cast.admin, team=cast.team)
+    assert [row["internal_hours"] for row in report["rows"]] == [0.01, 0.01, 0.01]
+    assert report["totals"]["internal_hours"] == 0.02  # 60 s, not 0.01 × 3
+
+
+def test_client_scope_and_engagement_section(cast):
+    alice = cast.consultant
+    cast.engagement.budget_hours = Decimal("10")
+    cast.engagement.save()
+    TimeEntryFactory(consultant=alice, date=START - dt.timedelta(days=7), seconds=3600 * 4,
+                     kind=Kind.CLIENT, engagement=cast.engagement)
+    TimeEntryFactory(consultant=alice, date=START, seconds=3600, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    report = report_for(cast.manager, client=cast.engagement.client)
+    assert [row["consultant"] for row in report["rows"]] == ["alice"]
+    [engagement] = report["engagements"]
+    assert engagement["hours"] == 1.0 and engagement["logged_hours"] == 5.0
+    assert engagement["burn"] == 0.5
+
+
+def test_balance_report_command_json_and_csv(cast):
+    TimeEntryFactory(consultant=cast.consultant, date=START, seconds=5400, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    out = io.StringIO()
+    call_command("balance_report", "--start", "2026-01-05", "--end", "2026-03-29",
+                 "--team", "Public Sector", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["period"] == {"start": "2026-01-05", "end": "2026-03-29"}
+    assert set(report["totals"]) >= {"client_hours", "promotion_hours", "internal_hours",
+                                      "total_hours", "outcomes_achieved", "outcomes_verified",
+                                      "activities", "reach", "leads", "engagements_sourced"}
+    assert row_of(report, "alice")["client_hours"] == 1.5
+    assert "consultant_id" not in report["rows"][0]
+    out = io.StringIO()
+    call_command("balance_report", "--start", "2026-01-05", "--end", "2026-03-29",
+                 "--format", "csv", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("consultant,team,client_hours")
+    assert any(line.startswith("alice,Public Sector,1.5,") for line in lines)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--start", "2026-02-30", "--end", "2026-03-01"], "not a date"),
+    (["--start", "2026-03-01", "--end", "2026-02-01"], "before --start"),
+    (["--start", "2026-01-01", "--end", "2026-02-01", "--team", "Nope"], "no team named"),
+])
+def test_balance_report_command_bad_input(cast, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("balance_report", *args, stdout=io.StringIO())
+
+
+def _hours(seconds):
+    return float((Decimal(seconds) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+entries_strategy = st.lists(
+    st.tuples(
+        st.integers(0, 2),  # consultant index
+        st.integers(0, 60),  # day offset from 2026-01-01
+        st.integers(1, 6 * 3600),  # seconds
+        st.sampled_from([Kind.CLIENT, Kind.PROMOTION, Kind.INTERNAL]),
+        st.integers(0, 1),  # engagement index for client time
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    entries=entries_strategy,
+    achieved=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 60), st.booleans()),
+                      max_size=4),
+    start_offset=st.integers(0, 40),
+    length=st.integers(0, 30),
+)
+def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, start_offset,
+                                                   length):
+    TimeEntry.objects.all().delete()
+    Outcome.objects.all().delete()
+    Activity.objects.all().delete()
+    team = TeamFactory(name="Property")
+    people = [UserFactory(username=f"p{i}", team=team) for i in range(3)]
+    engagements = [EngagementFactory(name=f"E{i}", members=people) for i in range(2)]
+    origin = dt.date(2026, 1, 1)
+    for who, day, seconds, kind, which in entries:
+        TimeEntry.objects.create(
+            consultant=people[who], date=origin + dt.timedelta(days=day), seconds=seconds,
+            kind=kind, engagement=engagements[which] if kind == Kind.CLIENT else None,
+        )
+    for which, day, verified in achieved:
+        on = origin + dt.timedelta(days=day)
+        OutcomeFactory(engagement=engagements[which], status="achieved", achieved_on=on,
+                       confirmed_by="Client" if verified else "",
+                       confirmed_on=on if verified else None)
+    start = origin + dt.timedelta(days=start_offset)
+    end = start + dt.timedelta(days=length)
+    report = balance_compute(viewer=cast.admin, start=start, end=end, team=team)
+
+    seconds = defaultdict(lambda: defaultdict(int))
+    worked = defaultdict(set)
+    for entry in TimeEntry.objects.filter(date__gte=start, date__lte=end):
+        seconds[entry.consultant_id][entry.kind] += entry.seconds
+        if entry.engagement_id:
+            worked[entry.consultant_id].add(entry.engagement_id)
+    outcomes = Outcome.objects.filter(achieved_on__gte=start, achieved_on__lte=end)
+    for person in people:
+        row = row_of(report, person.username)
+        mine = seconds[person.pk]
+        assert row["client_hours"] == _hours(mine["client"])
+        assert row["promotion_hours"] == _hours(mine["promotion"])
+        assert row["internal_hours"] == _hours(mine["internal"])
+        assert row["total_hours"] == _hours(sum(mine.values()))
+        credited = [o for o in outcomes if o.engagement_id in worked[person.pk]]
+        assert row["outcomes_achieved"] == len(credited)
+        assert row["outcomes_verified"] == sum(1 for o in credited if o.confirmed_on)
+        both = mine["client"] + mine["promotion"]
+        expected_share = mine["promotion"] / both if both else None
+        if expected_share is None:
+            assert row["promotion_share"] is None
+        else:
+            assert row["promotion_share"] == round(expected_share, 3)
+        expect_flag = expected_share is not None and expected_share > 0.3 and not credited
+        assert row["flag"] == ("brand_over_client" if expect_flag else None)
+    all_seconds = defaultdict(int)
+    for mine in seconds.values():
+        for kind, value in mine.items():
+            all_seconds[kind] += value
+    totals = report["totals"]
+    assert totals["client_hours"] == _hours(all_seconds["client"])
+    assert totals["total_hours"] == _hours(sum(all_seconds.values()))
+    assert sum(week["client_hours"] for week in report["weeks"]) == pytest.approx(
+        sum(row["client_hours"] for row in report["rows"]), abs=0.01 * (len(report["weeks"]) + 1)
+    )
