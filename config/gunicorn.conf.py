@@ -1,0 +1,27 @@
+"""Gunicorn in the container: `gunicorn --config config/gunicorn.conf.py config.wsgi:application`.
+
+Environment: PORT (default 8000), WEB_CONCURRENCY (worker processes, default 3),
+GUNICORN_TIMEOUT (seconds, default 60).
+"""
+
+import os
+
+bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+workers = int(os.environ.get("WEB_CONCURRENCY") or 3)
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
+graceful_timeout = 30
+keepalive = 5
+
+# Recycle workers now and then, staggered, so a slow leak never takes the site down.
+max_requests = 1000
+max_requests_jitter = 100
+
+# The heartbeat file on a disk-backed overlay can stall workers; /dev/shm is memory.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+accesslog = "-"
+errorlog = "-"
+
+# Nothing in the container talks to gunicorn's control socket, and the non-root user has no
+# writable home to put it in.
+control_socket_disable = True
