@@ -43,6 +43,11 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+if not ALLOWED_HOSTS:
+    raise SystemExit(
+        "ClientFirst: ALLOWED_HOSTS must be set when DEBUG is off "
+        "(comma-separated host names, e.g. ALLOWED_HOSTS=clientfirst.example.com)."
+    )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -215,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.plan_digests_task",
         "schedule": crontab(minute=5),
     },
+    "sweep-report-runs": {
+        "task": "reports.tasks.sweep_report_runs_task",
+        "schedule": 60.0,
+    },
 }
 
 # Security: secure by default once DEBUG is off.
@@ -225,7 +234,9 @@ SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if envbool("TRUST_X_FORWARDED_PROTO"):
+        # Only behind a proxy that sets the header itself; otherwise clients could forge it.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
