@@ -10,7 +10,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from clients.models import Client, Engagement, Outcome
 from tracker.models import Activity, Kind, Team, TimeEntry, User
@@ -98,7 +110,8 @@ class Scope:
 def _time_cells(period: Period, people, everyone: bool):
     """Yield (consultant_id, kind, engagement_id or 0, week_start, seconds) for the period.
 
-    Two grouped queries at most per part: whole weeks from the rollup, edges from entries.
+    Whole weeks come from the rollup, the partial weeks at the edges from the entries: two
+    grouped queries at most, whatever the data size.
     """
     whole, edges = period.split()
     if whole:
@@ -108,22 +121,58 @@ def _time_cells(period: Period, people, everyone: bool):
         yield from rollup.order_by().values_list(
             "consultant_id", "kind", "engagement_key", "week_start"
         ).annotate(total=Sum("seconds"))
-    for start, end in edges:
-        entries = TimeEntry.objects.in_period(start, end)
+    if edges:
+        in_edges = Q()
+        for start, end in edges:
+            in_edges |= Q(date__range=(start, end))
+        entries = TimeEntry.objects.filter(in_edges)
         if not everyone:
             entries = entries.filter(consultant__in=people)
-        monday = week_start(start)  # an edge never spans two ISO weeks
-        for consultant_id, kind, engagement_id, total in (
-            entries.order_by().values_list("consultant_id", "kind", "engagement_id")
+        # Each edge lies within one ISO week: label its rows with that week's Monday.
+        last_start = edges[-1][0]
+        edge_week = Case(
+            When(date__gte=last_start, then=Value(week_start(last_start))),
+            default=Value(week_start(edges[0][0])),
+            output_field=DateField(),
+        )
+        yield from (
+            entries.order_by()
+            .annotate(week=edge_week, engagement_key=Coalesce("engagement_id", 0))
+            .values_list("consultant_id", "kind", "engagement_key", "week")
             .annotate(total=Sum("seconds"))
-        ):
-            yield consultant_id, kind, engagement_id or 0, monday, total
+        )
+
+
+def _people_with_activity(people, start: dt.date, end: dt.date):
+    """The people in scope with their activities, reach, leads and engagements sourced."""
+    mine = Activity.objects.filter(consultant=OuterRef("pk"), date__range=(start, end))
+    sourced = Engagement.objects.filter(
+        source_activity__consultant=OuterRef("pk"), starts_on__range=(start, end)
+    )
+
+    def sub(queryset, group_by, aggregate):
+        grouped = queryset.order_by().values(group_by).annotate(value=aggregate)
+        return Coalesce(Subquery(grouped.values("value")[:1]), 0)
+
+    return people.select_related("team").only(
+        "pk", "username", "is_active", "weekly_capacity_hours", "team__name",
+        "team__promotion_threshold",
+    ).annotate(
+        activity_count=sub(mine, "consultant", Count("pk")),
+        activity_reach=sub(mine, "consultant", Sum("audience")),
+        activity_leads=sub(mine, "consultant", Sum("leads")),
+        sourced_count=sub(sourced, "source_activity__consultant", Count("pk")),
+    )
 
 
 def balance_compute(
     *, viewer, start: dt.date, end: dt.date, team=None, consultant=None, client=None
 ) -> dict:
-    """The balance report as CONTRACT.md's JSON, plus teams, engagements and weeks sections."""
+    """The balance report as CONTRACT.md's JSON, plus teams, engagements and weeks sections.
+
+    Five queries whatever the data size: time (rollup and edges), people with their
+    activities, the outcomes and the engagements worked on.
+    """
     period = Period(start, end)
     scope = Scope(viewer=viewer, team=team, consultant=consultant, client=client)
     people_qs = scope.people(period)
@@ -141,59 +190,31 @@ def balance_compute(
             worked[consultant_id].add(engagement_id)
             engagement_seconds[engagement_id] += total
 
-    people = {
-        user.pk: user
-        for user in people_qs.select_related("team").only(
-            "pk", "username", "is_active", "weekly_capacity_hours", "team__name",
-            "team__promotion_threshold",
-        )
-    }
+    engagements = _engagements_worked(engagement_seconds)
     if client is not None:
-        client_engagements = set(
-            Engagement.objects.filter(client=client).values_list("pk", flat=True)
-        )
         engagement_seconds = {
-            pk: total for pk, total in engagement_seconds.items() if pk in client_engagements
+            pk: total for pk, total in engagement_seconds.items()
+            if engagements[pk].client_id == client.pk
         }
-
-    engagement_ids = set().union(*worked.values()) if worked else set()
-    achieved = list(
-        Outcome.objects.filter(
-            engagement_id__in=engagement_ids,
-            status=Outcome.Status.ACHIEVED,
-            achieved_on__range=(start, end),
-        ).values_list("pk", "engagement_id", "confirmed_on")
-    )
     outcomes_by_engagement = defaultdict(list)
-    for pk, engagement_id, confirmed_on in achieved:
-        outcomes_by_engagement[engagement_id].append((pk, confirmed_on is not None))
-
-    activities = {
-        row["consultant_id"]: row
-        for row in Activity.objects.in_period(start, end)
-        .filter(consultant_id__in=people.keys())
-        .order_by()
-        .values("consultant_id")
-        .annotate(count=Count("pk"), reach=Sum("audience"), leads=Sum("leads"))
-    }
-    sourced = dict(
-        Engagement.objects.filter(
-            starts_on__range=(start, end), source_activity__consultant_id__in=people.keys()
-        )
-        .order_by()
-        .values_list("source_activity__consultant_id")
-        .annotate(count=Count("pk"))
-    )
+    for engagement in engagements.values():
+        for outcome in engagement.outcome_list:
+            if outcome.status == Outcome.Status.ACHIEVED and start <= outcome.achieved_on <= end:
+                outcomes_by_engagement[engagement.pk].append(
+                    (outcome.pk, outcome.confirmed_on is not None)
+                )
 
     rows, credited = [], defaultdict(set)
-    for user in sorted(people.values(), key=lambda u: u.username):
+    for user in sorted(_people_with_activity(people_qs, start, end), key=lambda u: u.username):
         kinds = seconds.get(user.pk)
-        activity = activities.get(user.pk)
-        if kinds is None and activity is None and (user.team_id is None or not user.is_active):
+        if kinds is None and not user.activity_count and (
+            user.team_id is None or not user.is_active
+        ):
             continue  # nobody to report on: no team, no time, no activity
         kinds = kinds or dict.fromkeys(KINDS, 0)
         outcomes = [o for e in worked.get(user.pk, ()) for o in outcomes_by_engagement.get(e, ())]
-        credited[user.team.name if user.team else None].update(outcomes)
+        team_name = user.team.name if user.team else None
+        credited[team_name].update(outcomes)
         promotion_share = share(kinds["client"], kinds["promotion"])
         threshold = user.team.promotion_threshold if user.team else DEFAULT_THRESHOLD
         flagged = (
@@ -202,7 +223,7 @@ def balance_compute(
         rows.append({
             "consultant": user.username,
             "consultant_id": user.pk,
-            "team": user.team.name if user.team else None,
+            "team": team_name,
             "client_hours": hours(kinds["client"]),
             "promotion_hours": hours(kinds["promotion"]),
             "internal_hours": hours(kinds["internal"]),
@@ -211,10 +232,10 @@ def balance_compute(
             "promotion_share": None if promotion_share is None else round(promotion_share, 3),
             "outcomes_achieved": len(outcomes),
             "outcomes_verified": sum(1 for _, verified in outcomes if verified),
-            "activities": activity["count"] if activity else 0,
-            "reach": (activity["reach"] or 0) if activity else 0,
-            "leads": (activity["leads"] or 0) if activity else 0,
-            "engagements_sourced": sourced.get(user.pk, 0),
+            "activities": user.activity_count,
+            "reach": user.activity_reach,
+            "leads": user.activity_leads,
+            "engagements_sourced": user.sourced_count,
             "flag": FLAG if flagged else None,
             "_seconds": kinds,
         })
@@ -224,7 +245,7 @@ def balance_compute(
         "rows": rows,
         "totals": _totals(rows, set().union(*credited.values()) if credited else set()),
         "teams": _teams(rows, credited),
-        "engagements": _engagements(engagement_seconds, start, end),
+        "engagements": _engagement_rows(engagements, engagement_seconds, start, end),
         "weeks": [
             {"week_start": monday.isoformat(),
              **{f"{kind}_hours": hours(weeks[monday][kind]) for kind in KINDS}}
@@ -289,32 +310,40 @@ def _teams(rows, credited) -> list[dict]:
     return teams
 
 
-def _engagements(engagement_seconds: dict, start: dt.date, end: dt.date) -> list[dict]:
+def _engagements_worked(engagement_seconds: dict) -> dict:
+    """The engagements worked on, with their all-time logged seconds and their outcomes."""
     if not engagement_seconds:
-        return []
-    ids = list(engagement_seconds)
-    logged = dict(
-        WeeklyTotal.objects.filter(engagement_key__in=ids)
+        return {}
+    logged = (
+        WeeklyTotal.objects.filter(engagement_key=OuterRef("pk"))
         .order_by()
-        .values_list("engagement_key")
+        .values("engagement_key")
         .annotate(total=Sum("seconds"))
+        .values("total")
     )
-    outcomes = defaultdict(list)
-    for outcome in Outcome.objects.filter(engagement_id__in=ids).with_actual():
-        outcomes[outcome.engagement_id].append(outcome)
-    result = []
-    for engagement in (
-        Engagement.objects.filter(pk__in=ids).select_related("client")
+    engagements = (
+        Engagement.objects.filter(pk__in=list(engagement_seconds))
+        .select_related("client")
+        .annotate(logged_seconds=Coalesce(Subquery(logged), 0))
+        .prefetch_related(
+            Prefetch("outcomes", queryset=Outcome.objects.with_actual(), to_attr="outcome_list")
+        )
         .order_by("client__name", "name")
-    ):
+    )
+    return {engagement.pk: engagement for engagement in engagements}
+
+
+def _engagement_rows(engagements: dict, engagement_seconds: dict, start, end) -> list[dict]:
+    result = []
+    for engagement in engagements.values():
+        if engagement.pk not in engagement_seconds:
+            continue
         budget = float(engagement.budget_hours) if engagement.budget_hours is not None else None
-        logged_hours = hours(logged.get(engagement.pk, 0))
-        progress = [
-            p for p in (o.progress(o.actual_value) for o in outcomes[engagement.pk])
-            if p is not None
-        ]
+        logged_hours = hours(engagement.logged_seconds)
+        outcomes = engagement.outcome_list
+        progress = [p for p in (o.progress(o.actual_value) for o in outcomes) if p is not None]
         achieved = [
-            o for o in outcomes[engagement.pk]
+            o for o in outcomes
             if o.status == Outcome.Status.ACHIEVED and start <= o.achieved_on <= end
         ]
         result.append({
@@ -326,9 +355,8 @@ def _engagements(engagement_seconds: dict, start: dt.date, end: dt.date) -> list
             "logged_hours": logged_hours,
             "budget_hours": budget,
             "burn": round(logged_hours / budget, 3) if budget else None,
-            "outcomes": len(outcomes[engagement.pk]),
+            "outcomes": len(outcomes),
             "outcomes_achieved": len(achieved),
             "progress": round(sum(progress) / len(progress), 3) if progress else None,
         })
     return result
-

@@ -111,8 +111,13 @@ class User(AbstractUser):
         return self.is_superuser or self.is_staff
 
     @cached_property
+    def managed_team_list(self) -> list:
+        """The teams this user manages, read once per request (role, menus and filters)."""
+        return list(self.managed_teams.all())
+
+    @property
     def is_manager(self) -> bool:
-        return self.managed_teams.exists()
+        return bool(self.managed_team_list)
 
     @property
     def role(self) -> str:
@@ -322,3 +327,31 @@ class TimeEntry(models.Model):
             errors["activity"] = "Only promotion time can link to an activity."
         if errors:
             raise ValidationError(errors)
+
+
+class RunningTimer(models.Model):
+    """A stopwatch someone started on /time/; stopping it logs a TimeEntry.
+
+    One per person (the user is the primary key), kept in the database so it survives a page
+    reload, a closed tab and a different device.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="running_timer",
+    )
+    started_at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    engagement = models.ForeignKey(
+        "clients.Engagement", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    billable = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"{self.user} since {self.started_at:%Y-%m-%d %H:%M}"

@@ -239,3 +239,22 @@ def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, star
     assert sum(week["client_hours"] for week in report["weeks"]) == pytest.approx(
         sum(row["client_hours"] for row in report["rows"]), abs=0.01 * (len(report["weeks"]) + 1)
     )
+
+
+def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
+    def add(n):
+        for i in range(n):
+            day = dt.date(2026, 1, 7) + dt.timedelta(days=i % 28)
+            TimeEntryFactory(consultant=cast.consultant, date=day, seconds=600, kind=Kind.CLIENT,
+                             engagement=cast.engagement)
+            ActivityFactory(consultant=cast.teammate, date=day)
+            OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=day)
+
+    start, end = dt.date(2026, 1, 7), dt.date(2026, 2, 4)  # Wednesday to Wednesday: two edges
+    add(1)
+    with django_assert_num_queries(5):
+        balance_compute(viewer=cast.manager, start=start, end=end)
+    add(40)
+    with django_assert_num_queries(5):
+        report = balance_compute(viewer=cast.manager, start=start, end=end)
+    assert row_of(report, "alice")["outcomes_achieved"] == 41
