@@ -7,6 +7,7 @@ from tracker.views.health import healthz
 urlpatterns = [
     path("", include("tracker.urls")),
     path("", include("clients.urls")),
+    path("", include("reports.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

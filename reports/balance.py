@@ -224,6 +224,7 @@ def balance_compute(
             "consultant": user.username,
             "consultant_id": user.pk,
             "team": team_name,
+            "team_id": user.team_id,
             "client_hours": hours(kinds["client"]),
             "promotion_hours": hours(kinds["promotion"]),
             "internal_hours": hours(kinds["internal"]),
@@ -283,9 +284,10 @@ def _totals(rows, outcomes) -> dict:
 
 
 def _teams(rows, credited) -> list[dict]:
-    by_team = defaultdict(list)
+    by_team, team_ids = defaultdict(list), {}
     for row in rows:
         by_team[row["team"]].append(row)
+        team_ids[row["team"]] = row["team_id"]
     teams = []
     for name in sorted(by_team, key=lambda n: (n is None, n or "")):
         members = by_team[name]
@@ -294,6 +296,7 @@ def _teams(rows, credited) -> list[dict]:
         outcomes = credited.get(name, set())
         teams.append({
             "team": name,
+            "team_id": team_ids[name],
             "consultants": len(members),
             "client_hours": hours(kinds["client"]),
             "promotion_hours": hours(kinds["promotion"]),

@@ -21,7 +21,12 @@ class DigestDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current (or last) attempt took the row."
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="A failed attempt is retried from then (backoff)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -36,7 +41,11 @@ class DigestDelivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.recipient} {self.week_start:%G-W%V} {self.status}"
+        return f"{self.recipient} {self.iso_week} {self.status}"
+
+    @property
+    def iso_week(self) -> str:
+        return f"{self.week_start:%G-W%V}"
 
 
 class WeeklyTotal(models.Model):
@@ -70,3 +79,109 @@ class WeeklyTotal(models.Model):
 
     def __str__(self):
         return f"{self.consultant_id} {self.week_start} {self.kind} {self.seconds}s"
+
+
+class ReportRun(models.Model):
+    """A balance report built in the background: who asked, for what, how far it got."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_runs"
+    )
+    params = models.JSONField(help_text="start, end and the scope (team, consultant, client).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="report_run_progress_percent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Report #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class SavedReport(models.Model):
+    """A named set of report filters, optionally e-mailed on a schedule."""
+
+    class Schedule(models.TextChoices):
+        NONE = "", "Not scheduled"
+        WEEKLY = "weekly", "Weekly (Monday, covering last week)"
+        MONTHLY = "monthly", "Monthly (1st, covering last month)"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_reports"
+    )
+    name = models.CharField(max_length=120)
+    params = models.JSONField(help_text="period preset and scope, as in the report's filters")
+    schedule = models.CharField(max_length=10, choices=Schedule.choices, blank=True, default="")
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="saved_reports_received", blank=True
+    )
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_report_name_per_owner"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SavedReportDelivery(models.Model):
+    """One e-mailing of a saved report for one schedule period: sent once, whatever fires."""
+
+    saved_report = models.ForeignKey(
+        SavedReport, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["saved_report", "period_start"], name="saved_report_once_per_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.saved_report} {self.period_start}–{self.period_end}"

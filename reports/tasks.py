@@ -1,16 +1,35 @@
 """Celery tasks: thin wrappers that fetch by id, call a service and decide retries."""
 
+import datetime as dt
+import logging
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 from . import digests
 
-CHUNK_SIZE = 50
+log = logging.getLogger(__name__)
+
+# A retry further away than this is left to the hourly planner: long waits belong in the
+# database (DigestDelivery.next_attempt_at), not in ETAs held under Redis's visibility timeout.
+LONGEST_COUNTDOWN = 15 * 60
+
+
+def digest_chunk_size() -> int:
+    return getattr(settings, "DIGEST_CHUNK_SIZE", 50)
 
 
 def enqueue_digest_chunks(delivery_ids: list[int]) -> int:
-    chunks = [delivery_ids[i : i + CHUNK_SIZE] for i in range(0, len(delivery_ids), CHUNK_SIZE)]
+    """Publish the rows in chunks: one task, one SMTP connection, per chunk.
+
+    Called after the rows are committed (the planner writes them in autocommit). A publish
+    that fails leaves them pending, and the next hourly planner publishes them again.
+    """
+    size = digest_chunk_size()
+    chunks = [delivery_ids[i : i + size] for i in range(0, len(delivery_ids), size)]
     for chunk in chunks:
         send_digest_chunk_task.delay(chunk)
     return len(chunks)
@@ -19,17 +38,55 @@ def enqueue_digest_chunks(delivery_ids: list[int]) -> int:
 @shared_task
 def plan_digests_task(week_start: str | None = None) -> int:
     """Run by beat every hour: create the deliveries that are due and fan them out."""
-    import datetime as dt
-
     week = dt.date.fromisoformat(week_start) if week_start else None
     return enqueue_digest_chunks(digests.digests_plan(week_start=week))
 
 
 @shared_task(
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    # Only the database can fail the whole chunk: SMTP errors are kept on each row.
+    autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=10,
-    retry_backoff_max=600,
+    retry_backoff_max=300,
     max_retries=5,
 )
 def send_digest_chunk_task(delivery_ids: list[int]) -> int:
-    return digests.digests_send_many(delivery_ids=delivery_ids)
+    result = digests.digests_send_many(delivery_ids=delivery_ids)
+    log.info(
+        "digest chunk: %s sent, %s skipped, %s to retry, %s failed; "
+        "render %.3fs, smtp %.3fs",
+        result.sent, result.skipped, len(result.retry), result.failed,
+        result.render_seconds, result.smtp_seconds,
+    )
+    retry_at = result.retry_at()
+    if retry_at is not None:
+        countdown = max((retry_at - timezone.now()).total_seconds(), 1)
+        if countdown <= LONGEST_COUNTDOWN:
+            send_digest_chunk_task.apply_async((result.retry,), countdown=countdown)
+    return result.sent
+
+
+@shared_task
+def build_report_task(run_id: int) -> bool:
+    from .services import report_build
+
+    return report_build(run_id=run_id)
+
+
+@shared_task
+def sweep_report_runs_task() -> int:
+    """Run by beat every minute: nothing requested is lost while the broker was away."""
+    from .services import report_runs_sweep
+
+    return report_runs_sweep()
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_saved_report_task(saved_report_id: int) -> int:
+    """Run by django-celery-beat on a saved report's schedule."""
+    from .saved import saved_report_send
+
+    return saved_report_send(saved_report_id=saved_report_id)

@@ -60,7 +60,8 @@ def test_contract_example_shape_and_figures(cast):
         "client_hours": 40.0, "promotion_hours": 5.0, "internal_hours": 0.5,
         "total_hours": 45.5, "capacity_hours": 480.0, "promotion_share": 0.111,
         "outcomes_achieved": 2, "outcomes_verified": 1, "activities": 1, "reach": 12000,
-        "leads": 2, "engagements_sourced": 1, "flag": None, "consultant_id": alice.pk,
+        "leads": 2, "engagements_sourced": 1, "flag": None,
+        "consultant_id": alice.pk, "team_id": cast.team.pk,
     }
 
 
@@ -137,7 +138,7 @@ def test_balance_report_command_json_and_csv(cast):
                                       "total_hours", "outcomes_achieved", "outcomes_verified",
                                       "activities", "reach", "leads", "engagements_sourced"}
     assert row_of(report, "alice")["client_hours"] == 1.5
-    assert "consultant_id" not in report["rows"][0]
+    assert "consultant_id" not in report["rows"][0] and "team_id" not in report["rows"][0]
     out = io.StringIO()
     call_command("balance_report", "--start", "2026-01-05", "--end", "2026-03-29",
                  "--format", "csv", stdout=out)

@@ -48,6 +48,7 @@ class Command(BaseCommand):
         if format == "json":
             for row in report["rows"]:
                 row.pop("consultant_id", None)
+                row.pop("team_id", None)
             self.stdout.write(json.dumps(report, indent=2))
             return
         writer = csv.writer(self.stdout)

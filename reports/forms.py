@@ -1,0 +1,169 @@
+import datetime as dt
+
+from django import forms
+
+from clients.models import Client
+from tracker.models import Team, User
+
+from .models import SavedReport
+
+MAX_PERIOD_DAYS = 3 * 366
+
+PERIODS = [
+    ("last_week", "Last week"),
+    ("last_4_weeks", "Last 4 weeks"),
+    ("this_quarter", "This quarter"),
+    ("last_quarter", "Last quarter"),
+    ("year_to_date", "Year to date"),
+    ("custom", "Custom dates"),
+]
+
+
+def _quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def period_dates(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of a preset period, as seen on `today`."""
+    monday = today - dt.timedelta(days=today.weekday())
+    if period == "last_week":
+        return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
+    if period == "last_4_weeks":
+        return monday - dt.timedelta(days=28), monday - dt.timedelta(days=1)
+    if period == "this_quarter":
+        return _quarter_start(today), today
+    if period == "last_quarter":
+        end = _quarter_start(today) - dt.timedelta(days=1)
+        return _quarter_start(end), end
+    if period == "year_to_date":
+        return dt.date(today.year, 1, 1), today
+    raise ValueError(period)
+
+
+class ReachChoiceField(forms.TypedChoiceField):
+    """A choice among objects already loaded for the viewer; invalid means out of reach."""
+
+    def __init__(self, *, empty_label, **kwargs):
+        super().__init__(coerce=int, empty_value=None, required=False, **kwargs)
+        self.empty_label = empty_label
+
+    def set_objects(self, objects) -> None:
+        self.objects = {obj.pk: obj for obj in objects}
+        self.choices = [("", self.empty_label)] + [(obj.pk, str(obj)) for obj in objects]
+
+
+class BalanceFilterForm(forms.Form):
+    """The report's filters; every choice is limited to what the viewer may see.
+
+    The choices are loaded once (a list each) and reused for validation and rendering, so
+    the page's query count does not depend on the filters.
+    """
+
+    REACH_FIELDS = ("team", "consultant", "client")
+
+    period = forms.ChoiceField(choices=PERIODS, initial="last_4_weeks", required=False)
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    team = ReachChoiceField(empty_label="All my teams")
+    consultant = ReachChoiceField(empty_label="Everyone")
+    client = ReachChoiceField(empty_label="Any client")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.sees_others = user.is_admin or user.is_manager
+        if user.is_admin:
+            self.fields["team"].empty_label = "Everyone"
+            self.fields["team"].set_objects(list(Team.objects.all()))
+        else:
+            self.fields["team"].set_objects(user.managed_team_list)
+        self.people = (
+            list(User.objects.visible_to(user).order_by("username").only(
+                "pk", "username", "first_name", "last_name"))
+            if self.sees_others else [user]
+        )
+        self.fields["consultant"].set_objects(self.people)
+        self.fields["client"].set_objects(list(Client.objects.visible_to(user).only("pk", "name")))
+        if not self.sees_others:
+            self.fields["team"].widget = forms.HiddenInput()
+            self.fields["consultant"].widget = forms.HiddenInput()
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def out_of_reach(self) -> bool:
+        """True when a filter names a team, person or client the viewer cannot see."""
+        return any(
+            error.code == "invalid_choice"
+            for name in self.REACH_FIELDS
+            for error in self.errors.as_data().get(name, [])
+        )
+
+    def clean(self):
+        data = super().clean()
+        period = data.get("period") or "last_4_weeks"
+        data["period"] = period
+        if period == "custom":
+            if not data.get("start"):
+                self.add_error("start", "Choose the first day.")
+            if not data.get("end"):
+                self.add_error("end", "Choose the last day.")
+            if data.get("start") and data.get("end"):
+                if data["end"] < data["start"]:
+                    self.add_error("end", "The last day is before the first.")
+                elif (data["end"] - data["start"]).days > MAX_PERIOD_DAYS:
+                    self.add_error("end", "Choose at most three years.")
+        else:
+            data["start"], data["end"] = period_dates(period, self.user.today())
+        return data
+
+    def scope(self) -> dict:
+        """The chosen team, consultant and client objects (None where not chosen)."""
+        return {
+            name: self.fields[name].objects.get(self.cleaned_data.get(name))
+            for name in self.REACH_FIELDS
+        }
+
+    def params(self) -> dict:
+        """JSON-safe parameters for a ReportRun or a saved report."""
+        data = self.cleaned_data
+        return {
+            "period": data["period"],
+            "start": data["start"].isoformat(),
+            "end": data["end"].isoformat(),
+            "team": data.get("team"),
+            "consultant": data.get("consultant"),
+            "client": data.get("client"),
+        }
+
+
+class SavedReportForm(forms.ModelForm):
+    class Meta:
+        model = SavedReport
+        fields = ["name", "schedule", "recipients"]
+        widgets = {"recipients": forms.SelectMultiple(attrs={"size": 6})}
+        help_texts = {"recipients": "People who get it by e-mail (you can pick several)."}
+
+    def __init__(self, *args, user, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        recipients = self.fields["recipients"]
+        recipients.queryset = User.objects.visible_to(user).order_by("username")
+        recipients.required = False
+        if people is not None:  # already loaded by the report's filters: no second query
+            recipients.choices = [(person.pk, str(person)) for person in people]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if SavedReport.objects.filter(owner=self.user, name=name).exists():
+            raise forms.ValidationError("You already have a saved report of that name.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("schedule") and not data.get("recipients"):
+            self.add_error("recipients", "A scheduled report needs at least one recipient.")
+        return data

@@ -1,0 +1,122 @@
+"""Writes with side effects: requesting, building and sweeping report runs."""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.http import Http404
+from django.utils import timezone
+
+from clients.models import Client
+from tracker.models import Team, User
+
+from .balance import balance_compute
+from .models import ReportRun
+
+log = logging.getLogger(__name__)
+
+# A run still "running" after this was held by a worker that died; a queued run not picked
+# up after PUBLISH_GRACE is published again (the broker may have been down).
+RUNNING_LEASE = dt.timedelta(minutes=10)
+PUBLISH_GRACE = dt.timedelta(seconds=30)
+
+
+def scope_objects(*, user, params: dict) -> dict:
+    """The team, consultant and client a report's params name, each within the user's reach.
+
+    Anything out of reach is Http404, exactly as a page would answer.
+    """
+    objects = {"team": None, "consultant": None, "client": None}
+    if params.get("team"):
+        teams = Team.objects.all() if user.is_admin else Team.objects.managed_by(user)
+        objects["team"] = teams.filter(pk=params["team"]).first()
+    if params.get("consultant"):
+        objects["consultant"] = User.objects.visible_to(user).filter(
+            pk=params["consultant"]
+        ).first()
+    if params.get("client"):
+        objects["client"] = Client.objects.visible_to(user).filter(pk=params["client"]).first()
+    for name, obj in objects.items():
+        if params.get(name) and obj is None:
+            raise Http404(f"No such {name} within your reach.")
+    return objects
+
+
+def report_compute(*, user, params: dict) -> dict:
+    return balance_compute(
+        viewer=user,
+        start=dt.date.fromisoformat(params["start"]),
+        end=dt.date.fromisoformat(params["end"]),
+        **scope_objects(user=user, params=params),
+    )
+
+
+def _publish(run_id: int) -> None:
+    from .tasks import build_report_task
+
+    try:
+        build_report_task.delay(run_id)
+    except Exception as exc:  # noqa: BLE001 - the broker is down: the sweep publishes later
+        log.warning("report run %s stays queued: could not publish (%s)", run_id, exc)
+        return
+    ReportRun.objects.filter(pk=run_id).update(published_at=timezone.now())
+
+
+def report_request(*, user, params: dict) -> ReportRun:
+    """Store a queued run and publish it once the row is committed."""
+    scope_objects(user=user, params=params)  # refuse out-of-reach scopes before queueing
+    run = ReportRun.objects.create(requested_by=user, params=params)
+    transaction.on_commit(lambda: _publish(run.pk))
+    return run
+
+
+def report_build(*, run_id: int) -> bool:
+    """Build a queued run; False when another worker has it or it is finished."""
+    now = timezone.now()
+    claimed = ReportRun.objects.filter(pk=run_id).filter(
+        Q(status=ReportRun.Status.QUEUED)
+        | Q(status=ReportRun.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
+    ).update(
+        status=ReportRun.Status.RUNNING, started_at=now, progress=10, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    run = ReportRun.objects.select_related("requested_by").get(pk=run_id)
+    try:
+        result = report_compute(user=run.requested_by, params=run.params)
+    except Exception as exc:
+        message = str(exc) or exc.__class__.__name__
+        ReportRun.objects.filter(pk=run_id).update(
+            status=ReportRun.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+        log.exception("report run %s failed", run_id)
+        return True
+    ReportRun.objects.filter(pk=run_id).update(
+        status=ReportRun.Status.DONE, result=result, progress=100, error="",
+        finished_at=timezone.now(),
+    )
+    return True
+
+
+def report_retry(*, run: ReportRun) -> ReportRun:
+    ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).update(
+        status=ReportRun.Status.QUEUED, error="", progress=0, published_at=None
+    )
+    transaction.on_commit(lambda: _publish(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def report_runs_sweep() -> int:
+    """Publish runs the broker never got, and runs whose worker died; returns how many."""
+    now = timezone.now()
+    stale = ReportRun.objects.filter(
+        Q(status=ReportRun.Status.QUEUED, created_at__lt=now - PUBLISH_GRACE)
+        & (Q(published_at__isnull=True) | Q(published_at__lt=now - RUNNING_LEASE))
+        | Q(status=ReportRun.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
+    ).values_list("pk", flat=True)
+    run_ids = list(stale[:500])
+    for run_id in run_ids:
+        _publish(run_id)
+    return len(run_ids)

@@ -1,0 +1,212 @@
+"""The balance report's tables; every figure links to the rows it sums or counts."""
+
+from urllib.parse import urlencode
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+
+def _url(path: str, **params) -> str:
+    return f"{path}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+
+
+class Drill:
+    """Links from a report figure to the filtered list whose total it is.
+
+    `scope` holds the list filters that select the report's whole population (a team or a
+    consultant), for the totals row; None where no list filter can (a client's people).
+    """
+
+    def __init__(self, period: dict, scope: dict | None):
+        self.start, self.end = period["start"], period["end"]
+        self.scope = scope
+
+    def time(self, kind=None, **scope) -> str:
+        return _url("/time/", date_from=self.start, date_to=self.end, kind=kind, **scope)
+
+    def activities(self, **scope) -> str:
+        return _url("/activities/", date_from=self.start, date_to=self.end, **scope)
+
+    def outcomes(self, verified=None, **scope) -> str:
+        return _url("/outcomes/", status="achieved", achieved_from=self.start,
+                    achieved_to=self.end, verified=verified, **scope)
+
+    def sourced(self, consultant) -> str:
+        return _url("/engagements/", sourced_by=consultant, starts_from=self.start,
+                    starts_to=self.end)
+
+
+def _link(value, url):
+    return format_html('<a href="{}">{}</a>', url, value)
+
+
+class NumberColumn(tables.Column):
+    """A right-aligned figure that links to its rows; the export keeps the bare number."""
+
+    def __init__(self, *args, drill=None, total=None, **kwargs):
+        self.drill, self.total = drill, total
+        attrs = {"td": {"class": "text-end"}, "th": {"class": "text-end"},
+                 "tf": {"class": "text-end fw-semibold"}}
+        super().__init__(*args, attrs=attrs, **kwargs)
+
+    def render(self, value, record, table):
+        if self.drill is None or value in (None, 0, 0.0):
+            return value
+        return _link(value, self.drill(table.drill, record))
+
+    def value(self, value):
+        return value
+
+    def render_footer(self, bound_column, table):
+        if self.total is None or not table.totals:
+            return ""
+        value = table.totals.get(self.total)
+        if self.drill is not None and value:
+            url = self.drill(table.drill, None)
+            if url:
+                return _link(value, url)
+        return value if value is not None else ""
+
+
+class ReportTable(tables.Table):
+    def __init__(self, data, *, period, totals=None, scope=None, **kwargs):
+        self.drill = Drill(period, scope)
+        self.totals = totals
+        super().__init__(data, **kwargs)
+
+
+def _time_drill(kind):
+    def drill(d, record):
+        if record is not None:
+            return d.time(kind=kind, consultant=record["consultant_id"])
+        return None if d.scope is None else d.time(kind=kind, **d.scope)
+
+    return drill
+
+
+def _outcomes_drill(verified=None):
+    def drill(d, record):
+        if record is not None:
+            return d.outcomes(verified=verified, credited_to=record["consultant_id"])
+        return None if d.scope is None else d.outcomes(verified=verified, **d.scope)
+
+    return drill
+
+
+def _activities_drill(d, record):
+    if record is not None:
+        return d.activities(consultant=record["consultant_id"])
+    return None if d.scope is None else d.activities(**d.scope)
+
+
+class ConsultantTable(ReportTable):
+    consultant = tables.Column(verbose_name="Consultant", footer="Total")
+    team = tables.Column(default="")
+    client_hours = NumberColumn(verbose_name="Client h", drill=_time_drill("client"),
+                                total="client_hours")
+    promotion_hours = NumberColumn(verbose_name="Promotion h", drill=_time_drill("promotion"),
+                                   total="promotion_hours")
+    internal_hours = NumberColumn(verbose_name="Internal h", drill=_time_drill("internal"),
+                                  total="internal_hours")
+    total_hours = NumberColumn(verbose_name="Total h", drill=_time_drill(None),
+                               total="total_hours")
+    capacity_hours = NumberColumn(verbose_name="Capacity h")
+    promotion_share = NumberColumn(verbose_name="Promotion share")
+    outcomes_achieved = NumberColumn(verbose_name="Outcomes", total="outcomes_achieved",
+                                     drill=_outcomes_drill())
+    outcomes_verified = NumberColumn(verbose_name="Verified", total="outcomes_verified",
+                                     drill=_outcomes_drill("yes"))
+    activities = NumberColumn(verbose_name="Activities", total="activities",
+                              drill=_activities_drill)
+    reach = NumberColumn(total="reach", drill=_activities_drill)
+    leads = NumberColumn(total="leads")
+    engagements_sourced = NumberColumn(
+        verbose_name="Engagements sourced", total="engagements_sourced",
+        drill=lambda d, r: d.sourced(r["consultant_id"]) if r else None,
+    )
+    flag = tables.Column(verbose_name="Flag", default="", footer="")
+
+    class Meta:
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "consultants"}
+        row_attrs = {
+            "class": lambda record: "table-warning" if record["flag"] else "",
+            "data-consultant": lambda record: record["consultant"],
+        }
+        order_by = "consultant"
+        orderable = True
+
+    def render_promotion_share(self, value):
+        return f"{value:.1%}" if value is not None else "—"
+
+    def render_flag(self, value):
+        if value == "brand_over_client":
+            return format_html('<span class="badge text-bg-warning">{}</span>',
+                               "brand over client")
+        return ""
+
+
+
+class TeamTable(ReportTable):
+    team = tables.Column(default="(no team)")
+    consultants = NumberColumn()
+    client_hours = NumberColumn(verbose_name="Client h",
+                                drill=lambda d, r: d.time(kind="client", team=r["team_id"])
+                                if r and r.get("team_id") else None)
+    promotion_hours = NumberColumn(verbose_name="Promotion h",
+                                   drill=lambda d, r: d.time(kind="promotion", team=r["team_id"])
+                                   if r and r.get("team_id") else None)
+    internal_hours = NumberColumn(verbose_name="Internal h",
+                                  drill=lambda d, r: d.time(kind="internal", team=r["team_id"])
+                                  if r and r.get("team_id") else None)
+    total_hours = NumberColumn(verbose_name="Total h",
+                               drill=lambda d, r: d.time(team=r["team_id"])
+                               if r and r.get("team_id") else None)
+    capacity_hours = NumberColumn(verbose_name="Capacity h")
+    promotion_share = NumberColumn(verbose_name="Promotion share")
+    outcomes_achieved = NumberColumn(verbose_name="Outcomes",
+                                     drill=lambda d, r: d.outcomes(team=r["team_id"])
+                                     if r and r.get("team_id") else None)
+    flagged = NumberColumn(verbose_name="Flagged")
+    activities = NumberColumn(verbose_name="Activities")
+    reach = NumberColumn()
+
+    class Meta:
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "teams"}
+        orderable = True
+
+    def render_promotion_share(self, value):
+        return f"{value:.1%}" if value is not None else "—"
+
+
+class EngagementTable(ReportTable):
+    client = tables.Column()
+    engagement = tables.Column(
+        linkify=lambda record: f"/engagements/{record['engagement_id']}/"
+    )
+    status = tables.Column()
+    hours = NumberColumn(verbose_name="Hours in period",
+                         drill=lambda d, r: d.time(engagement=r["engagement_id"]) if r else None)
+    logged_hours = NumberColumn(verbose_name="Logged h (all time)",
+                                drill=lambda d, r: _url("/time/", engagement=r["engagement_id"])
+                                if r else None)
+    budget_hours = NumberColumn(verbose_name="Budget h")
+    burn = NumberColumn(verbose_name="Burn")
+    outcomes_achieved = NumberColumn(
+        verbose_name="Outcomes achieved",
+        drill=lambda d, r: d.outcomes(engagement=r["engagement_id"]) if r else None,
+    )
+    outcomes = NumberColumn(verbose_name="Outcomes",
+                            drill=lambda d, r: _url("/outcomes/", engagement=r["engagement_id"])
+                            if r else None)
+    progress = NumberColumn(verbose_name="Avg progress")
+
+    class Meta:
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "engagements"}
+        row_attrs = {"class": lambda record: "table-danger" if (record["burn"] or 0) > 1 else ""}
+        orderable = True
+
+    def render_burn(self, value):
+        return f"{value:.0%}" if value is not None else "—"
+
+    def render_progress(self, value):
+        return f"{value:.0%}" if value is not None else "—"

@@ -1,0 +1,219 @@
+import csv
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pytest
+from django.core import mail
+from django_celery_beat.models import PeriodicTask
+
+from clients.tests.factories import EngagementFactory, OutcomeFactory
+from reports.models import ReportRun, SavedReport, SavedReportDelivery
+from reports.saved import saved_report_send
+from tracker.models import Kind
+from tracker.tests.factories import ActivityFactory, TimeEntryFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)),
+]
+
+URL = "/reports/balance/"
+CUSTOM = {"period": "custom", "start": "2026-10-05", "end": "2026-11-22"}
+
+
+@pytest.fixture
+def data(cast):
+    day = dt.date(2026, 10, 14)
+    TimeEntryFactory(consultant=cast.consultant, date=day, seconds=6 * 3600, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    TimeEntryFactory(consultant=cast.consultant, date=day, seconds=5400, kind=Kind.PROMOTION)
+    bob_engagement = EngagementFactory(name="Bob's", members=[cast.teammate])
+    TimeEntryFactory(consultant=cast.teammate, date=day, seconds=3600, kind=Kind.CLIENT,
+                     engagement=bob_engagement)
+    TimeEntryFactory(consultant=cast.teammate, date=day, seconds=4 * 3600, kind=Kind.PROMOTION)
+    TimeEntryFactory(consultant=cast.outsider, date=day, seconds=3600, kind=Kind.INTERNAL)
+    OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=day,
+                   confirmed_by="CFO", confirmed_on=day)
+    ActivityFactory(consultant=cast.teammate, date=day, audience=900)
+    return cast
+
+
+def names(response):
+    return [row["consultant"] for row in response.context["report"]["rows"]]
+
+
+def test_anonymous_is_sent_to_log_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_consultant_sees_only_their_row(client, data):
+    client.force_login(data.consultant)
+    response = client.get(URL, CUSTOM)
+    assert response.status_code == 200
+    assert names(response) == ["alice"]
+    assert 'type="hidden" name="team"' in response.content.decode()
+    assert client.get(URL, {**CUSTOM, "consultant": data.consultant.pk}).status_code == 200
+    assert client.get(URL, {**CUSTOM, "consultant": data.teammate.pk}).status_code == 404
+    assert client.get(URL, {**CUSTOM, "team": data.team.pk}).status_code == 404
+
+
+def test_manager_sees_the_team_and_flags(client, data):
+    client.force_login(data.manager)
+    response = client.get(URL, {**CUSTOM, "team": data.team.pk})
+    assert names(response) == ["alice", "bob", "maria"]
+    page = response.content.decode()
+    assert 'data-consultant="bob"' in page and "brand over client" in page
+    assert "<svg" in page and "Hours per week by kind" in page
+
+
+def test_out_of_reach_scopes_are_404(client, data):
+    client.force_login(data.manager)
+    assert client.get(URL, {**CUSTOM, "team": data.other_team.pk}).status_code == 404
+    client.force_login(data.other_manager)
+    assert client.get(URL, {**CUSTOM, "consultant": data.consultant.pk}).status_code == 404
+    assert client.get(URL, {**CUSTOM, "client": data.engagement.client.pk}).status_code == 404
+    assert client.get(URL, {**CUSTOM, "_export": "csv", "team": data.team.pk}).status_code == 404
+
+
+def test_bad_dates_are_explained_next_to_the_fields(client, data):
+    client.force_login(data.manager)
+    response = client.get(URL, {"period": "custom", "start": "2026-11-01", "end": "2026-10-01"})
+    assert response.status_code == 400
+    assert "The last day is before the first." in response.content.decode()
+    assert 'value="2026-11-01"' in response.content.decode()
+    response = client.get(URL, {"period": "custom"})
+    assert "Choose the first day." in response.content.decode()
+
+
+def test_drill_down_lists_total_the_figure(client, data):
+    client.force_login(data.manager)
+    response = client.get(URL, {**CUSTOM, "team": data.team.pk})
+    table = response.context["tables"]["consultants"]
+    alice = next(row for row in table.rows if row.record["consultant"] == "alice")
+    link = alice.get_cell("client_hours")
+    href = link.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    assert href.startswith("/time/?")
+    listed = client.get(href)
+    assert listed.status_code == 200
+    assert "6.00" in listed.content.decode() or "6:00" in listed.content.decode()
+
+
+def test_exports_are_formula_safe_and_keep_numbers(client, data):
+    data.team.name = "=HYPERLINK(\"http://evil\")"
+    data.team.save()
+    client.force_login(data.manager)
+    response = client.get(URL, {**CUSTOM, "team": data.team.pk, "_export": "csv",
+                                "table": "consultants"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    alice = next(row for row in rows if row[0] == "alice")
+    assert alice[1].startswith("'=HYPERLINK")
+    response = client.get(URL, {**CUSTOM, "team": data.team.pk, "_export": "xlsx",
+                                "table": "consultants"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = values[0]
+    alice = next(row for row in values if row[0] == "alice")
+    assert alice[header.index("Client h")] == 6.0
+    response = client.get(URL, {**CUSTOM, "team": data.team.pk, "_export": "json",
+                                "table": "teams"})
+    body = json.loads(response.content)
+    assert body["teams"][0]["client_hours"] == 7.0
+
+
+def test_page_queries_stay_flat(client, data, django_assert_max_num_queries):
+    client.force_login(data.manager)
+    params = {"period": "this_quarter", "team": data.team.pk}
+    with django_assert_max_num_queries(10):
+        assert client.get(URL, params).status_code == 200
+    for i in range(60):
+        TimeEntryFactory(consultant=data.consultant, date=dt.date(2026, 10, 1) +
+                         dt.timedelta(days=i % 50), seconds=600, kind=Kind.CLIENT,
+                         engagement=EngagementFactory(members=[data.consultant]))
+    with django_assert_max_num_queries(10):
+        assert client.get(URL, params).status_code == 200
+
+
+def test_admin_everyone_report_is_a_background_run(client, data,
+                                                   django_capture_on_commit_callbacks):
+    client.force_login(data.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(URL, CUSTOM)
+    run = ReportRun.objects.get()
+    assert response["Location"] == f"/reports/{run.pk}/"
+    run.refresh_from_db()
+    assert run.status == "done" and run.progress == 100
+    page = client.get(f"/reports/{run.pk}/")
+    assert names(page) == ["alice", "bob", "maria", "olga", "omar"]
+    assert client.get(f"/reports/{run.pk}/status/").json()["status"] == "done"
+    assert f'href="/reports/{run.pk}/"' in client.get("/reports/").content.decode()
+
+
+def test_runs_are_private(client, data, django_capture_on_commit_callbacks):
+    client.force_login(data.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(URL, {**CUSTOM, "background": "1"})
+    run = ReportRun.objects.get()
+    client.force_login(data.teammate)
+    assert client.get(f"/reports/{run.pk}/").status_code == 404
+    assert client.get(f"/reports/{run.pk}/status/").status_code == 404
+    assert client.post(f"/reports/{run.pk}/retry/").status_code == 404
+
+
+def test_a_failed_run_shows_why_and_can_be_retried(client, data,
+                                                   django_capture_on_commit_callbacks):
+    client.force_login(data.manager)
+    run = ReportRun.objects.create(requested_by=data.manager, status="failed",
+                                   error="worker lost", params={**CUSTOM, "team": None,
+                                                                "consultant": None,
+                                                                "client": None})
+    assert "worker lost" in client.get(f"/reports/{run.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/reports/{run.pk}/retry/")
+    run.refresh_from_db()
+    assert run.status == "done" and run.result["rows"]
+
+
+def test_saved_report_scheduled_and_sent_once_per_period(client, data):
+    client.force_login(data.manager)
+    response = client.post("/reports/saved/", {
+        "f-period": "last_week", "f-team": data.team.pk, "name": "Team weekly",
+        "schedule": "weekly", "recipients": [data.manager.pk, data.consultant.pk],
+    })
+    assert response.status_code == 302
+    saved = SavedReport.objects.get()
+    task = PeriodicTask.objects.get(pk=saved.periodic_task_id)
+    assert task.task == "reports.tasks.send_saved_report_task"
+    assert json.loads(task.args) == [saved.pk]
+    assert task.crontab.day_of_week == "1"
+    monday = dt.date(2026, 10, 19)
+    assert saved_report_send(saved_report_id=saved.pk, today=monday) == 2
+    assert saved_report_send(saved_report_id=saved.pk, today=monday) == 0  # fired twice
+    assert len(mail.outbox) == 2
+    assert mail.outbox[0].subject.startswith("Team weekly: 7.0 h client work, 1 outcome")
+    assert SavedReportDelivery.objects.get().period_start == dt.date(2026, 10, 12)
+    client.post(f"/reports/saved/{saved.pk}/delete/")
+    assert not SavedReport.objects.exists() and not PeriodicTask.objects.filter(
+        name__startswith="Saved report").exists()
+
+
+def test_saving_needs_a_name_and_recipients_for_a_schedule(client, data):
+    client.force_login(data.manager)
+    response = client.post("/reports/saved/", {"f-period": "last_week", "name": "",
+                                               "schedule": "weekly"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This field is required." in page and "at least one recipient" in page
+    assert not SavedReport.objects.exists()
+
+
+def test_saved_report_of_another_owner_is_404(client, data):
+    saved = SavedReport.objects.create(owner=data.manager, name="Mine", params=CUSTOM)
+    client.force_login(data.other_manager)
+    assert client.post(f"/reports/saved/{saved.pk}/delete/").status_code == 404
+    assert SavedReport.objects.filter(pk=saved.pk).exists()
+
+

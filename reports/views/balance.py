@@ -1,0 +1,200 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from .. import charts
+from ..balance import balance_compute
+from ..exports import SafeTableExport
+from ..forms import BalanceFilterForm, SavedReportForm
+from ..models import ReportRun, SavedReport
+from ..saved import saved_report_create, saved_report_delete
+from ..services import report_request, report_retry
+from ..tables import ConsultantTable, EngagementTable, TeamTable
+
+TABLES = {"consultants": ConsultantTable, "teams": TeamTable, "engagements": EngagementTable}
+EXPORT_FORMATS = ("csv", "xlsx", "json")
+
+
+def _drill_scope(params: dict) -> dict | None:
+    """The list filters that select the report's whole population, for the totals row."""
+    if params.get("client"):
+        return None
+    if params.get("consultant"):
+        return {"consultant": params["consultant"]}
+    if params.get("team"):
+        return {"team": params["team"]}
+    return {}
+
+
+def _tables(request, report: dict, params: dict) -> dict:
+    period, scope = report["period"], _drill_scope(params)
+    built = {
+        "consultants": ConsultantTable(report["rows"], period=period, totals=report["totals"],
+                                       scope=scope, prefix="c-"),
+        "teams": TeamTable(report["teams"], period=period, prefix="t-"),
+        "engagements": EngagementTable(report["engagements"], period=period, prefix="e-"),
+    }
+    for table in built.values():
+        RequestConfig(request, paginate=False).configure(table)
+    return built
+
+
+def _export(request, report: dict, params: dict):
+    """?_export=csv|xlsx|json&table=consultants|teams|engagements — formula-safe."""
+    export_format = request.GET.get("_export")
+    if export_format not in EXPORT_FORMATS:
+        return None
+    name = request.GET.get("table", "consultants")
+    if name not in TABLES:
+        raise Http404("No such table.")
+    filename = f"balance-{name}-{report['period']['start']}-{report['period']['end']}"
+    if export_format == "json":
+        key = {"consultants": "rows"}.get(name, name)
+        body = {"period": report["period"], name: report[key]}
+        if name == "consultants":
+            body["totals"] = report["totals"]
+        response = JsonResponse(body, json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+        return response
+    table = _tables(request, report, params)[name]
+    exporter = SafeTableExport(export_format, table)
+    return exporter.response(filename=f"{filename}.{export_format}")
+
+
+def _inline(user, params: dict) -> bool:
+    """Small scopes render at once; an admin's everyone-report is built by Celery."""
+    return not (user.is_admin and not (params["team"] or params["consultant"] or params["client"]))
+
+
+def _report_context(request, report: dict, params: dict) -> dict:
+    return {
+        "report": report,
+        "params": params,
+        "tables": _tables(request, report, params),
+        "weekly_chart": charts.weekly_stack(report["weeks"]),
+        "share_chart": charts.share_vs_outcomes(report["rows"]),
+        "burn_chart": charts.burn_vs_progress(report["engagements"]),
+        "export_formats": EXPORT_FORMATS,
+        "flagged": [row for row in report["rows"] if row["flag"]],
+    }
+
+
+@login_required
+def balance(request):
+    """Filters, tables, charts and exports; big scopes go to a background ReportRun."""
+    form = BalanceFilterForm(request.GET or {"period": "last_4_weeks"}, user=request.user)
+    if not form.is_valid():
+        if form.out_of_reach():
+            raise Http404("No such team, consultant or client within your reach.")
+        return render(request, "reports/balance.html", {"form": form}, status=400)
+    params = form.params()
+    if request.GET.get("background") == "1" or not _inline(request.user, params):
+        run = report_request(user=request.user, params=params)
+        return redirect("reports:run", pk=run.pk)
+    report = balance_compute(
+        viewer=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"],
+        **form.scope(),
+    )
+    response = _export(request, report, params)
+    if response is not None:
+        return response
+    context = _report_context(request, report, params)
+    context.update(form=form, save_form=SavedReportForm(user=request.user, people=form.people))
+    return render(request, "reports/balance.html", context)
+
+
+def _get_run_for_user(request, pk: int) -> ReportRun:
+    runs = ReportRun.objects.all()
+    if not request.user.is_admin:
+        runs = runs.filter(requested_by=request.user)
+    return get_object_or_404(runs.select_related("requested_by"), pk=pk)
+
+
+@login_required
+def run_list(request):
+    runs = ReportRun.objects.select_related("requested_by").defer("result")
+    if not request.user.is_admin:
+        runs = runs.filter(requested_by=request.user)
+    return render(request, "reports/run_list.html", {"runs": runs[:100]})
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = _get_run_for_user(request, pk)
+    context = {"run": run}
+    if run.status == ReportRun.Status.DONE:
+        response = _export(request, run.result, run.params)
+        if response is not None:
+            return response
+        context.update(_report_context(request, run.result, run.params))
+    return render(request, "reports/run_detail.html", context)
+
+
+@login_required
+def run_status(request, pk: int):
+    run = _get_run_for_user(request, pk)
+    return JsonResponse({"status": run.status, "progress": run.progress, "error": run.error})
+
+
+@login_required
+@require_POST
+def run_retry(request, pk: int):
+    run = _get_run_for_user(request, pk)
+    if run.status != ReportRun.Status.FAILED:
+        messages.info(request, "Only a failed report can be retried.")
+    else:
+        report_retry(run=run)
+        messages.success(request, "The report is queued again.")
+    return redirect("reports:run", pk=run.pk)
+
+
+def _get_saved_for_user(request, pk: int) -> SavedReport:
+    return get_object_or_404(SavedReport.objects.filter(owner=request.user), pk=pk)
+
+
+@login_required
+def saved_list(request):
+    """Saved reports (GET), or save the current filters (POST)."""
+    if request.method == "POST":
+        filters = BalanceFilterForm(request.POST, user=request.user, prefix="f")
+        form = SavedReportForm(request.POST, user=request.user)
+        if not filters.is_valid() and filters.out_of_reach():
+            raise Http404("No such team, consultant or client within your reach.")
+        if filters.is_valid() and form.is_valid():
+            params = filters.params()
+            saved = saved_report_create(
+                owner=request.user, name=form.cleaned_data["name"], params=params,
+                schedule=form.cleaned_data["schedule"],
+                recipients=list(form.cleaned_data["recipients"]),
+            )
+            messages.success(request, f"Saved “{saved.name}”.")
+            return redirect("reports:saved")
+        saved = SavedReport.objects.filter(owner=request.user).prefetch_related("recipients")
+        return render(request, "reports/saved_list.html",
+                      {"saved": saved, "save_form": form, "filters": filters}, status=400)
+    saved = SavedReport.objects.filter(owner=request.user).prefetch_related("recipients")
+    return render(request, "reports/saved_list.html", {"saved": saved})
+
+
+@login_required
+@require_POST
+def saved_delete(request, pk: int):
+    saved = _get_saved_for_user(request, pk)
+    with transaction.atomic():
+        saved_report_delete(saved=saved)
+    messages.success(request, f"Deleted “{saved.name}”.")
+    return redirect("reports:saved")
+
+
+def saved_url(saved: SavedReport) -> str:
+    query = {k: v for k, v in saved.params.items() if v not in (None, "")}
+    if query.get("period") != "custom":
+        query.pop("start", None)
+        query.pop("end", None)
+    return reverse("reports:balance") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+
