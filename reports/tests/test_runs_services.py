@@ -1,0 +1,94 @@
+"""Report runs through the real parts: a Celery worker on Redis, and a broker that is down."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.test import Client
+
+from reports.models import ReportRun
+from reports.services import report_request, report_runs_sweep
+from tracker.models import Kind
+from tracker.tests.factories import TimeEntryFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+PARAMS = {"period": "custom", "start": "2026-10-05", "end": "2026-11-01", "team": None,
+          "consultant": None, "client": None}
+
+
+def wait_for(predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def entries(cast):
+    TimeEntryFactory(consultant=cast.consultant, date=dt.date(2026, 10, 6), seconds=7200,
+                     kind=Kind.CLIENT, engagement=cast.engagement)
+    return cast
+
+
+def test_a_real_worker_builds_the_run(entries, celery_worker_process):
+    celery_worker_process()
+    run = report_request(user=entries.admin, params=PARAMS)  # autocommit: published now
+    assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == "done")
+    run.refresh_from_db()
+    assert run.progress == 100 and run.attempts == 1
+    alice = next(row for row in run.result["rows"] if row["consultant"] == "alice")
+    assert alice["client_hours"] == 2.0
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Point the Celery app at a Redis port where nothing listens: a real refusal."""
+    import os
+
+    from config import celery_app
+
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("the broker-down path is exercised against Redis")
+    old_url = celery_app.conf.broker_url
+    celery_app.conf.task_always_eager = False
+
+    def switch(url):
+        from kombu import pools
+
+        celery_app.conf.broker_url = url
+        celery_app.pool.force_close_all()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+        pools.reset()
+
+    switch("redis://127.0.0.1:1/0")
+    try:
+        yield switch
+    finally:
+        switch(old_url)
+        celery_app.conf.task_always_eager = True
+
+
+def test_broker_down_keeps_the_run_queued_and_the_sweep_publishes_it(
+    entries, broker_down, celery_worker_process, settings
+):
+    client = Client()
+    client.force_login(entries.admin)
+    started = time.monotonic()
+    query = {key: value for key, value in PARAMS.items() if value is not None}
+    response = client.get("/reports/balance/", {**query, "background": "1"})
+    assert time.monotonic() - started < 10  # the request does not hang on the broker
+    run = ReportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/reports/{run.pk}/"
+    page = client.get(f"/reports/{run.pk}/")
+    assert page.status_code == 200 and "Queued" in page.content.decode()
+    assert run.status == "queued" and run.published_at is None
+
+    broker_down(settings.CELERY_BROKER_URL)  # the broker is back
+    celery_worker_process()
+    ReportRun.objects.filter(pk=run.pk).update(created_at=run.created_at - dt.timedelta(minutes=1))
+    assert report_runs_sweep() == 1
+    assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == "done")
