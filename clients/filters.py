@@ -1,0 +1,157 @@
+"""Filters for the lists. Every choice offered (clients, engagements, people) is drawn from what
+the person filtering may see, so a drop-down never names someone else's client."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+
+from tracker.models import Kind, Team, TimeEntry, User
+
+from .forms import date_widget, style_for_bootstrap
+from .models import Client, Engagement, Outcome
+
+YES_NO = (("yes", "Yes"), ("no", "No"))
+
+
+def visible_clients(request):
+    return Client.objects.visible_to(request.user)
+
+
+def visible_engagements(request):
+    # Engagement.__str__ names the client: fetched with it, not once per option.
+    return Engagement.objects.visible_to(request.user).select_related("client")
+
+
+def visible_people(request):
+    return User.objects.visible_to(request.user).order_by("username")
+
+
+def visible_teams(request):
+    user = request.user
+    return Team.objects.all() if user.is_admin else Team.objects.managed_by(user)
+
+
+class StyledFilterSet(filters.FilterSet):
+    @property
+    def form(self):
+        form = super().form
+        style_for_bootstrap(form)
+        return form
+
+
+class ClientFilter(StyledFilterSet):
+    q = filters.CharFilter(method="search", label="Name contains")
+    sector = filters.CharFilter(lookup_expr="icontains", label="Sector")
+    active = filters.BooleanFilter(
+        label="Active",
+        widget=forms.Select(choices=(("", "Any"), ("true", "Active"), ("false", "Inactive"))),
+    )
+
+    class Meta:
+        model = Client
+        fields = ["q", "sector", "active"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(name__icontains=value.strip())
+
+
+class EngagementFilter(StyledFilterSet):
+    client = filters.ModelChoiceFilter(queryset=visible_clients, empty_label="All clients")
+    status = filters.ChoiceFilter(choices=Engagement.Status.choices, empty_label="Any status")
+    # Together, a period: engagements running at any time in it (both alike: on that day).
+    active_from = filters.DateFilter(
+        method="running_from", label="Running on or after", widget=date_widget()
+    )
+    active_to = filters.DateFilter(
+        method="running_to", label="Running on or before", widget=date_widget()
+    )
+    member = filters.ModelChoiceFilter(
+        field_name="members", queryset=visible_people, empty_label="Anyone",
+        label="Member",
+    )
+    # The balance report's "engagements sourced" drills down to these three.
+    sourced_by = filters.ModelChoiceFilter(
+        field_name="source_activity__consultant", queryset=visible_people,
+        empty_label="Anyone", label="Brought in by",
+    )
+    starts_from = filters.DateFilter(
+        field_name="starts_on", lookup_expr="gte", label="Starts from", widget=date_widget()
+    )
+    starts_to = filters.DateFilter(
+        field_name="starts_on", lookup_expr="lte", label="Starts until", widget=date_widget()
+    )
+
+    class Meta:
+        model = Engagement
+        fields = ["client", "status", "active_from", "active_to", "member", "sourced_by",
+                  "starts_from", "starts_to"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if not (request.user.is_admin or request.user.is_manager):
+            # A consultant's list is their own engagements; filtering by member adds nothing.
+            del self.filters["member"]
+
+    def running_from(self, queryset, name, value):
+        return queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=value))
+
+    def running_to(self, queryset, name, value):
+        return queryset.filter(starts_on__lte=value)
+
+
+class OutcomeFilter(StyledFilterSet):
+    status = filters.ChoiceFilter(choices=Outcome.Status.choices, empty_label="Any status")
+    client = filters.ModelChoiceFilter(
+        field_name="engagement__client", queryset=visible_clients,
+        empty_label="All clients", label="Client",
+    )
+    engagement = filters.ModelChoiceFilter(
+        queryset=visible_engagements, empty_label="All engagements"
+    )
+    achieved_from = filters.DateFilter(
+        field_name="achieved_on", lookup_expr="gte", label="Achieved from", widget=date_widget()
+    )
+    achieved_to = filters.DateFilter(
+        field_name="achieved_on", lookup_expr="lte", label="Achieved until", widget=date_widget()
+    )
+    verified = filters.ChoiceFilter(
+        choices=YES_NO, method="filter_verified", empty_label="Either",
+        label="Confirmed by the client",
+    )
+    # As the balance report credits outcomes: to whoever logged client time on the
+    # engagement within the achieved-from/until period.
+    credited_to = filters.ModelChoiceFilter(
+        queryset=visible_people, method="filter_credited", empty_label="Anyone",
+        label="Credited to",
+    )
+    team = filters.ModelChoiceFilter(
+        queryset=visible_teams, method="filter_credited", empty_label="Any team",
+        label="Credited to team",
+    )
+
+    class Meta:
+        model = Outcome
+        fields = ["status", "client", "engagement", "achieved_from", "achieved_to", "verified",
+                  "credited_to", "team"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if not (request.user.is_admin or request.user.is_manager):
+            # A consultant sees the outcomes of their own engagements: no one else to credit.
+            del self.filters["credited_to"]
+            del self.filters["team"]
+
+    def filter_verified(self, queryset, name, value):
+        return queryset.filter(confirmed_on__isnull=(value != "yes"))
+
+    def filter_credited(self, queryset, name, value):
+        worked = TimeEntry.objects.filter(kind=Kind.CLIENT)
+        worked = worked.filter(consultant=value) if name == "credited_to" else worked.filter(
+            consultant__team=value
+        )
+        data = self.form.cleaned_data
+        if data.get("achieved_from"):
+            worked = worked.filter(date__gte=data["achieved_from"])
+        if data.get("achieved_to"):
+            worked = worked.filter(date__lte=data["achieved_to"])
+        return queryset.filter(engagement__in=worked.values("engagement_id"))

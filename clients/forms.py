@@ -1,0 +1,268 @@
+"""Forms for clients, engagements and outcomes; every input rule lives here (or in the model
+clean() a ModelForm runs), so a bad value comes back next to its field with the input kept."""
+
+from django import forms
+from django.db.models import Q
+
+from tracker.models import Activity, User
+
+from .models import Client, Engagement, Outcome, OutcomeMeasurement
+
+DATE_INPUT = {"type": "date"}
+
+
+def date_widget():
+    # type=date needs ISO dates; the browser shows them in the user's own format.
+    return forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d")
+
+
+def style_for_bootstrap(form):
+    """Bootstrap 5 classes on every widget, and `is-invalid` plus ARIA on fields in error."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            css = "form-check-input"
+        elif isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            css = "form-select"
+        else:
+            css = "form-control"
+        classes = widget.attrs.get("class", "").split()
+        if css not in classes:
+            classes.append(css)
+        # Only once validation has run: reading form.errors here would validate too early.
+        if form._errors is not None and name in form._errors:
+            bound = form[name]
+            classes.append("is-invalid")
+            widget.attrs["aria-invalid"] = "true"
+            described = [f"{bound.auto_id}_error"]
+            if field.help_text:
+                described.append(f"{bound.auto_id}_helptext")
+            widget.attrs["aria-describedby"] = " ".join(described)
+        widget.attrs["class"] = " ".join(classes)
+
+
+class BootstrapFormMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_for_bootstrap(self)
+
+    def full_clean(self):
+        super().full_clean()
+        # Rendering happens after validation: mark the fields in error now.
+        style_for_bootstrap(self)
+
+
+def _not_in_future(value, user, message):
+    if value is not None and value > user.today():
+        raise forms.ValidationError(message, code="future")
+    return value
+
+
+class ClientForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["name", "sector", "owner", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
+
+
+class EngagementForm(BootstrapFormMixin, forms.ModelForm):
+    """Managers and admins plan engagements; members are chosen among the people they see."""
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "client", "name", "status", "starts_on", "ends_on", "budget_hours", "members",
+            "source_activity",
+        ]
+        widgets = {
+            "starts_on": date_widget(),
+            "ends_on": date_widget(),
+            "members": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {"budget_hours": "Hours the client agreed to; leave empty if none."}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.visible_people = User.objects.visible_to(user).filter(is_active=True)
+        # An inactive client stays selectable on the engagements it already has.
+        self.fields["client"].queryset = Client.objects.visible_to(user).filter(
+            Q(active=True) | Q(pk=self.instance.client_id)
+        )
+        self.fields["members"].queryset = self.visible_people.order_by("username")
+        self.fields["source_activity"].queryset = (
+            Activity.objects.visible_to(user).select_related("consultant").order_by("-date")
+        )
+        self.fields["source_activity"].label_from_instance = (
+            lambda activity: f"{activity.title} ({activity.consultant}, {activity.date:%-d %b %Y})"
+        )
+        # Members the editor cannot see (another team's people) are not offered, and must
+        # not be dropped when the editor saves.
+        self.hidden_members = []
+        if self.instance.pk:
+            self.hidden_members = list(
+                self.instance.members.exclude(pk__in=self.visible_people.values("pk"))
+                .values_list("pk", flat=True)
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "An engagement cannot end before it starts.")
+        client, name = cleaned.get("client"), cleaned.get("name")
+        if client and name:
+            clash = Engagement.objects.filter(client=client, name__iexact=name)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("name", f"{client} already has an engagement called {name!r}.")
+        members = cleaned.get("members")
+        if not self.user.is_admin and "members" in cleaned and not members:
+            # The engagement would vanish from the lists of the person creating it.
+            self.add_error(
+                "members", "Choose at least one member, or the engagement leaves your lists."
+            )
+        return cleaned
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        if self.hidden_members:
+            self.instance.members.add(*self.hidden_members)
+
+
+class OutcomeForm(BootstrapFormMixin, forms.ModelForm):
+    """What the outcome measures. The target-beyond-baseline rule is Outcome.clean(), which
+    this form runs, so the message lands next to the target field."""
+
+    evidence_url = forms.URLField(
+        label="Evidence link", max_length=500, required=False, assume_scheme="https",
+        help_text="A report, dashboard or message that shows the result.",
+    )
+
+    class Meta:
+        model = Outcome
+        fields = [
+            "title", "metric", "unit", "direction", "baseline", "target", "evidence_url",
+            "evidence_note",
+        ]
+        widgets = {
+            "baseline": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            "target": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            "evidence_note": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"evidence_note": "Evidence note"}
+        help_texts = {"direction": "Whether success means the metric going up or down."}
+
+
+class MeasurementForm(BootstrapFormMixin, forms.ModelForm):
+    """One reading of the metric; the latest reading becomes the outcome's actual."""
+
+    class Meta:
+        model = OutcomeMeasurement
+        fields = ["date", "value", "note"]
+        widgets = {
+            "date": date_widget(),
+            # A text input, so a mistyped value reaches the server and gets a clear message.
+            "value": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            "note": forms.TextInput(attrs={"placeholder": "Where the figure comes from"}),
+        }
+        labels = {"date": "Measured on"}
+
+    def __init__(self, *args, user, unit="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["date"].initial = user.today
+        if unit:
+            self.fields["value"].label = f"Value ({unit})"
+
+    def clean_date(self):
+        return _not_in_future(
+            self.cleaned_data.get("date"), self.user, "A measurement cannot be in the future."
+        )
+
+
+class OutcomeStatusForm(BootstrapFormMixin, forms.Form):
+    """Mark an outcome achieved (on a date) or missed, or reopen it; one button per choice."""
+
+    status = forms.ChoiceField(choices=Outcome.Status.choices, widget=forms.HiddenInput)
+    achieved_on = forms.DateField(
+        label="Achieved on", required=False, widget=date_widget(),
+        help_text="Only for an achieved outcome.",
+    )
+
+    def __init__(self, *args, user, outcome, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.outcome = outcome
+        self.fields["achieved_on"].initial = outcome.achieved_on or user.today()
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status == Outcome.Status.ACHIEVED:
+            achieved_on = cleaned.get("achieved_on")
+            if achieved_on is None and "achieved_on" not in self.errors:
+                self.add_error("achieved_on", "Say when the outcome was achieved.")
+            elif achieved_on and achieved_on > self.user.today():
+                self.add_error("achieved_on", "An outcome cannot be achieved in the future.")
+        elif status:
+            # The date box is always on the page; it only counts for "achieved".
+            cleaned["achieved_on"] = None
+            self.errors.pop("achieved_on", None)
+        return cleaned
+
+    def save(self) -> Outcome:
+        outcome = self.outcome
+        outcome.status = self.cleaned_data["status"]
+        outcome.achieved_on = self.cleaned_data["achieved_on"]
+        outcome.recorded_by = self.user
+        outcome.save(update_fields=["status", "achieved_on", "recorded_by", "updated_at"])
+        return outcome
+
+
+class ConfirmationForm(BootstrapFormMixin, forms.Form):
+    """Who at the client confirmed the outcome, and when: both, or the form says which is
+    missing."""
+
+    confirmed_by = forms.CharField(
+        label="Confirmed by (at the client)", max_length=200, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "Name, role"}),
+    )
+    confirmed_on = forms.DateField(label="Confirmed on", required=False, widget=date_widget())
+
+    def __init__(self, *args, user, outcome, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.outcome = outcome
+        self.fields["confirmed_by"].initial = outcome.confirmed_by
+        self.fields["confirmed_on"].initial = outcome.confirmed_on
+
+    def clean_confirmed_by(self):
+        return self.cleaned_data["confirmed_by"].strip()
+
+    def clean_confirmed_on(self):
+        return _not_in_future(
+            self.cleaned_data.get("confirmed_on"), self.user,
+            "A confirmation cannot be dated in the future.",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("confirmed_by") and "confirmed_by" not in self.errors:
+            self.add_error("confirmed_by", "Say who at the client confirmed it.")
+        if cleaned.get("confirmed_on") is None and "confirmed_on" not in self.errors:
+            self.add_error("confirmed_on", "Say when the client confirmed it.")
+        return cleaned
+
+    def save(self) -> Outcome:
+        outcome = self.outcome
+        outcome.confirmed_by = self.cleaned_data["confirmed_by"]
+        outcome.confirmed_on = self.cleaned_data["confirmed_on"]
+        outcome.save(update_fields=["confirmed_by", "confirmed_on", "updated_at"])
+        return outcome

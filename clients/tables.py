@@ -1,0 +1,202 @@
+"""Tables for the client, engagement and outcome lists, and their CSV/XLSX exports.
+
+Cells drawn as HTML (bars, "2 / 5") have a plain-number twin for exports: a `value_` method
+or an export-only column, so a spreadsheet gets numbers it can add up.
+"""
+
+import django_tables2 as tables
+from django.utils.dateformat import format as date_format_with
+from django.utils.html import format_html
+
+from .models import Client, Engagement, Outcome
+from .templatetags.clients_tags import burn_bar, number, progress_bar
+
+NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
+
+
+def date_format(value):
+    return date_format_with(value, "j M Y")
+
+
+def _percent(ratio):
+    return None if ratio is None else round(float(ratio) * 100, 1)
+
+
+class ExportOnlyColumn(tables.Column):
+    """A column spreadsheets get and the page does not show."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("visible", False)
+        super().__init__(*args, **kwargs)
+
+
+class AchievedOfTotalColumn(tables.Column):
+    """'achieved / total' on the page; exports carry both figures as numbers instead."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("verbose_name", "Outcomes achieved / all")
+        kwargs.setdefault("empty_values", ())
+        kwargs.setdefault("exclude_from_export", True)
+        kwargs.setdefault("order_by", ("outcomes_achieved", "outcomes_total"))
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(**kwargs)
+
+    def render(self, record):
+        return format_html(
+            '<span title="{} of {} outcomes achieved">{} / {}</span>',
+            record.outcomes_achieved, record.outcomes_total,
+            record.outcomes_achieved, record.outcomes_total,
+        )
+
+
+class ClientTable(tables.Table):
+    name = tables.Column(linkify=("clients:client_detail", {"pk": tables.A("pk")}))
+    sector = tables.Column()
+    active = tables.BooleanColumn(yesno="Yes,No")
+    engagements_count = tables.Column(verbose_name="Engagements", attrs=NUMBER)
+    outcomes = AchievedOfTotalColumn()
+    outcomes_achieved = ExportOnlyColumn(verbose_name="Outcomes achieved")
+    outcomes_total = ExportOnlyColumn(verbose_name="Outcomes total")
+
+    class Meta:
+        model = Client
+        fields = ["name", "sector", "active"]
+        sequence = ["name", "sector", "active", "engagements_count", "outcomes", "..."]
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = "No clients match these filters."
+        default = "—"
+
+    def value_active(self, value):
+        return "Yes" if value else "No"
+
+
+class EngagementTable(tables.Table):
+    client = tables.Column(
+        accessor="client__name",
+        verbose_name="Client",
+        linkify=("clients:client_detail", {"pk": tables.A("client_id")}),
+    )
+    name = tables.Column(
+        verbose_name="Engagement",
+        linkify=("clients:engagement_detail", {"pk": tables.A("pk")}),
+    )
+    starts_on = tables.DateColumn(verbose_name="Starts", format="j M Y")
+    ends_on = tables.DateColumn(verbose_name="Ends", format="j M Y")
+    status = tables.Column()
+    budget_hours = tables.Column(verbose_name="Budget (h)", attrs=NUMBER)
+    logged_hours = tables.Column(verbose_name="Logged (h)", attrs=NUMBER)
+    burn = tables.Column(verbose_name="Burn %", attrs={"td": {"style": "min-width: 9rem"}})
+    outcomes = AchievedOfTotalColumn()
+    outcomes_achieved = ExportOnlyColumn(verbose_name="Outcomes achieved")
+    outcomes_total = ExportOnlyColumn(verbose_name="Outcomes total")
+
+    class Meta:
+        model = Engagement
+        fields = ["client", "name", "starts_on", "ends_on", "status", "budget_hours"]
+        sequence = [
+            "client", "name", "starts_on", "ends_on", "status", "budget_hours", "logged_hours",
+            "burn", "outcomes", "...",
+        ]
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = "No engagements match these filters."
+        default = "—"
+
+    def render_budget_hours(self, value):
+        return number(value)
+
+    def value_budget_hours(self, value):
+        return value
+
+    def render_logged_hours(self, value):
+        return f"{value:.2f}"
+
+    def value_logged_hours(self, value):
+        return round(value, 2)
+
+    def render_burn(self, value):
+        return burn_bar(value)
+
+    def value_burn(self, value):
+        return _percent(value)
+
+    def value_starts_on(self, value):
+        return value
+
+    def value_ends_on(self, value):
+        return value
+
+
+class OutcomeTable(tables.Table):
+    title = tables.Column(
+        verbose_name="Outcome", linkify=("clients:outcome_detail", {"pk": tables.A("pk")})
+    )
+    client = tables.Column(accessor="engagement__client__name", verbose_name="Client")
+    engagement = tables.Column(
+        accessor="engagement__name",
+        verbose_name="Engagement",
+        linkify=("clients:engagement_detail", {"pk": tables.A("engagement_id")}),
+    )
+    metric = tables.Column()
+    unit = ExportOnlyColumn()
+    direction = tables.Column()
+    baseline = tables.Column(attrs=NUMBER)
+    target = tables.Column(attrs=NUMBER)
+    actual_value = tables.Column(verbose_name="Actual", attrs=NUMBER)
+    progress = tables.Column(
+        accessor="progress_ratio", verbose_name="Progress %",
+        attrs={"td": {"style": "min-width: 9rem"}},
+    )
+    status = tables.Column()
+    achieved_on = tables.DateColumn(verbose_name="Achieved on", format="j M Y")
+    confirmed_on = tables.DateColumn(verbose_name="Confirmed by client", format="j M Y")
+    confirmed_by = ExportOnlyColumn(verbose_name="Confirmed by")
+    evidence_url = ExportOnlyColumn(verbose_name="Evidence link")
+
+    class Meta:
+        model = Outcome
+        fields = []
+        sequence = [
+            "title", "client", "engagement", "metric", "direction", "baseline", "target",
+            "actual_value", "progress", "status", "achieved_on", "confirmed_on", "...",
+        ]
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = "No outcomes match these filters."
+        default = "—"
+
+    def render_baseline(self, value):
+        return number(value)
+
+    def value_baseline(self, value):
+        return value
+
+    def render_target(self, value):
+        return number(value)
+
+    def value_target(self, value):
+        return value
+
+    def render_actual_value(self, value):
+        return number(value)
+
+    def value_actual_value(self, value):
+        return value
+
+    def render_progress(self, record):
+        # The same figure as the annotation the column sorts by, from the model's own rule.
+        return progress_bar(record.progress(record.actual_value))
+
+    def value_progress(self, record):
+        return _percent(record.progress(record.actual_value))
+
+    def render_confirmed_on(self, record, value):
+        if value is None:
+            return self.default
+        return format_html(
+            '<span title="Confirmed by {}">✓ {}</span>', record.confirmed_by, date_format(value)
+        )
+
+    def value_confirmed_on(self, value):
+        return value
+
+    def value_achieved_on(self, value):
+        return value

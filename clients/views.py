@@ -1,0 +1,477 @@
+"""Pages for clients, engagements and outcomes.
+
+Every object is reached through one helper per kind (`_get_engagement_for_user` and
+friends), each built on the model's `visible_to(user)`: what a person may not see answers 404,
+the same as what does not exist. Lists are django-tables2 + django-filter views whose querysets
+start from the same `visible_to`, so their CSV/XLSX exports cannot show more than the page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from reports.exports import SafeExportMixin
+from tracker.models import Kind, TimeEntry, User
+
+from .filters import ClientFilter, EngagementFilter, OutcomeFilter
+from .forms import (
+    ClientForm,
+    ConfirmationForm,
+    EngagementForm,
+    MeasurementForm,
+    OutcomeForm,
+    OutcomeStatusForm,
+)
+from .models import Client, Engagement, Outcome, OutcomeMeasurement
+from .services import measurement_record
+from .tables import ClientTable, EngagementTable, OutcomeTable
+
+# --- queries shared by the lists and the detail pages ------------------------------------
+
+
+def _count_subquery(queryset, group_by):
+    """A correlated COUNT(*) as a scalar subquery (0 when there is nothing to count)."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def engagements_with_totals(queryset):
+    """Logged client hours, burn and outcome counts on each engagement, in the same query.
+
+    Scalar subqueries rather than joins: joining time entries and outcomes together would
+    multiply one by the other.
+    """
+    client_seconds = (
+        TimeEntry.objects.filter(engagement=OuterRef("pk"), kind=Kind.CLIENT)
+        .order_by()
+        .values("engagement")
+        .annotate(total=Sum("seconds"))
+        .values("total")
+    )
+    outcomes = Outcome.objects.filter(engagement=OuterRef("pk"))
+    return (
+        queryset.select_related("client")
+        .annotate(
+            logged_seconds=Coalesce(
+                Subquery(client_seconds, output_field=IntegerField()), Value(0)
+            ),
+            outcomes_total=_count_subquery(outcomes, "engagement"),
+            outcomes_achieved=_count_subquery(
+                outcomes.filter(status=Outcome.Status.ACHIEVED), "engagement"
+            ),
+        )
+        .annotate(
+            logged_hours=ExpressionWrapper(
+                Cast("logged_seconds", FloatField()) / 3600.0, output_field=FloatField()
+            ),
+        )
+        .annotate(
+            # NULL without a budget (or a zero one) rather than a division by zero.
+            burn=ExpressionWrapper(
+                F("logged_hours") / NullIf(Cast("budget_hours", FloatField()), 0.0),
+                output_field=FloatField(),
+            ),
+        )
+    )
+
+
+def clients_with_counts(queryset, user):
+    """Engagements and outcomes (achieved / total) per client, counting only what `user`
+    may see, in the same query."""
+    engagements = Engagement.objects.visible_to(user).filter(client=OuterRef("pk"))
+    outcomes = Outcome.objects.visible_to(user).filter(engagement__client=OuterRef("pk"))
+    return queryset.annotate(
+        engagements_count=_count_subquery(engagements, "client"),
+        outcomes_total=_count_subquery(outcomes, "engagement__client"),
+        outcomes_achieved=_count_subquery(
+            outcomes.filter(status=Outcome.Status.ACHIEVED), "engagement__client"
+        ),
+    )
+
+
+def outcomes_with_progress(queryset):
+    """The latest measurement as `actual_value`, and the share of the way from baseline to
+    target as `progress_ratio` (for sorting; pages show `Outcome.progress`, the same figure)."""
+
+    def as_float(expression):
+        return Cast(expression, FloatField())
+
+    return (
+        queryset.with_actual()
+        .select_related("engagement__client", "recorded_by")
+        .annotate(
+            progress_ratio=ExpressionWrapper(
+                (as_float("actual_value") - as_float("baseline"))
+                / (as_float("target") - as_float("baseline")),
+                output_field=FloatField(),
+            )
+        )
+    )
+
+
+# --- one access helper per object ---------------------------------------------------------
+
+
+def _can_manage_engagements(user) -> bool:
+    return user.is_admin or user.is_manager
+
+
+def _get_client_for_user(request, pk) -> Client:
+    return get_object_or_404(Client.objects.visible_to(request.user).select_related("owner"), pk=pk)
+
+
+def _get_engagement_for_user(request, pk) -> Engagement:
+    """The engagement, with its totals, if `request.user` may see it; else 404."""
+    return get_object_or_404(
+        engagements_with_totals(Engagement.objects.visible_to(request.user)).select_related(
+            "source_activity"
+        ),
+        pk=pk,
+    )
+
+
+def _get_outcome_for_user(request, pk) -> Outcome:
+    """The outcome, with its actual and progress, if `request.user` may see it; else 404."""
+    return get_object_or_404(
+        outcomes_with_progress(Outcome.objects.visible_to(request.user)), pk=pk
+    )
+
+
+def _require_admin(request):
+    if not request.user.is_admin:
+        raise Http404("Only admins manage clients.")
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+class ListPage(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+    """A filtered, sortable, exportable list; `?_export=csv` or `xlsx` exports every filtered
+    row (not just the page shown)."""
+
+    table_pagination = {"per_page": 25}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_manage"] = _can_manage_engagements(self.request.user)
+        return context
+
+
+class ClientListView(ListPage):
+    template_name = "clients/client_list.html"
+    table_class = ClientTable
+    filterset_class = ClientFilter
+    export_name = "clients"
+
+    def get_queryset(self):
+        user = self.request.user
+        return clients_with_counts(Client.objects.visible_to(user), user)
+
+
+class EngagementListView(ListPage):
+    template_name = "clients/engagement_list.html"
+    table_class = EngagementTable
+    filterset_class = EngagementFilter
+    export_name = "engagements"
+
+    def get_queryset(self):
+        return engagements_with_totals(Engagement.objects.visible_to(self.request.user))
+
+
+class OutcomeListView(ListPage):
+    template_name = "clients/outcome_list.html"
+    table_class = OutcomeTable
+    filterset_class = OutcomeFilter
+    export_name = "outcomes"
+
+    def get_queryset(self):
+        return outcomes_with_progress(Outcome.objects.visible_to(self.request.user))
+
+
+# --- clients ------------------------------------------------------------------------------
+
+
+@login_required
+def client_detail(request, pk):
+    client = _get_client_for_user(request, pk)
+    engagements = engagements_with_totals(
+        Engagement.objects.visible_to(request.user).filter(client=client)
+    )
+    table = EngagementTable(engagements, exclude=["client"], orderable=False)
+    counts = Outcome.objects.visible_to(request.user).filter(engagement__client=client).aggregate(
+        total=Count("pk"), achieved=Count("pk", filter=Q(status=Outcome.Status.ACHIEVED)),
+        verified=Count("pk", filter=Q(confirmed_on__isnull=False)),
+    )
+    return render(
+        request,
+        "clients/client_detail.html",
+        {"client": client, "table": table, "counts": counts, "can_edit": request.user.is_admin},
+    )
+
+
+@login_required
+def client_create(request):
+    _require_admin(request)
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        client = form.save()
+        messages.success(request, f"Client {client} added.")
+        return redirect("clients:client_detail", pk=client.pk)
+    return render(request, "clients/client_form.html", {"form": form, "client": None})
+
+
+@login_required
+def client_update(request, pk):
+    _require_admin(request)
+    client = _get_client_for_user(request, pk)
+    form = ClientForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Client {client} saved.")
+        return redirect("clients:client_detail", pk=client.pk)
+    return render(request, "clients/client_form.html", {"form": form, "client": client})
+
+
+# --- engagements --------------------------------------------------------------------------
+
+
+def _outcome_forms(request, outcome, bound=None):
+    """The three small forms each outcome carries, unbound unless one came back invalid."""
+    bound = bound or {}
+    user = request.user
+    return {
+        "measure": bound.get("measure")
+        or MeasurementForm(user=user, unit=outcome.unit, prefix=f"m{outcome.pk}"),
+        "status": bound.get("status")
+        or OutcomeStatusForm(user=user, outcome=outcome, prefix=f"s{outcome.pk}"),
+        "confirm": bound.get("confirm")
+        or ConfirmationForm(user=user, outcome=outcome, prefix=f"c{outcome.pk}"),
+    }
+
+
+def _measurements_prefetch():
+    return Prefetch(
+        "measurements",
+        queryset=OutcomeMeasurement.objects.select_related("recorded_by").order_by("date", "pk"),
+    )
+
+
+def _with_latest(outcome):
+    """Progress and the latest reading, from the measurements already fetched."""
+    readings = list(outcome.measurements.all())
+    outcome.latest = readings[-1] if readings else None
+    outcome.progress_ratio = outcome.progress(outcome.actual_value)
+    return outcome
+
+
+def _hours_by_member(request, engagement):
+    """Client hours on the engagement per person the viewer may see; everyone else's time
+    is one 'other members' figure, since a consultant sees only their own time."""
+    seconds_by_pk = dict(
+        TimeEntry.objects.filter(engagement=engagement, kind=Kind.CLIENT)
+        .order_by()
+        .values_list("consultant")
+        .annotate(seconds=Sum("seconds"))
+    )
+    people = User.objects.visible_to(request.user).filter(pk__in=list(seconds_by_pk))
+    rows = [
+        {"person": person, "seconds": seconds_by_pk[person.pk]}
+        for person in people.order_by("username")
+    ]
+    others = sum(seconds_by_pk.values()) - sum(row["seconds"] for row in rows)
+    return rows, others
+
+
+def _engagement_page(request, engagement, *, bound_outcome=None, bound=None):
+    prefetch_related_objects(
+        [engagement], Prefetch("members", queryset=User.objects.order_by("username"))
+    )
+    outcomes = list(
+        outcomes_with_progress(engagement.outcomes.all()).prefetch_related(
+            _measurements_prefetch()
+        )
+    )
+    for outcome in outcomes:
+        _with_latest(outcome)
+        outcome.forms = _outcome_forms(
+            request, outcome, bound if outcome.pk == bound_outcome else None
+        )
+    hours_rows, other_seconds = _hours_by_member(request, engagement)
+    return render(
+        request,
+        "clients/engagement_detail.html",
+        {
+            "engagement": engagement,
+            "outcomes": outcomes,
+            "hours_rows": hours_rows,
+            "other_seconds": other_seconds,
+            "can_manage": _can_manage_engagements(request.user),
+            "return_to": "engagement",
+        },
+    )
+
+
+@login_required
+def engagement_detail(request, pk):
+    return _engagement_page(request, _get_engagement_for_user(request, pk))
+
+
+def _engagement_form_page(request, engagement=None):
+    if not _can_manage_engagements(request.user):
+        raise Http404("Only managers and admins plan engagements.")
+    form = EngagementForm(request.POST or None, instance=engagement, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, f"Engagement {saved} saved.")
+        return redirect("clients:engagement_detail", pk=saved.pk)
+    return render(
+        request, "clients/engagement_form.html", {"form": form, "engagement": engagement}
+    )
+
+
+@login_required
+def engagement_create(request):
+    return _engagement_form_page(request)
+
+
+@login_required
+def engagement_update(request, pk):
+    engagement = _get_engagement_for_user(request, pk)
+    return _engagement_form_page(request, engagement)
+
+
+# --- outcomes -----------------------------------------------------------------------------
+
+
+def _outcome_page(request, outcome, *, bound=None):
+    prefetch_related_objects([outcome], _measurements_prefetch())
+    _with_latest(outcome)
+    outcome.forms = _outcome_forms(request, outcome, bound)
+    return render(
+        request, "clients/outcome_detail.html", {"outcome": outcome, "return_to": "outcome"}
+    )
+
+
+@login_required
+def outcome_detail(request, pk):
+    return _outcome_page(request, _get_outcome_for_user(request, pk))
+
+
+@login_required
+def outcome_create(request):
+    engagement_pk = request.GET.get("engagement", "")
+    if not engagement_pk.isdigit():
+        raise Http404("Outcomes are added from an engagement.")
+    engagement = _get_engagement_for_user(request, int(engagement_pk))
+    form = OutcomeForm(request.POST or None, instance=Outcome(engagement=engagement))
+    if request.method == "POST" and form.is_valid():
+        outcome = form.save(commit=False)
+        outcome.recorded_by = request.user
+        outcome.save()
+        messages.success(request, f"Outcome {outcome} added.")
+        return redirect(f"{reverse('clients:engagement_detail', args=[engagement.pk])}"
+                        f"#outcome-{outcome.pk}")
+    return render(
+        request,
+        "clients/outcome_form.html",
+        {"form": form, "engagement": engagement, "outcome": None},
+    )
+
+
+@login_required
+def outcome_update(request, pk):
+    outcome = _get_outcome_for_user(request, pk)
+    form = OutcomeForm(request.POST or None, instance=outcome)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Outcome {outcome} saved.")
+        return redirect("clients:outcome_detail", pk=outcome.pk)
+    return render(
+        request,
+        "clients/outcome_form.html",
+        {"form": form, "engagement": outcome.engagement, "outcome": outcome},
+    )
+
+
+def _after_outcome_action(request, outcome, bound):
+    """Back where the form was: the engagement page or the outcome page. An invalid form is
+    shown again there, with what was typed and the message next to the field."""
+    on_engagement = request.POST.get("return_to") == "engagement"
+    if bound:
+        if on_engagement:
+            engagement = _get_engagement_for_user(request, outcome.engagement_id)
+            return _engagement_page(request, engagement, bound_outcome=outcome.pk, bound=bound)
+        return _outcome_page(request, outcome, bound=bound)
+    if on_engagement:
+        url = reverse("clients:engagement_detail", args=[outcome.engagement_id])
+        return redirect(f"{url}#outcome-{outcome.pk}")
+    return redirect("clients:outcome_detail", pk=outcome.pk)
+
+
+@login_required
+@require_POST
+def outcome_measure(request, pk):
+    outcome = _get_outcome_for_user(request, pk)
+    form = MeasurementForm(
+        request.POST, user=request.user, unit=outcome.unit, prefix=f"m{outcome.pk}"
+    )
+    if not form.is_valid():
+        return _after_outcome_action(request, outcome, {"measure": form})
+    measurement_record(
+        outcome=outcome,
+        date=form.cleaned_data["date"],
+        value=form.cleaned_data["value"],
+        note=form.cleaned_data["note"],
+        recorded_by=request.user,
+    )
+    messages.success(request, f"Measurement recorded for {outcome}.")
+    return _after_outcome_action(request, outcome, None)
+
+
+@login_required
+@require_POST
+def outcome_status(request, pk):
+    outcome = _get_outcome_for_user(request, pk)
+    form = OutcomeStatusForm(
+        request.POST, user=request.user, outcome=outcome, prefix=f"s{outcome.pk}"
+    )
+    if not form.is_valid():
+        return _after_outcome_action(request, outcome, {"status": form})
+    form.save()
+    messages.success(request, f"{outcome} is now {outcome.get_status_display().lower()}.")
+    return _after_outcome_action(request, outcome, None)
+
+
+@login_required
+@require_POST
+def outcome_confirm(request, pk):
+    outcome = _get_outcome_for_user(request, pk)
+    form = ConfirmationForm(
+        request.POST, user=request.user, outcome=outcome, prefix=f"c{outcome.pk}"
+    )
+    if not form.is_valid():
+        return _after_outcome_action(request, outcome, {"confirm": form})
+    form.save()
+    messages.success(request, f"Client confirmation recorded for {outcome}.")
+    return _after_outcome_action(request, outcome, None)
