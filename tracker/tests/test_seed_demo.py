@@ -1,0 +1,340 @@
+"""seed_demo: what someone trying the demo relies on, and the same data for the same seed."""
+
+import datetime as dt
+import re
+import statistics
+from collections import Counter, defaultdict
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F, Sum
+
+from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
+from reports.models import WeeklyTotal
+from tracker.management.commands import seed_demo
+from tracker.models import Activity, Team, TimeEntry, User
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=dt.UTC)  # a Wednesday
+THIS_MONDAY = dt.date(2026, 3, 16)
+LAST_SUNDAY = dt.date(2026, 3, 15)
+LAST_FRIDAY = dt.date(2026, 3, 13)
+SMALL = ["--consultants", "16", "--weeks", "4"]
+HOUR = 3600
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    # "Last week" moves with the clock; freezing it makes runs comparable.
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded():
+    return seed(*SMALL)
+
+
+def consultant_totals():
+    """{username: {kind: seconds}} for everyone who logged time."""
+    totals = defaultdict(Counter)
+    rows = TimeEntry.objects.values("consultant__username", "kind").annotate(s=Sum("seconds"))
+    for row in rows:
+        totals[row["consultant__username"]][row["kind"]] = row["s"]
+    return totals
+
+
+def promotion_share(kinds) -> float:
+    return kinds["promotion"] / (kinds["client"] + kinds["promotion"])
+
+
+def test_prints_what_it_seeded_and_the_logins(seeded):
+    assert re.search(
+        r"Seeded 16 consultants, 2 teams \(2 managers\), .* and [\d,]+ time entries in "
+        r"[\d.]+ s \(16 Feb 2026 to 15 Mar 2026\)\.",
+        seeded,
+    )
+    assert 'Demo log-ins (password "demo"):' in seeded
+    assert re.search(r"^  consultant  — .+, a consultant in Public Sector$", seeded, re.M)
+    assert re.search(r"^  manager     — .+, manager of Public Sector$", seeded, re.M)
+    assert "  admin       — administrator (Django admin at /admin/)" in seeded
+
+
+def test_teams_of_eight_each_with_a_manager_who_is_a_member(seeded):
+    teams = list(Team.objects.order_by("pk"))
+    assert [team.name for team in teams] == ["Public Sector", "Financial Services"]
+    for team in teams:
+        (manager,) = team.managers.all()
+        assert manager.team == team
+        assert team.members.exclude(pk=manager.pk).count() == 8
+        assert not manager.time_entries.exists()
+
+
+def test_about_five_entries_per_consultant_per_workday_making_a_plausible_day(seeded):
+    days = list(
+        TimeEntry.objects.values("consultant", "date").annotate(n=Count("pk"), s=Sum("seconds"))
+    )
+    workdays = {row["date"] for row in days}
+    assert len(workdays) == 4 * 5
+    assert all(day.weekday() < 5 for day in workdays)
+    assert len(days) == 16 * len(workdays)  # every consultant, every workday
+    assert all(4 <= row["n"] <= 6 for row in days)
+    assert 4.7 <= statistics.mean(row["n"] for row in days) <= 5.3
+    assert all(6 * HOUR <= row["s"] <= 9 * HOUR for row in days)
+
+
+def test_entries_end_last_week_and_never_reach_this_week(seeded):
+    assert TimeEntry.objects.order_by("-date").first().date == LAST_FRIDAY
+    assert TimeEntry.objects.order_by("date").first().date == dt.date(2026, 2, 16)
+    assert not TimeEntry.objects.filter(date__gte=THIS_MONDAY).exists()
+    assert not OutcomeMeasurement.objects.filter(date__gt=LAST_SUNDAY).exists()
+    assert not Outcome.objects.filter(achieved_on__gt=LAST_SUNDAY).exists()
+    assert not Activity.objects.filter(date__gt=LAST_SUNDAY).exists()
+
+
+def test_client_time_is_on_active_engagements_the_consultant_is_on(seeded):
+    members = set(Engagement.members.through.objects.values_list("engagement", "user"))
+    engagements = Engagement.objects.in_bulk()
+    client_entries = TimeEntry.objects.filter(kind="client").values_list(
+        "consultant", "engagement", "date", "billable"
+    )
+    assert client_entries
+    for consultant, engagement, date, _ in client_entries:
+        assert (engagement, consultant) in members
+        assert engagements[engagement].is_active_on(date)
+    billable = sum(1 for *_, is_billable in client_entries if is_billable)
+    assert billable / len(client_entries) > 0.8
+    assert not TimeEntry.objects.exclude(kind="client").filter(billable=True).exists()
+    # promotion time links only to the consultant's own activities
+    linked = TimeEntry.objects.filter(activity__isnull=False)
+    assert linked.exists()
+    assert not linked.exclude(activity__consultant=F("consultant")).exists()
+    assert not linked.exclude(kind="promotion").exists()
+
+
+def test_most_are_client_first_and_a_few_are_all_brand(seeded):
+    totals = consultant_totals()
+    assert len(totals) == 16
+    all_brand = {name for name, kinds in totals.items() if promotion_share(kinds) > 0.5}
+    others = set(totals) - all_brand
+    assert 1 <= len(all_brand) <= 2
+    # the demo manager's own team has one, so their report shows a flag
+    assert User.objects.filter(username__in=all_brand, team__name="Public Sector").exists()
+    client_shares = [totals[name]["client"] / sum(totals[name].values()) for name in others]
+    assert 0.65 <= statistics.median(client_shares) <= 0.88
+    assert all(promotion_share(totals[name]) < 0.45 for name in others)
+    for name in all_brand:
+        kinds = totals[name]
+        assert kinds["client"] / sum(kinds.values()) < 0.3
+        worked_on = TimeEntry.objects.filter(consultant__username=name, kind="client").values(
+            "engagement"
+        )
+        assert not Outcome.objects.filter(
+            engagement__in=worked_on, status=Outcome.Status.ACHIEVED
+        ).exists()
+
+
+def test_the_three_logins_work_with_demo(seeded):
+    consultant = authenticate(username="consultant", password="demo")
+    manager = authenticate(username="manager", password="demo")
+    admin = authenticate(username="admin", password="demo")
+    assert consultant and manager and admin
+    assert consultant.role == "consultant" and consultant.engagements.exists()
+    assert list(manager.managed_teams.all()) == [consultant.team]
+    assert manager.team == consultant.team
+    assert admin.is_superuser and admin.is_staff
+    assert not (consultant.is_staff or manager.is_staff)
+
+
+def test_every_user_has_a_unique_username_and_email(seeded):
+    users = list(User.objects.values_list("username", "email"))
+    assert len(users) == 16 + 2 + 1
+    assert len({email for _, email in users}) == len(users)
+    for username, email in users:
+        assert email == f"{username}@demo.clientfirst.test"
+        assert username in {"consultant", "manager", "admin"} or re.fullmatch(
+            r"[a-z-]+\.[a-z-]+\d*", username
+        )
+
+
+def test_outcomes_activities_and_sources_hang_together(seeded):
+    outcomes = list(Outcome.objects.select_related("engagement"))
+    assert outcomes
+    assert any(outcome.status == Outcome.Status.ACHIEVED for outcome in outcomes)
+    for outcome in outcomes:
+        outcome.full_clean()  # the model's own rules, beyond the database constraints
+        if outcome.achieved_on:
+            assert outcome.engagement.starts_on <= outcome.achieved_on
+    assert OutcomeMeasurement.objects.count() > len(outcomes)
+    for measurement in OutcomeMeasurement.objects.select_related("outcome__engagement"):
+        assert measurement.date >= measurement.outcome.engagement.starts_on
+
+    assert Activity.objects.filter(audience__gt=0).exists()
+    sourced = Engagement.objects.filter(source_activity__isnull=False).select_related(
+        "source_activity"
+    )
+    assert sourced.exists()
+    for engagement in sourced:
+        assert engagement.source_activity.date < engagement.starts_on
+        assert engagement.members.filter(pk=engagement.source_activity.consultant_id).exists()
+        assert engagement.source_activity.leads >= 1
+    assert Engagement.objects.filter(status=Engagement.Status.ACTIVE).count() > (
+        Engagement.objects.count() / 2
+    )
+    assert not Engagement.objects.filter(budget_hours__lt=0).exists()
+    assert Client.objects.exclude(sector="").count() == Client.objects.count()
+
+
+def test_the_weekly_rollup_matches_the_entries(seeded):
+    def by_consultant_and_kind(queryset):
+        return {
+            (row["consultant"], row["kind"]): (row["s"], row["n"])
+            for row in queryset.values("consultant", "kind").annotate(
+                s=Sum("seconds"), n=Sum("entries") if queryset.model is WeeklyTotal else Count("pk")
+            )
+        }
+
+    assert by_consultant_and_kind(WeeklyTotal.objects.all()) == by_consultant_and_kind(
+        TimeEntry.objects.all()
+    )
+
+
+def fingerprint():
+    """The seeded data by natural keys: nothing here depends on database ids."""
+
+    def rows(queryset, *fields):
+        return sorted(queryset.values_list(*fields), key=repr)
+
+    return {
+        "users": rows(
+            User.objects, "username", "email", "first_name", "last_name", "team__name",
+            "is_staff", "is_superuser", "weekly_capacity_hours", "digest_opt_in",
+        ),
+        "managers": rows(Team.managers.through.objects, "team__name", "user__username"),
+        "clients": rows(Client.objects, "name", "sector", "owner__username"),
+        "engagements": rows(
+            Engagement.objects, "client__name", "name", "starts_on", "ends_on", "status",
+            "budget_hours", "source_activity__consultant__username", "source_activity__title",
+            "source_activity__date",
+        ),
+        "members": rows(
+            Engagement.members.through.objects, "engagement__client__name", "engagement__name",
+            "user__username",
+        ),
+        "outcomes": rows(
+            Outcome.objects, "engagement__client__name", "engagement__name", "title", "metric",
+            "unit", "baseline", "target", "direction", "status", "achieved_on", "confirmed_by",
+            "confirmed_on", "evidence_url", "recorded_by__username",
+        ),
+        "measurements": rows(
+            OutcomeMeasurement.objects, "outcome__engagement__client__name",
+            "outcome__engagement__name", "outcome__title", "date", "value", "note",
+        ),
+        "activities": rows(
+            Activity.objects, "consultant__username", "date", "kind", "title", "venue", "url",
+            "audience", "interactions", "leads", "engagement__name",
+        ),
+        "entries": Counter(
+            TimeEntry.objects.values_list(
+                "consultant__username", "date", "seconds", "kind", "engagement__client__name",
+                "engagement__name", "activity__title", "activity__date", "note", "billable",
+            )
+        ),
+    }  # fmt: skip
+
+
+def wipe():
+    TimeEntry.objects.all().delete()  # engagements protect their time
+    Engagement.objects.all().delete()
+    Client.objects.all().delete()
+    User.objects.all().delete()
+    Team.objects.all().delete()
+
+
+def without_timing(output: str) -> str:
+    return re.sub(r"in [\d.]+ s", "in … s", output)
+
+
+@pytest.mark.parametrize("writer", ["default", "bulk_create"])
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(writer, monkeypatch):
+    first_output = seed(*SMALL, "--seed", "7")
+    first = fingerprint()
+    wipe()
+    if writer == "bulk_create":
+        # On PostgreSQL this compares the COPY path with the bulk_create one.
+        monkeypatch.setattr(seed_demo, "_uses_copy", lambda connection: False)
+    second_output = seed(*SMALL, "--seed", "7")
+    assert fingerprint() == first
+    assert without_timing(second_output) == without_timing(first_output)
+    wipe()
+    seed(*SMALL, "--seed", "8")
+    other = fingerprint()
+    assert other["users"] != first["users"]
+    assert other["entries"] != first["entries"]
+    assert other["outcomes"] != first["outcomes"]
+
+
+def test_if_empty_seeds_only_once():
+    assert "Seeded 16 consultants" in seed(*SMALL, "--if-empty")
+    before = (User.objects.count(), TimeEntry.objects.count(), Engagement.objects.count())
+    again = seed(*SMALL, "--if-empty")
+    assert "Demo data already present; not seeding again." in again
+    assert "Seeded" not in again
+    assert re.search(r"^  manager     — .+, manager of Public Sector$", again, re.M)
+    assert (User.objects.count(), TimeEntry.objects.count(), Engagement.objects.count()) == before
+
+
+def test_refuses_to_seed_over_existing_users():
+    User.objects.create_user("someone", email="someone@example.com")
+    with pytest.raises(CommandError, match="already has users"):
+        seed(*SMALL)
+    skipped = seed(*SMALL, "--if-empty")
+    assert "not seeding again" in skipped
+    assert "No demo log-ins" in skipped
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "args", [["--consultants", "0"], ["--weeks", "0"], ["--consultants", "-5"]]
+)
+def test_refuses_bad_sizes(args):
+    with pytest.raises(CommandError, match="at least 1"):
+        seed(*args)
+    assert not User.objects.exists()
+
+
+def test_the_smallest_demo_still_has_all_three_logins():
+    seed("--consultants", "1", "--weeks", "1")
+    assert set(User.objects.values_list("username", flat=True)) == {
+        "consultant",
+        "manager",
+        "admin",
+    }
+    assert set(TimeEntry.objects.values_list("date", flat=True)) == {
+        LAST_FRIDAY - dt.timedelta(days=offset) for offset in range(5)
+    }
+
+
+def test_a_large_demo_plans_teams_of_eight_and_one_in_fifteen_all_brand():
+    # The plan alone, in memory: the 400-consultant shape without writing a million rows.
+    plan = seed_demo.DemoPlan(consultants=400, weeks=104, seed=42, today=NOW.date())
+    assert len(plan.teams) == 50
+    assert {len(team.consultants) for team in plan.teams} == {8}
+    assert len({team.name for team in plan.teams}) == 50
+    assert "Public Sector 2" in {team.name for team in plan.teams}
+    profiles = Counter(person.profile for person in plan.consultants)
+    assert profiles["all_brand"] == round(400 / 15)
+    assert len({person.username for person in plan.people}) == len(plan.people)
+    assert len({client.name for client in plan.clients}) == len(plan.clients)
+    assert plan.period_end == LAST_SUNDAY
+    assert plan.period_start == LAST_SUNDAY - dt.timedelta(weeks=104, days=-1)
