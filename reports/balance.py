@@ -15,7 +15,6 @@ from django.db.models import (
     Count,
     DateField,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -108,19 +107,23 @@ class Scope:
 
 
 def _time_cells(period: Period, people, everyone: bool):
-    """Yield (consultant_id, kind, engagement_id or 0, week_start, seconds) for the period.
+    """(consultant, kind, engagement or 0) seconds, and seconds by (week, kind), for the period.
 
-    Whole weeks come from the rollup, the partial weeks at the edges from the entries: two
-    grouped queries at most, whatever the data size.
+    Whole weeks come from the rollup, the partial weeks at the edges from the entries; two
+    queries whatever the data size, each returning grouped rows only.
     """
     whole, edges = period.split()
+    parts, weeks = [], []
     if whole:
         rollup = WeeklyTotal.objects.filter(week_start__range=whole, entries__gt=0)
         if not everyone:
             rollup = rollup.filter(consultant__in=people)
-        yield from rollup.order_by().values_list(
-            "consultant_id", "kind", "engagement_key", "week_start"
-        ).annotate(total=Sum("seconds"))
+        parts.append(
+            rollup.order_by()
+            .values_list("consultant_id", "kind", "engagement_key")
+            .annotate(week=Value(None, output_field=DateField()), total=Sum("seconds"))
+        )
+        weeks = rollup.order_by().values_list("week_start", "kind").annotate(total=Sum("seconds"))
     if edges:
         in_edges = Q()
         for start, end in edges:
@@ -135,12 +138,14 @@ def _time_cells(period: Period, people, everyone: bool):
             default=Value(week_start(edges[0][0])),
             output_field=DateField(),
         )
-        yield from (
+        parts.append(
             entries.order_by()
-            .annotate(week=edge_week, engagement_key=Coalesce("engagement_id", 0))
+            .annotate(engagement_key=Coalesce("engagement_id", 0), week=edge_week)
             .values_list("consultant_id", "kind", "engagement_key", "week")
             .annotate(total=Sum("seconds"))
         )
+    cells = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return list(cells), list(weeks)
 
 
 def _people_with_activity(people, start: dt.date, end: dt.date):
@@ -170,8 +175,8 @@ def balance_compute(
 ) -> dict:
     """The balance report as CONTRACT.md's JSON, plus teams, engagements and weeks sections.
 
-    Five queries whatever the data size: time (rollup and edges), people with their
-    activities, the outcomes and the engagements worked on.
+    Six queries at most whatever the data size: time (the period, and its weeks), people
+    with their activities, the engagements worked on and their outcomes.
     """
     period = Period(start, end)
     scope = Scope(viewer=viewer, team=team, consultant=consultant, client=client)
@@ -181,11 +186,13 @@ def balance_compute(
     worked = defaultdict(set)  # consultant -> engagements with client time in the period
     engagement_seconds = defaultdict(int)
     weeks = defaultdict(lambda: dict.fromkeys(KINDS, 0))
-    for consultant_id, kind, engagement_id, monday, total in _time_cells(
-        period, people_qs, scope.is_everyone
-    ):
-        seconds[consultant_id][kind] += total
+    cells, whole_weeks = _time_cells(period, people_qs, scope.is_everyone)
+    for monday, kind, total in whole_weeks:
         weeks[monday][kind] += total
+    for consultant_id, kind, engagement_id, monday, total in cells:
+        seconds[consultant_id][kind] += total
+        if monday is not None:  # an edge week, read from the entries
+            weeks[monday][kind] += total
         if engagement_id:
             worked[consultant_id].add(engagement_id)
             engagement_seconds[engagement_id] += total
@@ -194,14 +201,16 @@ def balance_compute(
     if client is not None:
         engagement_seconds = {
             pk: total for pk, total in engagement_seconds.items()
-            if engagements[pk].client_id == client.pk
+            if engagements[pk]["client_id"] == client.pk
         }
     outcomes_by_engagement = defaultdict(list)
-    for engagement in engagements.values():
-        for outcome in engagement.outcome_list:
-            if outcome.status == Outcome.Status.ACHIEVED and start <= outcome.achieved_on <= end:
-                outcomes_by_engagement[engagement.pk].append(
-                    (outcome.pk, outcome.confirmed_on is not None)
+    for pk, engagement in engagements.items():
+        for outcome in engagement["outcomes"]:
+            if outcome["status"] == Outcome.Status.ACHIEVED and (
+                start <= outcome["achieved_on"] <= end
+            ):
+                outcomes_by_engagement[pk].append(
+                    (outcome["pk"], outcome["confirmed_on"] is not None)
                 )
 
     rows, credited = [], defaultdict(set)
@@ -313,8 +322,25 @@ def _teams(rows, credited) -> list[dict]:
     return teams
 
 
+OUTCOME_FIELDS = (
+    "pk", "engagement_id", "status", "achieved_on", "confirmed_on", "baseline", "target",
+    "actual_value",
+)
+
+
+def _progress(outcome: dict) -> float | None:
+    # The same definition as Outcome.progress: the share of the way from baseline to target.
+    if outcome["actual_value"] is None:
+        return None
+    return float((outcome["actual_value"] - outcome["baseline"])
+                 / (outcome["target"] - outcome["baseline"]))
+
+
 def _engagements_worked(engagement_seconds: dict) -> dict:
-    """The engagements worked on, with their all-time logged seconds and their outcomes."""
+    """The engagements worked on, with their all-time logged seconds and their outcomes.
+
+    Plain values, not model instances: an everyone-report touches a thousand engagements.
+    """
     if not engagement_seconds:
         return {}
     logged = (
@@ -324,37 +350,42 @@ def _engagements_worked(engagement_seconds: dict) -> dict:
         .annotate(total=Sum("seconds"))
         .values("total")
     )
-    engagements = (
-        Engagement.objects.filter(pk__in=list(engagement_seconds))
-        .select_related("client")
+    engagements = {
+        row["pk"]: {**row, "outcomes": []}
+        for row in Engagement.objects.filter(pk__in=list(engagement_seconds))
         .annotate(logged_seconds=Coalesce(Subquery(logged), 0))
-        .prefetch_related(
-            Prefetch("outcomes", queryset=Outcome.objects.with_actual(), to_attr="outcome_list")
-        )
         .order_by("client__name", "name")
-    )
-    return {engagement.pk: engagement for engagement in engagements}
+        .values("pk", "name", "status", "budget_hours", "client_id", "client__name",
+                "logged_seconds")
+    }
+    for outcome in (
+        Outcome.objects.filter(engagement_id__in=list(engagements)).with_actual()
+        .order_by().values(*OUTCOME_FIELDS)
+    ):
+        engagements[outcome["engagement_id"]]["outcomes"].append(outcome)
+    return engagements
 
 
 def _engagement_rows(engagements: dict, engagement_seconds: dict, start, end) -> list[dict]:
     result = []
-    for engagement in engagements.values():
-        if engagement.pk not in engagement_seconds:
+    for pk, engagement in engagements.items():
+        if pk not in engagement_seconds:
             continue
-        budget = float(engagement.budget_hours) if engagement.budget_hours is not None else None
-        logged_hours = hours(engagement.logged_seconds)
-        outcomes = engagement.outcome_list
-        progress = [p for p in (o.progress(o.actual_value) for o in outcomes) if p is not None]
+        budget = engagement["budget_hours"]
+        budget = float(budget) if budget is not None else None
+        logged_hours = hours(engagement["logged_seconds"])
+        outcomes = engagement["outcomes"]
+        progress = [p for p in map(_progress, outcomes) if p is not None]
         achieved = [
             o for o in outcomes
-            if o.status == Outcome.Status.ACHIEVED and start <= o.achieved_on <= end
+            if o["status"] == Outcome.Status.ACHIEVED and start <= o["achieved_on"] <= end
         ]
         result.append({
-            "engagement_id": engagement.pk,
-            "client": engagement.client.name,
-            "engagement": engagement.name,
-            "status": engagement.status,
-            "hours": hours(engagement_seconds[engagement.pk]),
+            "engagement_id": pk,
+            "client": engagement["client__name"],
+            "engagement": engagement["name"],
+            "status": engagement["status"],
+            "hours": hours(engagement_seconds[pk]),
             "logged_hours": logged_hours,
             "budget_hours": budget,
             "burn": round(logged_hours / budget, 3) if budget else None,

@@ -75,7 +75,10 @@ class WeeklyTotal(models.Model):
                 name="weekly_total_unique_cell",
             ),
         ]
-        indexes = [models.Index(fields=["week_start", "consultant"])]
+        indexes = [
+            models.Index(fields=["week_start", "consultant"]),
+            models.Index(fields=["engagement_key"]),
+        ]
 
     def __str__(self):
         return f"{self.consultant_id} {self.week_start} {self.kind} {self.seconds}s"

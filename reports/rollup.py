@@ -114,6 +114,8 @@ def rollup_rebuild() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM reports_weeklytotal")
         cursor.execute(REBUILD.format(week_start=week_start))
+        # Fresh statistics, or the planner guesses a few hundred rows and groups badly.
+        cursor.execute("ANALYZE reports_weeklytotal")
 
 
 class rollup_suspended:
