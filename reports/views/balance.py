@@ -14,7 +14,7 @@ from ..forms import BalanceFilterForm, SavedReportForm
 from ..models import ReportRun, SavedReport
 from ..saved import saved_report_create, saved_report_delete
 from ..services import report_request, report_retry
-from ..tables import ConsultantTable, EngagementTable, TeamTable
+from ..tables import ConsultantTable, EngagementTable, TeamTable, fast_rows
 
 TABLES = {"consultants": ConsultantTable, "teams": TeamTable, "engagements": EngagementTable}
 EXPORT_FORMATS = ("csv", "xlsx", "json")
@@ -72,10 +72,17 @@ def _inline(user, params: dict) -> bool:
 
 
 def _report_context(request, report: dict, params: dict) -> dict:
+    tables = _tables(request, report, params)
+    sort_keys = {table.prefixed_order_by_field for table in tables.values()} | {"_export", "table"}
+    query = request.GET.copy()
+    for key in sort_keys:
+        query.pop(key, None)
     return {
         "report": report,
         "params": params,
-        "tables": _tables(request, report, params),
+        "tables": tables,
+        "fast_tables": {name: fast_rows(table) for name, table in tables.items()},
+        "base_query": query.urlencode(),
         "weekly_chart": charts.weekly_stack(report["weeks"]),
         "share_chart": charts.share_vs_outcomes(report["rows"]),
         "burn_chart": charts.burn_vs_progress(report["engagements"]),
