@@ -244,6 +244,10 @@ def fast_rows(table: ReportTable) -> dict:
                 text = renderers[name](value=value)
             elif value is None:
                 text = spec.default if spec.default is not None else "—"
+            elif isinstance(value, float):
+                text = f"{value:,.2f}"
+            elif isinstance(value, int) and not isinstance(value, bool):
+                text = f"{value:,}"
             else:
                 text = value
             if isinstance(spec, NumberColumn) and spec.drill and value not in (None, 0, 0.0):
