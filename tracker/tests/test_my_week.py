@@ -175,3 +175,20 @@ def test_my_week_queries_stay_flat(client, alice, cast, django_assert_max_num_qu
     fill(30)
     with django_assert_max_num_queries(20):
         client.get(URL)
+
+
+def test_each_figure_links_to_the_entries_it_sums(client, alice, cast):
+    import re
+
+    TimeEntryFactory(consultant=alice, date=MONDAY, seconds=5400, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    TimeEntryFactory(consultant=alice, date=MONDAY + dt.timedelta(days=1), seconds=1800,
+                     kind=Kind.CLIENT, engagement=cast.engagement)
+    TimeEntryFactory(consultant=alice, date=MONDAY - dt.timedelta(days=1), seconds=900,
+                     kind=Kind.CLIENT, engagement=cast.engagement)  # last week
+    page = client.get(URL).content.decode()
+    link = re.search(r'<a href="(/time/\?[^"]*kind=client[^"]*)">([\d.]+)</a>', page)
+    url, figure = link.group(1).replace("&amp;", "&"), float(link.group(2))
+    listed = client.get(url)
+    assert listed.status_code == 200
+    assert figure == 2.0 and listed.context["totals"]["total"] == 7200
