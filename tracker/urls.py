@@ -1,9 +1,22 @@
 from django.urls import path
 
-from .views import week
+from .views import activities, time, week
 
 app_name = "tracker"
 
 urlpatterns = [
     path("", week.my_week, name="my_week"),
+    path("time/", time.time_list, name="time_list"),
+    path("time/new/", time.time_new, name="time_new"),
+    path("time/<int:pk>/edit/", time.time_edit, name="time_edit"),
+    path("time/<int:pk>/duplicate/", time.time_duplicate, name="time_duplicate"),
+    path("time/<int:pk>/delete/", time.time_delete, name="time_delete"),
+    path("time/timer/start/", time.timer_start, name="timer_start"),
+    path("time/timer/stop/", time.timer_stop, name="timer_stop"),
+    path("time/timer/discard/", time.timer_discard, name="timer_discard"),
+    path("activities/", activities.activity_list, name="activity_list"),
+    path("activities/new/", activities.activity_new, name="activity_new"),
+    path("activities/<int:pk>/", activities.activity_detail, name="activity_detail"),
+    path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/delete/", activities.activity_delete, name="activity_delete"),
 ]

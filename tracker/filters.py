@@ -1,0 +1,141 @@
+"""Filters of the time and activity lists; every choice is limited to what the user may see."""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.http import Http404
+
+from clients.models import Client, Engagement
+
+from .forms import BootstrapMixin, DateInput, EngagementChoiceField
+from .models import Activity, ActivityKind, Kind, TimeEntry, User
+
+
+class FilterForm(BootstrapMixin, forms.Form):
+    pass
+
+
+class AnyBooleanWidget(django_filters.widgets.BooleanWidget):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+class EngagementFilter(django_filters.ModelChoiceFilter):
+    field_class = EngagementChoiceField
+
+
+PERIODS = {
+    "this_week": "This week",
+    "last_week": "Last week",
+    "this_month": "This month",
+    "last_month": "Last month",
+}
+
+
+def period_range(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day (inclusive) of a preset period around `today`."""
+    monday = today - dt.timedelta(days=today.weekday())
+    first_of_month = today.replace(day=1)
+    if period == "this_week":
+        return monday, monday + dt.timedelta(days=6)
+    if period == "last_week":
+        return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
+    if period == "this_month":
+        next_month = (first_of_month + dt.timedelta(days=32)).replace(day=1)
+        return first_of_month, next_month - dt.timedelta(days=1)
+    if period == "last_month":
+        last_day = first_of_month - dt.timedelta(days=1)
+        return last_day.replace(day=1), last_day
+    raise ValueError(period)
+
+
+def _visible_engagements(request):
+    return Engagement.objects.visible_to(request.user).select_related("client")
+
+
+def _visible_clients(request):
+    return Client.objects.visible_to(request.user)
+
+
+def _visible_people(request):
+    return User.objects.visible_to(request.user)
+
+
+class ReachFilterSet(django_filters.FilterSet):
+    """A list filter whose object choices (people, engagements, clients) are the user's reach.
+
+    Naming an object outside that reach answers 404, as every other page does; a consultant
+    sees no consultant menu (only themselves would be in it), but `?consultant=` still works
+    for their own id and is 404 for anyone else's.
+    """
+
+    REACH_FIELDS = ("consultant", "engagement", "client")
+
+    period = django_filters.ChoiceFilter(
+        label="Period", choices=list(PERIODS.items()), empty_label="Any time",
+        method="filter_period",
+    )
+    date_from = django_filters.DateFilter(
+        field_name="date", lookup_expr="gte", label="From", widget=DateInput()
+    )
+    date_to = django_filters.DateFilter(
+        field_name="date", lookup_expr="lte", label="To", widget=DateInput()
+    )
+    consultant = django_filters.ModelChoiceFilter(
+        label="Consultant", queryset=_visible_people, empty_label="Everyone I can see"
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = request.user
+        self.sees_others = user.is_admin or user.is_manager
+        if not self.sees_others:
+            self.filters["consultant"].extra["widget"] = forms.HiddenInput()
+
+    class Meta:
+        form = FilterForm
+
+    def filter_period(self, queryset, name, value):
+        start, end = period_range(value, self.request.user.today())
+        return queryset.filter(date__range=(start, end))
+
+    def check_reach(self) -> None:
+        """Http404 when a filter names a person, engagement or client out of reach."""
+        if self.is_bound and not self.form.is_valid():
+            errors = self.form.errors.as_data()
+            for name in self.REACH_FIELDS:
+                if any(error.code == "invalid_choice" for error in errors.get(name, [])):
+                    raise Http404("No such object within your reach.")
+
+
+class TimeEntryFilter(ReachFilterSet):
+    kind = django_filters.ChoiceFilter(label="Kind", choices=Kind.choices, empty_label="Any kind")
+    engagement = EngagementFilter(
+        label="Engagement", queryset=_visible_engagements, empty_label="Any engagement"
+    )
+    client = django_filters.ModelChoiceFilter(
+        label="Client", field_name="engagement__client", queryset=_visible_clients,
+        empty_label="Any client",
+    )
+    billable = django_filters.BooleanFilter(label="Billable", widget=AnyBooleanWidget())
+
+    class Meta(ReachFilterSet.Meta):
+        model = TimeEntry
+        fields = [
+            "period", "date_from", "date_to", "kind", "engagement", "client", "billable",
+            "consultant",
+        ]
+
+
+class ActivityFilter(ReachFilterSet):
+    REACH_FIELDS = ("consultant",)
+
+    kind = django_filters.ChoiceFilter(
+        label="Kind", choices=ActivityKind.choices, empty_label="Any kind"
+    )
+
+    class Meta(ReachFilterSet.Meta):
+        model = Activity
+        fields = ["period", "date_from", "date_to", "kind", "consultant"]

@@ -1,0 +1,326 @@
+"""Forms for logging time, running a timer and keeping the promotion log.
+
+Every logging rule lives in tracker/rules.py; the forms put each message next to its field.
+"""
+
+import datetime as dt
+import math
+
+from django import forms
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Engagement
+
+from .fields import DurationField
+from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry
+from .rules import time_entry_errors
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker; ISO values whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class BootstrapMixin:
+    """Bootstrap 5 classes on every widget, and `is-invalid` on the ones with an error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class EngagementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, engagement):
+        return f"{engagement.client.name} — {engagement.name}"
+
+
+class ActivityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, activity):
+        return f"{activity.title} ({activity.get_kind_display()}, {activity.date:%-d %b %Y})"
+
+
+def engagement_choices(consultant, *, keep=None):
+    """Active engagements the consultant is a member of, plus `keep` (the one being edited)."""
+    engagements = Engagement.objects.filter(members=consultant, status=Engagement.Status.ACTIVE)
+    if keep is not None:
+        engagements = Engagement.objects.filter(pk__in=engagements.values("pk")) | (
+            Engagement.objects.filter(pk=keep)
+        )
+    return engagements.select_related("client").order_by("client__name", "name")
+
+
+def activity_choices(consultant):
+    return Activity.objects.filter(consultant=consultant).order_by("-date", "-pk")
+
+
+def _add_rule_errors(form, errors: dict[str, str]) -> None:
+    # A field that already failed (a bad choice, a duration that is no duration) keeps its
+    # own message; a rule about the value it would have had adds nothing.
+    for field, message in errors.items():
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, message)
+        elif field not in form.fields:
+            form.add_error(None, message)
+
+
+class TimeEntryForm(BootstrapMixin, forms.ModelForm):
+    """One entry of someone's own time; the rules of tracker/rules.py decide what is allowed."""
+
+    seconds = DurationField(label="Duration")
+    engagement = EngagementChoiceField(
+        queryset=Engagement.objects.none(),
+        required=False,
+        help_text="For client work: an active engagement you are a member of.",
+        error_messages={"invalid_choice": "Choose an active engagement you are a member of."},
+    )
+    activity = ActivityChoiceField(
+        queryset=Activity.objects.none(),
+        required=False,
+        help_text="For promotion time: the talk, post or podcast it went into.",
+        error_messages={"invalid_choice": "Choose one of your own activities."},
+    )
+
+    class Meta:
+        model = TimeEntry
+        fields = ["date", "seconds", "kind", "engagement", "activity", "note", "billable"]
+        widgets = {
+            "date": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, consultant, **kwargs):
+        # The entry belongs to `consultant` (the person logging it; an admin may correct
+        # someone else's entry, and then that person's engagements and day count).
+        self.consultant = consultant
+        super().__init__(*args, **kwargs)
+        self.instance.consultant = consultant
+        self.fields["engagement"].queryset = engagement_choices(
+            consultant, keep=self.instance.engagement_id
+        )
+        self.fields["activity"].queryset = activity_choices(consultant)
+        self.fields["date"].widget.attrs["max"] = consultant.today().isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date") and cleaned.get("kind"):
+            errors = time_entry_errors(
+                consultant=self.consultant,
+                date=cleaned["date"],
+                seconds=cleaned.get("seconds") or 0,  # 0: no day total to check yet
+                kind=cleaned["kind"],
+                engagement=cleaned.get("engagement"),
+                activity=cleaned.get("activity"),
+                exclude_pk=self.instance.pk,
+            )
+            _add_rule_errors(self, errors)
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        # TimeEntry.clean() checks again some of the rules the form already applied; a
+        # person reads each message once.
+        for name, errors in self._errors.items():
+            unique = list(dict.fromkeys(errors))
+            if len(unique) != len(errors):
+                self._errors[name] = self.error_class(unique, renderer=self.renderer)
+
+
+def entry_initial(entry: TimeEntry, **overrides) -> dict:
+    """A new-entry form prefilled from an existing entry (duplicate)."""
+    initial = {
+        "date": entry.date,
+        "seconds": entry.seconds,
+        "kind": entry.kind,
+        "engagement": entry.engagement_id,
+        "activity": entry.activity_id,
+        "note": entry.note,
+        "billable": entry.billable,
+    }
+    initial.update(overrides)
+    return initial
+
+
+class TimerStartForm(BootstrapMixin, forms.ModelForm):
+    """What the running timer is for; checked by the same rules as an entry of today."""
+
+    engagement = EngagementChoiceField(
+        queryset=Engagement.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Choose an active engagement you are a member of."},
+    )
+    activity = ActivityChoiceField(
+        queryset=Activity.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Choose one of your own activities."},
+    )
+
+    class Meta:
+        model = RunningTimer
+        fields = ["kind", "engagement", "activity", "note", "billable"]
+        widgets = {"note": forms.TextInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, prefix="timer", **kwargs)
+        self.instance.user = user
+        self.fields["kind"].initial = Kind.CLIENT
+        self.fields["engagement"].queryset = engagement_choices(user)
+        self.fields["activity"].queryset = activity_choices(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind"):
+            errors = time_entry_errors(
+                consultant=self.user,
+                date=self.user.today(),
+                seconds=0,  # nothing logged yet: the day's total is checked on stop
+                kind=cleaned["kind"],
+                engagement=cleaned.get("engagement"),
+                activity=cleaned.get("activity"),
+            )
+            _add_rule_errors(self, errors)
+        return cleaned
+
+    def save(self, commit=True):
+        timer = super().save(commit=False)
+        timer.started_at = timezone.now()
+        if commit:
+            # An insert, never an update: a second start must not restart a running timer.
+            timer.save(force_insert=True)
+        return timer
+
+
+def round_up_to_minute(seconds: float) -> int:
+    return max(60, math.ceil(seconds / 60) * 60)
+
+
+class TimerStopForm(forms.Form):
+    """Turns a running timer into time entries.
+
+    The elapsed time is rounded up to the minute. A timer that crossed midnight (in the
+    person's timezone) gives one entry per day, each rounded up to the minute; one that ran
+    more than 24 hours is refused: it was almost certainly left running, and only its owner
+    knows how long they really worked, so they discard it and log the time by hand.
+    """
+
+    def __init__(self, *args, timer: RunningTimer, now: dt.datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timer = timer
+        self.now = now
+        self.entries: list[TimeEntry] = []
+
+    def day_parts(self) -> list[tuple[dt.date, float]]:
+        """(day, seconds) for each day the timer ran on, in the person's timezone."""
+        tz = self.timer.user.tzinfo
+        start = self.timer.started_at.astimezone(tz)
+        end = max(self.now, self.timer.started_at).astimezone(tz)
+        parts = []
+        while start.date() < end.date():
+            midnight = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(), tz)
+            # Timestamps, not wall clocks: a day with a clock change is 23 or 25 hours long.
+            parts.append((start.date(), midnight.timestamp() - start.timestamp()))
+            start = midnight
+        parts.append((end.date(), end.timestamp() - start.timestamp()))
+        return [(day, seconds) for day, seconds in parts if seconds > 0] or [(end.date(), 0)]
+
+    def clean(self):
+        timer = self.timer
+        elapsed = (self.now - timer.started_at).total_seconds()
+        if elapsed > SECONDS_PER_DAY:
+            since = timezone.localtime(timer.started_at, timer.user.tzinfo)
+            raise forms.ValidationError(
+                f"This timer has run for more than 24 hours (since {since:%a %-d %b %H:%M}), "
+                "so it was probably left running. Discard it and log the time by hand.",
+                code="too_long",
+            )
+        messages = []
+        for day, seconds in self.day_parts():
+            entry = TimeEntry(
+                consultant=timer.user,
+                date=day,
+                seconds=round_up_to_minute(seconds),
+                kind=timer.kind,
+                engagement=timer.engagement,
+                activity=timer.activity,
+                note=timer.note,
+                billable=timer.billable,
+            )
+            errors = time_entry_errors(
+                consultant=timer.user,
+                date=entry.date,
+                seconds=entry.seconds,
+                kind=entry.kind,
+                engagement=entry.engagement,
+                activity=entry.activity,
+            )
+            messages.extend(errors.values())
+            self.entries.append(entry)
+        if messages:
+            raise forms.ValidationError(messages)
+        return {}
+
+    @transaction.atomic
+    def save(self) -> list[TimeEntry]:
+        for entry in self.entries:
+            entry.save()
+        self.timer.delete()
+        return self.entries
+
+
+class ActivityForm(BootstrapMixin, forms.ModelForm):
+    url = forms.URLField(
+        label="Link", max_length=500, required=False, assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    engagement = EngagementChoiceField(
+        queryset=Engagement.objects.none(),
+        required=False,
+        label="Engagement featured",
+        help_text="The engagement this presents as a case study, if any.",
+        error_messages={"invalid_choice": "Choose one of your engagements."},
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "kind", "title", "date", "venue", "url", "audience", "interactions", "leads",
+            "engagement", "note",
+        ]
+        widgets = {
+            "date": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, consultant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.consultant = consultant
+        engagements = Engagement.objects.filter(members=consultant)
+        if self.instance.engagement_id:
+            engagements = Engagement.objects.filter(pk__in=engagements.values("pk")) | (
+                Engagement.objects.filter(pk=self.instance.engagement_id)
+            )
+        self.fields["engagement"].queryset = engagements.select_related("client").order_by(
+            "client__name", "name"
+        )
+        for name in ("audience", "interactions", "leads"):
+            self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})

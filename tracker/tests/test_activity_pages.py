@@ -1,0 +1,282 @@
+"""/activities/: the promotion log, its totals, exports and the time spent on each piece."""
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tracker.models import Activity, Kind, TimeEntry
+from tracker.tests.factories import ActivityFactory, TimeEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def world(cast):
+    talk = ActivityFactory(
+        consultant=cast.consultant, kind=Activity.Kind.TALK, title="=cmd|' /C calc'!A0",
+        date=dt.date(2026, 11, 23), audience=300, interactions=40, leads=2,
+    )
+    post = ActivityFactory(
+        consultant=cast.consultant, kind=Activity.Kind.BLOG_POST, title="Why outcomes",
+        date=dt.date(2026, 10, 5), audience=1200, interactions=10, leads=0,
+    )
+    TimeEntryFactory(consultant=cast.consultant, kind=Kind.PROMOTION, activity=talk,
+                     seconds=2 * 3600, date=dt.date(2026, 11, 20))
+    TimeEntryFactory(consultant=cast.consultant, kind=Kind.PROMOTION, activity=talk,
+                     seconds=1800, date=dt.date(2026, 11, 23))
+    bobs = ActivityFactory(consultant=cast.teammate, title="Bob's podcast",
+                           kind=Activity.Kind.PODCAST)
+    olgas = ActivityFactory(consultant=cast.outsider, title="Olga's webinar",
+                            kind=Activity.Kind.WEBINAR)
+    return {"talk": talk, "post": post, "bob": bobs, "olga": olgas}
+
+
+def listed(response) -> set[int]:
+    return {row.record.pk for row in response.context["table"].paginated_rows}
+
+
+def test_anonymous_is_sent_to_log_in(client, world):
+    talk = world["talk"]
+    for url in ["/activities/", "/activities/?_export=csv", "/activities/new/",
+                f"/activities/{talk.pk}/", f"/activities/{talk.pk}/edit/",
+                f"/activities/{talk.pk}/delete/"]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("consultant", {"talk", "post"}),
+        ("teammate", {"bob"}),
+        ("manager", {"talk", "post", "bob"}),
+        ("other_manager", {"olga"}),
+        ("admin", {"talk", "post", "bob", "olga"}),
+    ],
+)
+def test_each_person_lists_what_they_may_see(client, cast, world, who, expected):
+    client.force_login(getattr(cast, who))
+    response = client.get("/activities/")
+    assert response.status_code == 200
+    assert listed(response) == {world[name].pk for name in expected}
+
+
+def test_each_row_shows_the_time_spent_and_totals_add_up(client, cast, world):
+    client.force_login(cast.consultant)
+    response = client.get("/activities/")
+    spent = {row.record.pk: row.record.spent_seconds
+             for row in response.context["table"].paginated_rows}
+    assert spent == {world["talk"].pk: 9000, world["post"].pk: 0}
+    assert ">2:30<" in response.content.decode()
+    totals = response.context["totals"]
+    assert totals == {
+        "count": 2, "seconds": 9000, "reach": 1500, "interactions": 50, "leads": 2,
+        "time_text": "2:30",
+    }
+
+
+def test_filters_period_kind_and_consultant(client, cast, world):
+    client.force_login(cast.manager)
+    assert listed(client.get("/activities/", {"kind": "blog_post"})) == {world["post"].pk}
+    assert listed(client.get("/activities/", {"period": "last_month"})) == {world["post"].pk}
+    assert listed(client.get("/activities/", {"date_from": "2026-11-01"})) == {
+        world["talk"].pk, world["bob"].pk
+    }
+    assert listed(client.get("/activities/", {"consultant": cast.teammate.pk})) == {
+        world["bob"].pk
+    }
+    totals = client.get("/activities/", {"consultant": cast.consultant.pk}).context["totals"]
+    assert totals["reach"] == 1500
+
+
+@pytest.mark.parametrize("who", ["teammate", "other_manager"])
+def test_listing_someone_out_of_reach_is_404(client, cast, world, who):
+    client.force_login(getattr(cast, who))
+    assert client.get("/activities/", {"consultant": cast.consultant.pk}).status_code == 404
+    assert client.get(
+        "/activities/", {"consultant": cast.consultant.pk, "_export": "csv"}
+    ).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "detail", "change"),
+    [
+        ("consultant", 200, 200),
+        ("teammate", 404, 404),
+        ("manager", 200, 404),
+        ("other_manager", 404, 404),
+        ("outsider", 404, 404),
+        ("admin", 200, 200),
+    ],
+)
+def test_who_reaches_an_activity(client, cast, world, who, detail, change):
+    client.force_login(getattr(cast, who))
+    talk = world["talk"]
+    assert client.get(f"/activities/{talk.pk}/").status_code == detail
+    assert client.get(f"/activities/{talk.pk}/edit/").status_code == change
+    assert client.get(f"/activities/{talk.pk}/delete/").status_code == change
+
+
+@pytest.mark.parametrize("who", ["teammate", "manager", "other_manager"])
+def test_posting_to_someone_elses_activity_is_404(client, cast, world, who):
+    client.force_login(getattr(cast, who))
+    talk = world["talk"]
+    assert client.post(f"/activities/{talk.pk}/delete/").status_code == 404
+    assert client.post(
+        f"/activities/{talk.pk}/edit/", {"kind": "talk", "title": "Hijacked", "date": "2026-11-01"}
+    ).status_code == 404
+    talk.refresh_from_db()
+    assert talk.title.startswith("=cmd")
+
+
+def test_detail_shows_the_linked_time_and_a_prefilled_log_time_link(client, cast, world):
+    client.force_login(cast.consultant)
+    talk = world["talk"]
+    response = client.get(f"/activities/{talk.pk}/")
+    content = response.content.decode()
+    assert len(response.context["entries"]) == 2
+    assert response.context["spent_text"] == "2:30"
+    assert "Fri 20 Nov 2026" in content and "Mon 23 Nov 2026" in content
+    url = response.context["log_time_url"]
+    assert url.startswith(f"/time/new/?kind=promotion&activity={talk.pk}")
+    form = client.get(url).context["form"]
+    assert form["kind"].value() == "promotion"
+    assert str(form["activity"].value()) == str(talk.pk)
+
+
+def test_a_manager_sees_the_detail_without_changing_it(client, cast, world):
+    client.force_login(cast.manager)
+    response = client.get(f"/activities/{world['talk'].pk}/")
+    assert response.context["log_time_url"] == ""
+    assert not response.context["may_change"]
+    assert b"Log time on this activity" not in response.content
+    assert b"/edit/" not in response.content
+
+
+def test_logging_an_activity_then_its_time(client, cast):
+    client.force_login(cast.consultant)
+    response = client.post("/activities/new/", {
+        "kind": "talk", "title": "Outcomes over output", "date": "2026-11-24",
+        "venue": "DevConf", "url": "devconf.example/talks/1", "audience": "250",
+        "interactions": "30", "leads": "3", "engagement": cast.engagement.pk, "note": "",
+    })
+    activity = Activity.objects.get()
+    assert response["Location"] == f"/activities/{activity.pk}/"
+    assert activity.consultant == cast.consultant
+    assert activity.url == "https://devconf.example/talks/1"
+    assert activity.engagement == cast.engagement
+    log_time = client.get(response["Location"]).context["log_time_url"]
+    response = client.post(log_time, {
+        "date": "2026-11-24", "seconds": "3h", "kind": "promotion", "activity": activity.pk,
+        "next": f"/activities/{activity.pk}/",
+    })
+    assert response["Location"] == f"/activities/{activity.pk}/"
+    entry = TimeEntry.objects.get()
+    assert (entry.activity, entry.kind, entry.seconds) == (activity, Kind.PROMOTION, 10800)
+
+
+def test_bad_activity_input_is_shown_next_to_the_field(client, cast):
+    client.force_login(cast.consultant)
+    response = client.post("/activities/new/", {
+        "kind": "talk", "title": "", "date": "not a date", "audience": "-5", "interactions": "0",
+        "leads": "0",
+    })
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) >= {"title", "date", "audience"}
+    content = response.content.decode()
+    for field in ("title", "date", "audience"):
+        assert f'id="id_{field}_error"' in content
+    assert 'value="not a date"' in content
+    assert not Activity.objects.exists()
+
+
+def test_edit_and_delete_by_the_owner(client, cast, world):
+    client.force_login(cast.consultant)
+    talk = world["talk"]
+    response = client.post(f"/activities/{talk.pk}/edit/", {
+        "kind": "talk", "title": "Renamed", "date": "2026-11-23", "audience": "10",
+        "interactions": "0", "leads": "0",
+    })
+    assert response.status_code == 302
+    talk.refresh_from_db()
+    assert talk.title == "Renamed"
+    confirm = client.get(f"/activities/{talk.pk}/delete/")
+    assert b"2 time entries" in confirm.content
+    client.post(f"/activities/{talk.pk}/delete/")
+    assert not Activity.objects.filter(pk=talk.pk).exists()
+    # Its time stays logged as promotion time.
+    assert TimeEntry.objects.filter(kind=Kind.PROMOTION, activity=None).count() == 2
+
+
+def test_csv_export_neutralises_formulas_and_keeps_numbers(client, cast, world):
+    client.force_login(cast.consultant)
+    response = client.get("/activities/", {"_export": "csv"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_title = {row["Title"]: row for row in rows}
+    assert set(by_title) == {"'=cmd|' /C calc'!A0", "Why outcomes"}
+    talk = by_title["'=cmd|' /C calc'!A0"]
+    assert (talk["Hours"], talk["Audience"], talk["Leads"]) == ("2.5", "300", "2")
+    assert float(by_title["Why outcomes"]["Hours"]) == 0
+
+
+def test_xlsx_export_keeps_numbers_as_numbers(client, cast, world):
+    client.force_login(cast.manager)
+    response = client.get("/activities/", {"_export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True))
+            for row in sheet.iter_rows(min_row=2)]
+    assert len(rows) == 3
+    talk = next(row for row in rows if row["Title"].startswith("'=cmd"))
+    assert talk["Hours"] == 2.5
+    assert talk["Audience"] == 300
+    assert talk["Consultant"] == "alice"
+
+
+def test_query_count_does_not_grow_with_rows(client, cast, django_assert_max_num_queries):
+    def make(count):
+        activities = Activity.objects.bulk_create(
+            Activity(consultant=cast.consultant, kind=Activity.Kind.TALK, title=f"Talk {n}",
+                     date=dt.date(2026, 11, 1) + dt.timedelta(days=n % 20),
+                     engagement=cast.engagement if n % 2 else None)
+            for n in range(count)
+        )
+        TimeEntry.objects.bulk_create(
+            TimeEntry(consultant=cast.consultant, kind=Kind.PROMOTION, activity=activity,
+                      seconds=600, date=activity.date)
+            for activity in activities
+        )
+
+    make(1)
+    bound = 8
+    for who in (cast.consultant, cast.manager):
+        client.force_login(who)
+        with django_assert_max_num_queries(bound):
+            assert client.get("/activities/").status_code == 200
+    make(99)
+    for who in (cast.consultant, cast.manager):
+        client.force_login(who)
+        with django_assert_max_num_queries(bound):
+            response = client.get("/activities/", {"sort": "-time_spent"})
+        assert len(response.context["table"].page.object_list) == 25
+        with django_assert_max_num_queries(bound):
+            client.get("/activities/", {"sort": "engagement", "page": 2})
+    with django_assert_max_num_queries(bound):
+        response = client.get(f"/activities/{Activity.objects.first().pk}/")
+    assert response.status_code == 200

@@ -1,0 +1,75 @@
+"""Durations as people type them, and the form field that reads them."""
+
+import pytest
+from django import forms
+
+from tracker.durations import DurationError, format_duration, parse_duration
+from tracker.fields import DurationField
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1:30", 5400),
+        ("0:45", 2700),
+        ("1:30:15", 5415),
+        ("1.5", 5400),
+        ("1,5", 5400),
+        (".25", 900),
+        ("2", 7200),
+        ("2h", 7200),
+        ("1.5h", 5400),
+        ("90m", 5400),
+        ("45 min", 2700),
+        ("1h30", 5400),
+        ("1h30m", 5400),
+        ("1h 30m", 5400),
+        ("1 h 30 min", 5400),
+        ("  1H 30M  ", 5400),
+        ("24:00", 86400),
+    ],
+)
+def test_accepted_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "abc", "1:75", "h", "m", "1h30x", "-1", "1:-30", "1..5", "1:30pm", "one hour",
+     "1.5.2", "0", "0:00", "0m"],
+)
+def test_refused_durations(text):
+    with pytest.raises(DurationError):
+        parse_duration(text)
+
+
+def test_the_message_says_what_is_accepted():
+    with pytest.raises(DurationError, match=r"“soon” is not a duration\. Use e\.g\. 1:30"):
+        parse_duration("soon")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(3600, "1:00"), (5400, "1:30"), (5430, "1:30"), (5460, "1:31"), (60, "0:01"),
+     (86400, "24:00"), (0, ""), (None, "")],
+)
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+def test_duration_field_cleans_to_seconds_and_shows_hours_and_minutes():
+    field = DurationField()
+    assert field.clean("1h 30m") == 5400
+    assert field.prepare_value(5400) == "1:30"
+    assert field.prepare_value("1h 30m") == "1h 30m"  # typed input is redisplayed as typed
+
+
+def test_duration_field_refuses_more_than_a_day():
+    with pytest.raises(forms.ValidationError, match="longer than 24 hours"):
+        DurationField().clean("24:01")
+
+
+def test_duration_field_is_required_by_default():
+    with pytest.raises(forms.ValidationError, match="required"):
+        DurationField().clean("")
+    assert DurationField(required=False).clean("") is None

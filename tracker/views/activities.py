@@ -1,0 +1,137 @@
+"""/activities/: the self-promotion log, with the time spent on each piece.
+
+An activity is seen by its owner, their managers and admins; it is changed by its owner (or
+an admin). Anything else answers 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from ..filters import ActivityFilter
+from ..forms import ActivityForm
+from ..models import Activity, Kind, TimeEntry
+from ..tables import ActivityTable
+from .time import ReachListView, activity_time_url, hours_minutes, within_reach
+
+
+def with_time_spent(activities):
+    """Annotate `spent_seconds`: the promotion time linked to each activity (one query)."""
+    spent = (
+        TimeEntry.objects.filter(activity=OuterRef("pk"), kind=Kind.PROMOTION)
+        .order_by()
+        .values("activity")
+        .annotate(total=Sum("seconds"))
+        .values("total")
+    )
+    return activities.annotate(
+        spent_seconds=Coalesce(Subquery(spent, output_field=IntegerField()), 0)
+    )
+
+
+def activity_totals(activities) -> dict:
+    totals = activities.order_by().aggregate(
+        count=Count("pk"),
+        seconds=Sum("spent_seconds"),
+        reach=Sum("audience"),
+        interactions=Sum("interactions"),
+        leads=Sum("leads"),
+    )
+    totals = {name: value or 0 for name, value in totals.items()}
+    totals["time_text"] = hours_minutes(totals["seconds"])
+    return totals
+
+
+def _get_activity_for_user(request, pk, *, change: bool = False) -> Activity:
+    """The activity if the user may see it (or, with `change`, edit it); else 404."""
+    activities = Activity.objects.select_related("consultant", "engagement__client")
+    if change and not request.user.is_admin:
+        activities = activities.filter(consultant=request.user)
+    else:
+        activities = activities.visible_to(request.user)
+    return get_object_or_404(activities, pk=pk)
+
+
+class ActivityListView(ReachListView):
+    table_class = ActivityTable
+    filterset_class = ActivityFilter
+    template_name = "tracker/activity_list.html"
+    export_name = "activities"
+
+    def get_queryset(self):
+        activities = within_reach(Activity.objects, self.request.user)
+        return with_time_spent(activities.select_related("consultant", "engagement__client"))
+
+    def get_extra_context(self):
+        return {"totals": activity_totals(self.object_list)}
+
+
+activity_list = ActivityListView.as_view()
+
+
+@login_required
+def activity_detail(request, pk):
+    activity = _get_activity_for_user(request, pk)
+    entries = list(activity.time_entries.select_related("consultant").order_by("-date", "-pk"))
+    may_change = request.user.is_admin or activity.consultant_id == request.user.pk
+    return render(
+        request,
+        "tracker/activity_detail.html",
+        {
+            "activity": activity,
+            "entries": [
+                {"entry": entry, "duration": hours_minutes(entry.seconds)} for entry in entries
+            ],
+            "spent_text": hours_minutes(sum(entry.seconds for entry in entries)),
+            "may_change": may_change,
+            "log_time_url": (
+                activity_time_url(activity) if activity.consultant_id == request.user.pk else ""
+            ),
+        },
+    )
+
+
+@login_required
+def activity_new(request):
+    form = ActivityForm(request.POST or None, consultant=request.user)
+    if request.method == "POST" and form.is_valid():
+        activity = form.save()
+        messages.success(request, f"Logged “{activity.title}”. Now log the time it took.")
+        return redirect("tracker:activity_detail", pk=activity.pk)
+    return render(
+        request,
+        "tracker/activity_form.html",
+        {"form": form, "title": "Log an activity", "action": reverse("tracker:activity_new")},
+    )
+
+
+@login_required
+def activity_edit(request, pk):
+    activity = _get_activity_for_user(request, pk, change=True)
+    form = ActivityForm(request.POST or None, instance=activity, consultant=activity.consultant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Activity saved.")
+        return redirect("tracker:activity_detail", pk=activity.pk)
+    return render(
+        request,
+        "tracker/activity_form.html",
+        {"form": form, "title": "Edit activity", "action": request.path, "activity": activity},
+    )
+
+
+@login_required
+def activity_delete(request, pk):
+    activity = _get_activity_for_user(request, pk, change=True)
+    if request.method == "POST":
+        activity.delete()
+        messages.success(request, f"Deleted “{activity.title}”; its time stays logged.")
+        return redirect("tracker:activity_list")
+    return render(
+        request,
+        "tracker/activity_confirm_delete.html",
+        {"activity": activity, "entry_count": activity.time_entries.count()},
+    )

@@ -1,0 +1,346 @@
+"""/time/: the list of logged time, its exports, entry forms and the start/stop timer.
+
+Who may do what:
+- everyone sees the entries of the people they may see (themselves; a manager their teams';
+  an admin everyone) in the list and its exports;
+- an entry is changed (edited, duplicated, deleted) only by the person who logged it, or by
+  an admin correcting it. A manager sees the team's entries but does not change them: a
+  timesheet is its owner's statement of their time. Anything else answers 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.query import ModelIterable
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from reports.exports import SafeExportMixin
+
+from ..durations import format_duration
+from ..filters import TimeEntryFilter
+from ..forms import TimeEntryForm, TimerStartForm, TimerStopForm, entry_initial
+from ..models import Activity, Kind, RunningTimer, TimeEntry, User
+from ..tables import TimeEntryTable
+
+PER_PAGE = 25
+
+
+def _get_entry_for_user(request, pk) -> TimeEntry:
+    """The entry `pk` if the user may change it (their own, or any for an admin); else 404."""
+    entries = TimeEntry.objects.select_related("consultant", "engagement__client", "activity")
+    if not request.user.is_admin:
+        entries = entries.filter(consultant=request.user)
+    return get_object_or_404(entries, pk=pk)
+
+
+def within_reach(manager, user):
+    """`manager.visible_to(user)`, plus the visible people's ids spelled out.
+
+    visible_to() stays the permission check. Its OR across the user table (own rows, or a
+    managed team's) hides the (consultant, date) index from PostgreSQL, which then reads
+    the whole table; a literal id list (one small query) lets it read only those people's
+    rows, ordered by date.
+    """
+    rows = manager.visible_to(user)
+    if user.is_admin:
+        return rows
+    people = list(User.objects.visible_to(user).values_list("pk", flat=True))
+    return rows.filter(consultant_id__in=people)
+
+
+class PagedByIdsQuerySet(QuerySet):
+    """A list's queryset whose pages are read in two steps: the page's ids first, from the
+    filtered and ordered entries alone, then the rows with their joins for those ids only.
+
+    A deep page (OFFSET 20000) otherwise makes PostgreSQL join every preceding row to the
+    people, engagements, clients and activities before it can drop them. Unsliced
+    iteration (the exports) is a plain query.
+    """
+
+    @classmethod
+    def of(cls, queryset):
+        return cls(model=queryset.model, query=queryset.query.chain(), using=queryset.db)
+
+    def __getitem__(self, k):
+        if not isinstance(k, slice) or self._iterable_class is not ModelIterable:
+            return super().__getitem__(k)
+        ids = list(self.values_list("pk", flat=True)[k])
+        rows = self.in_bulk(ids)
+        return [rows[pk] for pk in ids]
+
+
+def _next_url(request, default: str) -> str:
+    """Where to go after a form: a same-site `next` (e.g. back to an activity), else default."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def kind_totals(entries) -> dict:
+    """Seconds by kind, in total and the number of entries, in one aggregate query."""
+    aggregates = {kind.value: Sum("seconds", filter=Q(kind=kind.value)) for kind in Kind}
+    totals = entries.order_by().aggregate(
+        total=Sum("seconds"), count=Count("pk"), **aggregates
+    )
+    return {
+        "count": totals["count"],
+        "total": totals["total"] or 0,
+        "total_text": hours_minutes(totals["total"]),
+        "by_kind": [
+            {
+                "kind": kind.value,
+                "label": kind.label,
+                "seconds": totals[kind.value] or 0,
+                "text": hours_minutes(totals[kind.value]),
+            }
+            for kind in Kind
+        ],
+    }
+
+
+def hours_minutes(seconds: int | None) -> str:
+    return format_duration(seconds) or "0:00"
+
+
+def running_timer(user) -> RunningTimer | None:
+    return (
+        RunningTimer.objects.filter(user=user)
+        .select_related("engagement__client", "activity")
+        .first()
+    )
+
+
+def _timer_context(request, start_form=None) -> dict:
+    timer = running_timer(request.user)
+    context = {"timer": timer}
+    if timer is not None:
+        elapsed = max(int((timezone.now() - timer.started_at).total_seconds()), 0)
+        context["timer_elapsed"] = elapsed
+        context["timer_elapsed_text"] = (
+            f"{elapsed // 3600}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
+        )
+    else:
+        context["timer_form"] = start_form or TimerStartForm(user=request.user)
+    return context
+
+
+class ReachListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+    """A filtered, sortable table of what the user may see, paginated without COUNT(*),
+    exported as CSV or XLSX (`?_export=csv|xlsx`) with the same filters."""
+
+    table_pagination = {"per_page": PER_PAGE, "paginator_class": LazyPaginator}
+
+    def get(self, request, *args, **kwargs):
+        export_format = request.GET.get(self.export_trigger_param)
+        if export_format is not None and export_format not in self.export_formats:
+            raise Http404("Exports are CSV or XLSX.")
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        self.filterset.check_reach()
+        return super().get(request, *args, **kwargs)
+
+    def get_filterset(self, filterset_class):
+        # One filterset per request: get() checks the reach before FilterView filters.
+        if getattr(self, "filterset", None) is None:
+            return super().get_filterset(filterset_class)
+        return self.filterset
+
+    @property
+    def exporting(self) -> bool:
+        return self.export_trigger_param in self.request.GET
+
+    def get_table_kwargs(self):
+        if self.filterset.sees_others:
+            return {}
+        return {"exclude": ("consultant",)}
+
+    def get_table_pagination(self, table):
+        if self.exporting:
+            return False  # an export holds every filtered row
+        return super().get_table_pagination(table)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.exporting:
+            return context  # the export builds its own table from the filtered rows
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query.pop(self.export_trigger_param, None)
+        context["export_query"] = query.urlencode()
+        context.update(self.get_extra_context())
+        return context
+
+    def get_extra_context(self) -> dict:
+        return {}
+
+
+class TimeListView(ReachListView):
+    """The entries the user may see, their totals by kind, and the user's timer."""
+
+    table_class = TimeEntryTable
+    filterset_class = TimeEntryFilter
+    template_name = "tracker/time_list.html"
+    export_name = "time"
+
+    def get_queryset(self):
+        entries = within_reach(TimeEntry.objects, self.request.user)
+        return PagedByIdsQuerySet.of(
+            entries.select_related("consultant", "engagement__client", "activity")
+        )
+
+    def get_extra_context(self):
+        return {"totals": kind_totals(self.object_list), **_timer_context(self.request)}
+
+
+time_list = TimeListView.as_view()
+
+
+def _render_form(request, form, *, title, action, entry=None):
+    return render(
+        request,
+        "tracker/time_form.html",
+        {
+            "form": form,
+            "title": title,
+            "action": action,
+            "entry": entry,
+            "next": _next_url(request, ""),
+        },
+    )
+
+
+def _initial_from_query(request) -> dict:
+    """Prefill a new entry from the address, e.g. ?kind=promotion&activity=12 (from an
+    activity's page); the form validates whatever is posted back."""
+    initial = {"date": request.user.today(), "kind": Kind.CLIENT}
+    for name in ("date", "kind", "engagement", "activity", "note", "billable", "seconds"):
+        if name in request.GET:
+            initial[name] = request.GET[name]
+    return initial
+
+
+@login_required
+def time_new(request):
+    if request.method == "POST":
+        form = TimeEntryForm(request.POST, consultant=request.user)
+        if form.is_valid():
+            entry = form.save()
+            messages.success(
+                request, f"Logged {format_duration(entry.seconds)} on {entry.date:%a %-d %b}."
+            )
+            return redirect(_next_url(request, reverse("tracker:time_list")))
+    else:
+        form = TimeEntryForm(initial=_initial_from_query(request), consultant=request.user)
+    return _render_form(request, form, title="Log time", action=reverse("tracker:time_new"))
+
+
+@login_required
+def time_edit(request, pk):
+    entry = _get_entry_for_user(request, pk)
+    form = TimeEntryForm(request.POST or None, instance=entry, consultant=entry.consultant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Entry saved.")
+        return redirect(_next_url(request, reverse("tracker:time_list")))
+    return _render_form(
+        request, form, title="Edit time entry", action=request.path, entry=entry
+    )
+
+
+@login_required
+def time_duplicate(request, pk):
+    """A new-entry form holding a copy of the entry, dated today."""
+    entry = _get_entry_for_user(request, pk)
+    form = TimeEntryForm(
+        initial=entry_initial(entry, date=request.user.today()), consultant=request.user
+    )
+    return _render_form(request, form, title="Log time (copy)", action=reverse("tracker:time_new"))
+
+
+@login_required
+def time_delete(request, pk):
+    entry = _get_entry_for_user(request, pk)
+    if request.method == "POST":
+        entry.delete()
+        messages.success(request, "Entry deleted.")
+        return redirect(_next_url(request, reverse("tracker:time_list")))
+    return render(
+        request,
+        "tracker/time_confirm_delete.html",
+        {"entry": entry, "duration": hours_minutes(entry.seconds), "next": _next_url(request, "")},
+    )
+
+
+@login_required
+def timer_start(request):
+    """GET shows the start form alone (and its errors); POST starts the user's one timer."""
+    if request.method == "POST":
+        form = TimerStartForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    form.save()
+            except IntegrityError:  # one timer per person: the user is the primary key
+                messages.info(request, "A timer is already running; stop it first.")
+            else:
+                messages.success(request, "Timer started.")
+            return redirect("tracker:time_list")
+    else:
+        form = TimerStartForm(user=request.user)
+    context = _timer_context(request, start_form=form)
+    return render(request, "tracker/time_timer.html", context)
+
+
+@login_required
+@require_POST
+def timer_stop(request):
+    with transaction.atomic():
+        # Locked, so a double click logs the time once.
+        timer = (
+            RunningTimer.objects.select_for_update(of=("self",))
+            .select_related("user", "engagement__client", "activity")
+            .filter(user=request.user)
+            .first()
+        )
+        if timer is None:
+            messages.info(request, "No timer is running.")
+            return redirect("tracker:time_list")
+        form = TimerStopForm({}, timer=timer, now=timezone.now())
+        if not form.is_valid():
+            for error in form.non_field_errors():
+                messages.error(request, f"The timer was not stopped: {error}")
+            return redirect("tracker:time_list")
+        entries = form.save()
+    logged = " and ".join(
+        f"{format_duration(entry.seconds)} on {entry.date:%a %-d %b}" for entry in entries
+    )
+    messages.success(request, f"Timer stopped: logged {logged}.")
+    return redirect("tracker:time_list")
+
+
+@login_required
+@require_POST
+def timer_discard(request):
+    deleted, _ = RunningTimer.objects.filter(user=request.user).delete()
+    messages.info(request, "Timer discarded." if deleted else "No timer is running.")
+    return redirect("tracker:time_list")
+
+
+def activity_time_url(activity: Activity) -> str:
+    """The new-entry form prefilled for promotion time on `activity`."""
+    return (
+        f"{reverse('tracker:time_new')}?kind={Kind.PROMOTION.value}&activity={activity.pk}"
+        f"&next={reverse('tracker:activity_detail', args=[activity.pk])}"
+    )
+
