@@ -8,7 +8,7 @@ period and the raw entries for the partial weeks at its edges, so it is exact fo
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from clients.models import Client, Engagement, Outcome
+from tracker.durations import decimal_hours
 from tracker.models import Activity, Kind, Team, TimeEntry, User
 
 from .models import WeeklyTotal
@@ -33,9 +34,8 @@ FLAG = "brand_over_client"
 KINDS = [kind.value for kind in Kind]
 
 
-def hours(seconds: int) -> float:
-    """Decimal hours rounded half-up to 2 places (a total is rounded once, from seconds)."""
-    return float((Decimal(seconds) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+# Decimal hours rounded half-up to 2 places; a total is rounded once, from its seconds.
+hours = decimal_hours
 
 
 def share(client_seconds: int, promotion_seconds: int) -> float | None:

@@ -35,3 +35,13 @@ class SafeExportMixin(ExportMixin):
 
     def get_export_filename(self, export_format):
         return f"{self.export_name}.{export_format}"
+
+    def render_to_response(self, context, **kwargs):
+        # django-tables2 would serve any tablib format (some need libraries we don't ship):
+        # only the formats offered are exports; anything else is not a page here.
+        export_format = self.request.GET.get(self.export_trigger_param)
+        if export_format is not None and export_format not in self.export_formats:
+            from django.http import Http404
+
+            raise Http404("Exports are CSV or XLSX.")
+        return super().render_to_response(context, **kwargs)

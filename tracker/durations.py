@@ -1,6 +1,7 @@
 """Durations as people type them: 1:30, 1.5, 1,5, 90m, 1h30, 1h 30m, 2h, 45 min."""
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 _HOURS_MINUTES = re.compile(r"^(?P<h>\d+):(?P<m>[0-5]?\d)(?::(?P<s>[0-5]?\d))?$")
 _DECIMAL_HOURS = re.compile(r"^(?P<h>\d*[.,]?\d+)\s*(?:h|hr|hrs|hours?)?$")
@@ -41,3 +42,8 @@ def format_duration(seconds: int | None) -> str:
         return ""
     minutes = round(seconds / 60)
     return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def decimal_hours(seconds: int | None) -> float:
+    """Decimal hours rounded half-up to 2 places: 5415 -> 1.5; how reports show time."""
+    return float((Decimal(seconds or 0) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

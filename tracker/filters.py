@@ -9,7 +9,7 @@ from django.http import Http404
 from clients.models import Client, Engagement
 
 from .forms import BootstrapMixin, DateInput, EngagementChoiceField
-from .models import Activity, ActivityKind, Kind, TimeEntry, User
+from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User
 
 
 class FilterForm(BootstrapMixin, forms.Form):
@@ -93,6 +93,8 @@ class ReachFilterSet(django_filters.FilterSet):
         self.sees_others = user.is_admin or user.is_manager
         if not self.sees_others:
             self.filters["consultant"].extra["widget"] = forms.HiddenInput()
+            if "team" in self.filters:
+                self.filters["team"].extra["widget"] = forms.HiddenInput()
 
     class Meta:
         form = FilterForm
@@ -110,8 +112,20 @@ class ReachFilterSet(django_filters.FilterSet):
                     raise Http404("No such object within your reach.")
 
 
+def _visible_teams(request):
+    user = request.user
+    return Team.objects.all() if user.is_admin else Team.objects.managed_by(user)
+
+
 class TimeEntryFilter(ReachFilterSet):
+    REACH_FIELDS = ("consultant", "engagement", "client", "team")
+
     kind = django_filters.ChoiceFilter(label="Kind", choices=Kind.choices, empty_label="Any kind")
+    # The balance report's team figures drill down here.
+    team = django_filters.ModelChoiceFilter(
+        label="Team", field_name="consultant__team", queryset=_visible_teams,
+        empty_label="Any team",
+    )
     engagement = EngagementFilter(
         label="Engagement", queryset=_visible_engagements, empty_label="Any engagement"
     )
@@ -125,7 +139,7 @@ class TimeEntryFilter(ReachFilterSet):
         model = TimeEntry
         fields = [
             "period", "date_from", "date_to", "kind", "engagement", "client", "billable",
-            "consultant",
+            "consultant", "team",
         ]
 
 

@@ -43,3 +43,4 @@ def test_a_background_report_completes_and_drills_down(cast, celery_worker_proce
     expected = sum(3600 + day * 60 for day in range(1, 20))
     assert figure == round(expected / 3600, 2)
     assert listed == expected
+    assert page.locator("[data-hours='total']").inner_text() == f"{figure} h"

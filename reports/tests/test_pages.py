@@ -217,3 +217,30 @@ def test_saved_report_of_another_owner_is_404(client, data):
     assert SavedReport.objects.filter(pk=saved.pk).exists()
 
 
+
+
+def test_team_and_outcome_figures_drill_down_to_matching_lists(client, data):
+    client.force_login(data.manager)
+    response = client.get(URL, {**CUSTOM, "team": data.team.pk})
+    report = response.context["report"]
+    [team] = report["teams"]
+    tables = response.context["fast_tables"]
+    team_cells = dict(zip([h["name"] for h in tables["teams"]["header"]],
+                          tables["teams"]["rows"][0]["cells"], strict=True))
+    listed = client.get(team_cells["client_hours"]["url"])
+    assert listed.context["totals"]["total_hours"] == team["client_hours"] == 7.0
+    alice = next(r for r in tables["consultants"]["rows"]
+                 if r["attrs"]["data-consultant"] == "alice")
+    cells = dict(zip([h["name"] for h in tables["consultants"]["header"]], alice["cells"],
+                     strict=True))
+    outcomes = client.get(cells["outcomes_achieved"]["url"])
+    assert outcomes.context["table"].paginator.count == 1
+    footer = dict(zip([h["name"] for h in tables["consultants"]["header"]],
+                      tables["consultants"]["footer"], strict=True))
+    assert 'href="/time/?' in str(footer["total_hours"]["html"])
+
+
+def test_unoffered_export_formats_are_404(client, data):
+    client.force_login(data.manager)
+    for url in ("/time/?_export=ods", "/outcomes/?_export=yaml", "/engagements/?_export=xls"):
+        assert client.get(url).status_code == 404

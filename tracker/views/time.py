@@ -25,7 +25,7 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 
 from reports.exports import SafeExportMixin
 
-from ..durations import format_duration
+from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
 from ..forms import TimeEntryForm, TimerStartForm, TimerStopForm, entry_initial
 from ..models import Activity, Kind, RunningTimer, TimeEntry, User
@@ -98,12 +98,14 @@ def kind_totals(entries) -> dict:
         "count": totals["count"],
         "total": totals["total"] or 0,
         "total_text": hours_minutes(totals["total"]),
+        "total_hours": decimal_hours(totals["total"]),
         "by_kind": [
             {
                 "kind": kind.value,
                 "label": kind.label,
                 "seconds": totals[kind.value] or 0,
                 "text": hours_minutes(totals[kind.value]),
+                "hours": decimal_hours(totals[kind.value]),
             }
             for kind in Kind
         ],
