@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
 SECONDS_PER_DAY = 24 * 60 * 60
@@ -101,6 +102,12 @@ class User(AbstractUser):
                 condition=Q(weekly_capacity_hours__gte=0, weekly_capacity_hours__lte=168),
                 name="user_capacity_within_a_week",
             ),
+            # Imports match people by e-mail: Dana@x and dana@x must be one person.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message="A user with that e-mail address already exists.",
+            ),
         ]
 
     def __str__(self):
@@ -177,7 +184,10 @@ class Activity(models.Model):
     Kind = ActivityKind
 
     consultant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        db_index=False,  # (consultant, date) covers it
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200)
@@ -235,7 +245,10 @@ class TimeEntry(models.Model):
         API = "api", "API"
 
     consultant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="time_entries",
+        db_index=False,  # (consultant, date) covers it
     )
     date = models.DateField()
     seconds = models.PositiveIntegerField(
@@ -251,6 +264,7 @@ class TimeEntry(models.Model):
         null=True,
         blank=True,
         related_name="time_entries",
+        db_index=False,  # (engagement, date) covers it
     )
     activity = models.ForeignKey(
         Activity,

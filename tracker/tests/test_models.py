@@ -139,3 +139,9 @@ def test_roles(cast):
     assert cast.consultant.role == "consultant"
     assert cast.manager.role == "manager"
     assert cast.admin.role == "admin"
+
+
+def test_emails_are_unique_ignoring_case():
+    UserFactory(username="dana", email="Dana@Example.test")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="dana2", email="dana@example.test")
