@@ -6,6 +6,7 @@ import time
 import pytest
 from django.test import Client
 
+from conftest import need_service
 from reports.models import ReportRun
 from reports.services import report_request, report_runs_sweep
 from tracker.models import Kind
@@ -51,7 +52,7 @@ def broker_down(settings):
     from config import celery_app
 
     if not os.environ.get("REDIS_URL"):
-        pytest.skip("the broker-down path is exercised against Redis")
+        need_service("the broker-down path is exercised against Redis (REDIS_URL)")
     old_url = celery_app.conf.broker_url
     celery_app.conf.task_always_eager = False
 
