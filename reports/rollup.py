@@ -91,10 +91,7 @@ def _statements(vendor: str, install: bool) -> list[str]:
 
 
 def install_triggers(schema_editor=None) -> None:
-    conn = schema_editor.connection if schema_editor else connection
-    with conn.cursor() as cursor:
-        for statement in _statements(conn.vendor, install=True):
-            cursor.execute(statement)
+    install_triggers_on(schema_editor.connection if schema_editor else connection)
 
 
 def uninstall_triggers(schema_editor=None) -> None:
@@ -104,18 +101,23 @@ def uninstall_triggers(schema_editor=None) -> None:
             cursor.execute(statement)
 
 
-def rollup_rebuild() -> None:
-    """Recompute the whole rollup from the entries (after bulk loads that bypassed it)."""
+def _rebuild(conn) -> None:
     week_start = (
         "date_trunc('week', date)::date"
-        if connection.vendor == "postgresql"
+        if conn.vendor == "postgresql"
         else "date(date, 'weekday 0', '-6 days')"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         cursor.execute("DELETE FROM reports_weeklytotal")
         cursor.execute(REBUILD.format(week_start=week_start))
         # Fresh statistics, or the planner guesses a few hundred rows and groups badly.
         cursor.execute("ANALYZE reports_weeklytotal")
+
+
+def rollup_rebuild() -> None:
+    """Recompute the whole rollup from the entries (after bulk loads that bypassed it)."""
+    with transaction.atomic():
+        _rebuild(connection)
 
 
 class rollup_suspended:
@@ -134,3 +136,40 @@ class rollup_suspended:
         if exc_type is None:
             rollup_rebuild()
         return False
+
+
+def triggers_installed(conn=None) -> bool:
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [TRIGGER_NAME])
+        else:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                [f"{TRIGGER_NAME}_insert"],
+            )
+        return cursor.fetchone() is not None
+
+
+def ensure_triggers(sender=None, using="default", **kwargs) -> None:
+    """After every migrate: put the triggers back if a migration dropped them.
+
+    SQLite rebuilds a table to alter a column, and the rebuild drops the table's triggers; a
+    rollup that stopped following the entries would make every report wrong, silently.
+    """
+    from django.db import connections
+
+    conn = connections[using]
+    tables = conn.introspection.table_names()
+    if "reports_weeklytotal" not in tables or "tracker_timeentry" not in tables:
+        return
+    if not triggers_installed(conn):
+        install_triggers_on(conn)
+        with transaction.atomic(using=using):
+            _rebuild(conn)
+
+
+def install_triggers_on(conn) -> None:
+    with conn.cursor() as cursor:
+        for statement in _statements(conn.vendor, install=True):
+            cursor.execute(statement)

@@ -100,3 +100,16 @@ def test_rebuild_gives_the_same_totals(people):
     assert from_rollup() == before == from_entries()
     assert WeeklyTotal.objects.aggregate(s=Sum("seconds"), n=Sum("entries")) == \
         TimeEntry.objects.aggregate(s=Sum("seconds"), n=Count("id"))
+
+
+def test_migrate_puts_back_triggers_a_table_rebuild_dropped(people):
+    from reports.rollup import ensure_triggers, triggers_installed, uninstall_triggers
+
+    alice, _, _ = people
+    uninstall_triggers()  # as SQLite's table rebuild in an AlterField does
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 2), seconds=600)
+    assert not triggers_installed() and from_rollup() != from_entries()
+    ensure_triggers(using="default")  # what post_migrate runs
+    assert triggers_installed() and from_rollup() == from_entries()
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 3), seconds=60)
+    assert from_rollup() == from_entries()
