@@ -28,8 +28,7 @@ def enqueue_digest_chunks(delivery_ids: list[int]) -> int:
     Called after the rows are committed (the planner writes them in autocommit). A publish
     that fails leaves them pending, and the next hourly planner publishes them again.
     """
-    size = digest_chunk_size()
-    chunks = [delivery_ids[i : i + size] for i in range(0, len(delivery_ids), size)]
+    chunks = digests.delivery_chunks(delivery_ids, digest_chunk_size())
     for chunk in chunks:
         send_digest_chunk_task.delay(chunk)
     return len(chunks)

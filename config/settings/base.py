@@ -226,6 +226,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Weekly digests (reports/digests/): a row held in "sending" longer than the lease belonged to
+# a worker that died; temporary SMTP errors retry with backoff up to the last attempt.
+DIGEST_SENDING_LEASE_SECONDS = envint("DIGEST_SENDING_LEASE_SECONDS", 120)
+DIGEST_MAX_ATTEMPTS = envint("DIGEST_MAX_ATTEMPTS", 5)
+DIGEST_RETRY_BACKOFF_SECONDS = envint("DIGEST_RETRY_BACKOFF_SECONDS", 60)
+DIGEST_CHUNK_SIZE = envint("DIGEST_CHUNK_SIZE", 50)
+
 # Security: secure by default once DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,439 @@
+"""What a digest says, built from the balance report, and the message that carries it.
+
+A recipient's row is their row of their team's report for the week (a row does not depend
+on who else is in the scope, and a chunk computes each team's report once), the median share
+is the team's, the engagements near budget are the team report's that the recipient worked
+on, and the four-week look-back behind the observation comes from the team's four-week
+report. Someone without a team gets a report of their own. Nothing here adds up hours.
+"""
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Q
+from django.urls import reverse
+
+from clients.models import Outcome
+from tracker.models import Activity, Kind, TimeEntry, User
+
+from ..balance import DEFAULT_THRESHOLD, balance_compute
+from ..emails import make_message
+from .weeks import iso_week
+
+NEAR_BUDGET = 0.9  # burn from which an engagement is "near or over budget"
+UNSUBSCRIBE_SALT = "reports.digests.unsubscribe"
+KIND_COLOURS = {"client": "#1f6feb", "promotion": "#d97706", "internal": "#6b7280"}
+UNUSED_COLOUR = "#e5e7eb"
+
+
+def _system_viewer() -> User:
+    # The team's report is read as an admin would read it; a consultant's digest only shows
+    # them the team's median share from it, never a teammate's row.
+    return User(username="clientfirst-digests", is_staff=True)
+
+
+@dataclass
+class WeekReports:
+    """What the digests of one chunk share: a team's balance report for a period is computed
+    once however many of its members are in the chunk (chunks are ordered by team), and the
+    team's activities and who worked on which engagement are read in one query each."""
+
+    teams: dict = field(default_factory=dict)
+    worked: dict = field(default_factory=dict)
+    activities: dict = field(default_factory=dict)
+
+    def team(self, team, week_start: dt.date, *, weeks: int = 1) -> dict:
+        start = week_start - dt.timedelta(days=7 * (weeks - 1))
+        key = (team.pk, start, week_start)
+        if key not in self.teams:
+            self.teams[key] = balance_compute(
+                viewer=_system_viewer(),
+                start=start,
+                end=week_start + dt.timedelta(days=6),
+                team=team,
+            )
+        return self.teams[key]
+
+    def row(self, user, week_start: dt.date, *, weeks: int) -> dict | None:
+        """`user`'s row of the balance report over `weeks` weeks ending with this one.
+
+        A row depends on nobody else in the report's scope (CONTRACT.md: hours, outcomes
+        credited to the consultant, their activities), so a team member's row is read from
+        the team's report, which the chunk shares, rather than computed for them alone.
+        test_digests checks the two are equal.
+        """
+        if user.team_id:
+            rows = self.team(user.team, week_start, weeks=weeks)["rows"]
+        else:
+            rows = balance_compute(
+                viewer=user, start=week_start - dt.timedelta(days=7 * (weeks - 1)),
+                end=week_start + dt.timedelta(days=6), consultant=user,
+            )["rows"]
+        return next((row for row in rows if row["consultant_id"] == user.pk), None)
+
+    def worked_on(self, user, start: dt.date, end: dt.date) -> set[int]:
+        """The engagements `user` logged client time on: which of their team report's
+        engagements are theirs (a lookup, one query per team; no figure comes from it)."""
+        key = (user.team_id, start, end)
+        if key not in self.worked:
+            by_person = defaultdict(set)
+            for consultant_id, engagement_id in (
+                TimeEntry.objects.filter(consultant__team_id=user.team_id, kind=Kind.CLIENT,
+                                         date__range=(start, end))
+                .order_by().values_list("consultant_id", "engagement_id").distinct()
+            ):
+                by_person[consultant_id].add(engagement_id)
+            self.worked[key] = by_person
+        return self.worked[key].get(user.pk, set())
+
+    def activities_of(self, user, start: dt.date, end: dt.date) -> list[dict]:
+        """`user`'s promotion activities from start to end (for their titles and kinds)."""
+        key = (user.team_id or f"user {user.pk}", start, end)
+        if key not in self.activities:
+            people = Q(consultant__team_id=user.team_id) if user.team_id else Q(consultant=user)
+            labels = dict(Activity.Kind.choices)
+            by_person = defaultdict(list)
+            for activity in (
+                Activity.objects.filter(people, date__range=(start, end))
+                .order_by("date", "pk")
+                .values("consultant_id", "kind", "title", "date", "audience", "leads")
+            ):
+                activity["kind_label"] = labels.get(activity["kind"], activity["kind"])
+                by_person[activity["consultant_id"]].append(activity)
+            self.activities[key] = by_person
+        return self.activities[key].get(user.pk, [])
+
+
+def absolute(path: str, **query) -> str:
+    return settings.SITE_URL + path + (f"?{urlencode(query)}" if query else "")
+
+
+def _percent(value: float | None) -> int | None:
+    """A share as whole percent, rounded half up like the report's hours."""
+    if value is None:
+        return None
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _bar(parts: list[tuple[str, str, float]], scale: float) -> list[dict]:
+    """Cells of a bar chart: each (key, label, hours) as a whole-percent width of `scale`.
+
+    Widths are rounded on the running total, so they add up to the rounded whole; cells
+    that round to nothing are dropped (mail clients draw a 0% cell anyway).
+    """
+    cells, running, drawn = [], 0.0, 0
+    for key, label, value in parts:
+        running += value
+        upto = min(100, round(running * 100 / scale)) if scale else 0
+        if upto > drawn:
+            colour = KIND_COLOURS.get(key, UNUSED_COLOUR)
+            cells.append({"key": key, "label": label, "hours": value, "width": upto - drawn,
+                          "colour": colour})
+            drawn = upto
+    return cells
+
+
+def _kind_parts(row: dict) -> list[tuple[str, str, float]]:
+    return [(kind.value, kind.label, row[f"{kind.value}_hours"]) for kind in Kind]
+
+
+def _time_url(consultant_id: int, week_start: dt.date) -> str:
+    return absolute(
+        reverse("tracker:time_list"),
+        consultant=consultant_id,
+        date_from=week_start.isoformat(),
+        date_to=(week_start + dt.timedelta(days=6)).isoformat(),
+    )
+
+
+def _report_url(week_start: dt.date, **scope) -> str:
+    return absolute(
+        reverse("reports:balance"),
+        period="custom",
+        start=week_start.isoformat(),
+        end=(week_start + dt.timedelta(days=6)).isoformat(),
+        **scope,
+    )
+
+
+def _near_budget(report: dict) -> list[dict]:
+    engagements = [
+        {**e, "burn_pct": _percent(e["burn"]), "over": e["burn"] >= 1}
+        for e in report["engagements"]
+        if e["burn"] is not None and e["burn"] >= NEAR_BUDGET
+    ]
+    return sorted(engagements, key=lambda e: -e["burn"])
+
+
+def _median_share(report: dict) -> float | None:
+    shares = [r["promotion_share"] for r in report["rows"] if r["promotion_share"] is not None]
+    return statistics.median(shares) if shares else None
+
+
+def consultant_section(*, user, week_start: dt.date, reports: WeekReports) -> dict | None:
+    """The recipient's own week, from the balance report; None if they have no row."""
+    week_end = week_start + dt.timedelta(days=6)
+    team_report = reports.team(user.team, week_start) if user.team_id else None
+    if team_report is not None:
+        row = reports.row(user, week_start, weeks=1)
+        # The team's engagements near budget that they worked on: the same list, figures
+        # included, as their own report's (burn is the engagement's, whoever looks).
+        mine = reports.worked_on(user, week_start, week_end)
+        near_budget = [e for e in _near_budget(team_report) if e["engagement_id"] in mine]
+    else:
+        own = balance_compute(viewer=user, start=week_start, end=week_end, consultant=user)
+        row = own["rows"][0] if own["rows"] else None
+        near_budget = _near_budget(own)
+    if row is None:
+        return None
+    team_median = _median_share(team_report) if team_report else None
+    capacity = row["capacity_hours"]
+    scale = max(row["total_hours"], capacity) or 1
+    unused = max(capacity - row["total_hours"], 0)
+    # The observation looks back four weeks.
+    activities = reports.activities_of(user, week_start - dt.timedelta(days=21), week_end)
+    section = {
+        "row": row,
+        "bar": _bar([*_kind_parts(row), ("unused", "Unused capacity", unused)], scale),
+        "kinds": [
+            {"key": key, "label": label, "hours": value, "colour": KIND_COLOURS[key],
+             "text_bar": "#" * round(value * 24 / scale)}
+            for key, label, value in _kind_parts(row)
+        ],
+        "capacity_pct": _percent(row["total_hours"] / capacity) if capacity else None,
+        "share_pct": _percent(row["promotion_share"]),
+        "team_name": user.team.name if user.team_id else None,
+        "team_median_pct": _percent(team_median),
+        "activities": [a for a in activities if a["date"] >= week_start],
+        "near_budget": near_budget,
+        "time_url": _time_url(user.pk, week_start),
+        "report_url": _report_url(week_start, consultant=user.pk),
+    }
+    section["observation"] = observation(
+        user=user, week_start=week_start, row=row, team_median=team_median,
+        activities=activities, reports=reports,
+    )
+    return section
+
+
+def _count_phrase(counter: Counter) -> str:
+    """Counter({"Talk": 3, "Blog post": 1}) -> "3 talks and 1 blog post"."""
+    parts = [
+        f"{n} {label.lower()}{'' if n == 1 else 's'}" if label != "Other"
+        else f"{n} other activit{'y' if n == 1 else 'ies'}"
+        for label, n in counter.most_common()
+    ]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _hours_text(value: float) -> str:
+    """Hours for a sentence: 11 rather than 11.0, 12.5 as it is."""
+    text = f"{value:.1f}"
+    return text.removesuffix(".0")
+
+
+def observation(*, user, week_start: dt.date, row: dict, team_median: float | None,
+                activities: list[dict], reports: WeekReports) -> str | None:
+    """One plain-language remark, only where the figures support it; else None."""
+    threshold = float(user.team.promotion_threshold if user.team_id else DEFAULT_THRESHOLD)
+    if row["flag"]:
+        # Flagged this week (brand over client): is it a pattern? Look back four weeks.
+        month = reports.row(user, week_start, weeks=4)
+        if (
+            month is not None
+            and month["outcomes_achieved"] == 0
+            and month["promotion_share"] is not None
+            and month["promotion_share"] > threshold
+        ):
+            kinds = Counter(a["kind_label"] for a in activities)
+            done = f"{_count_phrase(kinds)} and " if kinds else ""
+            remark = (
+                f"{done}{_hours_text(month['promotion_hours'])} hours of promotion, "
+                "no client outcome recorded in 4 weeks."
+            )
+            return remark[0].upper() + remark[1:]
+    if row["outcomes_achieved"]:
+        n, verified = row["outcomes_achieved"], row["outcomes_verified"]
+        return (
+            f"{n} client outcome{'s' if n != 1 else ''} achieved on your engagements, "
+            f"{verified} confirmed by the client."
+        )
+    capacity, total = row["capacity_hours"], row["total_hours"]
+    if capacity and total < capacity / 2:
+        return (
+            f"You logged {_hours_text(total)} h against {_hours_text(capacity)} h of capacity: "
+            "is last week's timesheet complete?"
+        )
+    if capacity and total > capacity * 1.1:
+        return (
+            f"You logged {_hours_text(total)} h, {_hours_text(round(total - capacity, 2))} h "
+            f"over your {_hours_text(capacity)} h capacity."
+        )
+    share = row["promotion_share"]
+    if share is not None and team_median is not None and share - team_median >= 0.15:
+        return (
+            f"Your promotion share ({_percent(share)}%) is "
+            f"{_percent(share - team_median)} points above your team's median "
+            f"({_percent(team_median)}%)."
+        )
+    return None
+
+
+def team_section(*, team, week_start: dt.date, reports: WeekReports) -> dict:
+    """A managed team's week: the balance table, flags, budgets and outcomes."""
+    report = reports.team(team, week_start)
+    rows = report["rows"]
+    scale = max([max(r["total_hours"], r["capacity_hours"]) for r in rows] or [1]) or 1
+    table = [
+        {**row, "share_pct": _percent(row["promotion_share"]),
+         "bar": _bar(_kind_parts(row), scale),
+         "time_url": _time_url(row["consultant_id"], week_start)}
+        for row in rows
+    ]
+    summary = report["teams"][0] if report["teams"] else {}
+    achieved_on = [e["engagement_id"] for e in report["engagements"] if e["outcomes_achieved"]]
+    outcomes = list(
+        Outcome.objects.filter(
+            engagement_id__in=achieved_on,
+            status=Outcome.Status.ACHIEVED,
+            achieved_on__range=(week_start, week_start + dt.timedelta(days=6)),
+        ).select_related("engagement__client").order_by("achieved_on", "pk")
+    )
+    return {
+        "team": team,
+        "name": team.name,
+        "rows": table,
+        "totals": report["totals"],
+        "capacity_hours": summary.get("capacity_hours", 0),
+        "share_pct": _percent(summary.get("promotion_share")),
+        "median_pct": _percent(_median_share(report)),
+        "flagged": [row for row in table if row["flag"]],
+        "near_budget": _near_budget(report),
+        "outcomes": outcomes,
+        "report_url": _report_url(week_start, team=team.pk),
+    }
+
+
+def unsubscribe_token(user) -> str:
+    # A plain Signer, not signing.dumps: no timestamp, so the link in a message is the same
+    # however often it is built (a preview shows exactly what is sent) and never expires.
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(user.pk))
+
+
+def user_from_unsubscribe_token(token: str) -> User | None:
+    try:
+        pk = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(pk=pk).first()
+
+
+def message_id(*, recipient_id: int, week_start: dt.date) -> str:
+    """The same for every attempt: a mail system that sees a copy twice can tell."""
+    host = urlsplit(settings.SITE_URL).hostname or "clientfirst"
+    return f"<digest-{recipient_id}-{iso_week(week_start)}@{host}>"
+
+
+ORGANISATION_TEAMS = 25  # an admin's overview lists this many teams, flagged ones first
+
+
+def organisation_section(*, viewer, week_start: dt.date) -> dict:
+    """For admins: every team's line of the week's report, and the totals."""
+    report = balance_compute(viewer=viewer, start=week_start,
+                             end=week_start + dt.timedelta(days=6))
+    teams = sorted(
+        (team for team in report["teams"] if team["team"] is not None),
+        key=lambda team: (-team["flagged"], team["team"]),
+    )
+    client, promotion = report["totals"]["client_hours"], report["totals"]["promotion_hours"]
+    return {
+        "teams": [{**team, "share_pct": _percent(team["promotion_share"])}
+                  for team in teams[:ORGANISATION_TEAMS]],
+        "more": max(len(teams) - ORGANISATION_TEAMS, 0),
+        "totals": report["totals"],
+        "share_pct": _percent(promotion / (client + promotion)) if client + promotion else None,
+        "flagged": sum(team["flagged"] for team in report["teams"]),
+        "report_url": _report_url(week_start),
+    }
+
+
+def _headline(week: str, me: dict | None, teams: list[dict], organisation: dict | None) -> str:
+    """The subject: the week and its headline figure, for the widest view the reader has."""
+    if teams or organisation:
+        if teams:
+            hours = sum(t["totals"]["total_hours"] for t in teams)
+            flagged = sum(len(t["flagged"]) for t in teams)
+            who = teams[0]["name"] if len(teams) == 1 else f"Your {len(teams)} teams"
+            share = teams[0]["share_pct"] if len(teams) == 1 else None
+        else:
+            hours, flagged = organisation["totals"]["total_hours"], organisation["flagged"]
+            who, share = "All teams", organisation["share_pct"]
+        headline = f"{who}, week {week}: {_hours_text(round(hours, 1))} h logged"
+        if share is not None:
+            headline += f", {share}% promotion"
+        return headline + (f", {flagged} flagged" if flagged else ", nobody flagged")
+    if me is None:
+        return f"Your week {week}: no time logged"
+    headline = f"Your week {week}: {_hours_text(round(me['row']['total_hours'], 1))} h logged"
+    if me["share_pct"] is not None:
+        headline += f", {me['share_pct']}% promotion"
+        if me["team_median_pct"] is not None:
+            headline += f" (team median {me['team_median_pct']}%)"
+    return headline
+
+
+def digest_context(*, user, week_start: dt.date, reports: WeekReports | None = None) -> dict:
+    reports = reports or WeekReports()
+    me = consultant_section(user=user, week_start=week_start, reports=reports)
+    teams = [
+        team_section(team=team, week_start=week_start, reports=reports)
+        for team in user.managed_team_list
+    ]
+    organisation = organisation_section(viewer=user, week_start=week_start) if (
+        user.is_admin
+    ) else None
+    if (teams or organisation) and me and not (me["row"]["total_hours"] or me["activities"]):
+        me = None  # a manager who logs no time of their own reads about their teams
+    week = iso_week(week_start)
+    return {
+        "user": user,
+        "week_start": week_start,
+        "week_end": week_start + dt.timedelta(days=6),
+        "iso_week": week,
+        "headline": _headline(week, me, teams, organisation),
+        "me": me,
+        "teams": teams,
+        "organisation": organisation,
+        "kinds": [{"label": kind.label, "colour": KIND_COLOURS[kind.value]} for kind in Kind],
+        "site_url": settings.SITE_URL,
+        "preview_url": absolute(reverse("digests:preview"), week=week),
+        "preferences_url": absolute(reverse("digests:preferences")),
+        "unsubscribe_url": absolute(
+            reverse("digests:unsubscribe", kwargs={"token": unsubscribe_token(user)})
+        ),
+    }
+
+
+def digest_message(*, user, week_start: dt.date, reports: WeekReports | None = None,
+                   connection=None):
+    """The digest exactly as it is sent (the preview page shows this same message)."""
+    context = digest_context(user=user, week_start=week_start, reports=reports)
+    return make_message(
+        "digest",
+        to=user.email,
+        context=context,
+        headers={
+            "Message-ID": message_id(recipient_id=user.pk, week_start=week_start),
+            # RFC 8058 one-click: the mail client POSTs to the link, no log-in, no form.
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+        connection=connection,
+    )

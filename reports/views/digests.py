@@ -1,0 +1,148 @@
+"""The weekly digest in the browser: preview, preferences and one-click unsubscribe.
+
+- /digests/preview/?week=YYYY-Www[&user=<id>] shows the digest exactly as it is sent (the
+  same message object the sender builds); a manager may preview their teams' members, an
+  admin anyone; anyone else's id answers 404.
+- /digests/preferences/ turns the digest on or off and sets the timezone it follows.
+- /digests/unsubscribe/<token>/ needs no log-in: the signed token is the authorisation.
+"""
+
+import zoneinfo
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from tracker.forms import BootstrapMixin
+from tracker.models import User
+
+from .. import digests
+from ..models import DigestDelivery
+
+
+class WeekInput(forms.TextInput):
+    input_type = "week"  # the browser's week picker; it submits "2026-W47"
+
+
+class PreviewForm(BootstrapMixin, forms.Form):
+    week = forms.CharField(label="Week", widget=WeekInput, required=False)
+
+    def clean_week(self):
+        value = self.cleaned_data["week"]
+        if not value:
+            return None
+        try:
+            return digests.parse_iso_week(value)
+        except ValueError:
+            raise forms.ValidationError("Enter an ISO week like 2026-W47.") from None
+
+
+class DigestPreferencesForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["digest_opt_in", "timezone"]
+        labels = {"digest_opt_in": "Send me the weekly digest", "timezone": "Timezone"}
+        help_texts = {
+            "timezone": "The digest arrives on Monday at 08:00 in this timezone, "
+            "e.g. Europe/London or America/Los_Angeles.",
+        }
+        widgets = {"timezone": forms.TextInput(attrs={"list": "timezones",
+                                                      "autocomplete": "off"})}
+
+    def clean_timezone(self):
+        return self.cleaned_data["timezone"].strip()
+
+
+def _get_recipient_for_user(request, pk) -> User:
+    """The person whose digest `request.user` may preview: themselves, their teams, or all."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such person.") from None
+    return get_object_or_404(User.objects.visible_to(request.user).select_related("team"), pk=pk)
+
+
+@login_required
+def preview(request):
+    recipient = (
+        _get_recipient_for_user(request, request.GET["user"])
+        if request.GET.get("user") else request.user
+    )
+    last_week = digests.last_week_start(recipient.today())
+    form = PreviewForm(request.GET or None, initial={"week": digests.iso_week(last_week)})
+    week_start = message = None
+    if not form.is_bound or form.is_valid():
+        week_start = (form.cleaned_data["week"] if form.is_bound else None) or last_week
+        message = digests.digest_message(user=recipient, week_start=week_start)
+    part = request.GET.get("part", "")
+    if message is not None and part == "html":
+        # The HTML part alone, byte for byte as it is sent.
+        return HttpResponse(message.alternatives[0][0], content_type="text/html; charset=utf-8")
+    html = ""
+    if message is not None:
+        # Only in the framed copy: links open in the whole window, as a mail client does.
+        html = message.alternatives[0][0].replace("<head>", '<head><base target="_top">', 1)
+    people = (
+        User.objects.visible_to(request.user).filter(is_active=True).order_by("username")
+        if request.user.is_admin or request.user.is_manager else None
+    )
+    return render(request, "reports/digest_preview.html", {
+        "form": form,
+        "recipient": recipient,
+        "people": people,
+        "message": message,
+        "message_id": message.extra_headers["Message-ID"] if message is not None else "",
+        "week": digests.iso_week(week_start) if message is not None else "",
+        "part": "text" if part == "text" else "html",
+        "html": html,
+    })
+
+
+@login_required
+def preferences(request):
+    # A copy: an invalid timezone must not reach request.user (the page still uses it).
+    form = DigestPreferencesForm(request.POST or None,
+                                 instance=User.objects.get(pk=request.user.pk))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request,
+            "Your weekly digest is on." if form.instance.digest_opt_in
+            else "Your weekly digest is off.",
+        )
+        return redirect("digests:preferences")
+    deliveries = DigestDelivery.objects.filter(recipient=request.user).order_by("-week_start")[:8]
+    return render(request, "reports/digest_preferences.html", {
+        "form": form,
+        "deliveries": deliveries,
+        "timezones": _timezone_names(),
+        "last_week": digests.iso_week(digests.last_week_start(request.user.today())),
+    })
+
+
+def _timezone_names() -> list[str]:
+    return sorted(
+        name for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+    )
+
+
+# The one view without CSRF protection: a mail client's RFC 8058 one-click POST carries no
+# session and no token. The signed token in the URL is the authorisation, and all it can do
+# is turn that one person's digest off.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    user = digests.user_from_unsubscribe_token(token)
+    if user is None:
+        raise Http404("This unsubscribe link is not valid.")
+    if request.method == "POST":
+        User.objects.filter(pk=user.pk).update(digest_opt_in=False)
+        return render(request, "reports/digest_unsubscribe.html", {
+            "person": user, "done": True,
+        })
+    return render(request, "reports/digest_unsubscribe.html", {"person": user, "done": False})
