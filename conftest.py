@@ -220,3 +220,20 @@ def log_in(browser, live_server):
         return page
 
     return open_page_as
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_test_database(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the sessions other threads left open on it
+    (the live server's, a killed worker's), so it is dropped instead of left behind."""
+    yield
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connections.close_all()
