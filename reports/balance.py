@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DateField,
@@ -106,14 +107,15 @@ class Scope:
         )
 
 
-def _time_cells(period: Period, people, everyone: bool):
-    """(consultant, kind, engagement or 0) seconds, and seconds by (week, kind), for the period.
+def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
+    """Rows of (consultant, kind, engagement or 0, week, seconds) for the period, in one query.
 
-    Whole weeks come from the rollup, the partial weeks at the edges from the entries; two
-    queries whatever the data size, each returning grouped rows only.
+    Three grouped parts, one UNION ALL: whole weeks from the rollup by consultant, kind and
+    engagement (week None); the same weeks by week and kind (consultant None), for the
+    weekly series; and the partial weeks at the edges from the entries, by all four.
     """
     whole, edges = period.split()
-    parts, weeks = [], []
+    parts = []
     if whole:
         rollup = WeeklyTotal.objects.filter(week_start__range=whole, entries__gt=0)
         if not everyone:
@@ -123,7 +125,15 @@ def _time_cells(period: Period, people, everyone: bool):
             .values_list("consultant_id", "kind", "engagement_key")
             .annotate(week=Value(None, output_field=DateField()), total=Sum("seconds"))
         )
-        weeks = rollup.order_by().values_list("week_start", "kind").annotate(total=Sum("seconds"))
+        parts.append(
+            rollup.order_by()
+            .annotate(
+                nobody=Value(None, output_field=BigIntegerField()),
+                no_engagement=Value(0, output_field=BigIntegerField()),
+            )
+            .values_list("nobody", "kind", "no_engagement", "week_start")
+            .annotate(total=Sum("seconds"))
+        )
     if edges:
         in_edges = Q()
         for start, end in edges:
@@ -144,12 +154,15 @@ def _time_cells(period: Period, people, everyone: bool):
             .values_list("consultant_id", "kind", "engagement_key", "week")
             .annotate(total=Sum("seconds"))
         )
-    cells = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return list(cells), list(weeks)
+    return list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
 
 
 def _people_with_activity(people, start: dt.date, end: dt.date):
-    """The people in scope with their activities, reach, leads and engagements sourced."""
+    """The people in scope with their activities, reach, leads and engagements sourced.
+
+    Correlated subqueries rather than joins: a join would sum an activity's audience once per
+    engagement it brought in, and a subquery beside a GROUP BY runs once per joined row.
+    """
     mine = Activity.objects.filter(consultant=OuterRef("pk"), date__range=(start, end))
     sourced = Engagement.objects.filter(
         source_activity__consultant=OuterRef("pk"), starts_on__range=(start, end)
@@ -186,13 +199,14 @@ def balance_compute(
     worked = defaultdict(set)  # consultant -> engagements with client time in the period
     engagement_seconds = defaultdict(int)
     weeks = defaultdict(lambda: dict.fromkeys(KINDS, 0))
-    cells, whole_weeks = _time_cells(period, people_qs, scope.is_everyone)
-    for monday, kind, total in whole_weeks:
-        weeks[monday][kind] += total
-    for consultant_id, kind, engagement_id, monday, total in cells:
-        seconds[consultant_id][kind] += total
-        if monday is not None:  # an edge week, read from the entries
+    for consultant_id, kind, engagement_id, monday, total in _time_cells(
+        period, people_qs, scope.is_everyone
+    ):
+        if monday is not None:  # a row of the weekly series, or of an edge week
             weeks[monday][kind] += total
+        if consultant_id is None:
+            continue  # the weekly series only
+        seconds[consultant_id][kind] += total
         if engagement_id:
             worked[consultant_id].add(engagement_id)
             engagement_seconds[engagement_id] += total
@@ -343,20 +357,18 @@ def _engagements_worked(engagement_seconds: dict) -> dict:
     """
     if not engagement_seconds:
         return {}
-    logged = (
-        WeeklyTotal.objects.filter(engagement_key=OuterRef("pk"))
+    ids = list(engagement_seconds)
+    logged = dict(
+        WeeklyTotal.objects.filter(engagement_key__in=ids)
         .order_by()
-        .values("engagement_key")
+        .values_list("engagement_key")
         .annotate(total=Sum("seconds"))
-        .values("total")
     )
     engagements = {
-        row["pk"]: {**row, "outcomes": []}
-        for row in Engagement.objects.filter(pk__in=list(engagement_seconds))
-        .annotate(logged_seconds=Coalesce(Subquery(logged), 0))
+        row["pk"]: {**row, "logged_seconds": logged.get(row["pk"], 0), "outcomes": []}
+        for row in Engagement.objects.filter(pk__in=ids)
         .order_by("client__name", "name")
-        .values("pk", "name", "status", "budget_hours", "client_id", "client__name",
-                "logged_seconds")
+        .values("pk", "name", "status", "budget_hours", "client_id", "client__name")
     }
     for outcome in (
         Outcome.objects.filter(engagement_id__in=list(engagements)).with_actual()
