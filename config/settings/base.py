@@ -4,6 +4,8 @@ Production is these same settings with DEBUG off, SECRET_KEY and ALLOWED_HOSTS s
 """
 
 import os
+import secrets
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -32,18 +34,29 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 DEBUG = envbool("DEBUG")
 
+# Commands that only read the models' definitions: they neither serve nor sign anything, so
+# they may run in production mode without the secrets (CI checks migrations this way).
+SCHEMA_ONLY_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate"}
+SCHEMA_ONLY = (
+    len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py"
+    and sys.argv[1] in SCHEMA_ONLY_COMMANDS
+)
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
+    elif SCHEMA_ONLY:
+        SECRET_KEY = secrets.token_urlsafe(50)  # never used: these commands sign nothing
+    else:
         # SystemExit with a message prints one line on stderr, not a traceback.
         raise SystemExit(
             "ClientFirst: SECRET_KEY must be set when DEBUG is off "
             "(set SECRET_KEY for production, or DEBUG=1 for development)."
         )
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
-if not ALLOWED_HOSTS:
+if not ALLOWED_HOSTS and not SCHEMA_ONLY:
     raise SystemExit(
         "ClientFirst: ALLOWED_HOSTS must be set when DEBUG is off "
         "(comma-separated host names, e.g. ALLOWED_HOSTS=clientfirst.example.com)."

@@ -1,0 +1,43 @@
+"""Production mode refuses to start without its secrets, in one line; schema checks still run."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args, **env):
+    base = {k: v for k, v in os.environ.items()
+            if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_serving_without_secret_key_fails_with_one_line():
+    result = manage("check")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "ClientFirst: SECRET_KEY must be set when DEBUG is off "
+        "(set SECRET_KEY for production, or DEBUG=1 for development)."
+    ]
+
+
+def test_without_allowed_hosts_fails_with_one_line():
+    result = manage("check", SECRET_KEY="x" * 60)
+    assert result.returncode == 1
+    assert "ALLOWED_HOSTS must be set when DEBUG is off" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_migration_checks_run_without_the_secrets():
+    result = manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING",
+                    SECRET_KEY="kq3-" + "x7Yz" * 15, ALLOWED_HOSTS="clientfirst.example.com")
+    assert result.returncode == 0, result.stdout + result.stderr
