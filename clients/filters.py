@@ -27,8 +27,7 @@ def visible_people(request):
 
 
 def visible_teams(request):
-    user = request.user
-    return Team.objects.all() if user.is_admin else Team.objects.managed_by(user)
+    return Team.objects.visible_to(request.user)
 
 
 class StyledFilterSet(filters.FilterSet):

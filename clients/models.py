@@ -11,6 +11,14 @@ from django.db.models import F, OuterRef, Q, Subquery
 from tracker.models import Team
 
 
+def outcome_progress(actual, baseline, target) -> float | None:
+    """Share of the way from baseline to target (1.0 = reached); the sign of target - baseline
+    carries the direction, so a decrease progresses as the value falls."""
+    if actual is None:
+        return None
+    return float((actual - baseline) / (target - baseline))
+
+
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Clients the user owns or works for (directly or through a team they manage)."""
@@ -222,9 +230,7 @@ class Outcome(models.Model):
 
     def progress(self, actual: Decimal | None) -> float | None:
         """Share of the way from baseline to target, respecting direction (1.0 = reached)."""
-        if actual is None:
-            return None
-        return float((actual - self.baseline) / (self.target - self.baseline))
+        return outcome_progress(actual, self.baseline, self.target)
 
     def clean(self):
         errors = {}

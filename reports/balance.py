@@ -24,9 +24,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from clients.models import Client, Engagement, Outcome
+from clients.models import Client, Engagement, Outcome, outcome_progress
 from tracker.durations import decimal_hours
 from tracker.models import Activity, Kind, Team, TimeEntry, User
+from tracker.week import week_start_of
 
 from .models import WeeklyTotal
 
@@ -43,10 +44,6 @@ def share(client_seconds: int, promotion_seconds: int) -> float | None:
     if client_seconds + promotion_seconds == 0:
         return None
     return promotion_seconds / (client_seconds + promotion_seconds)
-
-
-def week_start(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)
@@ -144,8 +141,8 @@ def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
         # Each edge lies within one ISO week: label its rows with that week's Monday.
         last_start = edges[-1][0]
         edge_week = Case(
-            When(date__gte=last_start, then=Value(week_start(last_start))),
-            default=Value(week_start(edges[0][0])),
+            When(date__gte=last_start, then=Value(week_start_of(last_start))),
+            default=Value(week_start_of(edges[0][0])),
             output_field=DateField(),
         )
         parts.append(
@@ -343,11 +340,7 @@ OUTCOME_FIELDS = (
 
 
 def _progress(outcome: dict) -> float | None:
-    # The same definition as Outcome.progress: the share of the way from baseline to target.
-    if outcome["actual_value"] is None:
-        return None
-    return float((outcome["actual_value"] - outcome["baseline"])
-                 / (outcome["target"] - outcome["baseline"]))
+    return outcome_progress(outcome["actual_value"], outcome["baseline"], outcome["target"])
 
 
 def _engagements_worked(engagement_seconds: dict) -> dict:

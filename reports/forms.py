@@ -1,9 +1,9 @@
-import datetime as dt
 
 from django import forms
 
 from clients.models import Client
 from tracker.models import Team, User
+from tracker.week import period_dates
 
 from .models import SavedReport
 
@@ -17,27 +17,6 @@ PERIODS = [
     ("year_to_date", "Year to date"),
     ("custom", "Custom dates"),
 ]
-
-
-def _quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def period_dates(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day (inclusive) of a preset period, as seen on `today`."""
-    monday = today - dt.timedelta(days=today.weekday())
-    if period == "last_week":
-        return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
-    if period == "last_4_weeks":
-        return monday - dt.timedelta(days=28), monday - dt.timedelta(days=1)
-    if period == "this_quarter":
-        return _quarter_start(today), today
-    if period == "last_quarter":
-        end = _quarter_start(today) - dt.timedelta(days=1)
-        return _quarter_start(end), end
-    if period == "year_to_date":
-        return dt.date(today.year, 1, 1), today
-    raise ValueError(period)
 
 
 class ReachChoiceField(forms.TypedChoiceField):

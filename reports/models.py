@@ -1,7 +1,10 @@
 """Background work a person can see: weekly digest deliveries."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 
 class DigestDelivery(models.Model):
@@ -164,6 +167,15 @@ class SavedReport(models.Model):
 
     def __str__(self):
         return self.name
+
+    def report_url(self, **overrides) -> str:
+        """The balance report page with these filters (a preset keeps counting from today)."""
+        params = {**self.params, **overrides}
+        if params.get("period") != "custom":
+            params.pop("start", None)
+            params.pop("end", None)
+        query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+        return f"{reverse('reports:balance')}?{query}"
 
 
 class SavedReportDelivery(models.Model):

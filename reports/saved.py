@@ -81,10 +81,11 @@ def saved_report_send(*, saved_report_id: int, today: dt.date | None = None) -> 
     try:
         report = report_compute(user=saved.owner, params=params)
         recipients = list(saved.recipients.exclude(email="").filter(is_active=True))
-        query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
         context = {
             "saved": saved, "report": report, "start": start, "end": end,
-            "url": f"{settings.SITE_URL}/reports/balance/?{query}",
+            "url": settings.SITE_URL + saved.report_url(
+                period="custom", start=start.isoformat(), end=end.isoformat()
+            ),
             "flagged": [row for row in report["rows"] if row["flag"]],
         }
         with get_connection() as connection:

@@ -29,8 +29,7 @@ def scope_objects(*, user, params: dict) -> dict:
     """
     objects = {"team": None, "consultant": None, "client": None}
     if params.get("team"):
-        teams = Team.objects.all() if user.is_admin else Team.objects.managed_by(user)
-        objects["team"] = teams.filter(pk=params["team"]).first()
+        objects["team"] = Team.objects.visible_to(user).filter(pk=params["team"]).first()
     if params.get("consultant"):
         objects["consultant"] = User.objects.visible_to(user).filter(
             pk=params["consultant"]

@@ -1,6 +1,5 @@
 """Filters of the time and activity lists; every choice is limited to what the user may see."""
 
-import datetime as dt
 
 import django_filters
 from django import forms
@@ -10,6 +9,7 @@ from clients.models import Client, Engagement
 
 from .forms import BootstrapMixin, DateInput, EngagementChoiceField
 from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User
+from .week import period_dates
 
 
 class FilterForm(BootstrapMixin, forms.Form):
@@ -32,23 +32,6 @@ PERIODS = {
     "this_month": "This month",
     "last_month": "Last month",
 }
-
-
-def period_range(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day (inclusive) of a preset period around `today`."""
-    monday = today - dt.timedelta(days=today.weekday())
-    first_of_month = today.replace(day=1)
-    if period == "this_week":
-        return monday, monday + dt.timedelta(days=6)
-    if period == "last_week":
-        return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
-    if period == "this_month":
-        next_month = (first_of_month + dt.timedelta(days=32)).replace(day=1)
-        return first_of_month, next_month - dt.timedelta(days=1)
-    if period == "last_month":
-        last_day = first_of_month - dt.timedelta(days=1)
-        return last_day.replace(day=1), last_day
-    raise ValueError(period)
 
 
 def _visible_engagements(request):
@@ -100,7 +83,7 @@ class ReachFilterSet(django_filters.FilterSet):
         form = FilterForm
 
     def filter_period(self, queryset, name, value):
-        start, end = period_range(value, self.request.user.today())
+        start, end = period_dates(value, self.request.user.today())
         return queryset.filter(date__range=(start, end))
 
     def check_reach(self) -> None:
@@ -113,8 +96,7 @@ class ReachFilterSet(django_filters.FilterSet):
 
 
 def _visible_teams(request):
-    user = request.user
-    return Team.objects.all() if user.is_admin else Team.objects.managed_by(user)
+    return Team.objects.visible_to(request.user)
 
 
 class TimeEntryFilter(ReachFilterSet):

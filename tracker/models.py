@@ -31,6 +31,12 @@ class TeamQuerySet(models.QuerySet):
     def managed_by(self, user):
         return self.filter(managers=user)
 
+    def visible_to(self, user):
+        """The teams whose reports and lists `user` may filter by: all for admins."""
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        return self.managed_by(user)
+
 
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)

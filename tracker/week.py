@@ -25,12 +25,20 @@ def week_start_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def parse_iso_week(value: str) -> dt.date:
+    """'2026-W47' -> the Monday of that ISO week; ValueError with a clear message otherwise."""
+    try:
+        year, week = value.strip().upper().split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an ISO week like 2026-W47") from exc
+
+
 def parse_week(value: str | None, today: dt.date) -> dt.date:
     """'2026-W48' -> its Monday; anything else -> this week's Monday."""
     if value:
         try:
-            year, week = value.upper().split("-W")
-            return dt.date.fromisocalendar(int(year), int(week), 1)
+            return parse_iso_week(value)
         except ValueError:
             pass
     return week_start_of(today)
@@ -38,6 +46,39 @@ def parse_week(value: str | None, today: dt.date) -> dt.date:
 
 def iso_week(monday: dt.date) -> str:
     return f"{monday:%G-W%V}"
+
+
+def _quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def period_dates(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of a preset period as seen on `today`.
+
+    The one definition of the presets that lists and reports offer (each offers a few).
+    """
+    monday = week_start_of(today)
+    first_of_month = today.replace(day=1)
+    if period == "this_week":
+        return monday, monday + dt.timedelta(days=6)
+    if period == "last_week":
+        return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
+    if period == "last_4_weeks":
+        return monday - dt.timedelta(days=28), monday - dt.timedelta(days=1)
+    if period == "this_month":
+        next_month = (first_of_month + dt.timedelta(days=32)).replace(day=1)
+        return first_of_month, next_month - dt.timedelta(days=1)
+    if period == "last_month":
+        last_day = first_of_month - dt.timedelta(days=1)
+        return last_day.replace(day=1), last_day
+    if period == "this_quarter":
+        return _quarter_start(today), today
+    if period == "last_quarter":
+        end = _quarter_start(today) - dt.timedelta(days=1)
+        return _quarter_start(end), end
+    if period == "year_to_date":
+        return dt.date(today.year, 1, 1), today
+    raise ValueError(period)
 
 
 @dataclass(frozen=True)

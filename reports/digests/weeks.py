@@ -2,20 +2,9 @@
 
 import datetime as dt
 
+from tracker.week import iso_week, parse_iso_week  # noqa: F401 - the digests' week names
+
 SEND_AT = dt.time(8)  # Monday 08:00 in the recipient's own timezone
-
-
-def parse_iso_week(value: str) -> dt.date:
-    """'2026-W47' -> the Monday of that ISO week; ValueError with a clear message otherwise."""
-    try:
-        year, week = value.strip().upper().split("-W")
-        return dt.date.fromisocalendar(int(year), int(week), 1)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not an ISO week like 2026-W47") from exc
-
-
-def iso_week(week_start: dt.date) -> str:
-    return f"{week_start:%G-W%V}"
 
 
 def last_week_start(today: dt.date) -> dt.date:

@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -196,12 +195,3 @@ def saved_delete(request, pk: int):
         saved_report_delete(saved=saved)
     messages.success(request, f"Deleted “{saved.name}”.")
     return redirect("reports:saved")
-
-
-def saved_url(saved: SavedReport) -> str:
-    query = {k: v for k, v in saved.params.items() if v not in (None, "")}
-    if query.get("period") != "custom":
-        query.pop("start", None)
-        query.pop("end", None)
-    return reverse("reports:balance") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
-
