@@ -6,9 +6,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
 
-from tracker.models import Team
+from tracker.models import Kind, Team, TimeEntry
 
 
 def outcome_progress(actual, baseline, target) -> float | None:
@@ -19,7 +31,26 @@ def outcome_progress(actual, baseline, target) -> float | None:
     return float((actual - baseline) / (target - baseline))
 
 
+def _count_subquery(queryset, group_by):
+    """A correlated COUNT(*) as a scalar subquery (0 when there is nothing to count)."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 class ClientQuerySet(models.QuerySet):
+    def with_counts(self, user):
+        """Engagements and outcomes (achieved / total) per client, counting only what `user`
+        may see, in the same query."""
+        engagements = Engagement.objects.visible_to(user).filter(client=OuterRef("pk"))
+        outcomes = Outcome.objects.visible_to(user).filter(engagement__client=OuterRef("pk"))
+        return self.annotate(
+            engagements_count=_count_subquery(engagements, "client"),
+            outcomes_total=_count_subquery(outcomes, "engagement__client"),
+            outcomes_achieved=_count_subquery(
+                outcomes.filter(status=Outcome.Status.ACHIEVED), "engagement__client"
+            ),
+        )
+
     def visible_to(self, user):
         """Clients the user owns or works for (directly or through a team they manage)."""
         if user.is_superuser or user.is_staff:
@@ -61,6 +92,45 @@ class EngagementQuerySet(models.QuerySet):
             Q(user=user) | Q(user__team__in=Team.objects.managed_by(user))
         )
         return self.filter(pk__in=memberships.values("engagement_id"))
+
+    def with_totals(self):
+        """Logged client hours, burn and outcome counts on each engagement, in the same query.
+
+        Scalar subqueries rather than joins: joining time entries and outcomes together would
+        multiply one by the other.
+        """
+        client_seconds = (
+            TimeEntry.objects.filter(engagement=OuterRef("pk"), kind=Kind.CLIENT)
+            .order_by()
+            .values("engagement")
+            .annotate(total=Sum("seconds"))
+            .values("total")
+        )
+        outcomes = Outcome.objects.filter(engagement=OuterRef("pk"))
+        return (
+            self.select_related("client")
+            .annotate(
+                logged_seconds=Coalesce(
+                    Subquery(client_seconds, output_field=IntegerField()), Value(0)
+                ),
+                outcomes_total=_count_subquery(outcomes, "engagement"),
+                outcomes_achieved=_count_subquery(
+                    outcomes.filter(status=Outcome.Status.ACHIEVED), "engagement"
+                ),
+            )
+            .annotate(
+                logged_hours=ExpressionWrapper(
+                    Cast("logged_seconds", FloatField()) / 3600.0, output_field=FloatField()
+                ),
+            )
+            .annotate(
+                # NULL without a budget (or a zero one) rather than a division by zero.
+                burn=ExpressionWrapper(
+                    F("logged_hours") / NullIf(Cast("budget_hours", FloatField()), 0.0),
+                    output_field=FloatField(),
+                ),
+            )
+        )
 
     def active_on(self, date):
         return self.filter(
@@ -137,6 +207,26 @@ class Engagement(models.Model):
 class OutcomeQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(engagement__in=Engagement.objects.visible_to(user))
+
+    def with_progress(self):
+        """The latest measurement as `actual_value`, and the share of the way from baseline to
+        target as `progress_ratio`, in SQL for sorting (pages show `Outcome.progress`, the
+        same figure)."""
+
+        def as_float(expression):
+            return Cast(expression, FloatField())
+
+        return (
+            self.with_actual()
+            .select_related("engagement__client", "recorded_by")
+            .annotate(
+                progress_ratio=ExpressionWrapper(
+                    (as_float("actual_value") - as_float("baseline"))
+                    / (as_float("target") - as_float("baseline")),
+                    output_field=FloatField(),
+                )
+            )
+        )
 
     def with_actual(self):
         """Annotate `actual_value`: the latest measurement, in one query."""

@@ -11,19 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import (
     Count,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    IntegerField,
-    OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Sum,
-    Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,89 +39,6 @@ from .models import Client, Engagement, Outcome, OutcomeMeasurement
 from .services import measurement_record
 from .tables import ClientTable, EngagementTable, OutcomeTable
 
-# --- queries shared by the lists and the detail pages ------------------------------------
-
-
-def _count_subquery(queryset, group_by):
-    """A correlated COUNT(*) as a scalar subquery (0 when there is nothing to count)."""
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def engagements_with_totals(queryset):
-    """Logged client hours, burn and outcome counts on each engagement, in the same query.
-
-    Scalar subqueries rather than joins: joining time entries and outcomes together would
-    multiply one by the other.
-    """
-    client_seconds = (
-        TimeEntry.objects.filter(engagement=OuterRef("pk"), kind=Kind.CLIENT)
-        .order_by()
-        .values("engagement")
-        .annotate(total=Sum("seconds"))
-        .values("total")
-    )
-    outcomes = Outcome.objects.filter(engagement=OuterRef("pk"))
-    return (
-        queryset.select_related("client")
-        .annotate(
-            logged_seconds=Coalesce(
-                Subquery(client_seconds, output_field=IntegerField()), Value(0)
-            ),
-            outcomes_total=_count_subquery(outcomes, "engagement"),
-            outcomes_achieved=_count_subquery(
-                outcomes.filter(status=Outcome.Status.ACHIEVED), "engagement"
-            ),
-        )
-        .annotate(
-            logged_hours=ExpressionWrapper(
-                Cast("logged_seconds", FloatField()) / 3600.0, output_field=FloatField()
-            ),
-        )
-        .annotate(
-            # NULL without a budget (or a zero one) rather than a division by zero.
-            burn=ExpressionWrapper(
-                F("logged_hours") / NullIf(Cast("budget_hours", FloatField()), 0.0),
-                output_field=FloatField(),
-            ),
-        )
-    )
-
-
-def clients_with_counts(queryset, user):
-    """Engagements and outcomes (achieved / total) per client, counting only what `user`
-    may see, in the same query."""
-    engagements = Engagement.objects.visible_to(user).filter(client=OuterRef("pk"))
-    outcomes = Outcome.objects.visible_to(user).filter(engagement__client=OuterRef("pk"))
-    return queryset.annotate(
-        engagements_count=_count_subquery(engagements, "client"),
-        outcomes_total=_count_subquery(outcomes, "engagement__client"),
-        outcomes_achieved=_count_subquery(
-            outcomes.filter(status=Outcome.Status.ACHIEVED), "engagement__client"
-        ),
-    )
-
-
-def outcomes_with_progress(queryset):
-    """The latest measurement as `actual_value`, and the share of the way from baseline to
-    target as `progress_ratio` (for sorting; pages show `Outcome.progress`, the same figure)."""
-
-    def as_float(expression):
-        return Cast(expression, FloatField())
-
-    return (
-        queryset.with_actual()
-        .select_related("engagement__client", "recorded_by")
-        .annotate(
-            progress_ratio=ExpressionWrapper(
-                (as_float("actual_value") - as_float("baseline"))
-                / (as_float("target") - as_float("baseline")),
-                output_field=FloatField(),
-            )
-        )
-    )
-
-
 # --- one access helper per object ---------------------------------------------------------
 
 
@@ -144,7 +53,7 @@ def _get_client_for_user(request, pk) -> Client:
 def _get_engagement_for_user(request, pk) -> Engagement:
     """The engagement, with its totals, if `request.user` may see it; else 404."""
     return get_object_or_404(
-        engagements_with_totals(Engagement.objects.visible_to(request.user)).select_related(
+        Engagement.objects.visible_to(request.user).with_totals().select_related(
             "source_activity"
         ),
         pk=pk,
@@ -154,7 +63,7 @@ def _get_engagement_for_user(request, pk) -> Engagement:
 def _get_outcome_for_user(request, pk) -> Outcome:
     """The outcome, with its actual and progress, if `request.user` may see it; else 404."""
     return get_object_or_404(
-        outcomes_with_progress(Outcome.objects.visible_to(request.user)), pk=pk
+        Outcome.objects.visible_to(request.user).with_progress(), pk=pk
     )
 
 
@@ -186,7 +95,7 @@ class ClientListView(ListPage):
 
     def get_queryset(self):
         user = self.request.user
-        return clients_with_counts(Client.objects.visible_to(user), user)
+        return Client.objects.visible_to(user).with_counts(user)
 
 
 class EngagementListView(ListPage):
@@ -196,7 +105,7 @@ class EngagementListView(ListPage):
     export_name = "engagements"
 
     def get_queryset(self):
-        return engagements_with_totals(Engagement.objects.visible_to(self.request.user))
+        return Engagement.objects.visible_to(self.request.user).with_totals()
 
 
 class OutcomeListView(ListPage):
@@ -206,7 +115,7 @@ class OutcomeListView(ListPage):
     export_name = "outcomes"
 
     def get_queryset(self):
-        return outcomes_with_progress(Outcome.objects.visible_to(self.request.user))
+        return Outcome.objects.visible_to(self.request.user).with_progress()
 
 
 # --- clients ------------------------------------------------------------------------------
@@ -215,9 +124,7 @@ class OutcomeListView(ListPage):
 @login_required
 def client_detail(request, pk):
     client = _get_client_for_user(request, pk)
-    engagements = engagements_with_totals(
-        Engagement.objects.visible_to(request.user).filter(client=client)
-    )
+    engagements = Engagement.objects.visible_to(request.user).filter(client=client).with_totals()
     table = EngagementTable(engagements, exclude=["client"], orderable=False)
     counts = Outcome.objects.visible_to(request.user).filter(engagement__client=client).aggregate(
         total=Count("pk"), achieved=Count("pk", filter=Q(status=Outcome.Status.ACHIEVED)),
@@ -308,7 +215,7 @@ def _engagement_page(request, engagement, *, bound_outcome=None, bound=None):
         [engagement], Prefetch("members", queryset=User.objects.order_by("username"))
     )
     outcomes = list(
-        outcomes_with_progress(engagement.outcomes.all()).prefetch_related(
+        engagement.outcomes.all().with_progress().prefetch_related(
             _measurements_prefetch()
         )
     )
