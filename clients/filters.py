@@ -6,8 +6,9 @@ from django import forms
 from django.db.models import Q
 
 from tracker.models import Kind, Team, TimeEntry, User
+from tracker.widgets import style_for_bootstrap
 
-from .forms import date_widget, style_for_bootstrap
+from .forms import date_widget
 from .models import Client, Engagement, Outcome
 
 YES_NO = (("yes", "Yes"), ("no", "No"))

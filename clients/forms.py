@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 
 from tracker.models import Activity, User
+from tracker.widgets import BootstrapMixin
 
 from .models import Client, Engagement, Outcome, OutcomeMeasurement
 
@@ -16,51 +17,13 @@ def date_widget():
     return forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d")
 
 
-def style_for_bootstrap(form):
-    """Bootstrap 5 classes on every widget, and `is-invalid` plus ARIA on fields in error."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-            css = "form-check-input"
-        elif isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select | forms.SelectMultiple):
-            css = "form-select"
-        else:
-            css = "form-control"
-        classes = widget.attrs.get("class", "").split()
-        if css not in classes:
-            classes.append(css)
-        # Only once validation has run: reading form.errors here would validate too early.
-        if form._errors is not None and name in form._errors:
-            bound = form[name]
-            classes.append("is-invalid")
-            widget.attrs["aria-invalid"] = "true"
-            described = [f"{bound.auto_id}_error"]
-            if field.help_text:
-                described.append(f"{bound.auto_id}_helptext")
-            widget.attrs["aria-describedby"] = " ".join(described)
-        widget.attrs["class"] = " ".join(classes)
-
-
-class BootstrapFormMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_for_bootstrap(self)
-
-    def full_clean(self):
-        super().full_clean()
-        # Rendering happens after validation: mark the fields in error now.
-        style_for_bootstrap(self)
-
-
 def _not_in_future(value, user, message):
     if value is not None and value > user.today():
         raise forms.ValidationError(message, code="future")
     return value
 
 
-class ClientForm(BootstrapFormMixin, forms.ModelForm):
+class ClientForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["name", "sector", "owner", "active"]
@@ -70,7 +33,7 @@ class ClientForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
 
 
-class EngagementForm(BootstrapFormMixin, forms.ModelForm):
+class EngagementForm(BootstrapMixin, forms.ModelForm):
     """Managers and admins plan engagements; members are chosen among the people they see."""
 
     class Meta:
@@ -136,7 +99,7 @@ class EngagementForm(BootstrapFormMixin, forms.ModelForm):
             self.instance.members.add(*self.hidden_members)
 
 
-class OutcomeForm(BootstrapFormMixin, forms.ModelForm):
+class OutcomeForm(BootstrapMixin, forms.ModelForm):
     """What the outcome measures. The target-beyond-baseline rule is Outcome.clean(), which
     this form runs, so the message lands next to the target field."""
 
@@ -160,7 +123,7 @@ class OutcomeForm(BootstrapFormMixin, forms.ModelForm):
         help_texts = {"direction": "Whether success means the metric going up or down."}
 
 
-class MeasurementForm(BootstrapFormMixin, forms.ModelForm):
+class MeasurementForm(BootstrapMixin, forms.ModelForm):
     """One reading of the metric; the latest reading becomes the outcome's actual."""
 
     class Meta:
@@ -187,7 +150,7 @@ class MeasurementForm(BootstrapFormMixin, forms.ModelForm):
         )
 
 
-class OutcomeStatusForm(BootstrapFormMixin, forms.Form):
+class OutcomeStatusForm(BootstrapMixin, forms.Form):
     """Mark an outcome achieved (on a date) or missed, or reopen it; one button per choice."""
 
     status = forms.ChoiceField(choices=Outcome.Status.choices, widget=forms.HiddenInput)
@@ -226,7 +189,7 @@ class OutcomeStatusForm(BootstrapFormMixin, forms.Form):
         return outcome
 
 
-class ConfirmationForm(BootstrapFormMixin, forms.Form):
+class ConfirmationForm(BootstrapMixin, forms.Form):
     """Who at the client confirmed the outcome, and when: both, or the form says which is
     missing."""
 

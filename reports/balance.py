@@ -30,6 +30,7 @@ from tracker.models import Activity, Kind, Team, TimeEntry, User
 from tracker.week import week_start_of
 
 from .models import WeeklyTotal
+from .selection import split_weeks
 
 DEFAULT_THRESHOLD = Decimal("0.30")
 FLAG = "brand_over_client"
@@ -60,18 +61,9 @@ class Period:
         return (self.end - self.start).days + 1
 
     def split(self):
-        """(first whole-week Monday, last whole-week Monday) or None, and the edge ranges."""
-        first = self.start + dt.timedelta(days=(7 - self.start.weekday()) % 7)
-        last = self.end - dt.timedelta(days=(self.end.weekday() + 1) % 7) - dt.timedelta(days=6)
-        if first > last:
-            return None, [(self.start, self.end)]
-        edges = []
-        if self.start < first:
-            edges.append((self.start, first - dt.timedelta(days=1)))
-        last_sunday = last + dt.timedelta(days=6)
-        if last_sunday < self.end:
-            edges.append((last_sunday + dt.timedelta(days=1), self.end))
-        return (first, last), edges
+        """(first whole-week Monday, last whole-week Monday) or None, and the partial weeks
+        at the edges, each within one ISO week."""
+        return split_weeks(self.start, self.end)
 
 
 @dataclass

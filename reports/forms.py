@@ -4,6 +4,7 @@ from django import forms
 from clients.models import Client
 from tracker.models import Team, User
 from tracker.week import period_dates
+from tracker.widgets import style_for_bootstrap
 
 from .models import SavedReport
 
@@ -66,9 +67,7 @@ class BalanceFilterForm(forms.Form):
         if not self.sees_others:
             self.fields["team"].widget = forms.HiddenInput()
             self.fields["consultant"].widget = forms.HiddenInput()
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
+        style_for_bootstrap(self)
 
     def out_of_reach(self) -> bool:
         """True when a filter names a team, person or client the viewer cannot see."""
@@ -131,9 +130,7 @@ class SavedReportForm(forms.ModelForm):
         recipients.required = False
         if people is not None:  # already loaded by the report's filters: no second query
             recipients.choices = [(person.pk, str(person)) for person in people]
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
+        style_for_bootstrap(self)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

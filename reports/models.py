@@ -52,7 +52,8 @@ class DigestDelivery(models.Model):
 
 
 class WeeklyTotal(models.Model):
-    """Seconds per consultant, ISO week, kind and engagement: the rollup reports read.
+    """Seconds and entries per consultant, ISO week, kind, engagement and billable: the
+    rollup reports and the time list's totals read.
 
     Kept exact by database triggers on tracker_timeentry (see reports/rollup.py), so every
     write path — forms, imports, the API, the admin, bulk and raw SQL — updates it.
@@ -68,13 +69,14 @@ class WeeklyTotal(models.Model):
     week_start = models.DateField()
     kind = models.CharField(max_length=10)
     engagement_key = models.BigIntegerField(default=0)
+    billable = models.BooleanField(default=False)
     seconds = models.BigIntegerField(default=0)
     entries = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["consultant", "week_start", "kind", "engagement_key"],
+                fields=["consultant", "week_start", "kind", "engagement_key", "billable"],
                 name="weekly_total_unique_cell",
             ),
         ]

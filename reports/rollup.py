@@ -18,14 +18,15 @@ BEGIN
      WHERE consultant_id = OLD.consultant_id
        AND week_start = date_trunc('week', OLD.date)::date
        AND kind = OLD.kind
-       AND engagement_key = COALESCE(OLD.engagement_id, 0);
+       AND engagement_key = COALESCE(OLD.engagement_id, 0)
+       AND billable = OLD.billable;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     INSERT INTO reports_weeklytotal
-           (consultant_id, week_start, kind, engagement_key, seconds, entries)
+           (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
     VALUES (NEW.consultant_id, date_trunc('week', NEW.date)::date, NEW.kind,
-            COALESCE(NEW.engagement_id, 0), NEW.seconds, 1)
-    ON CONFLICT (consultant_id, week_start, kind, engagement_key) DO UPDATE
+            COALESCE(NEW.engagement_id, 0), NEW.billable, NEW.seconds, 1)
+    ON CONFLICT (consultant_id, week_start, kind, engagement_key, billable) DO UPDATE
        SET seconds = reports_weeklytotal.seconds + EXCLUDED.seconds,
            entries = reports_weeklytotal.entries + 1;
   END IF;
@@ -34,7 +35,7 @@ END
 $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON tracker_timeentry;
 CREATE TRIGGER {TRIGGER_NAME}
-AFTER INSERT OR UPDATE OF consultant_id, date, kind, engagement_id, seconds OR DELETE
+AFTER INSERT OR UPDATE OF consultant_id, date, kind, engagement_id, seconds, billable OR DELETE
 ON tracker_timeentry FOR EACH ROW EXECUTE FUNCTION {TRIGGER_NAME}_apply();
 """
 
@@ -46,10 +47,10 @@ DROP FUNCTION IF EXISTS {TRIGGER_NAME}_apply();
 # SQLite's 'weekday 0' moves to the coming Sunday (or stays on one); six days back is Monday.
 _SQLITE_ADD = """
   INSERT INTO reports_weeklytotal
-         (consultant_id, week_start, kind, engagement_key, seconds, entries)
+         (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
   VALUES (NEW.consultant_id, date(NEW.date, 'weekday 0', '-6 days'), NEW.kind,
-          COALESCE(NEW.engagement_id, 0), NEW.seconds, 1)
-  ON CONFLICT (consultant_id, week_start, kind, engagement_key) DO UPDATE
+          COALESCE(NEW.engagement_id, 0), NEW.billable, NEW.seconds, 1)
+  ON CONFLICT (consultant_id, week_start, kind, engagement_key, billable) DO UPDATE
      SET seconds = seconds + excluded.seconds, entries = entries + 1;
 """
 _SQLITE_REMOVE = """
@@ -58,7 +59,8 @@ _SQLITE_REMOVE = """
    WHERE consultant_id = OLD.consultant_id
      AND week_start = date(OLD.date, 'weekday 0', '-6 days')
      AND kind = OLD.kind
-     AND engagement_key = COALESCE(OLD.engagement_id, 0);
+     AND engagement_key = COALESCE(OLD.engagement_id, 0)
+     AND billable = OLD.billable;
 """
 SQLITE_INSTALL = [
     f"DROP TRIGGER IF EXISTS {TRIGGER_NAME}_insert",
@@ -67,7 +69,8 @@ SQLITE_INSTALL = [
     f"CREATE TRIGGER {TRIGGER_NAME}_insert AFTER INSERT ON tracker_timeentry BEGIN"
     f"{_SQLITE_ADD} END",
     f"CREATE TRIGGER {TRIGGER_NAME}_update AFTER UPDATE OF consultant_id, date, kind, "
-    f"engagement_id, seconds ON tracker_timeentry BEGIN{_SQLITE_REMOVE}{_SQLITE_ADD} END",
+    f"engagement_id, seconds, billable ON tracker_timeentry "
+    f"BEGIN{_SQLITE_REMOVE}{_SQLITE_ADD} END",
     f"CREATE TRIGGER {TRIGGER_NAME}_delete AFTER DELETE ON tracker_timeentry BEGIN"
     f"{_SQLITE_REMOVE} END",
 ]
@@ -75,10 +78,11 @@ SQLITE_UNINSTALL = SQLITE_INSTALL[:3]
 
 REBUILD = """
 INSERT INTO reports_weeklytotal
-       (consultant_id, week_start, kind, engagement_key, seconds, entries)
-SELECT consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), SUM(seconds), COUNT(*)
+       (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
+SELECT consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable, SUM(seconds),
+       COUNT(*)
   FROM tracker_timeentry
- GROUP BY consultant_id, {week_start}, kind, COALESCE(engagement_id, 0)
+ GROUP BY consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable
 """
 
 

@@ -6,10 +6,12 @@ from django import forms
 from django.http import Http404
 
 from clients.models import Client, Engagement
+from reports.selection import Selection
 
-from .forms import BootstrapMixin, DateInput, EngagementChoiceField
+from .forms import DateInput, EngagementChoiceField
 from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User
 from .week import period_dates
+from .widgets import BootstrapMixin
 
 
 class FilterForm(BootstrapMixin, forms.Form):
@@ -123,6 +125,50 @@ class TimeEntryFilter(ReachFilterSet):
             "period", "date_from", "date_to", "kind", "engagement", "client", "billable",
             "consultant", "team",
         ]
+
+    def selection(self, people: list[int] | None) -> Selection:
+        """The same entries as `qs`, described for reports.selection (totals from the rollup).
+
+        `people`: the ids of the people within the user's reach, None for everyone.
+        """
+        if not self.is_bound:
+            return Selection(consultants=people)
+        if not self.form.is_valid():
+            return Selection(empty=True)  # the list shows nothing either (strict filtering)
+        data = self.form.cleaned_data
+        starts, ends = [data.get("date_from")], [data.get("date_to")]
+        if data.get("period"):
+            start, end = period_dates(data["period"], self.request.user.today())
+            starts.append(start)
+            ends.append(end)
+        starts, ends = [day for day in starts if day], [day for day in ends if day]
+
+        consultants = people
+        if data.get("consultant"):
+            consultants = [pk for pk in [data["consultant"].pk] if people is None or pk in people]
+        if data.get("team"):
+            members = User.objects.filter(team=data["team"])
+            if consultants is not None:
+                members = members.filter(pk__in=consultants)
+            consultants = members.values("pk")
+
+        engagements = None
+        if data.get("engagement") or data.get("client"):
+            engagements = Engagement.objects.all()
+            if data.get("engagement"):
+                engagements = engagements.filter(pk=data["engagement"].pk)
+            if data.get("client"):
+                engagements = engagements.filter(client=data["client"])
+            engagements = engagements.values("pk")
+
+        return Selection(
+            start=max(starts, default=None),
+            end=min(ends, default=None),
+            kind=data.get("kind") or None,
+            billable=data.get("billable"),
+            consultants=consultants,
+            engagements=engagements,
+        )
 
 
 class ActivityFilter(ReachFilterSet):

@@ -15,6 +15,7 @@ from clients.models import Engagement
 from .fields import DurationField
 from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry
 from .rules import time_entry_errors
+from .widgets import BootstrapMixin
 
 
 class DateInput(forms.DateInput):
@@ -24,29 +25,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class BootstrapMixin:
-    """Bootstrap 5 classes on every widget, and `is-invalid` on the ones with an error."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class EngagementChoiceField(forms.ModelChoiceField):

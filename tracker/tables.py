@@ -61,22 +61,31 @@ class TimeEntryTable(FastExportMixin, tables.Table):
     cells come from the render_* methods below."""
 
     date = tables.Column(verbose_name="Date")
-    consultant = tables.Column(order_by=("consultant__username",), verbose_name="Consultant")
-    kind = tables.Column(verbose_name="Kind")
+    # Every order ends on the date and the id: pages that never count need a total order,
+    # or a row could show on two pages and another on none.
+    consultant = tables.Column(
+        order_by=("consultant__username", "date", "pk"), verbose_name="Consultant"
+    )
+    kind = tables.Column(order_by=("kind", "date", "pk"), verbose_name="Kind")
     client = tables.Column(
         accessor="engagement__client__name", verbose_name="Client", visible=False
     )
     engagement = tables.Column(
-        order_by=("engagement__client__name", "engagement__name"), verbose_name="Engagement"
+        order_by=("engagement__client__name", "engagement__name", "date", "pk"),
+        verbose_name="Engagement",
     )
-    activity = tables.Column(order_by=("activity__title",), verbose_name="Activity")
+    activity = tables.Column(order_by=("activity__title", "date", "pk"), verbose_name="Activity")
     duration = tables.Column(
-        accessor="seconds", verbose_name="Duration", exclude_from_export=True,
-        attrs={"th": {"class": "text-end"}},
+        accessor="seconds", order_by=("seconds", "date", "pk"), verbose_name="Duration",
+        exclude_from_export=True, attrs={"th": {"class": "text-end"}},
     )
-    hours = tables.Column(accessor="seconds", verbose_name="Hours", visible=False)
-    seconds = tables.Column(verbose_name="Seconds", visible=False)
-    billable = tables.Column(verbose_name="Billable")
+    hours = tables.Column(
+        accessor="seconds", order_by=("seconds", "date", "pk"), verbose_name="Hours",
+        visible=False,
+    )
+    seconds = tables.Column(order_by=("seconds", "date", "pk"), verbose_name="Seconds",
+                            visible=False)
+    billable = tables.Column(order_by=("billable", "date", "pk"), verbose_name="Billable")
     note = tables.Column(verbose_name="Note", orderable=False)
     actions = tables.Column(
         accessor="pk", verbose_name="Actions", orderable=False, exclude_from_export=True

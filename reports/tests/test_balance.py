@@ -36,6 +36,10 @@ def test_period_split_into_whole_weeks_and_edges():
         [(wed, dt.date(2026, 1, 11)), (dt.date(2026, 1, 19), tue)],
     )
     assert Period(wed, dt.date(2026, 1, 9)).split() == (None, [(wed, dt.date(2026, 1, 9))])
+    # Seven days across a week boundary: two partial weeks, each labelled with its own week.
+    assert Period(wed, dt.date(2026, 1, 13)).split() == (
+        None, [(wed, dt.date(2026, 1, 11)), (dt.date(2026, 1, 12), dt.date(2026, 1, 13))]
+    )
     with pytest.raises(ValueError):
         Period(END, START)
 

@@ -19,7 +19,7 @@ def from_entries():
     totals = {}
     for entry in TimeEntry.objects.all():
         week = entry.date - dt.timedelta(days=entry.date.weekday())
-        key = (entry.consultant_id, week, entry.kind, entry.engagement_id or 0)
+        key = (entry.consultant_id, week, entry.kind, entry.engagement_id or 0, entry.billable)
         seconds, count = totals.get(key, (0, 0))
         totals[key] = (seconds + entry.seconds, count + 1)
     return totals
@@ -27,8 +27,9 @@ def from_entries():
 
 def from_rollup():
     return {
-        (row.consultant_id, row.week_start, row.kind, row.engagement_key): (row.seconds,
-                                                                            row.entries)
+        (row.consultant_id, row.week_start, row.kind, row.engagement_key, row.billable): (
+            row.seconds, row.entries
+        )
         for row in WeeklyTotal.objects.exclude(entries=0)
     }
 
@@ -60,6 +61,9 @@ def test_every_write_path_keeps_the_rollup_exact(people):
     assert from_rollup() == from_entries()
 
     TimeEntry.objects.filter(consultant=bob).update(kind=Kind.PROMOTION)  # queryset update
+    assert from_rollup() == from_entries()
+
+    TimeEntry.objects.filter(consultant=alice).update(billable=True)  # billable moves cells
     assert from_rollup() == from_entries()
 
     TimeEntry.objects.filter(consultant=alice, kind=Kind.CLIENT).update(

@@ -17,8 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tracker.forms import BootstrapMixin
 from tracker.models import User
+from tracker.widgets import BootstrapMixin
 
 from .. import digests
 from ..models import DigestDelivery

@@ -6,21 +6,13 @@ import io
 
 import openpyxl
 import pytest
-import time_machine
 from django.urls import reverse
 
 from tracker.models import Activity, Kind, TimeEntry
 from tracker.tests.factories import ActivityFactory, TimeEntryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]
 
-NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -6,25 +6,16 @@ import io
 
 import openpyxl
 import pytest
-import time_machine
 from django.urls import reverse
 
 from clients.models import Engagement
 from clients.tests.factories import EngagementFactory
 from tracker.models import Kind, RunningTimer, TimeEntry
+from tracker.tests.clock import NOW, TODAY
 from tracker.tests.factories import ActivityFactory, TimeEntryFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]
 
-# Wednesday 25 November 2026, lunchtime in London.
-NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 25)
-
-
-@pytest.fixture(autouse=True)
-def frozen_time():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -1,0 +1,129 @@
+"""A selection of time entries (what the /time/ list's filters pick) summed by week and kind.
+
+Whole ISO weeks are read from the rollup (reports.WeeklyTotal), the partial weeks at the
+edges of a date range from the entries themselves: one query, exact for any dates, and as
+fast for a million entries as for a hundred. The list's totals come from it, and so does its
+deep paging: knowing how many entries each week holds, page 30,000 starts from the right
+week instead of counting past 750,000 rows.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, DateField, Q, Sum, Value, When
+
+from tracker.models import TimeEntry
+from tracker.week import week_start_of
+
+from .models import WeeklyTotal
+
+WEEK = dt.timedelta(days=7)
+
+
+def split_weeks(start: dt.date | None, end: dt.date | None):
+    """Split [start, end] (None: open) into whole ISO weeks and partial ones.
+
+    Returns (whole, edges): `whole` is (first Monday, last Monday), either None when that
+    side is open, or None when no whole week lies inside; `edges` are the (from, to) ranges
+    of the partial weeks, each within one ISO week, oldest first.
+    """
+    if start is not None and end is not None and end < start:
+        return None, []
+    edges = []
+    first = last = None
+    if start is not None:
+        monday = week_start_of(start)
+        first = monday if start == monday else monday + WEEK
+        if start != monday:
+            sunday = monday + dt.timedelta(days=6)
+            edges.append((start, sunday if end is None else min(sunday, end)))
+    if end is not None:
+        monday = week_start_of(end)
+        last = monday if end == monday + dt.timedelta(days=6) else monday - WEEK
+        in_first_edge = edges and week_start_of(edges[0][0]) == monday
+        if end != monday + dt.timedelta(days=6) and not in_first_edge:
+            edges.append((monday if start is None else max(monday, start), end))
+    if first is not None and last is not None and first > last:
+        return None, edges
+    return (first, last), edges
+
+
+@dataclass(frozen=True)
+class WeekKindTotal:
+    week: dt.date
+    kind: str
+    seconds: int
+    entries: int
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Entries between two dates (either may be open) narrowed by kind, billable, people
+    and engagements. `consultants` and `engagements` are id lists or querysets of ids;
+    None means any."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    kind: str | None = None
+    billable: bool | None = None
+    consultants: object = None
+    engagements: object = None
+    empty: bool = False
+
+    def _narrow(self, rows, *, engagement: str):
+        if self.kind is not None:
+            rows = rows.filter(kind=self.kind)
+        if self.billable is not None:
+            rows = rows.filter(billable=self.billable)
+        if self.consultants is not None:
+            rows = rows.filter(consultant_id__in=self.consultants)
+        if self.engagements is not None:
+            rows = rows.filter(**{f"{engagement}__in": self.engagements})
+        return rows
+
+    def week_totals(self) -> list[WeekKindTotal]:
+        """Seconds and entries by ISO week and kind, newest week first, in one query."""
+        if self.empty:
+            return []
+        whole, edges = split_weeks(self.start, self.end)
+        parts = []
+        if whole is not None:
+            first, last = whole
+            rollup = self._narrow(WeeklyTotal.objects.all(), engagement="engagement_key")
+            if first is not None:
+                rollup = rollup.filter(week_start__gte=first)
+            if last is not None:
+                rollup = rollup.filter(week_start__lte=last)
+            parts.append(
+                rollup.order_by().values_list("week_start", "kind")
+                .annotate(seconds=Sum("seconds"), entries=Sum("entries"))
+            )
+        if edges:
+            in_edges = Q()
+            for edge_start, edge_end in edges:
+                in_edges |= Q(date__range=(edge_start, edge_end))
+            entries = self._narrow(TimeEntry.objects.filter(in_edges), engagement="engagement_id")
+            week = Case(
+                *(When(date__range=edge, then=Value(week_start_of(edge[0]))) for edge in edges),
+                output_field=DateField(),
+            )
+            parts.append(
+                entries.order_by().annotate(week=week).values_list("week", "kind")
+                .annotate(seconds=Sum("seconds"), entries=Count("pk"))
+            )
+        if not parts:
+            return []
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        totals = [
+            WeekKindTotal(week, kind, seconds or 0, entries or 0)
+            for week, kind, seconds, entries in rows
+        ]
+        return sorted(totals, key=lambda total: (total.week, total.kind), reverse=True)
+
+
+def entries_by_week(totals: list[WeekKindTotal]) -> list[tuple[dt.date, int]]:
+    """(Monday, entries) per week, newest first, from week_totals()."""
+    weeks: dict[dt.date, int] = {}
+    for total in totals:
+        weeks[total.week] = weeks.get(total.week, 0) + total.entries
+    return sorted(weeks.items(), reverse=True)
