@@ -98,7 +98,10 @@ def main() -> int:
             ("filtered", "/time/?kind=client&period=last_month"),
             ("deep page", f"/time/?page={deep_page}"),
             ("filtered deep", f"/time/?kind=client&page={max(1, deep_page // 2)}"),
+            ("oldest first, deep", f"/time/?sort=date&page={deep_page}"),
+            ("billable, this month", "/time/?billable=true&period=this_month"),
             ("sorted by duration", "/time/?sort=-duration"),
+            ("sorted by engagement", "/time/?sort=-engagement"),
         ]
         if args.activities:
             scenarios.append(("activities", "/activities/"))
