@@ -14,7 +14,8 @@ from django.db.models import Count, F, Sum
 
 from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
 from reports.models import WeeklyTotal
-from tracker.management.commands import seed_demo
+from tracker.demo import load
+from tracker.demo.plan import DemoPlan
 from tracker.models import Activity, Team, TimeEntry, User
 
 pytestmark = pytest.mark.django_db
@@ -272,7 +273,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(writer, m
     wipe()
     if writer == "bulk_create":
         # On PostgreSQL this compares the COPY path with the bulk_create one.
-        monkeypatch.setattr(seed_demo, "_uses_copy", lambda connection: False)
+        monkeypatch.setattr(load, "_uses_copy", lambda connection: False)
     second_output = seed(*SMALL, "--seed", "7")
     assert fingerprint() == first
     assert without_timing(second_output) == without_timing(first_output)
@@ -327,7 +328,7 @@ def test_the_smallest_demo_still_has_all_three_logins():
 
 def test_a_large_demo_plans_teams_of_eight_and_one_in_fifteen_all_brand():
     # The plan alone, in memory: the 400-consultant shape without writing a million rows.
-    plan = seed_demo.DemoPlan(consultants=400, weeks=104, seed=42, today=NOW.date())
+    plan = DemoPlan(consultants=400, weeks=104, seed=42, today=NOW.date())
     assert len(plan.teams) == 50
     assert {len(team.consultants) for team in plan.teams} == {8}
     assert len({team.name for team in plan.teams}) == 50
