@@ -51,6 +51,15 @@ def activity_choices(consultant):
     return Activity.objects.filter(consultant=consultant).order_by("-date", "-pk")
 
 
+BILLABLE_HELP = "Client work only: internal and promotion time is never billable."
+
+
+def _billable_client_work(cleaned: dict) -> None:
+    """Billable is a property of client work; on other kinds the box means nothing."""
+    if cleaned.get("kind") and cleaned["kind"] != Kind.CLIENT:
+        cleaned["billable"] = False
+
+
 def _add_rule_errors(form, errors: dict[str, str]) -> None:
     # A field that already failed (a bad choice, a duration that is no duration) keeps its
     # own message; a rule about the value it would have had adds nothing.
@@ -97,9 +106,11 @@ class TimeEntryForm(BootstrapMixin, forms.ModelForm):
         )
         self.fields["activity"].queryset = activity_choices(consultant)
         self.fields["date"].widget.attrs["max"] = consultant.today().isoformat()
+        self.fields["billable"].help_text = BILLABLE_HELP
 
     def clean(self):
         cleaned = super().clean()
+        _billable_client_work(cleaned)
         if cleaned.get("date") and cleaned.get("kind"):
             errors = time_entry_errors(
                 consultant=self.consultant,
@@ -114,13 +125,15 @@ class TimeEntryForm(BootstrapMixin, forms.ModelForm):
         return cleaned
 
     def _post_clean(self):
+        failed = {name: list(errors.data) for name, errors in self._errors.items()}
         super()._post_clean()
-        # TimeEntry.clean() checks again some of the rules the form already applied; a
-        # person reads each message once.
+        # TimeEntry.clean() checks again the rules the form already applied, on an instance
+        # without the values that failed: a field that failed keeps its own message alone
+        # (not "not active on 1 Aug" and "needs an engagement"), and each message shows once.
         for name, errors in self._errors.items():
-            unique = list(dict.fromkeys(errors))
-            if len(unique) != len(errors):
-                self._errors[name] = self.error_class(unique, renderer=self.renderer)
+            kept = failed.get(name, errors.data)
+            unique = list({error.message % (error.params or {}): error for error in kept}.values())
+            self._errors[name] = self.error_class(unique, renderer=self.renderer)
 
 
 def entry_initial(entry: TimeEntry, **overrides) -> dict:
@@ -162,11 +175,14 @@ class TimerStartForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, prefix="timer", **kwargs)
         self.instance.user = user
         self.fields["kind"].initial = Kind.CLIENT
+        self.fields["billable"].initial = True  # client work, the default kind, is billed
+        self.fields["billable"].help_text = BILLABLE_HELP
         self.fields["engagement"].queryset = engagement_choices(user)
         self.fields["activity"].queryset = activity_choices(user)
 
     def clean(self):
         cleaned = super().clean()
+        _billable_client_work(cleaned)
         if cleaned.get("kind"):
             errors = time_entry_errors(
                 consultant=self.user,

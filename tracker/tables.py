@@ -18,6 +18,7 @@ from .durations import format_duration
 from .models import Activity, ActivityKind, Kind, TimeEntry
 
 KIND_LABELS = dict(Kind.choices)
+WIDE_ONLY = "d-none d-md-table-cell"  # a column left out at phone width
 ACTIVITY_KIND_LABELS = dict(ActivityKind.choices)
 
 
@@ -66,7 +67,9 @@ class TimeEntryTable(FastExportMixin, tables.Table):
     consultant = tables.Column(
         order_by=("consultant__username", "date", "pk"), verbose_name="Consultant"
     )
-    kind = tables.Column(order_by=("kind", "date", "pk"), verbose_name="Kind")
+    kind = tables.Column(
+        order_by=("kind", "date", "pk"), verbose_name="Kind", attrs={"th": {"class": WIDE_ONLY}}
+    )
     client = tables.Column(
         accessor="engagement__client__name", verbose_name="Client", visible=False
     )
@@ -74,7 +77,11 @@ class TimeEntryTable(FastExportMixin, tables.Table):
         order_by=("engagement__client__name", "engagement__name", "date", "pk"),
         verbose_name="Engagement",
     )
-    activity = tables.Column(order_by=("activity__title", "date", "pk"), verbose_name="Activity")
+    # At phone width the list keeps date, duration, engagement (with the kind) and actions.
+    activity = tables.Column(
+        order_by=("activity__title", "date", "pk"), verbose_name="Activity",
+        attrs={"th": {"class": WIDE_ONLY}},
+    )
     duration = tables.Column(
         accessor="seconds", order_by=("seconds", "date", "pk"), verbose_name="Duration",
         exclude_from_export=True, attrs={"th": {"class": "text-end"}},
@@ -85,8 +92,11 @@ class TimeEntryTable(FastExportMixin, tables.Table):
     )
     seconds = tables.Column(order_by=("seconds", "date", "pk"), verbose_name="Seconds",
                             visible=False)
-    billable = tables.Column(order_by=("billable", "date", "pk"), verbose_name="Billable")
-    note = tables.Column(verbose_name="Note", orderable=False)
+    billable = tables.Column(
+        order_by=("billable", "date", "pk"), verbose_name="Billable",
+        attrs={"th": {"class": WIDE_ONLY}},
+    )
+    note = tables.Column(verbose_name="Note", orderable=False, attrs={"th": {"class": WIDE_ONLY}})
     actions = tables.Column(
         accessor="pk", verbose_name="Actions", orderable=False, exclude_from_export=True
     )
@@ -95,7 +105,7 @@ class TimeEntryTable(FastExportMixin, tables.Table):
         model = TimeEntry
         fields = ()
         sequence = (
-            "date", "consultant", "kind", "client", "engagement", "activity", "duration",
+            "date", "duration", "consultant", "kind", "client", "engagement", "activity",
             "hours", "seconds", "billable", "note", "actions",
         )
         order_by = ("-date",)
@@ -127,12 +137,14 @@ class TimeEntryTable(FastExportMixin, tables.Table):
         day = date_format(record.date, "D j M")
         back = self.back_to_this_page
         return format_html(
+            '<div class="d-flex gap-1">'
             '<a class="btn btn-sm btn-outline-secondary" href="{}" '
-            'aria-label="Edit the entry of {}">Edit</a> '
-            '<a class="btn btn-sm btn-outline-secondary" href="{}" '
-            'aria-label="Duplicate the entry of {}">Duplicate</a> '
-            '<a class="btn btn-sm btn-outline-danger" href="{}" '
-            'aria-label="Delete the entry of {}">Delete</a>',
+            'aria-label="Edit the entry of {}">Edit</a>'
+            # At phone width Edit alone; its page offers Duplicate and Delete too.
+            '<a class="btn btn-sm btn-outline-secondary d-none d-md-inline-block" href="{}" '
+            'aria-label="Duplicate the entry of {}">Duplicate</a>'
+            '<a class="btn btn-sm btn-outline-danger d-none d-md-inline-block" href="{}" '
+            'aria-label="Delete the entry of {}">Delete</a></div>',
             f"{reverse('tracker:time_edit', args=[record.pk])}?{back}", day,
             f"{reverse('tracker:time_duplicate', args=[record.pk])}?{back}", day,
             f"{reverse('tracker:time_delete', args=[record.pk])}?{back}", day,

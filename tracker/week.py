@@ -6,6 +6,7 @@ creates an entry; one bad cell saves nothing and is marked.
 """
 
 import datetime as dt
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -133,8 +134,25 @@ class Row:
         return sum(cell.seconds for cell in self.cells)
 
 
+@dataclass
+class NewLine:
+    """An empty line under the grid: choose what it is for, type its hours."""
+
+    number: int
+    cells: list
+    token: str = ""
+    error: str = ""
+
+    @property
+    def select_name(self) -> str:
+        return f"new-row-{self.number}"
+
+
+NEW_LINES = 3  # empty lines offered under the grid; more rows are added by saving
+CELL_NAME = re.compile(r"^cell-((?:client|promotion|internal)-\d+)-[0-6]$")
+
+
 class WeekGrid:
-    NEW_ROW_FIELD = "new-row"
 
     def __init__(self, *, user, monday: dt.date, copy_last_week: bool = False):
         self.user = user
@@ -159,6 +177,12 @@ class WeekGrid:
             ).order_by("-date")
         }
         keys = {self._key_of(entry) for entry in self.entries}
+        # Every engagement the user works on this week has its row, logged or not.
+        keys |= {
+            RowKey(Kind.CLIENT, engagement_id=engagement.pk)
+            for engagement in self.engagements.values()
+            if self._open_this_week(engagement)
+        }
         if copy_last_week:
             keys |= set(
                 RowKey(*values)
@@ -181,8 +205,20 @@ class WeekGrid:
             cell.entry_ids.append(entry.pk)
         for cell in by_cell.values():
             cell.value = format_duration(cell.seconds)
-        self.new_row_token = ""
-        self.new_cells = [Cell(day=day, name=f"cell-new-{i}") for i, day in enumerate(self.days)]
+        self.new_lines = [
+            NewLine(number, [
+                Cell(day=day, name=f"cell-new{number}-{offset}")
+                for offset, day in enumerate(self.days)
+            ])
+            for number in range(1, NEW_LINES + 1)
+        ]
+
+    def _open_this_week(self, engagement) -> bool:
+        return (
+            engagement.status == Engagement.Status.ACTIVE
+            and engagement.starts_on <= self.days[-1]
+            and (engagement.ends_on is None or engagement.ends_on >= self.monday)
+        )
 
     @staticmethod
     def _key_of(entry) -> RowKey:
@@ -216,19 +252,23 @@ class WeekGrid:
             activity=self.activities.get(key.activity_id),
         )
 
-    # Choices for the "add a row" select: what the user may log on and has no row for yet.
     def new_row_choices(self) -> list[tuple[str, str]]:
+        """What a new line may be for: the user's recent activities without a row yet.
+        (Every engagement the user may log on this week already has its row.)"""
         present = {row.key for row in self.rows}
         choices = []
-        for engagement in self.engagements.values():
-            key = RowKey(Kind.CLIENT, engagement_id=engagement.pk)
-            if key not in present and engagement.status == Engagement.Status.ACTIVE:
-                choices.append((key.token, f"Client: {engagement}"))
         for activity in self.activities.values():
             key = RowKey(Kind.PROMOTION, activity_id=activity.pk)
             if key not in present:
                 choices.append((key.token, f"Promotion: {activity.title} ({activity.date:%-d %b})"))
         return choices
+
+    @property
+    def show_new_lines(self) -> bool:
+        """New lines when there is something to add, or input of theirs to show again."""
+        return bool(self.new_row_choices()) or any(
+            line.error or line.token for line in self.new_lines
+        )
 
     def day_totals(self) -> list[int]:
         return [
@@ -239,26 +279,9 @@ class WeekGrid:
 
     def bind(self, data) -> bool:
         """Read typed values into the cells and check every rule; True when all is valid."""
-        valid = True
-        self.new_row_token = data.get(self.NEW_ROW_FIELD, "")
-        if any(data.get(cell.name, "").strip() for cell in self.new_cells):
-            if not self.new_row_token:
-                self.errors.append("Choose what the new row is for, or clear its cells.")
-                valid = False
-            else:
-                try:
-                    key = RowKey.from_token(self.new_row_token)
-                except ValueError:
-                    key = None
-                allowed = {token for token, _ in self.new_row_choices()}
-                if key is None or self.new_row_token not in allowed:
-                    self.errors.append("That row is not one you can log time on.")
-                    valid = False
-                else:
-                    row = self._row(key)
-                    for cell, new in zip(row.cells, self.new_cells, strict=True):
-                        cell.name = new.name
-                    self.rows.append(row)
+        valid = self._bind_added_rows(data)
+        for line in self.new_lines:
+            valid &= self._bind_new_line(line, data)
         for row in self.rows:
             for cell in row.cells:
                 cell.value = data.get(cell.name, cell.value).strip()
@@ -304,6 +327,54 @@ class WeekGrid:
                     cell.error = " ".join(errors.values())
                     valid = False
         return valid
+
+    def _allowed_new_rows(self) -> set[str]:
+        return {token for token, _ in self.new_row_choices()}
+
+    def _bind_added_rows(self, data) -> bool:
+        """Rows the page showed that the grid does not hold: a line added in a save that
+        failed comes back as a row of its own, and its hours must not be lost."""
+        present = {row.key.token for row in self.rows}
+        posted = {match[1] for name in data if (match := CELL_NAME.match(name))} - present
+        allowed = self._allowed_new_rows()
+        valid = True
+        for token in sorted(posted):
+            if not any(data.get(f"cell-{token}-{offset}", "").strip() for offset in DAYS):
+                continue
+            if token not in allowed:
+                self.errors.append("A row you added is no longer one you can log time on.")
+                valid = False
+                continue
+            self.rows.append(self._row(RowKey.from_token(token)))
+        return valid
+
+    def _bind_new_line(self, line: NewLine, data) -> bool:
+        """A filled new line becomes a row of the grid; an unclear one keeps its input."""
+        line.token = data.get(line.select_name, "")
+        for cell in line.cells:
+            cell.value = data.get(cell.name, "").strip()
+        if not any(cell.value for cell in line.cells):
+            line.token = ""
+            return True
+        if not line.token:
+            line.error = "Choose what this row is for, or clear its cells."
+            return False
+        present = {row.key.token for row in self.rows}
+        if line.token in present:
+            line.error = "That row is already in the grid: type its hours there."
+            return False
+        if line.token not in self._allowed_new_rows():
+            line.error = "That row is not one you can log time on."
+            return False
+        row = self._row(RowKey.from_token(line.token))
+        for cell, typed in zip(row.cells, line.cells, strict=True):
+            cell.value, typed.value = typed.value, ""
+        line.token = ""
+        self.rows.append(row)
+        return True
+
+    def total_seconds(self) -> int:
+        return sum(row.total_seconds for row in self.rows)
 
     @transaction.atomic
     def save(self) -> int:

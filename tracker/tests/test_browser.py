@@ -1,7 +1,10 @@
+import datetime as dt
+
 import pytest
 import time_machine
 
 from tracker.models import TimeEntry
+from tracker.tests.factories import ActivityFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -15,19 +18,22 @@ def test_a_consultant_logs_in_and_sees_their_week(cast, log_in):
 
 @time_machine.travel("2026-11-27 15:00 +0000", tick=True)
 def test_fill_a_week_in_the_grid_and_see_my_week_update(cast, log_in):
+    ActivityFactory(consultant=cast.consultant, title="Keynote", date=dt.date(2026, 11, 24))
     page = log_in(cast.consultant)
-    page.get_by_label("Add a row for").select_option(label=f"Client: {cast.engagement}")
-    page.get_by_label("New row, Monday 23 November").fill("6:30")
-    page.get_by_label("New row, Tuesday 24 November").fill("7.5")
-    page.get_by_label("New row, Wednesday 25 November").fill("8h")
+    # Her engagement has its row already; a talk she gave gets one from a new line.
+    page.get_by_label(f"{cast.engagement}, Monday 23 November").fill("6:30")
+    page.get_by_label(f"{cast.engagement}, Tuesday 24 November").fill("7.5")
+    page.get_by_label(f"{cast.engagement}, Wednesday 25 November").fill("7h")
+    page.get_by_label("New row 1: what for").select_option(label="Promotion: Keynote (24 Nov)")
+    page.get_by_label("New row 1, Tuesday 24 November").fill("1h")
     page.get_by_label("Promotion (general), Monday 23 November").fill("1h 30m")
     page.get_by_label("Internal, Tuesday 24 November").fill("30m")
     page.get_by_role("button", name="Save week").click()
     page.wait_for_selector("text=Week saved")
     assert page.locator("#week-total").inner_text() == "24.00 h logged of 40.0 h capacity."
     hours = page.locator("#hours-by-kind tbody .hours").all_inner_texts()
-    assert hours == ["22.00", "1.50", "0.50"]
-    assert TimeEntry.objects.filter(consultant=cast.consultant).count() == 5
+    assert hours == ["21.00", "2.50", "0.50"]
+    assert TimeEntry.objects.filter(consultant=cast.consultant).count() == 6
     assert page.get_by_label(f"{cast.engagement}, Tuesday 24 November").input_value() == "7:30"
 
 

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
 
 from clients.tests.factories import EngagementFactory, OutcomeFactory, OutcomeMeasurementFactory
@@ -30,16 +31,20 @@ def cell(key, day):
     return f"cell-{key}-{day}"
 
 
-def test_new_row_creates_entries_in_one_save(client, alice, cast):
-    token = f"client-{cast.engagement.pk}"
-    response = save(client, {"new-row": token, "cell-new-0": "1:30", "cell-new-2": "2",
+def test_a_week_of_client_promotion_and_internal_time_in_one_save(client, alice, cast):
+    talk = ActivityFactory(consultant=alice, title="Keynote", date=MONDAY)
+    token = f"client-{cast.engagement.pk}"  # her engagement's row is there before any time
+    response = save(client, {cell(token, 0): "1:30", cell(token, 2): "2",
+                             "new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "45m",
                              cell("internal-0", 1): "45m"})
-    assert "Week saved: 3 cell(s) changed." in response.content.decode()
-    rows = set(TimeEntry.objects.values_list("date", "seconds", "kind", "engagement_id"))
+    assert "Week saved: 4 cell(s) changed." in response.content.decode()
+    rows = set(TimeEntry.objects.values_list("date", "seconds", "kind", "engagement_id",
+                                             "activity_id"))
     assert rows == {
-        (MONDAY, 5400, "client", cast.engagement.pk),
-        (MONDAY + dt.timedelta(days=2), 7200, "client", cast.engagement.pk),
-        (MONDAY + dt.timedelta(days=1), 2700, "internal", None),
+        (MONDAY, 5400, "client", cast.engagement.pk, None),
+        (MONDAY + dt.timedelta(days=2), 7200, "client", cast.engagement.pk, None),
+        (MONDAY, 2700, "promotion", None, talk.pk),
+        (MONDAY + dt.timedelta(days=1), 2700, "internal", None, None),
     }
     assert TimeEntry.objects.get(kind="client", date=MONDAY).billable is True
 
@@ -77,8 +82,7 @@ def test_future_days_are_refused(client, alice):
 
 
 def test_more_than_24_hours_in_a_day_across_rows_is_refused(client, alice, cast):
-    token = f"client-{cast.engagement.pk}"
-    response = save(client, {"new-row": token, "cell-new-0": "20",
+    response = save(client, {cell(f"client-{cast.engagement.pk}", 0): "20",
                              cell("internal-0", 0): "5"})
     assert "more than 24 hours" in response.content.decode()
     assert not TimeEntry.objects.exists()
@@ -87,14 +91,14 @@ def test_more_than_24_hours_in_a_day_across_rows_is_refused(client, alice, cast)
 def test_engagement_not_active_that_day_is_refused(client, alice):
     late = EngagementFactory(name="Starts Wednesday", members=[alice],
                              starts_on=MONDAY + dt.timedelta(days=2))
-    response = save(client, {"new-row": f"client-{late.pk}", "cell-new-0": "1"})
+    response = save(client, {cell(f"client-{late.pk}", 0): "1"})
     assert "is not active on 23 Nov 2026" in response.content.decode()
     assert not TimeEntry.objects.exists()
 
 
 def test_someone_elses_engagement_cannot_be_added(client, alice, cast):
     theirs = EngagementFactory(name="Not mine", members=[cast.teammate])
-    response = save(client, {"new-row": f"client-{theirs.pk}", "cell-new-0": "1"})
+    response = save(client, {"new-row-1": f"client-{theirs.pk}", "cell-new1-0": "1"})
     assert "not one you can log time on" in response.content.decode()
     assert not TimeEntry.objects.exists()
 
@@ -109,14 +113,78 @@ def test_a_cell_with_several_entries_is_edited_on_the_time_page(client, alice):
 
 
 def test_copy_last_weeks_rows(client, alice, cast):
+    talk = ActivityFactory(consultant=alice, title="Keynote", date=MONDAY - dt.timedelta(days=9))
     TimeEntryFactory(consultant=alice, date=MONDAY - dt.timedelta(days=7), seconds=3600,
-                     kind=Kind.CLIENT, engagement=cast.engagement)
+                     kind=Kind.PROMOTION, activity=talk)
     plain = client.get(URL)
-    assert f"client-{cast.engagement.pk}" not in [r.key.token for r in plain.context["grid"].rows]
+    assert f"promotion-{talk.pk}" not in [r.key.token for r in plain.context["grid"].rows]
     copied = client.get(f"{URL}?week=2026-W48&copy=1")
-    tokens = [r.key.token for r in copied.context["grid"].rows]
-    assert tokens[0] == f"client-{cast.engagement.pk}"
-    assert all(c.value == "" for c in copied.context["grid"].rows[0].cells)
+    rows = {r.key.token: r for r in copied.context["grid"].rows}
+    assert f"promotion-{talk.pk}" in rows
+    assert all(c.value == "" for c in rows[f"promotion-{talk.pk}"].cells)
+
+
+def test_every_engagement_active_this_week_has_its_row(client, alice, cast):
+    ended = EngagementFactory(name="Ended", members=[alice], starts_on=dt.date(2026, 1, 5),
+                              ends_on=dt.date(2026, 11, 20))
+    later = EngagementFactory(name="Later", members=[alice], starts_on=dt.date(2026, 12, 1))
+    theirs = EngagementFactory(name="Bob's", members=[cast.teammate])
+    tokens = [row.key.token for row in client.get(URL).context["grid"].rows]
+    assert f"client-{cast.engagement.pk}" in tokens
+    assert not {f"client-{e.pk}" for e in (ended, later, theirs)} & set(tokens)
+
+
+def test_a_new_row_that_failed_comes_back_as_a_row_and_saves_after_the_fix(client, alice):
+    """The audit's lost hours: a new row, one bad cell, then the corrected page saved."""
+    talk = ActivityFactory(consultant=alice, title="Webinar", date=MONDAY)
+    token = f"promotion-{talk.pk}"
+    first = save(client, {
+        "new-row-1": token, "cell-new1-0": "7", "cell-new1-1": "7:30", "cell-new1-2": "abc",
+        "cell-new1-3": "6", cell("internal-0", 3): "30m",
+    })
+    assert "Nothing was saved" in first.content.decode()
+    grid = first.context["grid"]
+    row = next(row for row in grid.rows if row.key.token == token)
+    assert [c.value for c in row.cells[:4]] == ["7", "7:30", "abc", "6"]
+    assert row.cells[2].error
+    assert all(not c.value for line in grid.new_lines for c in line.cells)
+    page = first.content.decode()
+    assert f'name="cell-{token}-0"' in page and 'value="7:30"' in page
+    # The browser posts the page as shown: the row under its own names, empty new lines.
+    second = save(client, {
+        cell(token, 0): "7", cell(token, 1): "7:30", cell(token, 2): "8", cell(token, 3): "6",
+        cell("internal-0", 3): "30m", "new-row-1": "", "cell-new1-0": "",
+    })
+    assert "Week saved: 5 cell(s) changed." in second.content.decode()
+    assert TimeEntry.objects.filter(activity=talk).aggregate(
+        total=Sum("seconds"))["total"] == (7 + 7.5 + 8 + 6) * 3600
+
+
+def test_new_row_hours_without_a_choice_are_kept_and_the_choice_is_marked(client, alice):
+    response = save(client, {"cell-new2-0": "2", "cell-new2-1": "3"})
+    line = response.context["grid"].new_lines[1]
+    assert line.error == "Choose what this row is for, or clear its cells."
+    assert [c.value for c in line.cells[:2]] == ["2", "3"]
+    page = response.content.decode()
+    assert 'id="err_new-row-2"' in page and 'aria-describedby="err_new-row-2"' in page
+    assert not TimeEntry.objects.exists()
+
+
+def test_several_new_rows_in_one_save(client, alice):
+    talk = ActivityFactory(consultant=alice, title="Panel", date=MONDAY)
+    post = ActivityFactory(consultant=alice, title="Post", date=MONDAY)
+    response = save(client, {
+        "new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "1",
+        "new-row-2": f"promotion-{talk.pk}", "cell-new2-1": "1",
+    })
+    assert response.context["grid"].new_lines[1].error.startswith("That row is already")
+    assert not TimeEntry.objects.exists()
+    response = save(client, {"new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "1",
+                             "new-row-3": f"promotion-{post.pk}", "cell-new3-1": "2"})
+    assert "Week saved: 2 cell(s) changed." in response.content.decode()
+    assert set(TimeEntry.objects.values_list("activity_id", "seconds")) == {
+        (talk.pk, 3600), (post.pk, 7200)
+    }
 
 
 def test_figures_match_the_entries(client, alice, cast):

@@ -456,6 +456,10 @@ def test_an_engagement_not_active_on_the_date_is_refused(client, cast):
     client.force_login(cast.consultant)
     response = client.post("/time/new/", entry_data(cast))
     assert_error_next_to(response, "engagement", "is not active on 24 Nov 2026")
+    # The model's own check, run without the refused engagement, adds nothing to it.
+    assert response.context["form"].errors["engagement"] == [
+        f"{cast.engagement} is not active on 24 Nov 2026."
+    ]
 
 
 def test_a_closed_engagement_is_refused(client, cast):
@@ -733,3 +737,16 @@ def test_timer_split_counts_real_time_on_the_night_clocks_go_forward(client, cas
     client.post("/time/timer/stop/")
     entries = {entry.date: entry.seconds for entry in TimeEntry.objects.all()}
     assert entries == {dt.date(2026, 3, 28): 30 * 60, dt.date(2026, 3, 29): 2 * 3600}
+
+
+def test_client_work_is_billable_by_default_and_other_kinds_never(client, cast):
+    client.force_login(cast.consultant)
+    assert client.get("/time/new/").context["form"]["billable"].value() is True
+    assert not client.get("/time/new/", {"kind": "promotion"}).context["form"]["billable"].value()
+    timer_form = client.get("/time/").context["timer_form"]
+    assert timer_form["billable"].value() is True
+    client.post("/time/new/", entry_data(cast, kind="internal", engagement="", billable="on"))
+    client.post("/time/new/", entry_data(cast, billable="on", date="2026-11-23"))
+    assert set(TimeEntry.objects.values_list("kind", "billable")) == {
+        ("internal", False), ("client", True),
+    }

@@ -287,6 +287,8 @@ def _initial_from_query(request) -> dict:
     for name in ("date", "kind", "engagement", "activity", "note", "billable", "seconds"):
         if name in request.GET:
             initial[name] = request.GET[name]
+    # Client work is billable unless said otherwise, as the week grid logs it.
+    initial.setdefault("billable", initial["kind"] == Kind.CLIENT)
     return initial
 
 

@@ -68,6 +68,8 @@ def my_week(request):
         .annotate(seconds=Sum("seconds"))
     )
     capacity = float(user.weekly_capacity_hours)
+    total_hours = sum(totals.values()) / 3600
+    bar_scale = max(capacity, total_hours)  # past capacity, the bar still shows every kind
     rows = []
     for kind in Kind:
         hours = totals.get(kind.value, 0) / 3600
@@ -76,6 +78,7 @@ def my_week(request):
             "label": kind.label,
             "hours": hours,
             "percent_of_capacity": (100 * hours / capacity) if capacity else 0,
+            "percent_of_bar": (100 * hours / bar_scale) if bar_scale else 0,
         })
     context = {
         "grid": grid,
@@ -88,7 +91,7 @@ def my_week(request):
         "this_week_url": reverse("tracker:my_week"),
         "copy_url": _week_url(monday, copy=1),
         "rows": rows,
-        "total_hours": sum(totals.values()) / 3600,
+        "total_hours": total_hours,
         "capacity_hours": capacity,
         "chart": _daily_chart(grid, by_day),
         "share_week": promotion_share(totals),
