@@ -15,7 +15,12 @@ from .widgets import BootstrapMixin
 
 
 class FilterForm(BootstrapMixin, forms.Form):
-    pass
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "This is before the From date.")
+        return cleaned
 
 
 class AnyBooleanWidget(django_filters.widgets.BooleanWidget):

@@ -260,3 +260,14 @@ def test_each_figure_links_to_the_entries_it_sums(client, alice, cast):
     listed = client.get(url)
     assert listed.status_code == 200
     assert figure == 2.0 and listed.context["totals"]["total"] == 7200
+
+
+def test_a_running_timer_shows_on_my_week(client, alice, cast):
+    from tracker.models import RunningTimer
+
+    assert 'id="timer"' not in client.get(URL).content.decode()  # no start form here
+    RunningTimer.objects.create(user=alice, kind=Kind.CLIENT, engagement=cast.engagement,
+                                started_at=dt.datetime(2026, 11, 27, 14, 15, tzinfo=dt.UTC))
+    page = client.get(URL).content.decode()
+    assert 'id="timer"' in page and "0:45:00" in page
+    assert reverse("tracker:timer_stop") in page

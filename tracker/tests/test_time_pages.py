@@ -750,3 +750,13 @@ def test_client_work_is_billable_by_default_and_other_kinds_never(client, cast):
     assert set(TimeEntry.objects.values_list("kind", "billable")) == {
         ("internal", False), ("client", True),
     }
+
+
+@pytest.mark.parametrize("url", ["/time/", "/activities/"])
+def test_a_range_that_ends_before_it_starts_says_so(client, cast, world, url):
+    client.force_login(cast.consultant)
+    response = client.get(url, {"date_from": "2026-11-20", "date_to": "2026-11-01"})
+    assert response.status_code == 200
+    assert response.context["filter"].form.errors["date_to"] == ["This is before the From date."]
+    assert 'value="2026-11-20"' in response.content.decode()  # what was typed stays
+    assert not list(response.context["table"].paginated_rows)

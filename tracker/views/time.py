@@ -174,7 +174,8 @@ def running_timer(user) -> RunningTimer | None:
     )
 
 
-def _timer_context(request, start_form=None) -> dict:
+def timer_context(request, start_form=None, *, offer_start: bool = True) -> dict:
+    """The running timer and its elapsed time, or (with `offer_start`) the form to start one."""
     timer = running_timer(request.user)
     context = {"timer": timer}
     if timer is not None:
@@ -183,7 +184,7 @@ def _timer_context(request, start_form=None) -> dict:
         context["timer_elapsed_text"] = (
             f"{elapsed // 3600}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
         )
-    else:
+    elif offer_start:
         context["timer_form"] = start_form or TimerStartForm(user=request.user)
     return context
 
@@ -260,7 +261,7 @@ class TimeListView(ReachListView):
         return self.object_list.with_weeks(entries_by_week(self.week_totals))
 
     def get_extra_context(self):
-        return {"totals": kind_totals(self.week_totals), **_timer_context(self.request)}
+        return {"totals": kind_totals(self.week_totals), **timer_context(self.request)}
 
 
 time_list = TimeListView.as_view()
@@ -360,7 +361,7 @@ def timer_start(request):
             return redirect("tracker:time_list")
     else:
         form = TimerStartForm(user=request.user)
-    context = _timer_context(request, start_form=form)
+    context = timer_context(request, start_form=form)
     return render(request, "tracker/time_timer.html", context)
 
 

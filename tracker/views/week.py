@@ -10,6 +10,7 @@ from clients.models import Outcome, OutcomeMeasurement
 
 from ..models import Activity, Kind, TimeEntry
 from ..week import WeekGrid, iso_week, parse_week, promotion_share, team_median_share
+from .time import timer_context
 
 CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)
 
@@ -108,4 +109,5 @@ def my_week(request):
             engagement__members=user, achieved_on__range=(monday, sunday)
         ).select_related("engagement__client"),
     }
+    context.update(timer_context(request, offer_start=False))  # a running timer shows here too
     return render(request, "tracker/my_week.html", context)
