@@ -1,9 +1,11 @@
-"""Filters for the lists. Every choice offered (clients, engagements, people) is drawn from what
-the person filtering may see, so a drop-down never names someone else's client."""
+"""Filters for the lists. Every choice offered (clients, engagements, people, teams) is drawn
+from what the person filtering may see, so a drop-down never names someone else's client; and
+naming one out of reach in the address answers 404, in the page and its exports alike."""
 
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from django.http import Http404
 
 from tracker.models import Kind, Team, TimeEntry, User
 from tracker.widgets import style_for_bootstrap
@@ -32,11 +34,41 @@ def visible_teams(request):
 
 
 class StyledFilterSet(filters.FilterSet):
+    """A list's filters, styled for Bootstrap.
+
+    `for_managers` name the filters by person or team that only someone seeing others needs:
+    a consultant gets no menu (only themselves would be in it), yet the filter still works
+    for their own id, as a report's drill-down link uses it, and is 404 for anyone else's.
+    """
+
+    for_managers: tuple[str, ...] = ()
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if not (request.user.is_admin or request.user.is_manager):
+            for name in self.for_managers:
+                self.filters[name].extra["widget"] = forms.HiddenInput()
+
     @property
     def form(self):
         form = super().form
         style_for_bootstrap(form)
         return form
+
+    def check_reach(self) -> None:
+        """Http404 when a filter names a client, engagement, person or team out of reach.
+
+        Their choices are the user's reach, so such an id is an invalid choice; filtering
+        strictly would answer an empty list, which tells a guessed id from a missing one.
+        """
+        if not self.is_bound or self.form.is_valid():
+            return
+        errors = self.form.errors.as_data()
+        for name, list_filter in self.filters.items():
+            if isinstance(list_filter, filters.ModelChoiceFilter) and any(
+                error.code == "invalid_choice" for error in errors.get(name, [])
+            ):
+                raise Http404("No such object within your reach.")
 
 
 class ClientFilter(StyledFilterSet):
@@ -81,16 +113,12 @@ class EngagementFilter(StyledFilterSet):
         field_name="starts_on", lookup_expr="lte", label="Starts until", widget=date_widget()
     )
 
+    for_managers = ("member",)
+
     class Meta:
         model = Engagement
         fields = ["client", "status", "active_from", "active_to", "member", "sourced_by",
                   "starts_from", "starts_to"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        if not (request.user.is_admin or request.user.is_manager):
-            # A consultant's list is their own engagements; filtering by member adds nothing.
-            del self.filters["member"]
 
     def running_from(self, queryset, name, value):
         return queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=value))
@@ -129,17 +157,12 @@ class OutcomeFilter(StyledFilterSet):
         label="Credited to team",
     )
 
+    for_managers = ("credited_to", "team")
+
     class Meta:
         model = Outcome
         fields = ["status", "client", "engagement", "achieved_from", "achieved_to", "verified",
                   "credited_to", "team"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        if not (request.user.is_admin or request.user.is_manager):
-            # A consultant sees the outcomes of their own engagements: no one else to credit.
-            del self.filters["credited_to"]
-            del self.filters["team"]
 
     def filter_verified(self, queryset, name, value):
         return queryset.filter(confirmed_on__isnull=(value != "yes"))

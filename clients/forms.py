@@ -7,7 +7,8 @@ from django.db.models import Q
 from tracker.models import Activity, User
 from tracker.widgets import BootstrapMixin
 
-from .models import Client, Engagement, Outcome, OutcomeMeasurement
+from .models import Client, Engagement, Outcome, OutcomeMeasurement, plain_decimal
+from .services import measurement_record
 
 DATE_INPUT = {"type": "date"}
 
@@ -122,6 +123,17 @@ class OutcomeForm(BootstrapMixin, forms.ModelForm):
         labels = {"evidence_note": "Evidence note"}
         help_texts = {"direction": "Whether success means the metric going up or down."}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("baseline", "target"):
+            # 4571, as the pages show it, rather than the column's 4571.00.
+            if self.initial.get(name) is not None:
+                self.initial[name] = plain_decimal(self.initial[name])
+
+
+# The three forms of an outcome's card take the same arguments, `(data, user=, outcome=,
+# prefix=)`, and save() records what they hold about the outcome.
+
 
 class MeasurementForm(BootstrapMixin, forms.ModelForm):
     """One reading of the metric; the latest reading becomes the outcome's actual."""
@@ -137,16 +149,27 @@ class MeasurementForm(BootstrapMixin, forms.ModelForm):
         }
         labels = {"date": "Measured on"}
 
-    def __init__(self, *args, user, unit="", **kwargs):
+    def __init__(self, *args, user, outcome, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.outcome = outcome
         self.fields["date"].initial = user.today
-        if unit:
-            self.fields["value"].label = f"Value ({unit})"
+        if outcome.unit:
+            self.fields["value"].label = f"Value ({outcome.unit})"
 
     def clean_date(self):
         return _not_in_future(
             self.cleaned_data.get("date"), self.user, "A measurement cannot be in the future."
+        )
+
+    def save(self, commit=True) -> OutcomeMeasurement:
+        # Through the service: the first reading also starts a planned outcome.
+        return measurement_record(
+            outcome=self.outcome,
+            date=self.cleaned_data["date"],
+            value=self.cleaned_data["value"],
+            note=self.cleaned_data["note"],
+            recorded_by=self.user,
         )
 
 
@@ -163,7 +186,11 @@ class OutcomeStatusForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.outcome = outcome
-        self.fields["achieved_on"].initial = outcome.achieved_on or user.today()
+        # Today, unless the client confirmed it earlier: the latest date that can be right.
+        latest = user.today()
+        if outcome.confirmed_on and outcome.confirmed_on < latest:
+            latest = outcome.confirmed_on
+        self.fields["achieved_on"].initial = outcome.achieved_on or latest
 
     def clean(self):
         cleaned = super().clean()
@@ -174,6 +201,8 @@ class OutcomeStatusForm(BootstrapMixin, forms.Form):
                 self.add_error("achieved_on", "Say when the outcome was achieved.")
             elif achieved_on and achieved_on > self.user.today():
                 self.add_error("achieved_on", "An outcome cannot be achieved in the future.")
+            elif error := self.outcome.achievement_date_error(achieved_on):
+                self.add_error("achieved_on", error)
         elif status:
             # The date box is always on the page; it only counts for "achieved".
             cleaned["achieved_on"] = None
@@ -210,10 +239,13 @@ class ConfirmationForm(BootstrapMixin, forms.Form):
         return self.cleaned_data["confirmed_by"].strip()
 
     def clean_confirmed_on(self):
-        return _not_in_future(
+        confirmed_on = _not_in_future(
             self.cleaned_data.get("confirmed_on"), self.user,
             "A confirmation cannot be dated in the future.",
         )
+        if error := self.outcome.confirmation_date_error(confirmed_on):
+            raise forms.ValidationError(error, code="before_achieved")
+        return confirmed_on
 
     def clean(self):
         cleaned = super().clean()

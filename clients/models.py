@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils.dateformat import format as date_format
 
 from tracker.models import Kind, Team, TimeEntry
 
@@ -29,6 +30,18 @@ def outcome_progress(actual, baseline, target) -> float | None:
     if actual is None:
         return None
     return float((actual - baseline) / (target - baseline))
+
+
+def plain_decimal(value) -> Decimal | None:
+    """`value` as a Decimal without trailing zeros after the point (2100, 12.5), the one way
+    outcome figures are shown and exported, whatever the database hands back; None stays."""
+    if value is None or value == "":
+        return None
+    plain = Decimal(str(value))
+    if plain == plain.to_integral_value():
+        # quantize, not normalize(), which writes 2100 as 2.1E+3; + 0 drops a "-0"'s sign.
+        return plain.quantize(Decimal(1)) + 0
+    return plain.normalize()
 
 
 def _count_subquery(queryset, group_by):
@@ -322,6 +335,26 @@ class Outcome(models.Model):
         """Share of the way from baseline to target, respecting direction (1.0 = reached)."""
         return outcome_progress(actual, self.baseline, self.target)
 
+    # The client confirms what was achieved: never before it was, whichever is recorded first.
+
+    def confirmation_date_error(self, confirmed_on) -> str | None:
+        """Why the client cannot have confirmed this outcome on `confirmed_on`, if so."""
+        if self.achieved_on and confirmed_on and confirmed_on < self.achieved_on:
+            return (
+                "The client cannot have confirmed it before it was achieved "
+                f"({date_format(self.achieved_on, 'j M Y')})."
+            )
+        return None
+
+    def achievement_date_error(self, achieved_on) -> str | None:
+        """Why this outcome cannot have been achieved on `achieved_on`, if so."""
+        if self.confirmed_on and achieved_on and achieved_on > self.confirmed_on:
+            return (
+                f"The client confirmed it on {date_format(self.confirmed_on, 'j M Y')}: "
+                "it cannot have been achieved later."
+            )
+        return None
+
     def clean(self):
         errors = {}
         if self.baseline is not None and self.target is not None:
@@ -336,6 +369,8 @@ class Outcome(models.Model):
         if bool(self.confirmed_by) != bool(self.confirmed_on):
             field = "confirmed_on" if self.confirmed_by else "confirmed_by"
             errors[field] = "A client confirmation needs both who confirmed it and when."
+        elif error := self.confirmation_date_error(self.confirmed_on):
+            errors["confirmed_on"] = error
         if errors:
             raise ValidationError(errors)
 
@@ -357,4 +392,4 @@ class OutcomeMeasurement(models.Model):
         indexes = [models.Index(fields=["outcome", "date"])]
 
     def __str__(self):
-        return f"{self.outcome}: {self.value} on {self.date}"
+        return f"{self.outcome}: {plain_decimal(self.value)} on {self.date}"

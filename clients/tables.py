@@ -8,7 +8,7 @@ import django_tables2 as tables
 from django.utils.dateformat import format as date_format_with
 from django.utils.html import format_html
 
-from .models import Client, Engagement, Outcome
+from .models import Client, Engagement, Outcome, plain_decimal
 from .templatetags.clients_tags import burn_bar, number, progress_bar
 
 NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
@@ -28,6 +28,21 @@ class ExportOnlyColumn(tables.Column):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("visible", False)
         super().__init__(*args, **kwargs)
+
+
+class OutcomeFigureColumn(tables.Column):
+    """A baseline, target or actual: shown as every clients page shows it (2100, 12.5), and
+    exported as the same plain number, never as text."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return number(value)
+
+    def value(self, value):
+        return plain_decimal(value)
 
 
 class AchievedOfTotalColumn(tables.Column):
@@ -139,9 +154,9 @@ class OutcomeTable(tables.Table):
     metric = tables.Column()
     unit = ExportOnlyColumn()
     direction = tables.Column()
-    baseline = tables.Column(attrs=NUMBER)
-    target = tables.Column(attrs=NUMBER)
-    actual_value = tables.Column(verbose_name="Actual", attrs=NUMBER)
+    baseline = OutcomeFigureColumn()
+    target = OutcomeFigureColumn()
+    actual_value = OutcomeFigureColumn(verbose_name="Actual")
     progress = tables.Column(
         accessor="progress_ratio", verbose_name="Progress %",
         attrs={"td": {"style": "min-width: 9rem"}},
@@ -162,24 +177,6 @@ class OutcomeTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = "No outcomes match these filters."
         default = "—"
-
-    def render_baseline(self, value):
-        return number(value)
-
-    def value_baseline(self, value):
-        return value
-
-    def render_target(self, value):
-        return number(value)
-
-    def value_target(self, value):
-        return value
-
-    def render_actual_value(self, value):
-        return number(value)
-
-    def value_actual_value(self, value):
-        return value
 
     def render_progress(self, record):
         # The same figure as the annotation the column sorts by, from the model's own rule.

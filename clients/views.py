@@ -3,12 +3,20 @@
 Every object is reached through one helper per kind (`_get_engagement_for_user` and
 friends), each built on the model's `visible_to(user)`: what a person may not see answers 404,
 the same as what does not exist. Lists are django-tables2 + django-filter views whose querysets
-start from the same `visible_to`, so their CSV/XLSX exports cannot show more than the page.
+start from the same `visible_to`, so their CSV/XLSX exports cannot show more than the page; a
+filter naming a client, engagement, person or team out of reach is a 404 there too.
+
+The forms on an outcome's card post to the page they are on (the engagement's or the
+outcome's), so a refused one is shown again at that same address, input kept.
 """
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import BadRequest
 from django.db.models import (
     Count,
     Prefetch,
@@ -36,7 +44,6 @@ from .forms import (
     OutcomeStatusForm,
 )
 from .models import Client, Engagement, Outcome, OutcomeMeasurement
-from .services import measurement_record
 from .tables import ClientTable, EngagementTable, OutcomeTable
 
 # --- one access helper per object ---------------------------------------------------------
@@ -80,6 +87,12 @@ class ListPage(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView
     row (not just the page shown)."""
 
     table_pagination = {"per_page": 25}
+
+    def get_filterset(self, filterset_class):
+        # Before any row is read: the page and every export refuse the same addresses.
+        filterset = super().get_filterset(filterset_class)
+        filterset.check_reach()
+        return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -163,18 +176,57 @@ def client_update(request, pk):
 # --- engagements --------------------------------------------------------------------------
 
 
-def _outcome_forms(request, outcome, bound=None):
-    """The three small forms each outcome carries, unbound unless one came back invalid."""
-    bound = bound or {}
-    user = request.user
+class OutcomeRecord(NamedTuple):
+    """One of the forms on an outcome's card: a (data, user=, outcome=, prefix=) form whose
+    save() records it, its field prefix, and what to say once it has."""
+
+    form_class: type
+    prefix: str
+    done: Callable[[Outcome], str]
+
+
+# By the `record` each form posts.
+OUTCOME_RECORDS = {
+    "measurement": OutcomeRecord(
+        MeasurementForm, "m", lambda outcome: f"Measurement recorded for {outcome}."
+    ),
+    "status": OutcomeRecord(
+        OutcomeStatusForm, "s",
+        lambda outcome: f"{outcome} is now {outcome.get_status_display().lower()}.",
+    ),
+    "confirmation": OutcomeRecord(
+        ConfirmationForm, "c", lambda outcome: f"Client confirmation recorded for {outcome}."
+    ),
+}
+
+
+def _outcome_form(request, outcome, record, data=None):
+    kind = OUTCOME_RECORDS[record]
+    return kind.form_class(
+        data, user=request.user, outcome=outcome, prefix=f"{kind.prefix}{outcome.pk}"
+    )
+
+
+def _outcome_forms(request, outcome, invalid=None):
+    """The forms each outcome carries, unbound but for one that came back invalid."""
+    invalid = invalid or {}
     return {
-        "measure": bound.get("measure")
-        or MeasurementForm(user=user, unit=outcome.unit, prefix=f"m{outcome.pk}"),
-        "status": bound.get("status")
-        or OutcomeStatusForm(user=user, outcome=outcome, prefix=f"s{outcome.pk}"),
-        "confirm": bound.get("confirm")
-        or ConfirmationForm(user=user, outcome=outcome, prefix=f"c{outcome.pk}"),
+        record: invalid.get(record) or _outcome_form(request, outcome, record)
+        for record in OUTCOME_RECORDS
     }
+
+
+def _record_on_outcome(request, outcome, record) -> dict | None:
+    """Save the form of the outcome's card named by `record`; None once saved, else the
+    invalid form by its record, for the page to show again with the input and its errors."""
+    if record not in OUTCOME_RECORDS:
+        raise BadRequest("Nothing to record.")
+    form = _outcome_form(request, outcome, record, request.POST)
+    if not form.is_valid():
+        return {record: form}
+    form.save()
+    messages.success(request, OUTCOME_RECORDS[record].done(outcome))
+    return None
 
 
 def _measurements_prefetch():
@@ -210,7 +262,7 @@ def _hours_by_member(request, engagement):
     return rows, others
 
 
-def _engagement_page(request, engagement, *, bound_outcome=None, bound=None):
+def _engagement_page(request, engagement, *, invalid_outcome=None, invalid=None):
     prefetch_related_objects(
         [engagement], Prefetch("members", queryset=User.objects.order_by("username"))
     )
@@ -222,7 +274,7 @@ def _engagement_page(request, engagement, *, bound_outcome=None, bound=None):
     for outcome in outcomes:
         _with_latest(outcome)
         outcome.forms = _outcome_forms(
-            request, outcome, bound if outcome.pk == bound_outcome else None
+            request, outcome, invalid if outcome.pk == invalid_outcome else None
         )
     hours_rows, other_seconds = _hours_by_member(request, engagement)
     return render(
@@ -234,14 +286,33 @@ def _engagement_page(request, engagement, *, bound_outcome=None, bound=None):
             "hours_rows": hours_rows,
             "other_seconds": other_seconds,
             "can_manage": _can_manage_engagements(request.user),
-            "return_to": "engagement",
+            "outcome_forms_url": reverse("clients:engagement_detail", args=[engagement.pk]),
         },
     )
 
 
+def _engagement_record(request, engagement, outcome, record):
+    """A form of one of the page's outcomes; a refused one comes back on this page, at this
+    address, so the navigation, a reload and the back button stay on the engagement."""
+    invalid = _record_on_outcome(request, outcome, record)
+    if invalid:
+        return _engagement_page(
+            request, engagement, invalid_outcome=outcome.pk, invalid=invalid
+        )
+    url = reverse("clients:engagement_detail", args=[engagement.pk])
+    return redirect(f"{url}#outcome-{outcome.pk}")
+
+
 @login_required
 def engagement_detail(request, pk):
-    return _engagement_page(request, _get_engagement_for_user(request, pk))
+    engagement = _get_engagement_for_user(request, pk)
+    if request.method != "POST":
+        return _engagement_page(request, engagement)
+    outcome_pk = request.POST.get("outcome", "")
+    if not outcome_pk.isdigit():
+        raise Http404("Record on one of this engagement's outcomes.")
+    outcome = get_object_or_404(engagement.outcomes.all(), pk=int(outcome_pk))
+    return _engagement_record(request, engagement, outcome, request.POST.get("record"))
 
 
 def _engagement_form_page(request, engagement=None):
@@ -271,18 +342,34 @@ def engagement_update(request, pk):
 # --- outcomes -----------------------------------------------------------------------------
 
 
-def _outcome_page(request, outcome, *, bound=None):
+def _outcome_page(request, outcome, *, invalid=None):
     prefetch_related_objects([outcome], _measurements_prefetch())
     _with_latest(outcome)
-    outcome.forms = _outcome_forms(request, outcome, bound)
+    outcome.forms = _outcome_forms(request, outcome, invalid)
     return render(
-        request, "clients/outcome_detail.html", {"outcome": outcome, "return_to": "outcome"}
+        request,
+        "clients/outcome_detail.html",
+        {
+            "outcome": outcome,
+            "outcome_forms_url": reverse("clients:outcome_detail", args=[outcome.pk]),
+        },
     )
+
+
+def _outcome_record(request, outcome, record):
+    """A form of the page's card; a refused one comes back on this page, at this address."""
+    invalid = _record_on_outcome(request, outcome, record)
+    if invalid:
+        return _outcome_page(request, outcome, invalid=invalid)
+    return redirect("clients:outcome_detail", pk=outcome.pk)
 
 
 @login_required
 def outcome_detail(request, pk):
-    return _outcome_page(request, _get_outcome_for_user(request, pk))
+    outcome = _get_outcome_for_user(request, pk)
+    if request.method != "POST":
+        return _outcome_page(request, outcome)
+    return _outcome_record(request, outcome, request.POST.get("record"))
 
 
 @login_required
@@ -321,64 +408,14 @@ def outcome_update(request, pk):
     )
 
 
-def _after_outcome_action(request, outcome, bound):
-    """Back where the form was: the engagement page or the outcome page. An invalid form is
-    shown again there, with what was typed and the message next to the field."""
-    on_engagement = request.POST.get("return_to") == "engagement"
-    if bound:
-        if on_engagement:
-            engagement = _get_engagement_for_user(request, outcome.engagement_id)
-            return _engagement_page(request, engagement, bound_outcome=outcome.pk, bound=bound)
-        return _outcome_page(request, outcome, bound=bound)
-    if on_engagement:
-        url = reverse("clients:engagement_detail", args=[outcome.engagement_id])
-        return redirect(f"{url}#outcome-{outcome.pk}")
-    return redirect("clients:outcome_detail", pk=outcome.pk)
-
-
 @login_required
 @require_POST
-def outcome_measure(request, pk):
+def outcome_record(request, pk, record):
+    """The addresses the card's forms posted to before they posted to their own page
+    (`/outcomes/<pk>/measurements/`, `status/`, `confirmation/`), for a page left open
+    across an upgrade: `return_to` names the page the form came from."""
     outcome = _get_outcome_for_user(request, pk)
-    form = MeasurementForm(
-        request.POST, user=request.user, unit=outcome.unit, prefix=f"m{outcome.pk}"
-    )
-    if not form.is_valid():
-        return _after_outcome_action(request, outcome, {"measure": form})
-    measurement_record(
-        outcome=outcome,
-        date=form.cleaned_data["date"],
-        value=form.cleaned_data["value"],
-        note=form.cleaned_data["note"],
-        recorded_by=request.user,
-    )
-    messages.success(request, f"Measurement recorded for {outcome}.")
-    return _after_outcome_action(request, outcome, None)
-
-
-@login_required
-@require_POST
-def outcome_status(request, pk):
-    outcome = _get_outcome_for_user(request, pk)
-    form = OutcomeStatusForm(
-        request.POST, user=request.user, outcome=outcome, prefix=f"s{outcome.pk}"
-    )
-    if not form.is_valid():
-        return _after_outcome_action(request, outcome, {"status": form})
-    form.save()
-    messages.success(request, f"{outcome} is now {outcome.get_status_display().lower()}.")
-    return _after_outcome_action(request, outcome, None)
-
-
-@login_required
-@require_POST
-def outcome_confirm(request, pk):
-    outcome = _get_outcome_for_user(request, pk)
-    form = ConfirmationForm(
-        request.POST, user=request.user, outcome=outcome, prefix=f"c{outcome.pk}"
-    )
-    if not form.is_valid():
-        return _after_outcome_action(request, outcome, {"confirm": form})
-    form.save()
-    messages.success(request, f"Client confirmation recorded for {outcome}.")
-    return _after_outcome_action(request, outcome, None)
+    if request.POST.get("return_to") == "engagement":
+        engagement = _get_engagement_for_user(request, outcome.engagement_id)
+        return _engagement_record(request, engagement, outcome, record)
+    return _outcome_record(request, outcome, record)

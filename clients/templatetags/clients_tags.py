@@ -1,22 +1,30 @@
 """Small server-side pictures for outcomes and budgets: progress and burn bars, and an inline
-SVG sparkline of an outcome's measurements (no JavaScript, nothing from a CDN)."""
+SVG sparkline of an outcome's measurements (no JavaScript, nothing from a CDN); and `number`,
+the one way outcome figures are written."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.dateformat import format as date_format
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from ..models import plain_decimal
 
 register = template.Library()
 
 
 @register.filter
 def number(value):
-    """A decimal without trailing zeros: 10, 10.5, 10.25."""
-    if value is None or value == "":
-        return "—"
-    return floatformat(value, -2)
+    """An outcome figure (or any decimal) without trailing zeros after the point: 2100, 12.5,
+    0.25; "—" when there is none."""
+    try:
+        plain = plain_decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return value  # not a number: as it is, like Django's own filters
+    return "—" if plain is None else number_format(plain)
 
 
 @register.filter
@@ -59,14 +67,30 @@ def burn_bar(burn, label="Budget burned"):
     return _bar(percent, label=label, css=css)
 
 
-def _fmt(value):
-    return floatformat(value, -2)
+# The chart's text: 10px, about 6px a character; what is outside the plot is room for it.
+FONT_SIZE = 10
+CHAR_WIDTH = 6
+PAD = 5
+DATE_BAND = FONT_SIZE + 6
+GREY, GREEN, GREEN_TEXT, BLUE = "#6b7280", "#198754", "#146c43", "#1f6feb"
+
+
+def _apart(upper: float, lower: float, gap: float, low: float, high: float):
+    """Two label heights at least `gap` apart (keeping their order) within [low, high]."""
+    if abs(upper - lower) >= gap:
+        return upper, lower
+    middle = min(max((upper + lower) / 2, low + gap / 2), high - gap / 2)
+    if upper <= lower:
+        return middle - gap / 2, middle + gap / 2
+    return middle + gap / 2, middle - gap / 2
 
 
 @register.simple_tag
-def sparkline(outcome, measurements=None, width=240, height=56):
+def sparkline(outcome, measurements=None, width=260, height=90):
     """The outcome's measurements over time as an inline SVG line, with its baseline (grey)
-    and target (green, dashed). `measurements` defaults to the prefetched ones."""
+    and target (green, dashed) labelled with their values on the left, and the first and last
+    dates underneath; the <title> says the same in words. `measurements` defaults to the
+    prefetched ones."""
     if measurements is None:
         measurements = list(outcome.measurements.all())
     if not measurements:
@@ -75,47 +99,70 @@ def sparkline(outcome, measurements=None, width=240, height=56):
     low = min([*values, outcome.baseline, outcome.target])
     high = max([*values, outcome.baseline, outcome.target])
     span = float(high - low) or 1.0
-    pad = 5.0
+    baseline, target = number(outcome.baseline), number(outcome.target)
+    # The lines start right of their value labels; the readings a little further in, and
+    # above the dates.
+    left = CHAR_WIDTH * max(len(baseline), len(target)) + 2 * PAD
+    right, top, bottom = width - PAD, PAD, height - DATE_BAND
     first, last = measurements[0].date, measurements[-1].date
     days = (last - first).days
 
     def x(index, measurement):
         if len(measurements) == 1:
-            return width / 2
+            return (left + right) / 2
         if days:
             share = (measurement.date - first).days / days
         else:  # all on one day: spread them out in the order they were taken
             share = index / (len(measurements) - 1)
-        return pad + share * (width - 2 * pad)
+        return left + PAD + share * (right - left - PAD)
 
     def y(value):
-        return pad + float(high - Decimal(value)) / span * (height - 2 * pad)
+        return top + float(high - Decimal(value)) / span * (bottom - top)
 
     points = [(x(i, m), y(m.value)) for i, m in enumerate(measurements)]
     unit = f" {outcome.unit}" if outcome.unit else ""
-    readings = "; ".join(f"{_fmt(m.value)}{unit} on {m.date:%-d %b %Y}" for m in measurements)
-    title = (
-        f"{outcome.metric}: {readings}. Baseline {_fmt(outcome.baseline)}, "
-        f"target {_fmt(outcome.target)}{unit}."
-    )
+    readings = "; ".join(f"{number(m.value)}{unit} on {m.date:%-d %b %Y}" for m in measurements)
+    title = f"{outcome.metric}: {readings}. Baseline {baseline}, target {target}{unit}."
     circles = format_html_join(
         "",
-        '<circle cx="{}" cy="{}" r="{}" fill="#1f6feb"></circle>',
-        ((f"{px:.1f}", f"{py:.1f}", "3" if i == len(points) - 1 else "2")
+        '<circle cx="{}" cy="{}" r="{}" fill="{}"></circle>',
+        ((f"{px:.1f}", f"{py:.1f}", "3" if i == len(points) - 1 else "2", BLUE)
          for i, (px, py) in enumerate(points)),
+    )
+    # Each line's value at its left end, in its colour; the legend beside says which is which.
+    baseline_y, target_y = _apart(
+        y(outcome.baseline), y(outcome.target), FONT_SIZE + 1, FONT_SIZE / 2, bottom
+    )
+    if days:
+        dates = [(left, "start", first), (right, "end", last)]
+    else:
+        dates = [((left + right) / 2, "middle", first)]
+    labels = [
+        (left - PAD, baseline_y, "end", GREY, baseline),
+        (left - PAD, target_y, "end", GREEN_TEXT, target),
+        *((dx, height - FONT_SIZE / 2, anchor, GREY, date_format(day, "j M Y"))
+          for dx, anchor, day in dates),
+    ]
+    texts = format_html_join(
+        "",
+        '<text x="{}" y="{}" dy=".35em" text-anchor="{}" fill="{}">{}</text>',
+        ((f"{tx:.1f}", f"{ty:.1f}", anchor, fill, text) for tx, ty, anchor, fill, text in labels),
     )
     return format_html(
         '<svg class="sparkline" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
-        'aria-label="{title}" xmlns="http://www.w3.org/2000/svg">'
+        'aria-label="{title}" xmlns="http://www.w3.org/2000/svg" font-size="{font}" '
+        'style="max-width: 100%; height: auto">'
         "<title>{title}</title>"
-        '<line x1="0" x2="{w}" y1="{by}" y2="{by}" stroke="#6b7280" stroke-width="1"></line>'
-        '<line x1="0" x2="{w}" y1="{ty}" y2="{ty}" stroke="#198754" stroke-width="1" '
+        '<line x1="{left}" x2="{w}" y1="{by}" y2="{by}" stroke="{grey}" stroke-width="1"></line>'
+        '<line x1="{left}" x2="{w}" y1="{ty}" y2="{ty}" stroke="{green}" stroke-width="1" '
         'stroke-dasharray="4 3"></line>'
-        '<polyline points="{points}" fill="none" stroke="#1f6feb" stroke-width="2" '
-        'stroke-linejoin="round"></polyline>{circles}</svg>',
-        w=width, h=height, title=title,
+        '<polyline points="{points}" fill="none" stroke="{blue}" stroke-width="2" '
+        'stroke-linejoin="round"></polyline>{circles}{texts}</svg>',
+        w=width, h=height, title=title, font=FONT_SIZE, left=left,
+        grey=GREY, green=GREEN, blue=BLUE,
         by=f"{y(outcome.baseline):.1f}", ty=f"{y(outcome.target):.1f}",
         points=" ".join(f"{px:.1f},{py:.1f}" for px, py in points), circles=circles,
+        texts=texts,
     )
 
 

@@ -33,6 +33,13 @@ def test_alice_records_a_measurement_and_sees_actual_and_progress(cast, log_in, 
     card.get_by_label("Value (days)").fill("fifteen")
     card.get_by_label("Note").fill("Q4 dashboard")
     card.get_by_role("button", name="Record", exact=True).click()
+    # Back on the engagement's own address, scrolled to the outcome, under "Engagements".
+    page.wait_for_url(f"**/engagements/{cast.engagement.pk}/#outcome-{outcome.pk}")
+    navigation = page.get_by_role("navigation", name="Main navigation")
+    assert navigation.get_by_role("link", name="Engagements").get_attribute(
+        "aria-current"
+    ) == "page"
+    assert navigation.get_by_role("link", name="Outcomes").get_attribute("aria-current") is None
     value = page.locator(f"#id_m{outcome.pk}-value")
     error = page.locator(f"#id_m{outcome.pk}-value_error")
     assert error.inner_text() == "Enter a number."

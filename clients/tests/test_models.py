@@ -84,6 +84,22 @@ def test_outcome_validation_messages_sit_on_fields():
     assert "confirmed_on" in errors
 
 
+def test_client_confirmation_cannot_predate_the_achievement():
+    outcome = OutcomeFactory.build(
+        engagement=EngagementFactory(), status="achieved", achieved_on=dt.date(2026, 11, 24),
+        confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 11, 1),
+    )
+    with pytest.raises(ValidationError) as caught:
+        outcome.full_clean()
+    assert caught.value.message_dict == {
+        "confirmed_on": [
+            "The client cannot have confirmed it before it was achieved (24 Nov 2026)."
+        ]
+    }
+    outcome.confirmed_on = dt.date(2026, 11, 24)
+    outcome.full_clean()
+
+
 def test_latest_measurement_is_the_actual_and_progress_respects_direction():
     up = OutcomeFactory(baseline=10, target=20)
     OutcomeMeasurementFactory(outcome=up, date=dt.date(2026, 3, 1), value=12)

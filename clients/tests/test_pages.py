@@ -4,6 +4,7 @@ counts, and exports that neither leak nor run formulas."""
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -157,20 +158,19 @@ def test_outcome_without_engagement_or_with_bad_id_is_404(cast, world, as_user):
     assert alice.get(f"/outcomes/new/?engagement={other}").status_code == 404
 
 
-@pytest.mark.parametrize(
-    "action,data",
-    [
-        ("measurements", {"date": "2026-11-03", "value": "15"}),
-        ("status", {"status": "achieved", "achieved_on": "2026-11-03"}),
-        ("confirmation", {"confirmed_by": "Jane Roe, CFO", "confirmed_on": "2026-11-03"}),
-    ],
-)
+RECORDS = {
+    "measurement": {"date": "2026-11-03", "value": "15"},
+    "status": {"status": "achieved", "achieved_on": "2026-11-03"},
+    "confirmation": {"confirmed_by": "Jane Roe, CFO", "confirmed_on": "2026-11-03"},
+}
+
+
+@pytest.mark.parametrize("page", ["outcome", "engagement", "former address"])
+@pytest.mark.parametrize("record", list(RECORDS))
 @pytest.mark.parametrize("role", list(SEES_ALICES))
-def test_who_may_record_on_an_outcome(cast, world, as_user, role, action, data):
+def test_who_may_record_on_an_outcome(cast, world, as_user, role, record, page):
     outcome = world["outcome"]
-    prefix = {"measurements": "m", "status": "s", "confirmation": "c"}[action]
-    post = {f"{prefix}{outcome.pk}-{key}": value for key, value in data.items()}
-    response = as_user(person(cast, role)).post(f"/outcomes/{outcome.pk}/{action}/", post)
+    response = _post(as_user(person(cast, role)), outcome, record, RECORDS[record], page=page)
     outcome.refresh_from_db()
     if SEES_ALICES[role] == 404:
         assert response.status_code == 404
@@ -179,12 +179,16 @@ def test_who_may_record_on_an_outcome(cast, world, as_user, role, action, data):
         assert outcome.confirmed_on is None
     else:
         assert response.status_code == 302
-        assert response["Location"] == f"/outcomes/{outcome.pk}/"
-        if action == "measurements":
+        assert response["Location"] == {
+            "outcome": f"/outcomes/{outcome.pk}/",
+            "engagement": f"/engagements/{outcome.engagement_id}/#outcome-{outcome.pk}",
+            "former address": f"/outcomes/{outcome.pk}/",
+        }[page]
+        if record == "measurement":
             latest = outcome.measurements.order_by("-date", "-pk").first()
             assert latest.value == Decimal("15")
             assert latest.recorded_by == person(cast, role)
-        elif action == "status":
+        elif record == "status":
             assert outcome.status == Outcome.Status.ACHIEVED
             assert outcome.recorded_by == person(cast, role)
         else:
@@ -195,8 +199,39 @@ def test_who_may_record_on_an_outcome(cast, world, as_user, role, action, data):
 
 def test_recording_actions_answer_only_post(cast, world, as_user):
     alice = as_user(cast.consultant)
-    for action in ["measurements", "status", "confirmation"]:
-        assert alice.get(f"/outcomes/{world['outcome'].pk}/{action}/").status_code == 405
+    for address in FORMER_ADDRESSES.values():
+        assert alice.get(f"/outcomes/{world['outcome'].pk}/{address}/").status_code == 405
+
+
+def test_a_page_records_only_on_its_own_outcomes(cast, world, as_user):
+    alice = as_user(cast.consultant)
+    elsewhere = OutcomeFactory(
+        engagement=EngagementFactory(name="Phase 2", members=[cast.consultant])
+    )
+    post = {"record": "measurement", f"m{elsewhere.pk}-date": "2026-11-03",
+            f"m{elsewhere.pk}-value": "15"}
+    engagement_page = f"/engagements/{cast.engagement.pk}/"
+    for outcome in [elsewhere.pk, world["other_outcome"].pk, "", "abc"]:
+        assert alice.post(engagement_page, {**post, "outcome": outcome}).status_code == 404
+    assert not elsewhere.measurements.exists()
+    for record in ["", "delete"]:
+        bad = alice.post(f"/outcomes/{world['outcome'].pk}/", {"record": record})
+        assert bad.status_code == 400
+
+
+def test_a_page_opened_before_the_upgrade_still_records(cast, world, as_user):
+    """Its forms post to the former addresses, with `return_to` naming the page."""
+    outcome = world["outcome"]
+    alice = as_user(cast.consultant)
+    post = {f"m{outcome.pk}-date": "2026-11-03", f"m{outcome.pk}-value": "15",
+            "return_to": "engagement"}
+    response = alice.post(f"/outcomes/{outcome.pk}/measurements/", post)
+    assert response["Location"] == f"/engagements/{cast.engagement.pk}/#outcome-{outcome.pk}"
+    refused = alice.post(f"/outcomes/{outcome.pk}/measurements/",
+                         {**post, f"m{outcome.pk}-value": "lots"})
+    assert refused.status_code == 200
+    assert "clients/engagement_detail.html" in [t.name for t in refused.templates]
+    assert outcome.measurements.count() == 3
 
 
 # --- lists and exports respect visibility ------------------------------------------------
@@ -299,19 +334,98 @@ def test_engagement_list_filters(cast, world, as_user):
 
 def test_member_filter_is_for_managers_and_offers_only_their_people(cast, world, as_user):
     alice_page = as_user(cast.consultant).get("/engagements/")
-    assert "member" not in alice_page.context["filter"].form.fields
+    # Only herself to choose: no menu, but ?member= still answers for her own id.
+    assert alice_page.context["filter"].form.fields["member"].widget.is_hidden
     maria_page = as_user(cast.manager).get("/engagements/")
     offered = set(maria_page.context["filter"].form.fields["member"].queryset)
     assert offered == {cast.consultant, cast.teammate, cast.manager}
-    # Someone outside maria's teams is not a valid choice: the filter refuses it.
+    # Someone outside maria's teams is not hers to name.
     response = as_user(cast.manager).get(f"/engagements/?member={cast.outsider.pk}")
-    assert "member" in response.context["filter"].form.errors
+    assert response.status_code == 404
 
 
 def test_filter_choices_never_name_other_peoples_clients(cast, world, as_user):
     page = as_user(cast.consultant).get("/outcomes/").content.decode()
     assert world["other_engagement"].client.name not in page
     assert "Hospital wards" not in page
+
+
+# Every filter that names a client, an engagement, a person or a team: one out of reach
+# answers 404, on the page and in its exports alike, as /time/ does.
+OUT_OF_REACH = [
+    ("consultant", "/engagements/", "client", "other_client"),
+    ("consultant", "/engagements/", "member", "teammate"),
+    ("consultant", "/engagements/", "sourced_by", "outsider"),
+    ("manager", "/engagements/", "client", "other_client"),
+    ("manager", "/engagements/", "member", "outsider"),
+    ("manager", "/engagements/", "sourced_by", "outsider"),
+    ("other_manager", "/engagements/", "client", "client"),
+    ("consultant", "/engagements/", "client", "not an id"),
+    ("consultant", "/outcomes/", "engagement", "other_engagement"),
+    ("consultant", "/outcomes/", "client", "other_client"),
+    ("consultant", "/outcomes/", "credited_to", "teammate"),
+    ("consultant", "/outcomes/", "team", "team"),
+    ("manager", "/outcomes/", "engagement", "other_engagement"),
+    ("manager", "/outcomes/", "client", "other_client"),
+    ("manager", "/outcomes/", "credited_to", "outsider"),
+    ("manager", "/outcomes/", "team", "other_team"),
+    ("other_manager", "/outcomes/", "engagement", "engagement"),
+    ("consultant", "/outcomes/", "engagement", "not an id"),
+]
+WITHIN_REACH = [
+    ("consultant", "/engagements/", "member", "consultant", "Tax portal"),
+    ("consultant", "/engagements/", "client", "client", "Tax portal"),
+    ("manager", "/engagements/", "member", "consultant", "Tax portal"),
+    ("other_manager", "/engagements/", "client", "other_client", "Hospital wards"),
+    ("consultant", "/outcomes/", "credited_to", "consultant", "Faster refunds"),
+    ("consultant", "/outcomes/", "engagement", "engagement", "Faster refunds"),
+    ("manager", "/outcomes/", "team", "team", "Faster refunds"),
+    ("manager", "/outcomes/", "engagement", "engagement", "Faster refunds"),
+    ("other_manager", "/outcomes/", "engagement", "other_engagement", "Shorter waits"),
+    ("admin", "/outcomes/", "client", "other_client", "Shorter waits"),
+]
+
+
+def _named(cast, world, name):
+    return {
+        "client": world["engagement"].client_id,
+        "other_client": world["other_engagement"].client_id,
+        "engagement": world["engagement"].pk,
+        "other_engagement": world["other_engagement"].pk,
+        "team": cast.team.pk,
+        "other_team": cast.other_team.pk,
+        "consultant": cast.consultant.pk,
+        "teammate": cast.teammate.pk,
+        "outsider": cast.outsider.pk,
+        "not an id": "abc",
+    }[name]
+
+
+@pytest.mark.parametrize("export", ["", "&_export=csv", "&_export=xlsx"])
+@pytest.mark.parametrize(
+    "role,url,name,value", OUT_OF_REACH, ids=["-".join(case) for case in OUT_OF_REACH]
+)
+def test_list_filters_naming_what_is_out_of_reach_are_404(
+    cast, world, as_user, role, url, name, value, export
+):
+    response = as_user(person(cast, role)).get(
+        f"{url}?{name}={_named(cast, world, value)}{export}"
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "role,url,name,value,listed", WITHIN_REACH,
+    ids=["-".join(case[:4]) for case in WITHIN_REACH],
+)
+def test_list_filters_naming_what_is_within_reach_still_filter(
+    cast, world, as_user, role, url, name, value, listed
+):
+    session = as_user(person(cast, role))
+    query = f"{url}?{name}={_named(cast, world, value)}"
+    assert listed in session.get(query).content.decode()
+    rows = _csv_rows(session.get(query + "&_export=csv"))
+    assert listed in {cell for row in rows for cell in row}
 
 
 def test_outcome_list_filters(cast, world, as_user):
@@ -416,6 +530,43 @@ def test_xlsx_exports_keep_numbers_as_numbers(cast, world, as_user):
 
     (client,) = _xlsx_rows(alice.get("/clients/?_export=xlsx"))
     assert client["Engagements"] == 1 and client["Outcomes total"] == 1
+
+
+def test_outcome_figures_are_exported_as_plain_numbers(cast, world, as_user):
+    """One way for every outcome figure: no trailing zeros, whatever the database returns."""
+    Outcome.objects.filter(pk=world["outcome"].pk).update(
+        baseline=Decimal("4571.00"), target=Decimal("1000.50")
+    )
+    OutcomeMeasurementFactory(outcome=world["outcome"], date=dt.date(2026, 11, 3),
+                              value=Decimal("2475.00"))
+    alice = as_user(cast.consultant)
+    rows = _csv_rows(alice.get("/outcomes/?_export=csv"))
+    values = dict(zip(rows[0], rows[1], strict=True))
+    assert (values["Baseline"], values["Target"], values["Actual"]) == ("4571", "1000.5", "2475")
+    (row,) = _xlsx_rows(alice.get("/outcomes/?_export=xlsx"))
+    assert (row["Baseline"], row["Target"], row["Actual"]) == (4571, 1000.5, 2475)
+    assert all(isinstance(row[name], int | float) for name in ("Baseline", "Target", "Actual"))
+
+
+def test_outcome_figures_are_shown_one_way_on_every_page(cast, world, as_user):
+    outcome = world["outcome"]
+    Outcome.objects.filter(pk=outcome.pk).update(
+        unit="cases", baseline=Decimal("4571.00"), target=Decimal("1000.50")
+    )
+    OutcomeMeasurementFactory(outcome=outcome, date=dt.date(2026, 11, 3),
+                              value=Decimal("2100.00"))
+    alice = as_user(cast.consultant)
+    pages = [f"/outcomes/{outcome.pk}/", f"/engagements/{cast.engagement.pk}/", "/outcomes/",
+             f"/outcomes/{outcome.pk}/edit/"]
+    for url in pages:
+        page = alice.get(url).content.decode()
+        assert not re.search(r"\b(4571|1000\.5|2100)\.?0+\b", page), url
+    detail = alice.get(f"/outcomes/{outcome.pk}/").content.decode()
+    assert f'id="actual-{outcome.pk}">2100 cases' in detail
+    assert "4571 → 1000.5" in detail
+    assert '<td class="text-end">2100</td>' in detail
+    edit = alice.get(f"/outcomes/{outcome.pk}/edit/").content.decode()
+    assert 'value="4571"' in edit and 'value="1000.5"' in edit
 
 
 def test_negative_numbers_are_not_mistaken_for_formulas(cast, world, as_user):
@@ -539,19 +690,30 @@ def test_engagement_without_budget_has_no_burn(cast, as_user):
 # --- recording on an outcome ------------------------------------------------------------------
 
 
-def _post(session, outcome, action, data, return_to="outcome"):
-    prefix = {"measurements": "m", "status": "s", "confirmation": "c"}[action]
-    post = {f"{prefix}{outcome.pk}-{key}": value for key, value in data.items()}
-    post["return_to"] = return_to
-    return session.post(f"/outcomes/{outcome.pk}/{action}/", post)
+PREFIXES = {"measurement": "m", "status": "s", "confirmation": "c"}
+FORMER_ADDRESSES = {"measurement": "measurements", "status": "status",
+                    "confirmation": "confirmation"}
+
+
+def _post(session, outcome, record, data, page="outcome"):
+    """Send one of the forms of an outcome's card from `page`, the outcome's or its
+    engagement's; "former address" is where a page opened before these forms posted to
+    their own page sends it."""
+    post = {f"{PREFIXES[record]}{outcome.pk}-{key}": value for key, value in data.items()}
+    if page == "former address":
+        return session.post(f"/outcomes/{outcome.pk}/{FORMER_ADDRESSES[record]}/", post)
+    post.update(record=record, outcome=outcome.pk)
+    if page == "engagement":
+        return session.post(f"/engagements/{outcome.engagement_id}/", post)
+    return session.post(f"/outcomes/{outcome.pk}/", post)
 
 
 def test_a_measurement_becomes_the_actual_and_starts_the_outcome(cast, world, as_user):
     outcome = world["outcome"]
     alice = as_user(cast.consultant)
-    response = _post(alice, outcome, "measurements",
+    response = _post(alice, outcome, "measurement",
                      {"date": "2026-11-04", "value": "15", "note": "From the Q4 dashboard"},
-                     return_to="engagement")
+                     page="engagement")
     assert response.status_code == 302
     assert response["Location"] == f"/engagements/{cast.engagement.pk}/#outcome-{outcome.pk}"
     outcome.refresh_from_db()
@@ -573,12 +735,12 @@ def test_measurement_date_defaults_to_today_in_the_users_timezone(cast, world, a
         assert 'value="2026-11-05"' in page
         # ...and the 5th is not "in the future" for her.
         outcome = world["outcome"]
-        saved = _post(as_user(cast.consultant), outcome, "measurements",
+        saved = _post(as_user(cast.consultant), outcome, "measurement",
                       {"date": "2026-11-05", "value": "18"})
         assert saved.status_code == 302
 
 
-@pytest.mark.parametrize("return_to,template", [
+@pytest.mark.parametrize("page,template", [
     ("engagement", "clients/engagement_detail.html"),
     ("outcome", "clients/outcome_detail.html"),
 ])
@@ -589,11 +751,11 @@ def test_measurement_date_defaults_to_today_in_the_users_timezone(cast, world, a
     ({"date": "4th of November", "value": "12"}, "date", "Enter a valid date."),
 ])
 def test_bad_measurement_is_shown_again_next_to_its_field(
-    cast, world, as_user, return_to, template, data, field, message
+    cast, world, as_user, page, template, data, field, message
 ):
     outcome = world["outcome"]
-    response = _post(as_user(cast.consultant), outcome, "measurements",
-                     {**data, "note": "typed note"}, return_to=return_to)
+    response = _post(as_user(cast.consultant), outcome, "measurement",
+                     {**data, "note": "typed note"}, page=page)
     assert response.status_code == 200
     assert template in [t.name for t in response.templates]
     page = response.content.decode()
@@ -639,7 +801,7 @@ def test_achieved_on_defaults_to_today(cast, world, as_user):
 ])
 def test_bad_status_is_shown_again_next_to_its_field(cast, world, as_user, data, field, message):
     outcome = world["outcome"]
-    response = _post(as_user(cast.consultant), outcome, "status", data, return_to="engagement")
+    response = _post(as_user(cast.consultant), outcome, "status", data, page="engagement")
     assert response.status_code == 200
     errors = response.context["outcomes"][0].forms["status"].errors
     assert message in errors[field][0]
@@ -653,22 +815,22 @@ def test_client_confirmation_needs_who_and_when(cast, world, as_user):
     outcome = world["outcome"]
     alice = as_user(cast.consultant)
     only_who = _post(alice, outcome, "confirmation", {"confirmed_by": "Jane Roe"})
-    errors = only_who.context["outcome"].forms["confirm"].errors
+    errors = only_who.context["outcome"].forms["confirmation"].errors
     assert errors == {"confirmed_on": ["Say when the client confirmed it."]}
     assert 'value="Jane Roe"' in only_who.content.decode()
 
     only_when = _post(alice, outcome, "confirmation", {"confirmed_on": "2026-11-02"})
-    errors = only_when.context["outcome"].forms["confirm"].errors
+    errors = only_when.context["outcome"].forms["confirmation"].errors
     assert errors == {"confirmed_by": ["Say who at the client confirmed it."]}
     assert 'value="2026-11-02"' in only_when.content.decode()
 
     future = _post(alice, outcome, "confirmation",
                    {"confirmed_by": "Jane Roe", "confirmed_on": "2026-11-05"})
-    errors = future.context["outcome"].forms["confirm"].errors
+    errors = future.context["outcome"].forms["confirmation"].errors
     assert errors == {"confirmed_on": ["A confirmation cannot be dated in the future."]}
 
     blank = _post(alice, outcome, "confirmation", {"confirmed_by": "   "})
-    assert set(blank.context["outcome"].forms["confirm"].errors) == {
+    assert set(blank.context["outcome"].forms["confirmation"].errors) == {
         "confirmed_by", "confirmed_on"
     }
     outcome.refresh_from_db()
@@ -679,6 +841,103 @@ def test_client_confirmation_needs_who_and_when(cast, world, as_user):
     assert ok.status_code == 302
     outcome.refresh_from_db()
     assert outcome.is_verified
+
+
+NAV_ACTIVE = '<a class="nav-link active" aria-current="page" href="{}">'
+
+
+@pytest.mark.parametrize("page,nav", [("engagement", "/engagements/"), ("outcome", "/outcomes/")])
+def test_a_refused_form_comes_back_on_the_page_it_was_sent_from(
+    cast, world, as_user, page, nav
+):
+    outcome = world["outcome"]
+    response = _post(as_user(cast.consultant), outcome, "measurement",
+                     {"date": "2026-11-04", "value": "twelve", "note": "typed note"}, page=page)
+    address = {"engagement": f"/engagements/{cast.engagement.pk}/",
+               "outcome": f"/outcomes/{outcome.pk}/"}[page]
+    # The same address as the page it came from, so the navigation marks the same section
+    # and a reload or the back button stays on that page.
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == address
+    body = response.content.decode()
+    assert NAV_ACTIVE.format(nav) in body and body.count('nav-link active') == 1
+    assert f'id="id_m{outcome.pk}-value_error">Enter a number.</div>' in body
+    assert 'value="twelve"' in body and 'value="typed note"' in body
+    # Every form of the card posts back to this page, scrolled to the outcome.
+    assert body.count(f'action="{address}#outcome-{outcome.pk}"') == 3
+
+
+def test_confirmation_cannot_be_dated_before_the_outcome_was_achieved(cast, world, as_user):
+    outcome = world["outcome"]
+    alice = as_user(cast.consultant)
+    achieved = {"status": "achieved", "achieved_on": "2026-11-03"}
+    assert _post(alice, outcome, "status", achieved, page="engagement").status_code == 302
+    response = _post(alice, outcome, "confirmation",
+                     {"confirmed_by": "Jane Roe, CFO", "confirmed_on": "2026-11-01"},
+                     page="engagement")
+    assert response.status_code == 200
+    message = "The client cannot have confirmed it before it was achieved (3 Nov 2026)."
+    field_id = f"id_c{outcome.pk}-confirmed_on"
+    page = response.content.decode()
+    assert f'id="{field_id}_error">{message}</div>' in page
+    assert f'aria-describedby="{field_id}_error"' in page
+    assert 'value="2026-11-01"' in page and 'value="Jane Roe, CFO"' in page
+    outcome.refresh_from_db()
+    assert (outcome.confirmed_by, outcome.confirmed_on) == ("", None)
+    # Confirmed the day it was achieved: fine.
+    same_day = _post(alice, outcome, "confirmation",
+                     {"confirmed_by": "Jane Roe, CFO", "confirmed_on": "2026-11-03"})
+    assert same_day.status_code == 302
+
+
+def test_an_outcome_cannot_be_achieved_after_the_client_confirmed_it(cast, world, as_user):
+    outcome = world["outcome"]
+    Outcome.objects.filter(pk=outcome.pk).update(
+        confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 11, 2)
+    )
+    alice = as_user(cast.consultant)
+    # Today would be too late: the date offered is the confirmation's.
+    page = alice.get(f"/outcomes/{outcome.pk}/")
+    assert page.context["outcome"].forms["status"]["achieved_on"].value() == dt.date(2026, 11, 2)
+    response = _post(alice, outcome, "status",
+                     {"status": "achieved", "achieved_on": "2026-11-03"}, page="engagement")
+    assert response.status_code == 200
+    message = "The client confirmed it on 2 Nov 2026: it cannot have been achieved later."
+    body = response.content.decode()
+    assert f'id="id_s{outcome.pk}-achieved_on_error">{message}</div>' in body
+    assert 'value="2026-11-03"' in body
+    outcome.refresh_from_db()
+    assert outcome.status == Outcome.Status.PLANNED
+    ok = _post(alice, outcome, "status", {"status": "achieved", "achieved_on": "2026-11-02"})
+    assert ok.status_code == 302
+    # Missed or reopened, it has no achievement date to compare.
+    assert _post(alice, outcome, "status",
+                 {"status": "missed", "achieved_on": "2026-11-03"}).status_code == 302
+
+
+@pytest.mark.parametrize("zone,now,confirmed_on,accepted", [
+    # 20:00 UTC on the 4th is already the 5th in Auckland...
+    ("Pacific/Auckland", dt.datetime(2026, 11, 4, 20, 0, tzinfo=dt.UTC), "2026-11-05", True),
+    ("Pacific/Auckland", dt.datetime(2026, 11, 4, 20, 0, tzinfo=dt.UTC), "2026-11-06", False),
+    # ...and 05:00 UTC on the 4th still the 3rd in Los Angeles.
+    ("America/Los_Angeles", dt.datetime(2026, 11, 4, 5, 0, tzinfo=dt.UTC), "2026-11-04", False),
+    ("America/Los_Angeles", dt.datetime(2026, 11, 4, 5, 0, tzinfo=dt.UTC), "2026-11-03", True),
+])
+def test_confirmation_cannot_be_in_the_future_where_the_user_is(
+    cast, world, as_user, zone, now, confirmed_on, accepted
+):
+    cast.consultant.timezone = zone
+    cast.consultant.save()
+    outcome = world["outcome"]
+    with time_machine.travel(now, tick=False):
+        response = _post(as_user(cast.consultant), outcome, "confirmation",
+                         {"confirmed_by": "Jane Roe", "confirmed_on": confirmed_on})
+    if accepted:
+        assert response.status_code == 302
+    else:
+        assert response.context["outcome"].forms["confirmation"].errors == {
+            "confirmed_on": ["A confirmation cannot be dated in the future."]
+        }
 
 
 # --- creating and editing outcomes --------------------------------------------------------
