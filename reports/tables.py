@@ -28,6 +28,9 @@ class Drill:
         return _url("/activities/", date_from=self.start, date_to=self.end, **scope)
 
     def outcomes(self, verified=None, **scope) -> str:
+        # The outcome list names a report's consultant "credited_to".
+        if "consultant" in scope:
+            scope["credited_to"] = scope.pop("consultant")
         return _url("/outcomes/", status="achieved", achieved_from=self.start,
                     achieved_to=self.end, verified=verified, **scope)
 

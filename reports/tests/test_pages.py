@@ -240,6 +240,23 @@ def test_team_and_outcome_figures_drill_down_to_matching_lists(client, data):
     assert 'href="/time/?' in str(footer["total_hours"]["html"])
 
 
+def test_a_one_consultant_reports_outcome_total_lists_only_theirs(client, data):
+    OutcomeFactory(engagement=EngagementFactory(name="Bob's own", members=[data.teammate]),
+                   status="achieved", achieved_on=dt.date(2026, 10, 20))
+    client.force_login(data.manager)
+    response = client.get(URL, {**CUSTOM, "consultant": data.consultant.pk})
+    tables = response.context["fast_tables"]
+    footer = dict(zip([h["name"] for h in tables["consultants"]["header"]],
+                      tables["consultants"]["footer"], strict=True))
+    html = str(footer["outcomes_achieved"]["html"])
+    href = html.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    listed = client.get(href)
+    assert listed.status_code == 200
+    assert [row.record.engagement.name for row in listed.context["table"].rows] == [
+        data.engagement.name
+    ]
+
+
 def test_unoffered_export_formats_are_404(client, data):
     client.force_login(data.manager)
     for url in ("/time/?_export=ods", "/outcomes/?_export=yaml", "/engagements/?_export=xls"):

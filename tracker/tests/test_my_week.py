@@ -271,3 +271,10 @@ def test_a_running_timer_shows_on_my_week(client, alice, cast):
     page = client.get(URL).content.decode()
     assert 'id="timer"' in page and "0:45:00" in page
     assert reverse("tracker:timer_stop") in page
+
+
+def test_measurements_of_the_week_show_plain_numbers(client, alice, cast):
+    outcome = OutcomeFactory(engagement=cast.engagement, unit="cases")
+    OutcomeMeasurementFactory(outcome=outcome, recorded_by=alice, date=MONDAY, value="2100.00")
+    page = client.get(URL).content.decode()
+    assert "2100 cases" in page and "2100.00" not in page
