@@ -8,9 +8,11 @@ week instead of counting past 750,000 rows.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, DateField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from tracker.models import TimeEntry
 from tracker.week import week_start_of
@@ -81,8 +83,10 @@ class Selection:
             rows = rows.filter(**{f"{engagement}__in": self.engagements})
         return rows
 
-    def week_totals(self) -> list[WeekKindTotal]:
-        """Seconds and entries by ISO week and kind, newest week first, in one query."""
+    def _union(self, group: Callable) -> list[tuple]:
+        """The selection's whole weeks (rollup) and partial weeks (entries), grouped by
+        what `group(rows, edges)` selects (given the rollup cells, or the edge entries and
+        their ranges): rows of (*group, seconds, entries) from one UNION ALL."""
         if self.empty:
             return []
         whole, edges = split_weeks(self.start, self.end)
@@ -95,7 +99,7 @@ class Selection:
             if last is not None:
                 rollup = rollup.filter(week_start__lte=last)
             parts.append(
-                rollup.order_by().values_list("week_start", "kind")
+                group(rollup.order_by(), None)
                 .annotate(seconds=Sum("seconds"), entries=Sum("entries"))
             )
         if edges:
@@ -103,22 +107,44 @@ class Selection:
             for edge_start, edge_end in edges:
                 in_edges |= Q(date__range=(edge_start, edge_end))
             entries = self._narrow(TimeEntry.objects.filter(in_edges), engagement="engagement_id")
-            week = Case(
-                *(When(date__range=edge, then=Value(week_start_of(edge[0]))) for edge in edges),
-                output_field=DateField(),
-            )
             parts.append(
-                entries.order_by().annotate(week=week).values_list("week", "kind")
+                group(entries.order_by(), edges)
                 .annotate(seconds=Sum("seconds"), entries=Count("pk"))
             )
         if not parts:
             return []
-        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        return list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
+
+    def week_totals(self) -> list[WeekKindTotal]:
+        """Seconds and entries by ISO week and kind, newest week first, in one query."""
+
+        def by_week_and_kind(rows, edges):
+            if edges is None:
+                return rows.values_list("week_start", "kind")
+            week = Case(
+                *(When(date__range=edge, then=Value(week_start_of(edge[0]))) for edge in edges),
+                output_field=DateField(),
+            )
+            return rows.annotate(week=week).values_list("week", "kind")
+
         totals = [
             WeekKindTotal(week, kind, seconds or 0, entries or 0)
-            for week, kind, seconds, entries in rows
+            for week, kind, seconds, entries in self._union(by_week_and_kind)
         ]
         return sorted(totals, key=lambda total: (total.week, total.kind), reverse=True)
+
+    def entries_by_engagement(self) -> dict[int | None, int]:
+        """Entries by engagement id (None: time without one), in one query."""
+
+        def by_engagement(rows, edges):
+            if edges is None:
+                return rows.values_list("engagement_key")
+            return rows.annotate(key=Coalesce("engagement_id", 0)).values_list("key")
+
+        counts: dict[int | None, int] = {}
+        for key, _, entries in self._union(by_engagement):
+            counts[key or None] = counts.get(key or None, 0) + (entries or 0)
+        return counts
 
 
 def entries_by_week(totals: list[WeekKindTotal]) -> list[tuple[dt.date, int]]:

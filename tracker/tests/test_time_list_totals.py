@@ -85,15 +85,25 @@ def test_totals_equal_the_filtered_entries_for_any_filters(client, cast, weeks_o
         ), query
 
 
-@pytest.mark.parametrize("sort", ["-date", "date"])
+ORDERS = {
+    "date": ("date", "pk"),
+    "engagement": ("engagement__client__name", "engagement__name", "date", "pk"),
+}
+
+
+@pytest.mark.parametrize("sort", ["-date", "date", "engagement", "-engagement"])
 @pytest.mark.parametrize("who", ["manager", "admin"])
 def test_every_page_holds_what_plain_offsets_give(client, cast, weeks_of_entries, who, sort):
+    """Pages in date order skip whole weeks, in engagement order whole engagements: each
+    page must hold exactly the rows a plain ORDER BY ... OFFSET gives."""
     client.force_login(getattr(cast, who))
+    prefix = "-" if sort.startswith("-") else ""
+    order = [f"{prefix}{field}" for field in ORDERS[sort.lstrip("-")]]
     for query in [{}, {"kind": "client"}, {"date_from": "2026-10-07", "date_to": "2026-11-10"}]:
         first = client.get("/time/", {**query, "sort": sort})
         rows = first.context["table"].data.data
-        prefix = "-" if sort.startswith("-") else ""
-        expected = list(rows.order_by(f"{prefix}date", f"{prefix}pk").values_list("pk", flat=True))
+        expected = list(TimeEntry.objects.filter(pk__in=rows.values("pk")).order_by(*order)
+                        .values_list("pk", flat=True))
         assert len(expected) > 100
         shown = []
         page = 1

@@ -13,8 +13,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
+from clients.models import Engagement
 from reports.exports import SafeExportMixin
 from reports.selection import WEEK, entries_by_week
 
@@ -68,6 +69,29 @@ def within_reach(manager, user, people: list[int] | None = None):
     return rows.filter(consultant_id__in=people)
 
 
+ENGAGEMENT_ORDER = ("engagement__client__name", "engagement__name", "date", "pk")
+ENGAGEMENT_ORDER_DESC = tuple(f"-{field}" for field in ENGAGEMENT_ORDER)
+
+
+def engagements_in_list_order(counts: dict[int | None, int]) -> list | None:
+    """(engagement, entries) as the list orders engagements ascending: by client and name,
+    as the database collates them, time without an engagement where the database puts
+    NULLs. None when two engagements share both names (the list then interleaves them)."""
+    named = list(
+        Engagement.objects.filter(pk__in=[pk for pk in counts if pk is not None])
+        .order_by("client__name", "name")
+        .values_list("pk", "client__name", "name")
+    )
+    if len({(client, name) for _, client, name in named}) < len(named):
+        return None
+    ordered = [(pk, counts[pk]) for pk, _, _ in named]
+    if None in counts:
+        unassigned = (None, counts[None])
+        last = connection.features.nulls_order_largest
+        ordered = [*ordered, unassigned] if last else [unassigned, *ordered]
+    return ordered
+
+
 class PagedByIdsQuerySet(QuerySet):
     """A list's queryset whose pages are read in two steps: the page's ids first, from the
     filtered and ordered entries alone, then the rows with their joins for those ids only.
@@ -83,6 +107,8 @@ class PagedByIdsQuerySet(QuerySet):
     """
 
     weeks: list[tuple[dt.date, int]] | None = None  # (Monday, entries), newest first
+    # (engagement id or None, entries) in the list's ascending engagement order
+    engagements: list[tuple[int | None, int]] | None = None
 
     @classmethod
     def of(cls, queryset):
@@ -90,21 +116,58 @@ class PagedByIdsQuerySet(QuerySet):
 
     def _clone(self):
         clone = super()._clone()
-        clone.weeks = self.weeks
+        clone.weeks, clone.engagements = self.weeks, self.engagements
         return clone
 
-    def with_weeks(self, weeks: list[tuple[dt.date, int]]):
+    def with_counts(self, weeks: list[tuple[dt.date, int]], engagements=None):
         clone = self._chain()
-        clone.weeks = weeks
+        clone.weeks, clone.engagements = weeks, engagements
         return clone
 
     def __getitem__(self, k):
         if not isinstance(k, slice) or self._iterable_class is not ModelIterable:
             return super().__getitem__(k)
-        rows, k = self._seek(k)
+        rows, k = self._seek_engagements(k) or self._seek(k)
         ids = list(rows.values_list("pk", flat=True)[k])
         found = self.in_bulk(ids)
         return [found[pk] for pk in ids]
+
+    def _seek_engagements(self, k: slice):
+        """In engagement order, read the page from the engagements it spans alone, each in
+        date order by its (engagement, date) index, instead of sorting every entry by its
+        client's and engagement's names. None when the list is in another order."""
+        order = tuple(self.query.order_by)
+        if self.engagements is None or order not in (ENGAGEMENT_ORDER, ENGAGEMENT_ORDER_DESC):
+            return None
+        descending = order == ENGAGEMENT_ORDER_DESC
+        start, stop = k.start or 0, k.stop
+        skipped, spanned, seen = 0, [], 0
+        for engagement, entries in reversed(self.engagements) if descending else self.engagements:
+            if not spanned and seen + entries <= start:
+                seen += entries
+                continue
+            if not spanned:
+                skipped = seen
+            spanned.append(engagement)
+            seen += entries
+            if stop is not None and seen >= stop:
+                break
+        if not spanned:
+            return self.none(), k
+        within = Q(engagement_id__in=[pk for pk in spanned if pk is not None])
+        if None in spanned:
+            within |= Q(engagement_id__isnull=True)
+        prefix = "-" if descending else ""
+        order = [f"{prefix}date", f"{prefix}pk"]
+        if len(spanned) > 1:  # a page across engagements: theirs in the list's order
+            order.insert(0, Case(
+                *(When(engagement_id__isnull=True, then=Value(place)) if pk is None
+                  else When(engagement_id=pk, then=Value(place))
+                  for place, pk in enumerate(spanned)),
+                output_field=IntegerField(),
+            ))
+        rows = self.filter(within).order_by(*order)
+        return rows, slice(start - skipped, None if stop is None else stop - skipped)
 
     def _seek(self, k: slice):
         """The rows and slice reading the same page with the preceding whole weeks skipped."""
@@ -257,8 +320,12 @@ class TimeListView(ReachListView):
         if self.exporting:
             return self.object_list
         # One query for the totals and the entries per week that deep pages seek by.
-        self.week_totals = self.filterset.selection(self.people).week_totals()
-        return self.object_list.with_weeks(entries_by_week(self.week_totals))
+        selection = self.filterset.selection(self.people)
+        self.week_totals = selection.week_totals()
+        engagements = None
+        if self.request.GET.get("sort", "").lstrip("-") == "engagement":
+            engagements = engagements_in_list_order(selection.entries_by_engagement())
+        return self.object_list.with_counts(entries_by_week(self.week_totals), engagements)
 
     def get_extra_context(self):
         return {"totals": kind_totals(self.week_totals), **timer_context(self.request)}
