@@ -118,7 +118,12 @@ class Cell:
     entry_ids: list = field(default_factory=list)
     value: str = ""
     error: str = ""
-    new_seconds: int = 0
+    new_seconds: int | None = None  # once bound: what the typed value would make it
+
+    @property
+    def shown_seconds(self) -> int:
+        """The saved time, or after a refused save what was typed (bad cells: as saved)."""
+        return self.seconds if self.new_seconds is None else self.new_seconds
 
 
 @dataclass
@@ -131,7 +136,7 @@ class Row:
 
     @property
     def total_seconds(self) -> int:
-        return sum(cell.seconds for cell in self.cells)
+        return sum(cell.shown_seconds for cell in self.cells)
 
 
 @dataclass
@@ -272,7 +277,7 @@ class WeekGrid:
 
     def day_totals(self) -> list[int]:
         return [
-            sum(row.cells[offset].seconds for row in self.rows) for offset in DAYS
+            sum(row.cells[offset].shown_seconds for row in self.rows) for offset in DAYS
         ]
 
     # Saving ---------------------------------------------------------------------------------

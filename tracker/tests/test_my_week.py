@@ -147,6 +147,9 @@ def test_a_new_row_that_failed_comes_back_as_a_row_and_saves_after_the_fix(clien
     row = next(row for row in grid.rows if row.key.token == token)
     assert [c.value for c in row.cells[:4]] == ["7", "7:30", "abc", "6"]
     assert row.cells[2].error
+    # The totals beside the refused grid add up what was typed (the bad cell as saved: 0).
+    assert row.total_seconds == (7 + 7.5 + 6) * 3600
+    assert grid.day_totals()[3] == 6.5 * 3600
     assert all(not c.value for line in grid.new_lines for c in line.cells)
     page = first.content.decode()
     assert f'name="cell-{token}-0"' in page and 'value="7:30"' in page
