@@ -13,6 +13,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable
@@ -252,6 +253,15 @@ def timer_context(request, start_form=None, *, offer_start: bool = True) -> dict
     return context
 
 
+class CountedPaginator(Paginator):
+    """Django's paginator given the number of rows (from the rollup) instead of COUNT(*):
+    pages are numbered to the last, and a page past the end shows the last one."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
 class ReachListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
     """A filtered, sortable table of what the user may see, paginated without COUNT(*),
     exported as CSV or XLSX (`?_export=csv|xlsx`) with the same filters."""
@@ -326,6 +336,14 @@ class TimeListView(ReachListView):
         if self.request.GET.get("sort", "").lstrip("-") == "engagement":
             engagements = engagements_in_list_order(selection.entries_by_engagement())
         return self.object_list.with_counts(entries_by_week(self.week_totals), engagements)
+
+    def get_table_pagination(self, table):
+        pagination = super().get_table_pagination(table)
+        if pagination and not self.exporting:
+            # The rollup counted the filtered entries: number every page, no COUNT(*).
+            count = sum(total.entries for total in self.week_totals)
+            pagination = {**pagination, "paginator_class": CountedPaginator, "count": count}
+        return pagination
 
     def get_extra_context(self):
         return {"totals": kind_totals(self.week_totals), **timer_context(self.request)}
