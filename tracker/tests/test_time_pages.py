@@ -762,3 +762,16 @@ def test_a_range_that_ends_before_it_starts_says_so(client, cast, world, url):
     assert response.context["filter"].form.errors["date_to"] == ["This is before the From date."]
     assert 'value="2026-11-20"' in response.content.decode()  # what was typed stays
     assert not list(response.context["table"].paginated_rows)
+
+
+@pytest.mark.parametrize("url", ["/time/", "/activities/", "/engagements/", "/outcomes/"])
+def test_every_list_exports_its_filtered_rows_not_its_page(client, cast, world, url):
+    client.force_login(cast.consultant)
+    page = client.get(url, {"date_from": "2026-11-01", "page": "1"}).content.decode()
+    links = [part.split('"')[0].replace("&amp;", "&") for part in page.split('href="')[1:]]
+    exports = sorted(link for link in links if "_export=" in link)
+    assert len(exports) == 2
+    for link, fmt in zip(exports, ["csv", "xlsx"], strict=True):
+        assert f"_export={fmt}" in link and "page=" not in link
+        if url in ("/time/", "/activities/"):
+            assert "date_from=2026-11-01" in link

@@ -300,10 +300,6 @@ class ReachListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Filte
         context = super().get_context_data(**kwargs)
         if self.exporting:
             return context  # the export builds its own table from the filtered rows
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        query.pop(self.export_trigger_param, None)
-        context["export_query"] = query.urlencode()
         context.update(self.get_extra_context())
         return context
 
