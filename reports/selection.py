@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateField, Q, Sum, Value, When
+from django.db.models import Case, Count, DateField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from tracker.models import TimeEntry
@@ -133,17 +133,24 @@ class Selection:
         ]
         return sorted(totals, key=lambda total: (total.week, total.kind), reverse=True)
 
-    def entries_by_engagement(self) -> dict[int | None, int]:
-        """Entries by engagement id (None: time without one), in one query."""
+    def entries_by(self, column: str) -> dict:
+        """Entries by "engagement" (its id; None for time without one) or by "billable",
+        in one query."""
+        rollup_column, entry_column = {
+            "engagement": ("engagement_key", Coalesce("engagement_id", 0)),
+            "billable": ("billable", F("billable")),
+        }[column]
 
-        def by_engagement(rows, edges):
+        def grouped(rows, edges):
             if edges is None:
-                return rows.values_list("engagement_key")
-            return rows.annotate(key=Coalesce("engagement_id", 0)).values_list("key")
+                return rows.values_list(rollup_column)
+            return rows.annotate(group=entry_column).values_list("group")
 
-        counts: dict[int | None, int] = {}
-        for key, _, entries in self._union(by_engagement):
-            counts[key or None] = counts.get(key or None, 0) + (entries or 0)
+        counts: dict = {}
+        for value, _, entries in self._union(grouped):
+            if column == "engagement":
+                value = value or None
+            counts[value] = counts.get(value, 0) + (entries or 0)
         return counts
 
 

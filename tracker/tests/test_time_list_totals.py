@@ -88,14 +88,18 @@ def test_totals_equal_the_filtered_entries_for_any_filters(client, cast, weeks_o
 ORDERS = {
     "date": ("date", "pk"),
     "engagement": ("engagement__client__name", "engagement__name", "date", "pk"),
+    "kind": ("kind", "date", "pk"),
+    "billable": ("billable", "date", "pk"),
 }
 
 
-@pytest.mark.parametrize("sort", ["-date", "date", "engagement", "-engagement"])
+@pytest.mark.parametrize(
+    "sort", ["-date", "date", "engagement", "-engagement", "kind", "-kind", "billable", "-billable"]
+)
 @pytest.mark.parametrize("who", ["manager", "admin"])
 def test_every_page_holds_what_plain_offsets_give(client, cast, weeks_of_entries, who, sort):
-    """Pages in date order skip whole weeks, in engagement order whole engagements: each
-    page must hold exactly the rows a plain ORDER BY ... OFFSET gives."""
+    """Pages in date order skip whole weeks, in engagement, kind or billable order whole
+    groups: each page must hold exactly the rows a plain ORDER BY ... OFFSET gives."""
     client.force_login(getattr(cast, who))
     prefix = "-" if sort.startswith("-") else ""
     order = [f"{prefix}{field}" for field in ORDERS[sort.lstrip("-")]]
@@ -150,3 +154,22 @@ def test_split_weeks_open_ends():
         (None, dt.date(2026, 11, 9)), [(dt.date(2026, 11, 16), tue)]
     )
     assert split_weeks(tue, wed) == (None, [])
+
+
+@pytest.mark.parametrize("sort, sorted_everything", [
+    ("kind", 'ORDER BY "tracker_timeentry"."kind"'),
+    ("-billable", 'ORDER BY "tracker_timeentry"."billable"'),
+    ("engagement", 'ORDER BY "clients_client"."name"'),
+])
+def test_grouped_orders_read_their_groups_instead_of_sorting_every_entry(
+    client, cast, weeks_of_entries, sort, sorted_everything
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(cast.admin)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/time/", {"sort": sort, "page": 5}).status_code == 200
+    [page_ids] = [query["sql"] for query in queries.captured_queries
+                  if '"tracker_timeentry"."id" AS "pk"' in query["sql"]]
+    assert sorted_everything not in page_ids

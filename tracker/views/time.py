@@ -8,15 +8,10 @@ Who may do what:
   timesheet is its owner's statement of their time. Anything else answers 404.
 """
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.query import ModelIterable
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,17 +21,24 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
-from clients.models import Engagement
 from reports.exports import SafeExportMixin
-from reports.selection import WEEK, entries_by_week
+from reports.selection import entries_by_week
 
 from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
 from ..forms import TimeEntryForm, TimerStartForm, TimerStopForm, entry_initial
 from ..models import Activity, Kind, RunningTimer, TimeEntry, User
+from ..paging import (
+    CountedPaginator,
+    GroupOrder,
+    PagedByIdsQuerySet,
+    engagement_order,
+    value_order,
+)
 from ..tables import TimeEntryTable
 
 PER_PAGE = 25
+GROUPED_COLUMNS = ("engagement", "kind", "billable")  # sorted pages seek by group
 
 
 def _get_entry_for_user(request, pk) -> TimeEntry:
@@ -68,127 +70,6 @@ def within_reach(manager, user, people: list[int] | None = None):
     if people is None:
         people = people_within_reach(user)
     return rows.filter(consultant_id__in=people)
-
-
-ENGAGEMENT_ORDER = ("engagement__client__name", "engagement__name", "date", "pk")
-ENGAGEMENT_ORDER_DESC = tuple(f"-{field}" for field in ENGAGEMENT_ORDER)
-
-
-def engagements_in_list_order(counts: dict[int | None, int]) -> list | None:
-    """(engagement, entries) as the list orders engagements ascending: by client and name,
-    as the database collates them, time without an engagement where the database puts
-    NULLs. None when two engagements share both names (the list then interleaves them)."""
-    named = list(
-        Engagement.objects.filter(pk__in=[pk for pk in counts if pk is not None])
-        .order_by("client__name", "name")
-        .values_list("pk", "client__name", "name")
-    )
-    if len({(client, name) for _, client, name in named}) < len(named):
-        return None
-    ordered = [(pk, counts[pk]) for pk, _, _ in named]
-    if None in counts:
-        unassigned = (None, counts[None])
-        last = connection.features.nulls_order_largest
-        ordered = [*ordered, unassigned] if last else [unassigned, *ordered]
-    return ordered
-
-
-class PagedByIdsQuerySet(QuerySet):
-    """A list's queryset whose pages are read in two steps: the page's ids first, from the
-    filtered and ordered entries alone, then the rows with their joins for those ids only.
-
-    A deep page (OFFSET 20000) otherwise makes PostgreSQL join every preceding row to the
-    people, engagements, clients and activities before it can drop them. Unsliced
-    iteration (the exports) is a plain query.
-
-    Given the number of entries in each ISO week of the same selection (`with_weeks()`,
-    from the rollup), a page in date order skips the whole weeks before it by a date bound
-    instead of an OFFSET: page 30,000 of a million entries reads one week's rows, not
-    750,000.
-    """
-
-    weeks: list[tuple[dt.date, int]] | None = None  # (Monday, entries), newest first
-    # (engagement id or None, entries) in the list's ascending engagement order
-    engagements: list[tuple[int | None, int]] | None = None
-
-    @classmethod
-    def of(cls, queryset):
-        return cls(model=queryset.model, query=queryset.query.chain(), using=queryset.db)
-
-    def _clone(self):
-        clone = super()._clone()
-        clone.weeks, clone.engagements = self.weeks, self.engagements
-        return clone
-
-    def with_counts(self, weeks: list[tuple[dt.date, int]], engagements=None):
-        clone = self._chain()
-        clone.weeks, clone.engagements = weeks, engagements
-        return clone
-
-    def __getitem__(self, k):
-        if not isinstance(k, slice) or self._iterable_class is not ModelIterable:
-            return super().__getitem__(k)
-        rows, k = self._seek_engagements(k) or self._seek(k)
-        ids = list(rows.values_list("pk", flat=True)[k])
-        found = self.in_bulk(ids)
-        return [found[pk] for pk in ids]
-
-    def _seek_engagements(self, k: slice):
-        """In engagement order, read the page from the engagements it spans alone, each in
-        date order by its (engagement, date) index, instead of sorting every entry by its
-        client's and engagement's names. None when the list is in another order."""
-        order = tuple(self.query.order_by)
-        if self.engagements is None or order not in (ENGAGEMENT_ORDER, ENGAGEMENT_ORDER_DESC):
-            return None
-        descending = order == ENGAGEMENT_ORDER_DESC
-        start, stop = k.start or 0, k.stop
-        skipped, spanned, seen = 0, [], 0
-        for engagement, entries in reversed(self.engagements) if descending else self.engagements:
-            if not spanned and seen + entries <= start:
-                seen += entries
-                continue
-            if not spanned:
-                skipped = seen
-            spanned.append(engagement)
-            seen += entries
-            if stop is not None and seen >= stop:
-                break
-        if not spanned:
-            return self.none(), k
-        within = Q(engagement_id__in=[pk for pk in spanned if pk is not None])
-        if None in spanned:
-            within |= Q(engagement_id__isnull=True)
-        prefix = "-" if descending else ""
-        order = [f"{prefix}date", f"{prefix}pk"]
-        if len(spanned) > 1:  # a page across engagements: theirs in the list's order
-            order.insert(0, Case(
-                *(When(engagement_id__isnull=True, then=Value(place)) if pk is None
-                  else When(engagement_id=pk, then=Value(place))
-                  for place, pk in enumerate(spanned)),
-                output_field=IntegerField(),
-            ))
-        rows = self.filter(within).order_by(*order)
-        return rows, slice(start - skipped, None if stop is None else stop - skipped)
-
-    def _seek(self, k: slice):
-        """The rows and slice reading the same page with the preceding whole weeks skipped."""
-        order = tuple(self.query.order_by)
-        if self.weeks is None or not k.start or order not in (("-date", "-pk"), ("date", "pk")):
-            return self, k
-        newest_first = order[0] == "-date"
-        skipped, monday = 0, None
-        for week, entries in self.weeks if newest_first else reversed(self.weeks):
-            if skipped + entries > k.start:
-                monday = week
-                break
-            skipped += entries
-        if monday is None:
-            return self.none(), k  # past the last entry
-        if not skipped:
-            return self, k
-        bound = Q(date__lt=monday + WEEK) if newest_first else Q(date__gte=monday)
-        stop = None if k.stop is None else k.stop - skipped
-        return self.filter(bound), slice(k.start - skipped, stop)
 
 
 def _next_url(request, default: str) -> str:
@@ -251,15 +132,6 @@ def timer_context(request, start_form=None, *, offer_start: bool = True) -> dict
     elif offer_start:
         context["timer_form"] = start_form or TimerStartForm(user=request.user)
     return context
-
-
-class CountedPaginator(Paginator):
-    """Django's paginator given the number of rows (from the rollup) instead of COUNT(*):
-    pages are numbered to the last, and a page past the end shows the last one."""
-
-    def __init__(self, object_list, per_page, *, count: int, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
 class ReachListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
@@ -328,10 +200,24 @@ class TimeListView(ReachListView):
         # One query for the totals and the entries per week that deep pages seek by.
         selection = self.filterset.selection(self.people)
         self.week_totals = selection.week_totals()
-        engagements = None
-        if self.request.GET.get("sort", "").lstrip("-") == "engagement":
-            engagements = engagements_in_list_order(selection.entries_by_engagement())
-        return self.object_list.with_counts(entries_by_week(self.week_totals), engagements)
+        return self.object_list.with_counts(
+            entries_by_week(self.week_totals), self._group_order(selection)
+        )
+
+    def _group_order(self, selection) -> GroupOrder | None:
+        """How a list sorted by engagement, kind or billable seeks its pages (see paging)."""
+        column = self.request.GET.get("sort", "").lstrip("-")
+        if column not in GROUPED_COLUMNS:
+            return None
+        order = tuple(map(str, self.get_table_class().base_columns[column].order_by))
+        if column == "engagement":
+            return engagement_order(selection.entries_by("engagement"), order)
+        if column == "kind":
+            counts: dict = {}
+            for total in self.week_totals:  # already read: no query
+                counts[total.kind] = counts.get(total.kind, 0) + total.entries
+            return value_order("kind", counts, order)
+        return value_order("billable", selection.entries_by("billable"), order)
 
     def get_table_pagination(self, table):
         pagination = super().get_table_pagination(table)

@@ -1,0 +1,177 @@
+"""Pages of a list of a million time entries, without COUNT(*) and without deep OFFSETs.
+
+The list's selection is counted from the weekly rollup (reports/selection.py): entries per
+ISO week, and per engagement, kind or billable flag when the list is sorted by one. With
+those counts a page knows which weeks or groups precede it, skips them by a condition the
+indexes serve, and reads its own rows only; the paginator gets the count for free.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.query import ModelIterable
+
+from clients.models import Engagement
+from reports.selection import WEEK
+
+DATE_ORDER = ("date", "pk")
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator given the number of rows (from the rollup) instead of COUNT(*):
+    pages are numbered to the last, and a page past the end shows the last one."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+@dataclass(frozen=True)
+class GroupOrder:
+    """A list sorted by a column whose values group the entries (an engagement, a kind):
+    the table's ascending order for it, which ends on the date and the id, and the groups
+    as (value, entries) in that ascending order."""
+
+    column: str
+    order: tuple
+    groups: list
+
+    def matches(self, order: tuple) -> bool | None:
+        """True for the descending order, False for the ascending one, else None."""
+        if order == self.order:
+            return False
+        if order == tuple(f"-{field}" for field in self.order):
+            return True
+        return None
+
+
+def nulls_placed(groups: list, nulls: int | None) -> list:
+    """`groups` with the entries whose value is NULL where the database sorts NULLs."""
+    if not nulls:
+        return groups
+    if connection.features.nulls_order_largest:
+        return [*groups, (None, nulls)]
+    return [(None, nulls), *groups]
+
+
+def engagement_order(counts: dict[int | None, int], order: tuple) -> GroupOrder | None:
+    """Engagements as the list orders them: by client and name as the database collates
+    them. None when two engagements share both names (the list then interleaves them)."""
+    named = list(
+        Engagement.objects.filter(pk__in=[pk for pk in counts if pk is not None])
+        .order_by("client__name", "name")
+        .values_list("pk", "client__name", "name")
+    )
+    if len({(client, name) for _, client, name in named}) < len(named):
+        return None
+    groups = [(pk, counts[pk]) for pk, _, _ in named]
+    return GroupOrder("engagement_id", order, nulls_placed(groups, counts.get(None)))
+
+
+def value_order(column: str, counts: dict, order: tuple) -> GroupOrder:
+    """Plain values (a kind, a billable flag), which every database orders alike."""
+    return GroupOrder(column, order, sorted(counts.items()))
+
+
+def _equals(column: str, value) -> Q:
+    return Q(**{f"{column}__isnull": True}) if value is None else Q(**{column: value})
+
+
+class PagedByIdsQuerySet(QuerySet):
+    """A list's queryset whose pages are read in two steps: the page's ids first, from the
+    filtered and ordered entries alone, then the rows with their joins for those ids only.
+
+    A deep page (OFFSET 20000) otherwise makes PostgreSQL join every preceding row to the
+    people, engagements, clients and activities before it can drop them. Unsliced
+    iteration (the exports) is a plain query.
+
+    Given the entries per ISO week of the same selection (`with_counts()`), a page in date
+    order skips the whole weeks before it by a date bound: page 30,000 of a million entries
+    reads one week's rows, not 750,000. Given a GroupOrder, a page in that order reads the
+    groups it spans alone, each by date, instead of sorting every entry.
+    """
+
+    weeks: list[tuple[dt.date, int]] | None = None  # (Monday, entries), newest first
+    group_order: GroupOrder | None = None
+
+    @classmethod
+    def of(cls, queryset):
+        return cls(model=queryset.model, query=queryset.query.chain(), using=queryset.db)
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.weeks, clone.group_order = self.weeks, self.group_order
+        return clone
+
+    def with_counts(self, weeks: list[tuple[dt.date, int]], group_order=None):
+        clone = self._chain()
+        clone.weeks, clone.group_order = weeks, group_order
+        return clone
+
+    def __getitem__(self, k):
+        if not isinstance(k, slice) or self._iterable_class is not ModelIterable:
+            return super().__getitem__(k)
+        rows, k = self._seek_groups(k) or self._seek_weeks(k)
+        ids = list(rows.values_list("pk", flat=True)[k])
+        found = self.order_by().in_bulk(ids)  # the order is the ids'
+        return [found[pk] for pk in ids]
+
+    def _seek_groups(self, k: slice):
+        """The rows and slice of the page from the groups it spans; None in another order."""
+        if self.group_order is None:
+            return None
+        descending = self.group_order.matches(tuple(self.query.order_by))
+        if descending is None:
+            return None
+        groups = self.group_order.groups
+        start, stop = k.start or 0, k.stop
+        skipped, spanned, seen = 0, [], 0
+        for value, entries in reversed(groups) if descending else groups:
+            if not spanned and seen + entries <= start:
+                seen += entries
+                continue
+            if not spanned:
+                skipped = seen
+            spanned.append(value)
+            seen += entries
+            if stop is not None and seen >= stop:
+                break
+        if not spanned:
+            return self.none(), k
+        column = self.group_order.column
+        within = Q(**{f"{column}__in": [value for value in spanned if value is not None]})
+        if None in spanned:
+            within |= _equals(column, None)
+        prefix = "-" if descending else ""
+        order = [f"{prefix}date", f"{prefix}pk"]
+        if len(spanned) > 1:  # a page across groups: theirs in the list's order
+            order.insert(0, Case(
+                *(When(_equals(column, value), then=Value(place))
+                  for place, value in enumerate(spanned)),
+                output_field=IntegerField(),
+            ))
+        rows = self.filter(within).order_by(*order)
+        return rows, slice(start - skipped, None if stop is None else stop - skipped)
+
+    def _seek_weeks(self, k: slice):
+        """The rows and slice reading the same page with the preceding whole weeks skipped."""
+        order = tuple(self.query.order_by)
+        if self.weeks is None or not k.start or order not in (("-date", "-pk"), DATE_ORDER):
+            return self, k
+        newest_first = order[0] == "-date"
+        skipped, monday = 0, None
+        for week, entries in self.weeks if newest_first else reversed(self.weeks):
+            if skipped + entries > k.start:
+                monday = week
+                break
+            skipped += entries
+        if monday is None:
+            return self.none(), k  # past the last entry
+        if not skipped:
+            return self, k
+        bound = Q(date__lt=monday + WEEK) if newest_first else Q(date__gte=monday)
+        stop = None if k.stop is None else k.stop - skipped
+        return self.filter(bound), slice(k.start - skipped, stop)
