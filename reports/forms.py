@@ -58,7 +58,7 @@ class BalanceFilterForm(forms.Form):
         else:
             self.fields["team"].set_objects(user.managed_team_list)
         self.people = (
-            list(User.objects.visible_to(user).order_by("username").only(
+            list(User.objects.visible_to(user).by_name().only(
                 "pk", "username", "first_name", "last_name"))
             if self.sees_others else [user]
         )
@@ -126,7 +126,7 @@ class SavedReportForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         recipients = self.fields["recipients"]
-        recipients.queryset = User.objects.visible_to(user).order_by("username")
+        recipients.queryset = User.objects.visible_to(user).by_name()
         recipients.required = False
         if people is not None:  # already loaded by the report's filters: no second query
             recipients.choices = [(person.pk, str(person)) for person in people]

@@ -50,7 +50,7 @@ def _visible_clients(request):
 
 
 def _visible_people(request):
-    return User.objects.visible_to(request.user)
+    return User.objects.visible_to(request.user).by_name()
 
 
 class ReachFilterSet(django_filters.FilterSet):

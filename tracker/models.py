@@ -67,6 +67,10 @@ class Team(models.Model):
 
 
 class UserQuerySet(models.QuerySet):
+    def by_name(self):
+        """In the order of the names menus show (str(user): full name, else username)."""
+        return self.order_by("first_name", "last_name", "username")
+
     def visible_to(self, user):
         """The people whose data `user` may see: themselves, their teams' members, or all."""
         if user.is_superuser or user.is_staff:

@@ -133,6 +133,7 @@ class Row:
     cells: list
     engagement: Engagement | None = None
     activity: Activity | None = None
+    from_new_line: bool = False  # added by this save from one of the new lines
 
     @property
     def total_seconds(self) -> int:
@@ -260,7 +261,9 @@ class WeekGrid:
     def new_row_choices(self) -> list[tuple[str, str]]:
         """What a new line may be for: the user's recent activities without a row yet.
         (Every engagement the user may log on this week already has its row.)"""
-        present = {row.key for row in self.rows}
+        # A row added from a new line in a refused save stays on offer: choosing it again
+        # on a line merges the two.
+        present = {row.key for row in self.rows if not row.from_new_line}
         choices = []
         for activity in self.activities.values():
             key = RowKey(Kind.PROMOTION, activity_id=activity.pk)
@@ -364,18 +367,32 @@ class WeekGrid:
         if not line.token:
             line.error = "Choose what this row is for, or clear its cells."
             return False
-        present = {row.key.token for row in self.rows}
-        if line.token in present:
+        added = {row.key.token: row for row in self.rows if row.from_new_line}
+        if line.token in added:  # the same activity on two lines: one row
+            return self._merge_line(added[line.token], line)
+        if line.token in {row.key.token for row in self.rows}:
             line.error = "That row is already in the grid: type its hours there."
             return False
         if line.token not in self._allowed_new_rows():
             line.error = "That row is not one you can log time on."
             return False
         row = self._row(RowKey.from_token(line.token))
-        for cell, typed in zip(row.cells, line.cells, strict=True):
-            cell.value, typed.value = typed.value, ""
-        line.token = ""
+        row.from_new_line = True
         self.rows.append(row)
+        return self._merge_line(row, line)
+
+    @staticmethod
+    def _merge_line(row: Row, line: NewLine) -> bool:
+        """Move the line's hours into the row, unless a day has hours in both: then the
+        line stays as typed, with a message."""
+        pairs = list(zip(row.cells, line.cells, strict=True))
+        if any(cell.value and typed.value for cell, typed in pairs):
+            line.error = "This row is on another line too, with hours on the same day: keep one."
+            return False
+        for cell, typed in pairs:
+            if typed.value:
+                cell.value, typed.value = typed.value, ""
+        line.token = ""
         return True
 
     def total_seconds(self) -> int:

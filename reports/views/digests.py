@@ -87,7 +87,7 @@ def preview(request):
         # Only in the framed copy: links open in the whole window, as a mail client does.
         html = message.alternatives[0][0].replace("<head>", '<head><base target="_top">', 1)
     people = (
-        User.objects.visible_to(request.user).filter(is_active=True).order_by("username")
+        User.objects.visible_to(request.user).filter(is_active=True).by_name()
         if request.user.is_admin or request.user.is_manager else None
     )
     return render(request, "reports/digest_preview.html", {

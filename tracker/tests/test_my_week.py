@@ -176,12 +176,27 @@ def test_new_row_hours_without_a_choice_are_kept_and_the_choice_is_marked(client
 def test_several_new_rows_in_one_save(client, alice):
     talk = ActivityFactory(consultant=alice, title="Panel", date=MONDAY)
     post = ActivityFactory(consultant=alice, title="Post", date=MONDAY)
+    # The same activity on two lines, the same day on both: that day is marked, nothing saved.
+    response = save(client, {
+        "new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "1",
+        "new-row-2": f"promotion-{talk.pk}", "cell-new2-0": "2", "cell-new2-1": "1",
+    })
+    grid = response.context["grid"]
+    row = next(r for r in grid.rows if r.key.token == f"promotion-{talk.pk}")
+    assert [c.value for c in row.cells[:2]] == ["1", ""]
+    second = grid.new_lines[1]
+    assert "on another line too" in second.error
+    assert (second.token, [c.value for c in second.cells[:2]]) == (f"promotion-{talk.pk}",
+                                                                    ["2", "1"])
+    assert f'<option value="promotion-{talk.pk}" selected>' in response.content.decode()
+    assert not TimeEntry.objects.exists()
+    # On different days the two lines are one row.
     response = save(client, {
         "new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "1",
         "new-row-2": f"promotion-{talk.pk}", "cell-new2-1": "1",
     })
-    assert response.context["grid"].new_lines[1].error.startswith("That row is already")
-    assert not TimeEntry.objects.exists()
+    assert "Week saved: 2 cell(s) changed." in response.content.decode()
+    TimeEntry.objects.all().delete()
     response = save(client, {"new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "1",
                              "new-row-3": f"promotion-{post.pk}", "cell-new3-1": "2"})
     assert "Week saved: 2 cell(s) changed." in response.content.decode()
@@ -265,6 +280,7 @@ def test_each_figure_links_to_the_entries_it_sums(client, alice, cast):
     assert figure == 2.0 and listed.context["totals"]["total"] == 7200
 
 
+@pytest.mark.time_machine(dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC), tick=False)
 def test_a_running_timer_shows_on_my_week(client, alice, cast):
     from tracker.models import RunningTimer
 
@@ -274,6 +290,9 @@ def test_a_running_timer_shows_on_my_week(client, alice, cast):
     page = client.get(URL).content.decode()
     assert 'id="timer"' in page and "0:45:00" in page
     assert reverse("tracker:timer_stop") in page
+    stopped = client.post(reverse("tracker:timer_stop"), {"next": URL})
+    assert stopped.status_code == 302 and stopped["Location"] == URL
+    assert TimeEntry.objects.get(consultant=alice).seconds == 45 * 60
 
 
 def test_measurements_of_the_week_show_plain_numbers(client, alice, cast):
@@ -281,3 +300,18 @@ def test_measurements_of_the_week_show_plain_numbers(client, alice, cast):
     OutcomeMeasurementFactory(outcome=outcome, recorded_by=alice, date=MONDAY, value="2100.00")
     page = client.get(URL).content.decode()
     assert "2100 cases" in page and "2100.00" not in page
+
+
+def test_past_capacity_the_bar_marks_where_capacity_ends(client, alice, cast):
+    alice.weekly_capacity_hours = 10
+    alice.save()
+    TimeEntryFactory(consultant=alice, date=MONDAY, seconds=8 * 3600, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    TimeEntryFactory(consultant=alice, date=MONDAY + dt.timedelta(days=1), seconds=4 * 3600,
+                     kind=Kind.INTERNAL)
+    response = client.get(URL)
+    assert response.context["capacity_mark"] == pytest.approx(100 * 10 / 12)
+    page = response.content.decode()
+    assert "12.00 h logged of 10.0 h capacity: <strong>2.00 h over</strong>." in page
+    widths = [row["percent_of_bar"] for row in response.context["rows"] if row["hours"]]
+    assert sum(widths) == pytest.approx(100)  # every kind shows, internal included

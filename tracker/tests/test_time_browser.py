@@ -91,3 +91,25 @@ def test_start_a_timer_reload_and_stop_it(cast, log_in, live_server):
     entry = TimeEntry.objects.get()
     assert (entry.kind, entry.seconds, entry.note) == (Kind.INTERNAL, 60, "Planning")
     assert not RunningTimer.objects.exists()
+
+
+def test_the_billable_box_follows_the_kind_until_chosen(cast, log_in, live_server):
+    page = log_in(cast.consultant)
+    page.goto(f"{live_server.url}/time/new/?kind=promotion")
+    billable = page.get_by_label("Billable")
+    assert not billable.is_checked()
+    page.get_by_label("Kind").select_option(Kind.CLIENT)
+    assert billable.is_checked()  # client work: billable unless said otherwise
+    page.get_by_label("Kind").select_option(Kind.INTERNAL)
+    assert not billable.is_checked()
+    page.get_by_label("Kind").select_option(Kind.CLIENT)
+    page.get_by_label("Engagement").select_option(str(cast.engagement.pk))
+    page.get_by_label("Duration").fill("2h")
+    billable.uncheck()  # their choice stands
+    page.get_by_label("Kind").select_option(Kind.CLIENT)
+    assert not billable.is_checked()
+    billable.check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{live_server.url}/time/")
+    entry = TimeEntry.objects.get()
+    assert (entry.kind, entry.billable, entry.seconds) == (Kind.CLIENT, True, 7200)

@@ -775,3 +775,22 @@ def test_every_list_exports_its_filtered_rows_not_its_page(client, cast, world, 
         assert f"_export={fmt}" in link and "page=" not in link
         if url in ("/time/", "/activities/"):
             assert "date_from=2026-11-01" in link
+
+
+def test_the_exported_hours_add_up_to_the_lists_total(client, cast):
+    TimeEntry.objects.bulk_create(
+        TimeEntry(consultant=cast.consultant, date=TODAY, seconds=300, kind=Kind.INTERNAL)
+        for _ in range(11)
+    )
+    client.force_login(cast.consultant)
+    total = client.get("/time/").context["totals"]["total_hours"]
+    rows = csv.DictReader(io.StringIO(client.get("/time/", {"_export": "csv"}).content.decode()))
+    assert round(sum(float(row["Hours"]) for row in rows), 2) == float(total) == 0.92
+
+
+def test_the_people_menu_is_in_the_order_of_the_names_it_shows(client, cast):
+    UserFactory(username="aaron", first_name="Zoe", last_name="Zimmer", team=cast.team)
+    client.force_login(cast.manager)
+    field = client.get("/time/").context["filter"].form.fields["consultant"]
+    labels = [label for value, label in field.choices if value]
+    assert labels == sorted(labels) and "Zoe Zimmer" == labels[-1]

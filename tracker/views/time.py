@@ -335,6 +335,7 @@ def timer_start(request):
 @login_required
 @require_POST
 def timer_stop(request):
+    back = _next_url(request, reverse("tracker:time_list"))  # My week's Stop comes back there
     with transaction.atomic():
         # Locked, so a double click logs the time once.
         timer = (
@@ -345,26 +346,27 @@ def timer_stop(request):
         )
         if timer is None:
             messages.info(request, "No timer is running.")
-            return redirect("tracker:time_list")
+            return redirect(back)
         form = TimerStopForm({}, timer=timer, now=timezone.now())
         if not form.is_valid():
             for error in form.non_field_errors():
                 messages.error(request, f"The timer was not stopped: {error}")
-            return redirect("tracker:time_list")
+            return redirect(back)
         entries = form.save()
     logged = " and ".join(
         f"{format_duration(entry.seconds)} on {entry.date:%a %-d %b}" for entry in entries
     )
     messages.success(request, f"Timer stopped: logged {logged}.")
-    return redirect("tracker:time_list")
+    return redirect(back)
 
 
 @login_required
 @require_POST
 def timer_discard(request):
+    back = _next_url(request, reverse("tracker:time_list"))
     deleted, _ = RunningTimer.objects.filter(user=request.user).delete()
     messages.info(request, "Timer discarded." if deleted else "No timer is running.")
-    return redirect("tracker:time_list")
+    return redirect(back)
 
 
 def activity_time_url(activity: Activity) -> str:

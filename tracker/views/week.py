@@ -93,6 +93,9 @@ def my_week(request):
         "copy_url": _week_url(monday, copy=1),
         "rows": rows,
         "total_hours": total_hours,
+        "over_capacity_hours": max(total_hours - capacity, 0),
+        # Past capacity the bar spans the hours logged; a mark shows where capacity ends.
+        "capacity_mark": 100 * capacity / bar_scale if total_hours > capacity else None,
         "capacity_hours": capacity,
         "chart": _daily_chart(grid, by_day),
         "share_week": promotion_share(totals),
