@@ -11,7 +11,7 @@ from tracker.models import Kind, Team, TimeEntry, User
 from tracker.widgets import style_for_bootstrap
 
 from .forms import date_widget
-from .models import Client, Engagement, Outcome
+from .models import VERIFIED, Client, Engagement, Outcome
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
@@ -26,11 +26,26 @@ def visible_engagements(request):
 
 
 def visible_people(request):
-    return User.objects.visible_to(request.user).order_by("username")
+    # Shown by their names: in the order of those names, not of the usernames behind them.
+    return User.objects.visible_to(request.user).by_name()
 
 
 def visible_teams(request):
     return Team.objects.visible_to(request.user)
+
+
+class FilterForm(forms.Form):
+    """The filters' form: a period's "…_to" date before its "…_from" date is refused next to
+    the "to" field, as /time/ does; the list then shows nothing (strict filtering)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for start_name in [name for name in self.fields if name.endswith("_from")]:
+            end_name = start_name.removesuffix("_from") + "_to"
+            start, end = cleaned.get(start_name), cleaned.get(end_name)
+            if start and end and end < start:
+                self.add_error(end_name, "This is before the From date.")
+        return cleaned
 
 
 class StyledFilterSet(filters.FilterSet):
@@ -42,6 +57,9 @@ class StyledFilterSet(filters.FilterSet):
     """
 
     for_managers: tuple[str, ...] = ()
+
+    class Meta:
+        form = FilterForm
 
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -79,7 +97,7 @@ class ClientFilter(StyledFilterSet):
         widget=forms.Select(choices=(("", "Any"), ("true", "Active"), ("false", "Inactive"))),
     )
 
-    class Meta:
+    class Meta(StyledFilterSet.Meta):
         model = Client
         fields = ["q", "sector", "active"]
 
@@ -115,7 +133,7 @@ class EngagementFilter(StyledFilterSet):
 
     for_managers = ("member",)
 
-    class Meta:
+    class Meta(StyledFilterSet.Meta):
         model = Engagement
         fields = ["client", "status", "active_from", "active_to", "member", "sourced_by",
                   "starts_from", "starts_to"]
@@ -159,13 +177,13 @@ class OutcomeFilter(StyledFilterSet):
 
     for_managers = ("credited_to", "team")
 
-    class Meta:
+    class Meta(StyledFilterSet.Meta):
         model = Outcome
         fields = ["status", "client", "engagement", "achieved_from", "achieved_to", "verified",
                   "credited_to", "team"]
 
     def filter_verified(self, queryset, name, value):
-        return queryset.filter(confirmed_on__isnull=(value != "yes"))
+        return queryset.filter(VERIFIED) if value == "yes" else queryset.exclude(VERIFIED)
 
     def filter_credited(self, queryset, name, value):
         worked = TimeEntry.objects.filter(kind=Kind.CLIENT)

@@ -7,7 +7,13 @@ from django.db.models import Q
 from tracker.models import Activity, User
 from tracker.widgets import BootstrapMixin
 
-from .models import Client, Engagement, Outcome, OutcomeMeasurement, plain_decimal
+from .models import (
+    Client,
+    Engagement,
+    Outcome,
+    OutcomeMeasurement,
+    plain_decimal,
+)
 from .services import measurement_record
 
 DATE_INPUT = {"type": "date"}
@@ -31,7 +37,7 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).by_name()
 
 
 class EngagementForm(BootstrapMixin, forms.ModelForm):
@@ -58,7 +64,7 @@ class EngagementForm(BootstrapMixin, forms.ModelForm):
         self.fields["client"].queryset = Client.objects.visible_to(user).filter(
             Q(active=True) | Q(pk=self.instance.client_id)
         )
-        self.fields["members"].queryset = self.visible_people.order_by("username")
+        self.fields["members"].queryset = self.visible_people.by_name()
         self.fields["source_activity"].queryset = (
             Activity.objects.visible_to(user).select_related("consultant").order_by("-date")
         )
@@ -186,11 +192,10 @@ class OutcomeStatusForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.outcome = outcome
-        # Today, unless the client confirmed it earlier: the latest date that can be right.
-        latest = user.today()
-        if outcome.confirmed_on and outcome.confirmed_on < latest:
-            latest = outcome.confirmed_on
-        self.fields["achieved_on"].initial = outcome.achieved_on or latest
+        # Today for an outcome not achieved yet: it has no client confirmation to precede.
+        self.fields["achieved_on"].initial = outcome.achieved_on or user.today()
+        # What save() withdrew: (who, when) of a confirmation of what is no longer achieved.
+        self.withdrawn_confirmation = None
 
     def clean(self):
         cleaned = super().clean()
@@ -214,13 +219,19 @@ class OutcomeStatusForm(BootstrapMixin, forms.Form):
         outcome.status = self.cleaned_data["status"]
         outcome.achieved_on = self.cleaned_data["achieved_on"]
         outcome.recorded_by = self.user
-        outcome.save(update_fields=["status", "achieved_on", "recorded_by", "updated_at"])
+        if outcome.confirmed_on and outcome.status != Outcome.Status.ACHIEVED:
+            # The client confirmed the achievement; reopened or missed, there is none.
+            self.withdrawn_confirmation = (outcome.confirmed_by, outcome.confirmed_on)
+            outcome.confirmed_by, outcome.confirmed_on = "", None
+        outcome.save(update_fields=[
+            "status", "achieved_on", "confirmed_by", "confirmed_on", "recorded_by", "updated_at",
+        ])
         return outcome
 
 
 class ConfirmationForm(BootstrapMixin, forms.Form):
     """Who at the client confirmed the outcome, and when: both, or the form says which is
-    missing."""
+    missing; only on an achieved outcome."""
 
     confirmed_by = forms.CharField(
         label="Confirmed by (at the client)", max_length=200, required=False,
@@ -234,18 +245,21 @@ class ConfirmationForm(BootstrapMixin, forms.Form):
         self.outcome = outcome
         self.fields["confirmed_by"].initial = outcome.confirmed_by
         self.fields["confirmed_on"].initial = outcome.confirmed_on
+        if outcome.status != Outcome.Status.ACHIEVED:
+            self.fields["confirmed_on"].help_text = "Only for an achieved outcome."
 
     def clean_confirmed_by(self):
         return self.cleaned_data["confirmed_by"].strip()
 
     def clean_confirmed_on(self):
-        confirmed_on = _not_in_future(
-            self.cleaned_data.get("confirmed_on"), self.user,
-            "A confirmation cannot be dated in the future.",
+        # Not achieved (perhaps reopened since the page was opened) comes first: whatever
+        # the date, it cannot be confirmed.
+        confirmed_on = self.cleaned_data.get("confirmed_on")
+        if error := self.outcome.confirmation_error(confirmed_on):
+            raise forms.ValidationError(error, code="not_achieved")
+        return _not_in_future(
+            confirmed_on, self.user, "A confirmation cannot be dated in the future."
         )
-        if error := self.outcome.confirmation_date_error(confirmed_on):
-            raise forms.ValidationError(error, code="before_achieved")
-        return confirmed_on
 
     def clean(self):
         cleaned = super().clean()

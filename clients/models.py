@@ -329,16 +329,19 @@ class Outcome(models.Model):
 
     @property
     def is_verified(self) -> bool:
-        return self.confirmed_on is not None
+        return self.status == self.Status.ACHIEVED and self.confirmed_on is not None
 
     def progress(self, actual: Decimal | None) -> float | None:
         """Share of the way from baseline to target, respecting direction (1.0 = reached)."""
         return outcome_progress(actual, self.baseline, self.target)
 
-    # The client confirms what was achieved: never before it was, whichever is recorded first.
+    # The client confirms what was achieved: only once it is recorded as achieved, never dated
+    # before it was; reopening it or marking it missed withdraws the confirmation.
 
-    def confirmation_date_error(self, confirmed_on) -> str | None:
-        """Why the client cannot have confirmed this outcome on `confirmed_on`, if so."""
+    def confirmation_error(self, confirmed_on) -> str | None:
+        """Why the client cannot have confirmed this outcome (on `confirmed_on`), if so."""
+        if self.status != self.Status.ACHIEVED:
+            return "Only an achieved outcome can be confirmed: mark it achieved first."
         if self.achieved_on and confirmed_on and confirmed_on < self.achieved_on:
             return (
                 "The client cannot have confirmed it before it was achieved "
@@ -369,10 +372,15 @@ class Outcome(models.Model):
         if bool(self.confirmed_by) != bool(self.confirmed_on):
             field = "confirmed_on" if self.confirmed_by else "confirmed_by"
             errors[field] = "A client confirmation needs both who confirmed it and when."
-        elif error := self.confirmation_date_error(self.confirmed_on):
+        elif self.confirmed_on and (error := self.confirmation_error(self.confirmed_on)):
             errors["confirmed_on"] = error
         if errors:
             raise ValidationError(errors)
+
+
+# Confirmed by the client, and achieved: what the lists and counts call verified, as the
+# balance report does (it counts confirmations among achieved outcomes only).
+VERIFIED = Q(status=Outcome.Status.ACHIEVED, confirmed_on__isnull=False)
 
 
 class OutcomeMeasurement(models.Model):

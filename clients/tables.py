@@ -163,8 +163,9 @@ class OutcomeTable(tables.Table):
     )
     status = tables.Column()
     achieved_on = tables.DateColumn(verbose_name="Achieved on", format="j M Y")
-    confirmed_on = tables.DateColumn(verbose_name="Confirmed by client", format="j M Y")
-    confirmed_by = ExportOnlyColumn(verbose_name="Confirmed by")
+    # "on" and "by", so a spreadsheet's reader tells the date from the person.
+    confirmed_on = tables.DateColumn(verbose_name="Confirmed on", format="j M Y")
+    confirmed_by = ExportOnlyColumn(verbose_name="Confirmed by (at the client)")
     evidence_url = ExportOnlyColumn(verbose_name="Evidence link")
 
     class Meta:

@@ -24,9 +24,11 @@ from django.db.models import (
     Sum,
     prefetch_related_objects,
 )
+from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -43,7 +45,7 @@ from .forms import (
     OutcomeForm,
     OutcomeStatusForm,
 )
-from .models import Client, Engagement, Outcome, OutcomeMeasurement
+from .models import VERIFIED, Client, Engagement, Outcome, OutcomeMeasurement
 from .tables import ClientTable, EngagementTable, OutcomeTable
 
 # --- one access helper per object ---------------------------------------------------------
@@ -141,7 +143,7 @@ def client_detail(request, pk):
     table = EngagementTable(engagements, exclude=["client"], orderable=False)
     counts = Outcome.objects.visible_to(request.user).filter(engagement__client=client).aggregate(
         total=Count("pk"), achieved=Count("pk", filter=Q(status=Outcome.Status.ACHIEVED)),
-        verified=Count("pk", filter=Q(confirmed_on__isnull=False)),
+        verified=Count("pk", filter=VERIFIED),
     )
     return render(
         request,
@@ -178,24 +180,33 @@ def client_update(request, pk):
 
 class OutcomeRecord(NamedTuple):
     """One of the forms on an outcome's card: a (data, user=, outcome=, prefix=) form whose
-    save() records it, its field prefix, and what to say once it has."""
+    save() records it, its field prefix, and what to say once it has (from the saved form)."""
 
     form_class: type
     prefix: str
-    done: Callable[[Outcome], str]
+    done: Callable[[Form], str]
+
+
+def _status_recorded(form: OutcomeStatusForm) -> str:
+    outcome = form.outcome
+    said = f"{outcome} is now {outcome.get_status_display().lower()}."
+    if form.withdrawn_confirmation:
+        by, on = form.withdrawn_confirmation
+        said += (
+            f" The client's confirmation ({by}, {date_format(on, 'j M Y')}) was removed: "
+            "only an achieved outcome can be confirmed."
+        )
+    return said
 
 
 # By the `record` each form posts.
 OUTCOME_RECORDS = {
     "measurement": OutcomeRecord(
-        MeasurementForm, "m", lambda outcome: f"Measurement recorded for {outcome}."
+        MeasurementForm, "m", lambda form: f"Measurement recorded for {form.outcome}."
     ),
-    "status": OutcomeRecord(
-        OutcomeStatusForm, "s",
-        lambda outcome: f"{outcome} is now {outcome.get_status_display().lower()}.",
-    ),
+    "status": OutcomeRecord(OutcomeStatusForm, "s", _status_recorded),
     "confirmation": OutcomeRecord(
-        ConfirmationForm, "c", lambda outcome: f"Client confirmation recorded for {outcome}."
+        ConfirmationForm, "c", lambda form: f"Client confirmation recorded for {form.outcome}."
     ),
 }
 
@@ -225,7 +236,7 @@ def _record_on_outcome(request, outcome, record) -> dict | None:
     if not form.is_valid():
         return {record: form}
     form.save()
-    messages.success(request, OUTCOME_RECORDS[record].done(outcome))
+    messages.success(request, OUTCOME_RECORDS[record].done(form))
     return None
 
 
@@ -256,7 +267,7 @@ def _hours_by_member(request, engagement):
     people = User.objects.visible_to(request.user).filter(pk__in=list(seconds_by_pk))
     rows = [
         {"person": person, "seconds": seconds_by_pk[person.pk]}
-        for person in people.order_by("username")
+        for person in people.by_name()
     ]
     others = sum(seconds_by_pk.values()) - sum(row["seconds"] for row in rows)
     return rows, others
@@ -264,7 +275,7 @@ def _hours_by_member(request, engagement):
 
 def _engagement_page(request, engagement, *, invalid_outcome=None, invalid=None):
     prefetch_related_objects(
-        [engagement], Prefetch("members", queryset=User.objects.order_by("username"))
+        [engagement], Prefetch("members", queryset=User.objects.all().by_name())
     )
     outcomes = list(
         engagement.outcomes.all().with_progress().prefetch_related(

@@ -9,8 +9,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils.functional import cached_property
 
 SECONDS_PER_DAY = 24 * 60 * 60
@@ -68,8 +68,12 @@ class Team(models.Model):
 
 class UserQuerySet(models.QuerySet):
     def by_name(self):
-        """In the order of the names menus show (str(user): full name, else username)."""
-        return self.order_by("first_name", "last_name", "username")
+        """In the order of the names they are shown by (str(user): the full name, else the
+        username), ignoring case; the username breaks ties."""
+        full_name = Trim(Concat("first_name", Value(" "), "last_name"))
+        return self.order_by(
+            Lower(Coalesce(NullIf(full_name, Value("")), "username")), "username"
+        )
 
     def visible_to(self, user):
         """The people whose data `user` may see: themselves, their teams' members, or all."""

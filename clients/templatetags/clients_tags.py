@@ -68,10 +68,13 @@ def burn_bar(burn, label="Budget burned"):
 
 
 # The chart's text: 10px, about 6px a character; what is outside the plot is room for it.
+# A label is centred on its y (dy=".35em"), and its glyphs, ascenders to descenders, reach
+# about 0.6em above and below that: a label needs that much room inside the picture, or
+# the edge of the SVG cuts it.
 FONT_SIZE = 10
 CHAR_WIDTH = 6
 PAD = 5
-DATE_BAND = FONT_SIZE + 6
+HALF_LINE = 0.6 * FONT_SIZE
 GREY, GREEN, GREEN_TEXT, BLUE = "#6b7280", "#198754", "#146c43", "#1f6feb"
 
 
@@ -103,7 +106,9 @@ def sparkline(outcome, measurements=None, width=260, height=90):
     # The lines start right of their value labels; the readings a little further in, and
     # above the dates.
     left = CHAR_WIDTH * max(len(baseline), len(target)) + 2 * PAD
-    right, top, bottom = width - PAD, PAD, height - DATE_BAND
+    # A value label may sit on the top or bottom line; the dates go beneath the bottom one's.
+    date_y = height - HALF_LINE - 2
+    right, top, bottom = width - PAD, HALF_LINE + 2, date_y - 2 * HALF_LINE - 1
     first, last = measurements[0].date, measurements[-1].date
     days = (last - first).days
 
@@ -131,7 +136,7 @@ def sparkline(outcome, measurements=None, width=260, height=90):
     )
     # Each line's value at its left end, in its colour; the legend beside says which is which.
     baseline_y, target_y = _apart(
-        y(outcome.baseline), y(outcome.target), FONT_SIZE + 1, FONT_SIZE / 2, bottom
+        y(outcome.baseline), y(outcome.target), FONT_SIZE + 1, top, bottom
     )
     if days:
         dates = [(left, "start", first), (right, "end", last)]
@@ -140,7 +145,7 @@ def sparkline(outcome, measurements=None, width=260, height=90):
     labels = [
         (left - PAD, baseline_y, "end", GREY, baseline),
         (left - PAD, target_y, "end", GREEN_TEXT, target),
-        *((dx, height - FONT_SIZE / 2, anchor, GREY, date_format(day, "j M Y"))
+        *((dx, date_y, anchor, GREY, date_format(day, "j M Y"))
           for dx, anchor, day in dates),
     ]
     texts = format_html_join(

@@ -76,3 +76,28 @@ def test_engagement_page_works_at_phone_width_and_by_keyboard(cast, log_in, live
     page.wait_for_url(f"**/engagements/{cast.engagement.pk}/#outcome-{outcome.pk}")
     assert page.locator(f"#actual-{outcome.pk}").inner_text().startswith("14")
     page.close()
+
+
+def test_chart_labels_are_drawn_whole_on_a_desktop_and_a_phone(cast, log_in, live_server):
+    outcome = OutcomeFactory(
+        engagement=cast.engagement, title="Faster refunds", metric="Refund time", unit="days",
+        direction=Outcome.Direction.DECREASE, baseline=Decimal("30"), target=Decimal("10"),
+    )
+    # The baseline label on the top line; "Aug" and "Sep" reach below the dates' line.
+    for day, value in [(dt.date(2026, 8, 3), "28"), (dt.date(2026, 9, 28), "8")]:
+        OutcomeMeasurementFactory(outcome=outcome, date=day, value=Decimal(value))
+    page = log_in(cast.consultant)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/engagements/{cast.engagement.pk}/")
+        # Each label's box, as the browser lays its glyphs out, against the picture's.
+        outside = page.locator("svg.sparkline").evaluate("""svg => {
+            const view = svg.viewBox.baseVal;
+            return [...svg.querySelectorAll("text")].filter(text => {
+                const box = text.getBBox();
+                return box.x < 0 || box.y < 0 || box.x + box.width > view.width
+                    || box.y + box.height > view.height;
+            }).map(text => text.textContent);
+        }""")
+        assert outside == [], f"cut at {width} px"
+    page.close()

@@ -64,11 +64,30 @@ def test_outcome_achieved_needs_a_date_and_only_then():
     OutcomeFactory(status=Outcome.Status.ACHIEVED, achieved_on=dt.date(2026, 1, 1))
 
 
+ACHIEVED = {"status": Outcome.Status.ACHIEVED, "achieved_on": dt.date(2026, 1, 1)}
+
+
 def test_client_confirmation_needs_who_and_when():
-    refused(OutcomeFactory, confirmed_by="CFO", confirmed_on=None)
-    refused(OutcomeFactory, confirmed_by="", confirmed_on=dt.date(2026, 1, 1))
-    outcome = OutcomeFactory(confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 1, 1))
+    refused(OutcomeFactory, **ACHIEVED, confirmed_by="CFO", confirmed_on=None)
+    refused(OutcomeFactory, **ACHIEVED, confirmed_by="", confirmed_on=dt.date(2026, 1, 1))
+    outcome = OutcomeFactory(
+        **ACHIEVED, confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 1, 1)
+    )
     assert outcome.is_verified
+
+
+@pytest.mark.parametrize("status", ["planned", "in_progress", "missed"])
+def test_only_an_achieved_outcome_carries_a_client_confirmation(status):
+    # Validation, not a database constraint: confirmations recorded before the rule existed
+    # stay in the database (they simply do not count as verified).
+    confirmed = {"confirmed_by": "Jane Roe, CFO", "confirmed_on": dt.date(2026, 1, 1)}
+    outcome = OutcomeFactory.build(engagement=EngagementFactory(), status=status, **confirmed)
+    with pytest.raises(ValidationError) as caught:
+        outcome.full_clean()
+    assert caught.value.message_dict == {
+        "confirmed_on": ["Only an achieved outcome can be confirmed: mark it achieved first."]
+    }
+    assert not outcome.is_verified
 
 
 def test_outcome_validation_messages_sit_on_fields():

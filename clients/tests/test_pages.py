@@ -20,7 +20,7 @@ from clients.tests.factories import (
     OutcomeMeasurementFactory,
 )
 from tracker.models import Kind
-from tracker.tests.factories import TimeEntryFactory
+from tracker.tests.factories import TimeEntryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,13 @@ def as_user(client):
 
 def person(cast, role):
     return getattr(cast, role)
+
+
+def achieved(outcome, on=dt.date(2026, 11, 1)):
+    """The outcome, marked achieved on `on`: only then can the client confirm it."""
+    Outcome.objects.filter(pk=outcome.pk).update(status=Outcome.Status.ACHIEVED, achieved_on=on)
+    outcome.refresh_from_db()
+    return outcome
 
 
 def errors_of(response, form_name):
@@ -170,12 +177,15 @@ RECORDS = {
 @pytest.mark.parametrize("role", list(SEES_ALICES))
 def test_who_may_record_on_an_outcome(cast, world, as_user, role, record, page):
     outcome = world["outcome"]
+    if record == "confirmation":
+        achieved(outcome)
+    status_before = outcome.status
     response = _post(as_user(person(cast, role)), outcome, record, RECORDS[record], page=page)
     outcome.refresh_from_db()
     if SEES_ALICES[role] == 404:
         assert response.status_code == 404
         assert outcome.measurements.count() == 2
-        assert outcome.status == Outcome.Status.PLANNED
+        assert outcome.status == status_before
         assert outcome.confirmed_on is None
     else:
         assert response.status_code == 302
@@ -344,6 +354,26 @@ def test_member_filter_is_for_managers_and_offers_only_their_people(cast, world,
     assert response.status_code == 404
 
 
+def test_people_are_offered_in_the_order_of_the_names_shown(cast, world, as_user):
+    # Usernames in another order than the names shown; one without a name shows its username.
+    UserFactory(username="aaron", first_name="Zoe", last_name="Young", team=cast.team)
+    UserFactory(username="zed", first_name="adam", last_name="Ant", team=cast.team)
+    UserFactory(username="carol", first_name="", last_name="", team=cast.team)
+    shown = ["adam Ant", "Alice Tester", "Bob Tester", "carol", "Maria Tester", "Zoe Young"]
+    maria = as_user(cast.manager)
+
+    def options(url, name):
+        select = re.search(rf'<select name="{name}".*?</select>', maria.get(url).content.decode(),
+                           re.S).group()
+        return re.findall(r'<option value="\d+">([^<]*)</option>', select)
+
+    assert options("/engagements/", "member") == shown
+    assert options("/engagements/", "sourced_by") == shown
+    assert options("/outcomes/", "credited_to") == shown
+    members = maria.get("/engagements/new/").context["form"].fields["members"].queryset
+    assert [str(person) for person in members] == shown
+
+
 def test_filter_choices_never_name_other_peoples_clients(cast, world, as_user):
     page = as_user(cast.consultant).get("/outcomes/").content.decode()
     assert world["other_engagement"].client.name not in page
@@ -449,6 +479,50 @@ def test_outcome_list_filters(cast, world, as_user):
     assert titles(f"engagement={cast.engagement.pk}") == ["Faster refunds", "Happier staff"]
     assert titles(f"client={cast.engagement.client_id}") == ["Faster refunds", "Happier staff"]
     assert achieved.pk
+
+
+@pytest.mark.parametrize("url,start,end,day", [
+    ("/engagements/", "active_from", "active_to", "2026-10-01"),
+    ("/engagements/", "starts_from", "starts_to", "2026-01-01"),
+    ("/outcomes/", "achieved_from", "achieved_to", "2026-10-01"),
+])
+def test_a_period_that_ends_before_it_starts_is_refused(
+    cast, world, as_user, url, start, end, day
+):
+    achieved(world["outcome"], on=dt.date(2026, 10, 1))
+    alice = as_user(cast.consultant)
+    query = f"{url}?{start}=2026-12-01&{end}=2026-09-01"
+    response = alice.get(query)
+    # As on /time/: the message next to the "to" date, what was typed kept, no rows.
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'id="id_{end}_error">This is before the From date.</div>' in page
+    assert f'aria-describedby="id_{end}_error"' in page
+    assert 'value="2026-12-01"' in page and 'value="2026-09-01"' in page
+    assert response.context["table"].paginator.count == 0
+    assert _csv_rows(alice.get(f"{query}&_export=csv"))[1:] == []
+    # The same day at both ends is a period.
+    same_day = alice.get(f"{url}?{start}={day}&{end}={day}")
+    assert not same_day.context["filter"].form.errors
+    assert same_day.context["table"].paginator.count == 1
+
+
+def test_outcome_export_tells_the_confirmation_date_from_the_confirmer(cast, world, as_user):
+    Outcome.objects.filter(pk=world["outcome"].pk).update(
+        status=Outcome.Status.ACHIEVED, achieved_on=dt.date(2026, 10, 15),
+        confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 10, 20),
+    )
+    alice = as_user(cast.consultant)
+    rows = _csv_rows(alice.get("/outcomes/?_export=csv"))
+    values = dict(zip(rows[0], rows[1], strict=True))
+    assert (values["Confirmed on"], values["Confirmed by (at the client)"]) == (
+        "2026-10-20", "Jane Roe, CFO"
+    )
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(alice.get("/outcomes/?_export=xlsx").content)
+    ).active
+    header = [cell.value for cell in sheet[1]]
+    assert header.count("Confirmed on") == 1 and "Confirmed by (at the client)" in header
 
 
 def test_outcome_list_shows_actual_and_progress_respecting_direction(cast, world, as_user):
@@ -648,6 +722,7 @@ def test_engagement_page_shows_budget_members_outcomes_and_chart(cast, world, as
     cast.engagement.members.add(cast.teammate)
     Outcome.objects.filter(pk=world["outcome"].pk).update(
         evidence_url="https://example.test/refunds", evidence_note="Dashboard export",
+        status=Outcome.Status.ACHIEVED, achieved_on=dt.date(2026, 11, 2),
         confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 11, 3),
     )
     response = as_user(cast.manager).get(f"/engagements/{cast.engagement.pk}/")
@@ -812,7 +887,7 @@ def test_bad_status_is_shown_again_next_to_its_field(cast, world, as_user, data,
 
 
 def test_client_confirmation_needs_who_and_when(cast, world, as_user):
-    outcome = world["outcome"]
+    outcome = achieved(world["outcome"])
     alice = as_user(cast.consultant)
     only_who = _post(alice, outcome, "confirmation", {"confirmed_by": "Jane Roe"})
     errors = only_who.context["outcome"].forms["confirmation"].errors
@@ -891,14 +966,14 @@ def test_confirmation_cannot_be_dated_before_the_outcome_was_achieved(cast, worl
 
 
 def test_an_outcome_cannot_be_achieved_after_the_client_confirmed_it(cast, world, as_user):
-    outcome = world["outcome"]
+    outcome = achieved(world["outcome"])
     Outcome.objects.filter(pk=outcome.pk).update(
         confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 11, 2)
     )
     alice = as_user(cast.consultant)
-    # Today would be too late: the date offered is the confirmation's.
+    # The date offered is the achievement's own, not today.
     page = alice.get(f"/outcomes/{outcome.pk}/")
-    assert page.context["outcome"].forms["status"]["achieved_on"].value() == dt.date(2026, 11, 2)
+    assert page.context["outcome"].forms["status"]["achieved_on"].value() == dt.date(2026, 11, 1)
     response = _post(alice, outcome, "status",
                      {"status": "achieved", "achieved_on": "2026-11-03"}, page="engagement")
     assert response.status_code == 200
@@ -907,12 +982,12 @@ def test_an_outcome_cannot_be_achieved_after_the_client_confirmed_it(cast, world
     assert f'id="id_s{outcome.pk}-achieved_on_error">{message}</div>' in body
     assert 'value="2026-11-03"' in body
     outcome.refresh_from_db()
-    assert outcome.status == Outcome.Status.PLANNED
+    assert outcome.achieved_on == dt.date(2026, 11, 1)
     ok = _post(alice, outcome, "status", {"status": "achieved", "achieved_on": "2026-11-02"})
     assert ok.status_code == 302
-    # Missed or reopened, it has no achievement date to compare.
-    assert _post(alice, outcome, "status",
-                 {"status": "missed", "achieved_on": "2026-11-03"}).status_code == 302
+    outcome.refresh_from_db()
+    # Still achieved, so still confirmed.
+    assert (outcome.achieved_on, outcome.confirmed_on) == (dt.date(2026, 11, 2),) * 2
 
 
 @pytest.mark.parametrize("zone,now,confirmed_on,accepted", [
@@ -928,7 +1003,7 @@ def test_confirmation_cannot_be_in_the_future_where_the_user_is(
 ):
     cast.consultant.timezone = zone
     cast.consultant.save()
-    outcome = world["outcome"]
+    outcome = achieved(world["outcome"])
     with time_machine.travel(now, tick=False):
         response = _post(as_user(cast.consultant), outcome, "confirmation",
                          {"confirmed_by": "Jane Roe", "confirmed_on": confirmed_on})
@@ -938,6 +1013,54 @@ def test_confirmation_cannot_be_in_the_future_where_the_user_is(
         assert response.context["outcome"].forms["confirmation"].errors == {
             "confirmed_on": ["A confirmation cannot be dated in the future."]
         }
+
+
+@pytest.mark.parametrize("page", ["engagement", "outcome"])
+@pytest.mark.parametrize("status", ["planned", "in_progress", "missed"])
+def test_only_an_achieved_outcome_can_be_confirmed(cast, world, as_user, status, page):
+    outcome = world["outcome"]
+    Outcome.objects.filter(pk=outcome.pk).update(status=status)
+    alice = as_user(cast.consultant)
+    form_page = alice.get(f"/outcomes/{outcome.pk}/").content.decode()
+    assert f'id="id_c{outcome.pk}-confirmed_on_helptext">Only for an achieved outcome.' in form_page
+    response = _post(alice, outcome, "confirmation",
+                     {"confirmed_by": "Jane Roe, CFO", "confirmed_on": "2026-11-03"}, page=page)
+    assert response.status_code == 200
+    body = response.content.decode()
+    message = "Only an achieved outcome can be confirmed: mark it achieved first."
+    assert f'id="id_c{outcome.pk}-confirmed_on_error">{message}</div>' in body
+    assert 'value="Jane Roe, CFO"' in body and 'value="2026-11-03"' in body
+    outcome.refresh_from_db()
+    assert (outcome.status, outcome.confirmed_by, outcome.confirmed_on) == (status, "", None)
+
+
+@pytest.mark.parametrize("status,said", [("in_progress", "in progress"), ("missed", "missed")])
+def test_reopened_or_missed_an_outcome_loses_its_client_confirmation(
+    cast, world, as_user, status, said
+):
+    outcome = achieved(world["outcome"])
+    Outcome.objects.filter(pk=outcome.pk).update(
+        confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 11, 3)
+    )
+    alice = as_user(cast.consultant)
+    response = _post(alice, outcome, "status", {"status": status}, page="engagement")
+    assert response.status_code == 302
+    outcome.refresh_from_db()
+    assert (outcome.status, outcome.confirmed_by, outcome.confirmed_on) == (status, "", None)
+    # Said where it happened, with what was removed, should it need recording again.
+    page = alice.get(response["Location"]).content.decode()
+    assert (
+        f"Faster refunds is now {said}. The client&#x27;s confirmation (Jane Roe, CFO, "
+        "3 Nov 2026) was removed: only an achieved outcome can be confirmed."
+    ) in page
+    assert f'id="confirmation-{outcome.pk}"><span class="text-body-secondary">Not confirmed' in page
+    # Nor is it counted as confirmed anywhere.
+    rows = _csv_rows(alice.get("/outcomes/?verified=yes&_export=csv"))
+    assert rows[1:] == []
+    rows = _csv_rows(alice.get("/outcomes/?verified=no&_export=csv"))
+    assert [row[0] for row in rows[1:]] == ["Faster refunds"]
+    client_page = alice.get(f"/clients/{cast.engagement.client_id}/").content.decode()
+    assert "0 achieved of 1; 0 confirmed by the client" in client_page
 
 
 # --- creating and editing outcomes --------------------------------------------------------

@@ -82,6 +82,22 @@ def test_chart_labels_stay_inside_it_and_apart():
         assert 0 <= x <= width and 0 <= y <= height
 
 
+@pytest.mark.parametrize("fields,readings", [
+    # The baseline on the top line, the dates under the lowest reading.
+    ({}, [(dt.date(2026, 9, 1), "28"), (dt.date(2026, 9, 21), "8")]),
+    # Baseline and target close together at the top: pushed apart, neither above the picture.
+    ({"direction": Outcome.Direction.INCREASE, "baseline": Decimal("1000"),
+      "target": Decimal("1000.5")}, [(dt.date(2026, 8, 3), "10"), (dt.date(2026, 8, 17), "20")]),
+])
+def test_chart_labels_have_room_for_their_glyphs(fields, readings):
+    svg = str(sparkline(_outcome(readings, **fields)))
+    width, height = (float(v) for v in re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
+    font_size = float(re.search(r'font-size="([\d.]+)"', svg).group(1))
+    # Centred on y (dy=".35em"), a line of text reaches about 0.6em above and below it.
+    for y, text in re.findall(r'<text x="[\d.]+" y="([\d.]+)"[^>]*>([^<]*)</text>', svg):
+        assert 0.6 * font_size <= float(y) <= height - 0.6 * font_size, text
+
+
 def test_chart_of_one_day_has_one_date():
     outcome = _outcome([(dt.date(2026, 11, 2), "25")])
     assert _texts(str(sparkline(outcome))) == ["30", "10", "2 Nov 2026"]
