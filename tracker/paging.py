@@ -28,6 +28,14 @@ class CountedPaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
         self.__dict__["count"] = count  # Paginator.count is a cached_property
 
+    def validate_number(self, number):
+        """A page below the first (?page=0) is the first; django-tables2 would show the last."""
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            pass  # not a number: Django's own error
+        return super().validate_number(number)
+
 
 @dataclass(frozen=True)
 class GroupOrder:

@@ -106,6 +106,8 @@ def test_someone_elses_engagement_cannot_be_added(client, alice, cast):
 def test_a_cell_with_several_entries_is_edited_on_the_time_page(client, alice):
     TimeEntryFactory(consultant=alice, date=MONDAY, seconds=600, kind=Kind.INTERNAL)
     TimeEntryFactory(consultant=alice, date=MONDAY, seconds=600, kind=Kind.INTERNAL)
+    page = client.get(URL).content.decode()
+    assert 'grid-cell several' in page and 'title="2 entries: change them on the Time page' in page
     response = save(client, {cell("internal-0", 0): "1"})
     assert "holds 2 entries" in response.content.decode()
     response = save(client, {cell("internal-0", 0): ""})

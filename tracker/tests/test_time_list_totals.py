@@ -144,6 +144,9 @@ def test_pages_are_numbered_to_the_last_and_past_the_end_shows_the_last(client, 
     assert (page.number, response.context["table"].paginator.num_pages) == (last, last)
     assert len(page.object_list) == mine - (last - 1) * 25
     assert f"?page={last}" in client.get("/time/").content.decode()  # a link to the last
+    for before_the_first in ("0", "-3"):
+        assert client.get("/time/", {"page": before_the_first}).context["table"].page.number == 1
+    assert client.get("/time/", {"page": "x"}).context["table"].page.number == 1
 
 
 def test_split_weeks_open_ends():
