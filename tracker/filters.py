@@ -8,7 +8,8 @@ from django.http import Http404
 from clients.models import Client, Engagement
 from reports.selection import Selection
 
-from .forms import DateInput, EngagementChoiceField
+from .fields import EngagementChoiceField, NameChoiceField, PersonChoiceField
+from .forms import DateInput
 from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User
 from .week import period_dates
 from .widgets import BootstrapMixin
@@ -31,6 +32,14 @@ class AnyBooleanWidget(django_filters.widgets.BooleanWidget):
 
 class EngagementFilter(django_filters.ModelChoiceFilter):
     field_class = EngagementChoiceField
+
+
+class NameFilter(django_filters.ModelChoiceFilter):
+    field_class = NameChoiceField
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    field_class = PersonChoiceField
 
 
 PERIODS = {
@@ -73,7 +82,7 @@ class ReachFilterSet(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         field_name="date", lookup_expr="lte", label="To", widget=DateInput()
     )
-    consultant = django_filters.ModelChoiceFilter(
+    consultant = PersonFilter(
         label="Consultant", queryset=_visible_people, empty_label="Everyone I can see"
     )
 
@@ -111,14 +120,14 @@ class TimeEntryFilter(ReachFilterSet):
 
     kind = django_filters.ChoiceFilter(label="Kind", choices=Kind.choices, empty_label="Any kind")
     # The balance report's team figures drill down here.
-    team = django_filters.ModelChoiceFilter(
+    team = NameFilter(
         label="Team", field_name="consultant__team", queryset=_visible_teams,
         empty_label="Any team",
     )
     engagement = EngagementFilter(
         label="Engagement", queryset=_visible_engagements, empty_label="Any engagement"
     )
-    client = django_filters.ModelChoiceFilter(
+    client = NameFilter(
         label="Client", field_name="engagement__client", queryset=_visible_clients,
         empty_label="Any client",
     )

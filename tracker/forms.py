@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clients.models import Engagement
 
-from .fields import DurationField
+from .fields import DurationField, EngagementChoiceField
 from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry
 from .rules import time_entry_errors
 from .widgets import BootstrapMixin
@@ -25,11 +25,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class EngagementChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, engagement):
-        return f"{engagement.client.name} — {engagement.name}"
 
 
 class ActivityChoiceField(forms.ModelChoiceField):

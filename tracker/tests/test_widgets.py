@@ -40,3 +40,22 @@ def test_bootstrap_styling_swaps_plain_selects_only():
     assert type(form.fields["many"].widget) is forms.SelectMultiple
     assert type(form.fields["yes"].widget) is forms.NullBooleanSelect
     assert "form-select" in form.fields["kind"].widget.attrs["class"]
+
+
+@pytest.mark.django_db
+def test_menus_read_their_labels_in_one_query(cast, django_assert_num_queries):
+    from clients.models import Engagement
+    from tracker.fields import EngagementChoiceField, PersonChoiceField
+    from tracker.models import User
+
+    nameless = User.objects.create(username="nameless", email="n@example.test")
+    people = PersonChoiceField(queryset=User.objects.by_name(), empty_label="Anyone")
+    engagements = EngagementChoiceField(queryset=Engagement.objects.all(), empty_label=None)
+    with django_assert_num_queries(1):
+        labels = {pk: label for pk, label in people.choices}  # list() would COUNT first
+    assert labels[""] == "Anyone" and labels[nameless.pk] == "nameless"
+    assert labels[cast.consultant.pk] == str(cast.consultant)
+    with django_assert_num_queries(1):
+        [(pk, label)] = [choice for choice in engagements.choices]  # noqa: C416
+    assert label == f"{cast.engagement.client.name} — {cast.engagement.name}"
+    assert engagements.label_from_instance(cast.engagement) == label
