@@ -15,13 +15,13 @@ databases named `clientfirst` or `test_clientfirst`, they belong to `make run` a
 On the default SQLite database (`make run`'s demo data) it runs the same way without
 DATABASE_URL.
 
-Measured on 2026-11-26 (2 cores, PostgreSQL 15, 1,040,176 entries, 50 requests a scenario,
-load average under 1.5): every scenario under 150 ms at p95. Consultant (2,599 entries
-visible) 36-48 ms; manager (20,859) 39-61 ms; admin (all 1,040,176) 63-98 ms for the
-default, filtered, deep and oldest-first deep pages, 137 ms sorted by duration (a top-N
-sort of every entry: the one order without an index or a rollup to seek by) and 142 ms
-sorted by engagement; /activities/ 28-77 ms. The totals and the deep pages read the weekly
-rollup (reports/selection.py); before that the admin's deep page took 407 ms.
+Measured on 2026-11-26 (2 cores, PostgreSQL 15, 1,040,176 entries, 100 requests a scenario,
+load average 1.0-1.6), p95: consultant (2,599 entries visible) 39-49 ms; manager (20,859)
+36-54 ms; admin (all 1,040,176) 50-75 ms for the default, filtered, deep, oldest-first and
+billable pages, 127 ms sorted by duration (a top-N sort of every entry: the one order with
+no index or rollup to seek by) and 93-168 ms sorted by engagement (p50 83 ms; the tail
+varied from run to run); /activities/ 27-74 ms. Before the rollup-backed totals and seeks
+the admin's deep page took 407 ms and its default page 213 ms.
 
 Each scenario is one URL requested by one person through the Django test Client, the whole
 stack (middleware, session, templates) included but no network: the demo log-ins
