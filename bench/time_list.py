@@ -16,12 +16,14 @@ On the default SQLite database (`make run`'s demo data) it runs the same way wit
 DATABASE_URL.
 
 Measured on 2026-11-26 (2 cores, PostgreSQL 15, 1,040,176 entries, 100 requests a scenario,
-load average 1.0-1.6), p95: consultant (2,599 entries visible) 39-49 ms; manager (20,859)
-36-54 ms; admin (all 1,040,176) 50-75 ms for the default, filtered, deep, oldest-first and
-billable pages, 127 ms sorted by duration (a top-N sort of every entry: the one order with
-no index or rollup to seek by) and 93-168 ms sorted by engagement (p50 83 ms; the tail
-varied from run to run); /activities/ 27-74 ms. Before the rollup-backed totals and seeks
-the admin's deep page took 407 ms and its default page 213 ms.
+load average 0.7-1.7, the app frozen out of the garbage collector as gunicorn.conf.py does),
+p95: consultant (2,599 entries visible) 28-51 ms; manager (20,859) 36-57 ms; admin (all
+1,040,176) 46-72 ms for the default, filtered, deep, oldest-first and billable pages, 130 ms
+sorted by engagement, 133 ms sorted by duration (a top-N sort of every entry: the one order
+with no index or rollup to seek by); /activities/ 28-72 ms. Without the freeze, a full
+garbage collection now and then put 50-70 ms on one request (the admin's engagement sort
+measured 158-182 ms at p95). Before the rollup-backed totals and seeks the admin's deep page
+took 407 ms and its default page 213 ms.
 
 Each scenario is one URL requested by one person through the Django test Client, the whole
 stack (middleware, session, templates) included but no network: the demo log-ins
@@ -32,6 +34,7 @@ production, whatever DEBUG says.
 """
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -80,6 +83,12 @@ def main() -> int:
     from django.test import Client
 
     from tracker.models import TimeEntry, User
+
+    # As config/gunicorn.conf.py does in production: the loaded app is frozen out of the
+    # garbage collector's generations before serving (without it a full collection now and
+    # then adds 50-70 ms to one request: the p95 of the admin's pages).
+    gc.collect()
+    gc.freeze()
 
     # DEBUG keeps every query in memory and renders templates in debug mode; production
     # does neither.

@@ -4,6 +4,7 @@ Environment: PORT (default 8000), WEB_CONCURRENCY (worker processes, default 3),
 GUNICORN_TIMEOUT (seconds, default 60).
 """
 
+import gc
 import os
 
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
@@ -25,3 +26,12 @@ errorlog = "-"
 # Nothing in the container talks to gunicorn's control socket, and the non-root user has no
 # writable home to put it in.
 control_socket_disable = True
+
+# Load Django once in the master, then freeze what it allocated before each fork: the
+# workers' garbage collections no longer walk the framework's objects (a full collection
+# otherwise adds 50-70 ms to the request it lands on), and the pages stay shared.
+preload_app = True
+
+
+def pre_fork(server, worker):
+    gc.freeze()

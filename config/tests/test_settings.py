@@ -41,3 +41,21 @@ def test_production_settings_pass_the_deploy_check():
     result = manage("check", "--deploy", "--fail-level", "WARNING",
                     SECRET_KEY="kq3-" + "x7Yz" * 15, ALLOWED_HOSTS="clientfirst.example.com")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gunicorn_freezes_the_loaded_app_before_each_fork():
+    import gc
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert conf.preload_app is True  # the app is loaded in the master, so there is one to freeze
+    gc.unfreeze()
+    try:
+        conf.pre_fork(server=None, worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
