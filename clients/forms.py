@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 
 from tracker.models import Activity, User
-from tracker.widgets import BootstrapMixin
+from tracker.widgets import BootstrapMixin, DateInput
 
 from .models import (
     Client,
@@ -15,13 +15,6 @@ from .models import (
     plain_decimal,
 )
 from .services import measurement_record
-
-DATE_INPUT = {"type": "date"}
-
-
-def date_widget():
-    # type=date needs ISO dates; the browser shows them in the user's own format.
-    return forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d")
 
 
 def _not_in_future(value, user, message):
@@ -50,8 +43,8 @@ class EngagementForm(BootstrapMixin, forms.ModelForm):
             "source_activity",
         ]
         widgets = {
-            "starts_on": date_widget(),
-            "ends_on": date_widget(),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
             "members": forms.CheckboxSelectMultiple,
         }
         help_texts = {"budget_hours": "Hours the client agreed to; leave empty if none."}
@@ -148,7 +141,7 @@ class MeasurementForm(BootstrapMixin, forms.ModelForm):
         model = OutcomeMeasurement
         fields = ["date", "value", "note"]
         widgets = {
-            "date": date_widget(),
+            "date": DateInput(),
             # A text input, so a mistyped value reaches the server and gets a clear message.
             "value": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             "note": forms.TextInput(attrs={"placeholder": "Where the figure comes from"}),
@@ -184,7 +177,7 @@ class OutcomeStatusForm(BootstrapMixin, forms.Form):
 
     status = forms.ChoiceField(choices=Outcome.Status.choices, widget=forms.HiddenInput)
     achieved_on = forms.DateField(
-        label="Achieved on", required=False, widget=date_widget(),
+        label="Achieved on", required=False, widget=DateInput(),
         help_text="Only for an achieved outcome.",
     )
 
@@ -237,7 +230,7 @@ class ConfirmationForm(BootstrapMixin, forms.Form):
         label="Confirmed by (at the client)", max_length=200, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "Name, role"}),
     )
-    confirmed_on = forms.DateField(label="Confirmed on", required=False, widget=date_widget())
+    confirmed_on = forms.DateField(label="Confirmed on", required=False, widget=DateInput())
 
     def __init__(self, *args, user, outcome, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ from django import forms
 from clients.models import Client
 from tracker.models import Team, User
 from tracker.week import period_dates
-from tracker.widgets import style_for_bootstrap
+from tracker.widgets import DateInput, names_out_of_reach, style_for_bootstrap
 
 from .models import SavedReport
 
@@ -42,8 +42,8 @@ class BalanceFilterForm(forms.Form):
     REACH_FIELDS = ("team", "consultant", "client")
 
     period = forms.ChoiceField(choices=PERIODS, initial="last_4_weeks", required=False)
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(required=False, widget=DateInput())
+    end = forms.DateField(required=False, widget=DateInput())
     team = ReachChoiceField(empty_label="All my teams")
     consultant = ReachChoiceField(empty_label="Everyone")
     client = ReachChoiceField(empty_label="Any client")
@@ -71,11 +71,7 @@ class BalanceFilterForm(forms.Form):
 
     def out_of_reach(self) -> bool:
         """True when a filter names a team, person or client the viewer cannot see."""
-        return any(
-            error.code == "invalid_choice"
-            for name in self.REACH_FIELDS
-            for error in self.errors.as_data().get(name, [])
-        )
+        return names_out_of_reach(self, self.REACH_FIELDS)
 
     def clean(self):
         data = super().clean()

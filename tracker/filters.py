@@ -1,4 +1,7 @@
-"""Filters of the time and activity lists; every choice is limited to what the user may see."""
+"""The lists' filters. Every choice offered (people, teams, clients, engagements) is drawn
+from what the person filtering may see; naming one out of reach in the address answers 404,
+in the page and its exports alike. The client, engagement and outcome lists build on the
+same ReachFilterSet (clients/filters.py)."""
 
 
 import django_filters
@@ -9,18 +12,22 @@ from clients.models import Client, Engagement
 from reports.selection import Selection
 
 from .fields import EngagementChoiceField, NameChoiceField, PersonChoiceField
-from .forms import DateInput
 from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User
 from .week import period_dates
-from .widgets import BootstrapMixin
+from .widgets import BootstrapMixin, DateInput, names_out_of_reach
 
 
 class FilterForm(BootstrapMixin, forms.Form):
+    """A list's filter form: a "…_to" date before its "…_from" date is refused next to the
+    "to" field, and the list then shows nothing (strict filtering)."""
+
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "This is before the From date.")
+        for start_name in [name for name in self.fields if name.endswith("_from")]:
+            end_name = start_name.removesuffix("_from") + "_to"
+            start, end = cleaned.get(start_name), cleaned.get(end_name)
+            if start and end and end < start:
+                self.add_error(end_name, "This is before the From date.")
         return cleaned
 
 
@@ -50,27 +57,56 @@ PERIODS = {
 }
 
 
-def _visible_engagements(request):
+def visible_engagements(request):
     return Engagement.objects.visible_to(request.user).select_related("client")
 
 
-def _visible_clients(request):
+def visible_clients(request):
     return Client.objects.visible_to(request.user)
 
 
-def _visible_people(request):
+def visible_people(request):
     return User.objects.visible_to(request.user).by_name()
 
 
-class ReachFilterSet(django_filters.FilterSet):
-    """A list filter whose object choices (people, engagements, clients) are the user's reach.
+def visible_teams(request):
+    return Team.objects.visible_to(request.user)
 
-    Naming an object outside that reach answers 404, as every other page does; a consultant
-    sees no consultant menu (only themselves would be in it), but `?consultant=` still works
-    for their own id and is 404 for anyone else's.
+
+class ReachFilterSet(django_filters.FilterSet):
+    """A list's filters whose object menus are the user's reach.
+
+    Naming an object out of that reach answers 404 (check_reach()). `for_managers` names
+    the filters by person or team that only someone who sees others needs: a consultant gets
+    no menu (only themselves would be in it), yet the filter still works for their own id,
+    as a report's drill-down link uses it.
     """
 
-    REACH_FIELDS = ("consultant", "engagement", "client")
+    for_managers: tuple[str, ...] = ()
+
+    class Meta:
+        form = FilterForm
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = request.user
+        self.sees_others = user.is_admin or user.is_manager
+        if not self.sees_others:
+            for name in self.for_managers:
+                self.filters[name].extra["widget"] = forms.HiddenInput()
+
+    def check_reach(self) -> None:
+        """Http404 when a filter names a person, team, client or engagement out of reach."""
+        object_filters = [
+            name for name, list_filter in self.filters.items()
+            if isinstance(list_filter, django_filters.ModelChoiceFilter)
+        ]
+        if self.is_bound and names_out_of_reach(self.form, object_filters):
+            raise Http404("No such object within your reach.")
+
+
+class PeriodFilterSet(ReachFilterSet):
+    """Time entries and activities: by period or dates, and by person."""
 
     period = django_filters.ChoiceFilter(
         label="Period", choices=list(PERIODS.items()), empty_label="Any time",
@@ -83,57 +119,35 @@ class ReachFilterSet(django_filters.FilterSet):
         field_name="date", lookup_expr="lte", label="To", widget=DateInput()
     )
     consultant = PersonFilter(
-        label="Consultant", queryset=_visible_people, empty_label="Everyone I can see"
+        label="Consultant", queryset=visible_people, empty_label="Everyone I can see"
     )
 
-    def __init__(self, *args, request, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        user = request.user
-        self.sees_others = user.is_admin or user.is_manager
-        if not self.sees_others:
-            self.filters["consultant"].extra["widget"] = forms.HiddenInput()
-            if "team" in self.filters:
-                self.filters["team"].extra["widget"] = forms.HiddenInput()
-
-    class Meta:
-        form = FilterForm
+    for_managers = ("consultant",)
 
     def filter_period(self, queryset, name, value):
         start, end = period_dates(value, self.request.user.today())
         return queryset.filter(date__range=(start, end))
 
-    def check_reach(self) -> None:
-        """Http404 when a filter names a person, engagement or client out of reach."""
-        if self.is_bound and not self.form.is_valid():
-            errors = self.form.errors.as_data()
-            for name in self.REACH_FIELDS:
-                if any(error.code == "invalid_choice" for error in errors.get(name, [])):
-                    raise Http404("No such object within your reach.")
 
-
-def _visible_teams(request):
-    return Team.objects.visible_to(request.user)
-
-
-class TimeEntryFilter(ReachFilterSet):
-    REACH_FIELDS = ("consultant", "engagement", "client", "team")
+class TimeEntryFilter(PeriodFilterSet):
+    for_managers = ("consultant", "team")
 
     kind = django_filters.ChoiceFilter(label="Kind", choices=Kind.choices, empty_label="Any kind")
     # The balance report's team figures drill down here.
     team = NameFilter(
-        label="Team", field_name="consultant__team", queryset=_visible_teams,
+        label="Team", field_name="consultant__team", queryset=visible_teams,
         empty_label="Any team",
     )
     engagement = EngagementFilter(
-        label="Engagement", queryset=_visible_engagements, empty_label="Any engagement"
+        label="Engagement", queryset=visible_engagements, empty_label="Any engagement"
     )
     client = NameFilter(
-        label="Client", field_name="engagement__client", queryset=_visible_clients,
+        label="Client", field_name="engagement__client", queryset=visible_clients,
         empty_label="Any client",
     )
     billable = django_filters.BooleanFilter(label="Billable", widget=AnyBooleanWidget())
 
-    class Meta(ReachFilterSet.Meta):
+    class Meta(PeriodFilterSet.Meta):
         model = TimeEntry
         fields = [
             "period", "date_from", "date_to", "kind", "engagement", "client", "billable",
@@ -185,13 +199,12 @@ class TimeEntryFilter(ReachFilterSet):
         )
 
 
-class ActivityFilter(ReachFilterSet):
-    REACH_FIELDS = ("consultant",)
+class ActivityFilter(PeriodFilterSet):
 
     kind = django_filters.ChoiceFilter(
         label="Kind", choices=ActivityKind.choices, empty_label="Any kind"
     )
 
-    class Meta(ReachFilterSet.Meta):
+    class Meta(PeriodFilterSet.Meta):
         model = Activity
         fields = ["period", "date_from", "date_to", "kind", "consultant"]

@@ -15,16 +15,7 @@ from clients.models import Engagement
 from .fields import DurationField, EngagementChoiceField
 from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry
 from .rules import time_entry_errors
-from .widgets import BootstrapMixin
-
-
-class DateInput(forms.DateInput):
-    """The browser's own date picker; ISO values whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+from .widgets import BootstrapMixin, DateInput
 
 
 class ActivityChoiceField(forms.ModelChoiceField):

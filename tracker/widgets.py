@@ -1,9 +1,18 @@
-"""Form widgets and Bootstrap styling shared by every form and filter of the project."""
+"""Form widgets, Bootstrap styling and checks shared by every form and filter of the project."""
 
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker; ISO values whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class Select(forms.Select):
@@ -82,3 +91,13 @@ class BootstrapMixin:
         super().full_clean()
         # Rendering happens after validation: mark the fields in error now.
         style_for_bootstrap(self)
+
+
+def names_out_of_reach(form, names) -> bool:
+    """True when one of the fields `names` got an object the user may not see.
+
+    Their choices are the user's reach, so such an id is an invalid choice; the pages answer
+    it with 404 rather than an empty list, which would tell a guessed id from a missing one.
+    """
+    errors = form.errors.as_data()
+    return any(error.code == "invalid_choice" for name in names for error in errors.get(name, []))
