@@ -7,21 +7,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import (
-    Count,
     ExpressionWrapper,
     F,
     FloatField,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Cast, NullIf
 from django.utils.dateformat import format as date_format
 
-from tracker.models import Kind, Team, TimeEntry
+from tracker.models import Kind, Team, TimeEntry, subquery_total
 
 
 def outcome_progress(actual, baseline, target) -> float | None:
@@ -44,12 +41,6 @@ def plain_decimal(value) -> Decimal | None:
     return plain.normalize()
 
 
-def _count_subquery(queryset, group_by):
-    """A correlated COUNT(*) as a scalar subquery (0 when there is nothing to count)."""
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 class ClientQuerySet(models.QuerySet):
     def with_counts(self, user):
         """Engagements and outcomes (achieved / total) per client, counting only what `user`
@@ -57,9 +48,9 @@ class ClientQuerySet(models.QuerySet):
         engagements = Engagement.objects.visible_to(user).filter(client=OuterRef("pk"))
         outcomes = Outcome.objects.visible_to(user).filter(engagement__client=OuterRef("pk"))
         return self.annotate(
-            engagements_count=_count_subquery(engagements, "client"),
-            outcomes_total=_count_subquery(outcomes, "engagement__client"),
-            outcomes_achieved=_count_subquery(
+            engagements_count=subquery_total(engagements, "client"),
+            outcomes_total=subquery_total(outcomes, "engagement__client"),
+            outcomes_achieved=subquery_total(
                 outcomes.filter(status=Outcome.Status.ACHIEVED), "engagement__client"
             ),
         )
@@ -112,22 +103,14 @@ class EngagementQuerySet(models.QuerySet):
         Scalar subqueries rather than joins: joining time entries and outcomes together would
         multiply one by the other.
         """
-        client_seconds = (
-            TimeEntry.objects.filter(engagement=OuterRef("pk"), kind=Kind.CLIENT)
-            .order_by()
-            .values("engagement")
-            .annotate(total=Sum("seconds"))
-            .values("total")
-        )
+        client_time = TimeEntry.objects.filter(engagement=OuterRef("pk"), kind=Kind.CLIENT)
         outcomes = Outcome.objects.filter(engagement=OuterRef("pk"))
         return (
             self.select_related("client")
             .annotate(
-                logged_seconds=Coalesce(
-                    Subquery(client_seconds, output_field=IntegerField()), Value(0)
-                ),
-                outcomes_total=_count_subquery(outcomes, "engagement"),
-                outcomes_achieved=_count_subquery(
+                logged_seconds=subquery_total(client_time, "engagement", Sum("seconds")),
+                outcomes_total=subquery_total(outcomes, "engagement"),
+                outcomes_achieved=subquery_total(
                     outcomes.filter(status=Outcome.Status.ACHIEVED), "engagement"
                 ),
             )

@@ -13,11 +13,9 @@ from decimal import Decimal
 from django.db.models import (
     BigIntegerField,
     Case,
-    Count,
     DateField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -26,7 +24,7 @@ from django.db.models.functions import Coalesce
 
 from clients.models import Client, Engagement, Outcome, outcome_progress
 from tracker.durations import decimal_hours
-from tracker.models import Activity, Kind, Team, TimeEntry, User
+from tracker.models import Activity, Kind, Team, TimeEntry, User, subquery_total
 from tracker.week import week_start_of
 
 from .models import WeeklyTotal
@@ -157,18 +155,14 @@ def _people_with_activity(people, start: dt.date, end: dt.date):
         source_activity__consultant=OuterRef("pk"), starts_on__range=(start, end)
     )
 
-    def sub(queryset, group_by, aggregate):
-        grouped = queryset.order_by().values(group_by).annotate(value=aggregate)
-        return Coalesce(Subquery(grouped.values("value")[:1]), 0)
-
     return people.select_related("team").only(
         "pk", "username", "is_active", "weekly_capacity_hours", "team__name",
         "team__promotion_threshold",
     ).annotate(
-        activity_count=sub(mine, "consultant", Count("pk")),
-        activity_reach=sub(mine, "consultant", Sum("audience")),
-        activity_leads=sub(mine, "consultant", Sum("leads")),
-        sourced_count=sub(sourced, "source_activity__consultant", Count("pk")),
+        activity_count=subquery_total(mine, "consultant"),
+        activity_reach=subquery_total(mine, "consultant", Sum("audience")),
+        activity_leads=subquery_total(mine, "consultant", Sum("leads")),
+        sourced_count=subquery_total(sourced, "source_activity__consultant"),
     )
 
 

@@ -9,11 +9,23 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Count, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils.functional import cached_property
 
 SECONDS_PER_DAY = 24 * 60 * 60
+
+
+def subquery_total(queryset, group_by: str, aggregate=None):
+    """A correlated aggregate as a scalar subquery, 0 when there is nothing to aggregate:
+    `queryset` filtered on an OuterRef and grouped by the column it is correlated on
+    (`group_by`); COUNT(*) unless `aggregate` says otherwise.
+
+    A subquery rather than a join: joining two sets of rows to one object (its time and
+    its outcomes) would multiply one by the other.
+    """
+    grouped = queryset.order_by().values(group_by).annotate(total=aggregate or Count("pk"))
+    return Coalesce(Subquery(grouped.values("total")[:1], output_field=IntegerField()), Value(0))
 
 
 def validate_timezone(value: str) -> None:

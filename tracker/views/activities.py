@@ -6,30 +6,21 @@ an admin). Anything else answers 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from ..filters import ActivityFilter
 from ..forms import ActivityForm
-from ..models import Activity, Kind, TimeEntry
+from ..models import Activity, Kind, TimeEntry, subquery_total
 from ..tables import ActivityTable
 from .time import ReachListView, activity_time_url, hours_minutes, within_reach
 
 
 def with_time_spent(activities):
     """Annotate `spent_seconds`: the promotion time linked to each activity (one query)."""
-    spent = (
-        TimeEntry.objects.filter(activity=OuterRef("pk"), kind=Kind.PROMOTION)
-        .order_by()
-        .values("activity")
-        .annotate(total=Sum("seconds"))
-        .values("total")
-    )
-    return activities.annotate(
-        spent_seconds=Coalesce(Subquery(spent, output_field=IntegerField()), 0)
-    )
+    spent = TimeEntry.objects.filter(activity=OuterRef("pk"), kind=Kind.PROMOTION)
+    return activities.annotate(spent_seconds=subquery_total(spent, "activity", Sum("seconds")))
 
 
 def activity_totals(activities) -> dict:
