@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import BadRequest
 from django.db.models import (
     Count,
@@ -30,11 +29,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
-from reports.exports import SafeExportMixin
 from tracker.models import Kind, TimeEntry, User
+from tracker.views.lists import FilteredListView
 
 from .filters import ClientFilter, EngagementFilter, OutcomeFilter
 from .forms import (
@@ -84,22 +81,11 @@ def _require_admin(request):
 # --- lists ----------------------------------------------------------------------------------
 
 
-class ListPage(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
-    """A filtered, sortable, exportable list; `?_export=csv` or `xlsx` exports every filtered
-    row (not just the page shown)."""
-
+class ListPage(FilteredListView):
     table_pagination = {"per_page": 25}
 
-    def get_filterset(self, filterset_class):
-        # Before any row is read: the page and every export refuse the same addresses.
-        filterset = super().get_filterset(filterset_class)
-        filterset.check_reach()
-        return filterset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["can_manage"] = _can_manage_engagements(self.request.user)
-        return context
+    def get_extra_context(self):
+        return {"can_manage": _can_manage_engagements(self.request.user)}
 
 
 class ClientListView(ListPage):

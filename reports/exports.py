@@ -4,6 +4,7 @@ A cell that starts with = + - @, a tab or a carriage return is read as a formula
 LibreOffice and Google Sheets; such text gets a leading apostrophe. Numbers stay numbers.
 """
 
+from django.http import Http404
 from django_tables2.export import ExportMixin, TableExport
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,12 +37,11 @@ class SafeExportMixin(ExportMixin):
     def get_export_filename(self, export_format):
         return f"{self.export_name}.{export_format}"
 
-    def render_to_response(self, context, **kwargs):
+    def dispatch(self, request, *args, **kwargs):
         # django-tables2 would serve any tablib format (some need libraries we don't ship):
-        # only the formats offered are exports; anything else is not a page here.
-        export_format = self.request.GET.get(self.export_trigger_param)
+        # only the formats offered are exports; anything else is not a page here, refused
+        # before a row is read. (After LoginRequiredMixin, listed before this mixin.)
+        export_format = request.GET.get(self.export_trigger_param)
         if export_format is not None and export_format not in self.export_formats:
-            from django.http import Http404
-
             raise Http404("Exports are CSV or XLSX.")
-        return super().render_to_response(context, **kwargs)
+        return super().dispatch(request, *args, **kwargs)

@@ -10,18 +10,14 @@ Who may do what:
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import LazyPaginator
 
-from reports.exports import SafeExportMixin
 from reports.selection import entries_by_week
 
 from ..durations import decimal_hours, format_duration
@@ -36,6 +32,7 @@ from ..paging import (
     value_order,
 )
 from ..tables import TimeEntryTable
+from .lists import FilteredListView
 
 PER_PAGE = 25
 GROUPED_COLUMNS = ("engagement", "kind", "billable")  # sorted pages seek by group
@@ -134,49 +131,16 @@ def timer_context(request, start_form=None, *, offer_start: bool = True) -> dict
     return context
 
 
-class ReachListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
-    """A filtered, sortable table of what the user may see, paginated without COUNT(*),
-    exported as CSV or XLSX (`?_export=csv|xlsx`) with the same filters."""
+class ReachListView(FilteredListView):
+    """A list of time entries or activities, paginated without COUNT(*); the consultant
+    column only for those who see others."""
 
     table_pagination = {"per_page": PER_PAGE, "paginator_class": LazyPaginator}
-
-    def get(self, request, *args, **kwargs):
-        export_format = request.GET.get(self.export_trigger_param)
-        if export_format is not None and export_format not in self.export_formats:
-            raise Http404("Exports are CSV or XLSX.")
-        self.filterset = self.get_filterset(self.get_filterset_class())
-        self.filterset.check_reach()
-        return super().get(request, *args, **kwargs)
-
-    def get_filterset(self, filterset_class):
-        # One filterset per request: get() checks the reach before FilterView filters.
-        if getattr(self, "filterset", None) is None:
-            return super().get_filterset(filterset_class)
-        return self.filterset
-
-    @property
-    def exporting(self) -> bool:
-        return self.export_trigger_param in self.request.GET
 
     def get_table_kwargs(self):
         if self.filterset.sees_others:
             return {}
         return {"exclude": ("consultant",)}
-
-    def get_table_pagination(self, table):
-        if self.exporting:
-            return False  # an export holds every filtered row
-        return super().get_table_pagination(table)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if self.exporting:
-            return context  # the export builds its own table from the filtered rows
-        context.update(self.get_extra_context())
-        return context
-
-    def get_extra_context(self) -> dict:
-        return {}
 
 
 class TimeListView(ReachListView):
