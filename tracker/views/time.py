@@ -86,11 +86,12 @@ def kind_totals(week_totals) -> dict:
     for total in week_totals:
         seconds[total.kind] += total.seconds
         count += total.entries
+    total = sum(seconds.values())
     return {
         "count": count,
-        "total": sum(seconds.values()),
-        "total_text": hours_minutes(sum(seconds.values())),
-        "total_hours": decimal_hours(sum(seconds.values())),
+        "total": total,
+        "total_text": hours_minutes(total),
+        "total_hours": decimal_hours(total),
         "by_kind": [
             {
                 "kind": kind.value,
