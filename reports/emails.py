@@ -1,5 +1,11 @@
 """Every e-mail is three templates: emails/<name>-subject.txt, -body.txt and -body.html.
 
+The subject and the text body are plain text: rendered without HTML escaping (a name like
+"R&D <team>" arrives as typed) and returned as plain `str`, never Django's SafeString, so a
+page that shows them (the digest preview) escapes them like any other text. The HTML body
+is escaped by its template, and is also returned as a plain `str`: nothing built for an
+e-mail is ever marked safe for a page.
+
 `message_send_once` sends one message so that a runner killed at any moment leaves a
 retryable row or a delivered message, never both: see its docstring.
 """
@@ -13,13 +19,27 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+
+
+def render_text(template_name: str, context: dict) -> str:
+    """A plain-text template rendered with autoescape off, as a plain (unsafe) str."""
+    template = get_template(template_name).template
+    return _plain(template.render(Context(context, autoescape=False)))
+
+
+def _plain(text: str) -> str:
+    # str.__str__ of a str subclass (SafeString) returns an exact str: the "safe" mark goes.
+    return str.__str__(text)
 
 
 def make_message(name: str, *, to: str, context: dict, headers=None, connection=None):
-    subject = render_to_string(f"emails/{name}-subject.txt", context).strip().replace("\n", " ")
-    body = render_to_string(f"emails/{name}-body.txt", context)
-    html = render_to_string(f"emails/{name}-body.html", context)
+    # Every run of whitespace and control characters, CR and LF included, is one space: a
+    # subject is one header line.
+    subject = " ".join(render_text(f"emails/{name}-subject.txt", context).split())
+    body = render_text(f"emails/{name}-body.txt", context)
+    html = _plain(render_to_string(f"emails/{name}-body.html", context))
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,

@@ -80,8 +80,11 @@ def preview(request):
         message = digests.digest_message(user=recipient, week_start=week_start)
     part = request.GET.get("part", "")
     if message is not None and part == "html":
-        # The HTML part alone, byte for byte as it is sent.
-        return HttpResponse(message.alternatives[0][0], content_type="text/html; charset=utf-8")
+        # The HTML part alone, byte for byte as it is sent. It is the e-mail, not the app:
+        # sandboxed like the framed copy, so nothing in it can act in the viewer's session.
+        response = HttpResponse(message.alternatives[0][0], content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = "sandbox"
+        return response
     html = ""
     if message is not None:
         # Only in the framed copy: links open in the whole window, as a mail client does.
