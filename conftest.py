@@ -44,7 +44,7 @@ def cast(db):
     other_team.managers.add(other_manager)
     outsider = UserFactory(username="olga", team=other_team)
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
-    engagement = EngagementFactory(name="Tax portal", members=[consultant])
+    engagement = EngagementFactory(name="Tax portal", members=[consultant], team=team)
     return Cast(
         consultant=consultant,
         teammate=teammate,

@@ -4,7 +4,7 @@ clean() a ModelForm runs), so a bad value comes back next to its field with the 
 from django import forms
 from django.db.models import Q
 
-from tracker.models import Activity, User
+from tracker.models import Activity, Team, User
 from tracker.widgets import BootstrapMixin, DateInput
 
 from .models import (
@@ -39,8 +39,8 @@ class EngagementForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Engagement
         fields = [
-            "client", "name", "status", "starts_on", "ends_on", "budget_hours", "members",
-            "source_activity",
+            "client", "name", "team", "status", "starts_on", "ends_on", "budget_hours",
+            "members", "source_activity",
         ]
         widgets = {
             "starts_on": DateInput(),
@@ -58,6 +58,13 @@ class EngagementForm(BootstrapMixin, forms.ModelForm):
             Q(active=True) | Q(pk=self.instance.client_id)
         )
         self.fields["members"].queryset = self.visible_people.by_name()
+        # A manager plans for the teams they manage, and so keeps the right to edit it.
+        teams = self.fields["team"]
+        teams.queryset = Team.objects.visible_to(user).order_by("name")
+        if not user.is_admin:
+            teams.required = True
+            teams.empty_label = None
+            teams.error_messages["invalid_choice"] = "Choose one of the teams you manage."
         self.fields["source_activity"].queryset = (
             Activity.objects.visible_to(user).select_related("consultant").order_by("-date")
         )

@@ -97,6 +97,16 @@ class EngagementQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=memberships.values("engagement_id"))
 
+    def editable_by(self, user):
+        """Engagements `user` may edit: those of the teams they manage; all for admins.
+
+        Seeing an engagement (a member of it, or the manager of one) is not planning it: a
+        manager whose consultant helps on another team's engagement sees it read-only.
+        """
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        return self.filter(team__in=Team.objects.managed_by(user))
+
     def with_totals(self):
         """Logged client hours, burn and outcome counts on each engagement, in the same query.
 
@@ -153,6 +163,14 @@ class Engagement(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="engagements", blank=True
     )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="engagements",
+        help_text="The team that runs it: its managers plan and edit it.",
+    )
     source_activity = models.ForeignKey(
         "tracker.Activity",
         on_delete=models.SET_NULL,
@@ -191,6 +209,10 @@ class Engagement(models.Model):
 
     def __str__(self):
         return f"{self.client.name} — {self.name}"
+
+    def can_be_edited_by(self, user) -> bool:
+        """EngagementQuerySet.editable_by for this one row, from the user's cached teams."""
+        return user.is_admin or any(team.pk == self.team_id for team in user.managed_team_list)
 
     def is_active_on(self, date) -> bool:
         return (

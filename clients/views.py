@@ -60,10 +60,16 @@ def _get_engagement_for_user(request, pk) -> Engagement:
     """The engagement, with its totals, if `request.user` may see it; else 404."""
     return get_object_or_404(
         Engagement.objects.visible_to(request.user).with_totals().select_related(
-            "source_activity"
+            "source_activity", "team"
         ),
         pk=pk,
     )
+
+
+def _get_engagement_to_edit(request, pk) -> Engagement:
+    """The engagement if `request.user` may edit it (a manager of its team, an admin); an
+    engagement they may only see, or not even that, answers 404 like any out of reach."""
+    return get_object_or_404(Engagement.objects.editable_by(request.user), pk=pk)
 
 
 def _get_outcome_for_user(request, pk) -> Outcome:
@@ -282,7 +288,7 @@ def _engagement_page(request, engagement, *, invalid_outcome=None, invalid=None)
             "outcomes": outcomes,
             "hours_rows": hours_rows,
             "other_seconds": other_seconds,
-            "can_manage": _can_manage_engagements(request.user),
+            "can_edit": engagement.can_be_edited_by(request.user),
             "outcome_forms_url": reverse("clients:engagement_detail", args=[engagement.pk]),
         },
     )
@@ -332,7 +338,7 @@ def engagement_create(request):
 
 @login_required
 def engagement_update(request, pk):
-    engagement = _get_engagement_for_user(request, pk)
+    engagement = _get_engagement_to_edit(request, pk)
     return _engagement_form_page(request, engagement)
 
 

@@ -1129,7 +1129,8 @@ def test_editing_an_outcome_keeps_its_rules(cast, world, as_user):
 
 def _engagement_data(cast, **changes):
     return {
-        "client": cast.engagement.client_id, "name": "Data platform", "status": "active",
+        "client": cast.engagement.client_id, "name": "Data platform", "team": cast.team.pk,
+        "status": "active",
         "starts_on": "2026-11-01", "ends_on": "2027-03-31", "budget_hours": "120",
         "members": [cast.consultant.pk, cast.teammate.pk], "source_activity": "",
         **changes,
@@ -1196,6 +1197,47 @@ def test_another_teams_manager_cannot_edit_alices_engagement(cast, world, as_use
         f"/engagements/{cast.engagement.pk}/edit/", _engagement_data(cast)
     )
     assert response.status_code == 404
+
+
+def test_an_engagement_is_edited_by_its_own_teams_managers_only(cast, world, as_user):
+    """Maria sees Health's engagement because Alice helps on it; she may not re-plan it."""
+    health = EngagementFactory(name="Wards", team=cast.other_team,
+                               members=[cast.outsider, cast.consultant], budget_hours=300)
+    maria = as_user(cast.manager)
+    page = maria.get(f"/engagements/{health.pk}/")
+    assert page.status_code == 200
+    assert f"/engagements/{health.pk}/edit/" not in page.content.decode()
+    assert "its managers edit it" in page.content.decode()
+    assert maria.get(f"/engagements/{health.pk}/edit/").status_code == 404
+    closing = _engagement_data(cast, client=health.client_id, name="Wards", status="closed",
+                               budget_hours="1", team=cast.other_team.pk,
+                               members=[cast.consultant.pk])
+    assert maria.post(f"/engagements/{health.pk}/edit/", closing).status_code == 404
+    health.refresh_from_db()
+    assert (health.status, health.budget_hours) == ("active", 300)
+
+    omar = as_user(cast.other_manager)
+    page = omar.get(f"/engagements/{health.pk}/")
+    assert f"/engagements/{health.pk}/edit/" in page.content.decode()
+    response = omar.post(f"/engagements/{health.pk}/edit/", {
+        **closing, "members": [cast.outsider.pk], "budget_hours": "250",
+    })
+    assert response.status_code == 302
+    health.refresh_from_db()
+    assert (health.status, health.budget_hours) == ("closed", 250)
+    # Alice stays on it: Omar cannot see her, so his form cannot drop her.
+    assert set(health.members.all()) == {cast.outsider, cast.consultant}
+    assert as_user(cast.admin).get(f"/engagements/{health.pk}/edit/").status_code == 200
+
+
+def test_a_manager_plans_only_for_a_team_they_manage(cast, world, as_user):
+    maria = as_user(cast.manager)
+    response = maria.post("/engagements/new/", _engagement_data(cast, team=cast.other_team.pk))
+    assert response.status_code == 200
+    assert response.context["form"].errors["team"] == ["Choose one of the teams you manage."]
+    assert not Engagement.objects.filter(name="Data platform").exists()
+    assert maria.post("/engagements/new/", _engagement_data(cast)).status_code == 302
+    assert Engagement.objects.get(name="Data platform").team == cast.team
 
 
 # --- clients: admins only ------------------------------------------------------------------

@@ -148,6 +148,7 @@ def _write_other_rows(plan: DemoPlan) -> dict:
             ends_on=engagement.ends_on,
             status=engagement.status,
             budget_hours=engagement.budget_hours,
+            team_id=engagement.team.pk if engagement.team else None,
         )
         for engagement in plan.engagements
     ]

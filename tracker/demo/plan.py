@@ -230,7 +230,7 @@ class DemoPlan:
         client.engagement_names.add(name)
         return name
 
-    def _new_engagement(self, *, client, names, starts_on, ends_on, status, members, no_wins):
+    def _new_engagement(self, *, team, client, names, starts_on, ends_on, status, members, no_wins):
         # Open-ended retainers often have no budget; the others get one once staffing is known.
         budgeted = ends_on is not None or self.rng.random() < 0.5
         engagement = _Engagement(
@@ -242,6 +242,7 @@ class DemoPlan:
             budget_hours=Decimal(0) if budgeted else None,
             members=list(members),
             no_wins=no_wins,
+            team=team,
         )
         self.engagements.append(engagement)
         return engagement
@@ -263,6 +264,7 @@ class DemoPlan:
                 else Engagement.Status.ACTIVE
             )
             engagement = self._new_engagement(
+                team=team,
                 client=rng.choice(team.clients),
                 names=names,
                 starts_on=starts_on,
@@ -328,6 +330,7 @@ class DemoPlan:
         if streams and rng.random() < 0.6:
             starts_on = self.period_start - dt.timedelta(weeks=rng.randint(30, 50))
             self._new_engagement(
+                team=team,
                 client=rng.choice(team.clients),
                 names=sector_names,
                 starts_on=starts_on,
@@ -339,6 +342,7 @@ class DemoPlan:
         if streams and rng.random() < 0.6:
             starts_on = _monday(self.today) + dt.timedelta(weeks=rng.randint(1, 6))
             self._new_engagement(
+                team=team,
                 client=rng.choice(team.clients),
                 names=sector_names,
                 starts_on=starts_on,

@@ -61,6 +61,7 @@ class _Engagement:
     members: list
     no_wins: bool = False  # all-brand engagements never achieve an outcome
     source_activity: "_Activity | None" = None
+    team: "_Team | None" = None  # the team that runs it
     pk: int | None = None
 
 
