@@ -14,9 +14,9 @@ class ClientAdmin(admin.ModelAdmin):
 
 @admin.register(Engagement)
 class EngagementAdmin(admin.ModelAdmin):
-    list_display = ["name", "client", "status", "starts_on", "ends_on", "budget_hours"]
-    list_filter = ["status", ("starts_on", admin.DateFieldListFilter)]
-    list_select_related = ["client"]
+    list_display = ["name", "client", "team", "status", "starts_on", "ends_on", "budget_hours"]
+    list_filter = ["status", "team", ("starts_on", admin.DateFieldListFilter)]
+    list_select_related = ["client", "team"]
     search_fields = ["name", "client__name"]
     autocomplete_fields = ["client", "source_activity"]
     filter_horizontal = ["members"]
