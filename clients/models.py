@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, NullIf
 from django.utils.dateformat import format as date_format
 
-from tracker.models import Kind, Team, TimeEntry, subquery_total
+from tracker.models import Kind, Team, TimeEntry, subquery_total, validate_single_line
 
 
 def outcome_progress(actual, baseline, target) -> float | None:
@@ -65,8 +65,8 @@ class ClientQuerySet(models.QuerySet):
 
 
 class Client(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    sector = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=200, unique=True, validators=[validate_single_line])
+    sector = models.CharField(max_length=100, blank=True, validators=[validate_single_line])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -153,7 +153,7 @@ class Engagement(models.Model):
         CLOSED = "closed", "Closed"
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="engagements")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -268,9 +268,12 @@ class Outcome(models.Model):
         MISSED = "missed", "Missed"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="outcomes")
-    title = models.CharField(max_length=200)
-    metric = models.CharField(max_length=200, help_text="What is measured, e.g. 'cycle time'.")
-    unit = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
+    metric = models.CharField(
+        max_length=200, help_text="What is measured, e.g. 'cycle time'.",
+        validators=[validate_single_line],
+    )
+    unit = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
     baseline = models.DecimalField(max_digits=14, decimal_places=2)
     target = models.DecimalField(max_digits=14, decimal_places=2)
     direction = models.CharField(
@@ -281,7 +284,8 @@ class Outcome(models.Model):
     evidence_url = models.URLField(max_length=500, blank=True)
     evidence_note = models.TextField(blank=True)
     confirmed_by = models.CharField(
-        "confirmed by (at the client)", max_length=200, blank=True
+        "confirmed by (at the client)", max_length=200, blank=True,
+        validators=[validate_single_line],
     )
     confirmed_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from tracker.models import validate_single_line
+
 
 class DigestDelivery(models.Model):
     """One weekly digest for one recipient: the row that makes sending exactly-once."""
@@ -146,7 +148,7 @@ class SavedReport(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_reports"
     )
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_single_line])
     params = models.JSONField(help_text="period preset and scope, as in the report's filters")
     schedule = models.CharField(max_length=10, choices=Schedule.choices, blank=True, default="")
     recipients = models.ManyToManyField(

@@ -1,6 +1,7 @@
 """People and their time: User, Team, TimeEntry and the self-promotion Activity log."""
 
 import datetime as dt
+import unicodedata
 import zoneinfo
 from decimal import Decimal
 
@@ -35,6 +36,20 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known timezone, e.g. Europe/London.")
 
 
+# Bidirectional overrides and isolates: they make a name read as another in a list or a subject.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def validate_single_line(value: str) -> None:
+    """A name or title is one line of text: no line break, tab or other control character
+    (a CR/LF in a saved report's name broke every e-mail of it), no bidi override."""
+    if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in value):
+        raise ValidationError(
+            "Use one line of plain text: no line breaks, tabs or control characters.",
+            code="control_characters",
+        )
+
+
 def default_timezone() -> str:
     return settings.TIME_ZONE
 
@@ -51,7 +66,7 @@ class TeamQuerySet(models.QuerySet):
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_single_line])
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="managed_teams", blank=True
     )
@@ -105,6 +120,12 @@ class User(AbstractUser):
         ADMIN = "admin", "Admin"
 
     email = models.EmailField("email address", unique=True)
+    first_name = models.CharField(
+        "first name", max_length=150, blank=True, validators=[validate_single_line]
+    )
+    last_name = models.CharField(
+        "last name", max_length=150, blank=True, validators=[validate_single_line]
+    )
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
@@ -216,9 +237,11 @@ class Activity(models.Model):
         db_index=False,  # (consultant, date) covers it
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     date = models.DateField()
-    venue = models.CharField("venue or channel", max_length=200, blank=True)
+    venue = models.CharField(
+        "venue or channel", max_length=200, blank=True, validators=[validate_single_line]
+    )
     url = models.URLField("link", max_length=500, blank=True)
     audience = models.PositiveIntegerField("audience reached", default=0)
     interactions = models.PositiveIntegerField(default=0)

@@ -177,3 +177,32 @@ def test_saved_report_subject_is_the_name_as_typed(hostile):
     assert message.subject.startswith("R&D <team>: ")
     assert message.body.startswith("R&D <team> — balance report")
     assert "R&amp;D &lt;team&gt;" in message.alternatives[0][0]
+
+
+def test_a_name_with_a_line_break_is_refused_next_to_its_field(client, cast):
+    client.force_login(cast.manager)
+    response = client.post("/reports/saved/", {
+        "f-period": "last_week", "f-team": cast.team.pk, "name": "Weekly\r\nBcc: x@example.test",
+        "schedule": "weekly", "recipients": [cast.manager.pk],
+    })
+    assert response.status_code == 400  # the page's answer to a refused save
+    assert not SavedReport.objects.exists()
+    assert "no line breaks" in response.content.decode()
+    client.force_login(cast.consultant)
+    response = client.post("/activities/new/", {
+        "kind": "talk", "title": "Talk\u202eevil", "date": DAY, "audience": "1",
+        "interactions": "0", "leads": "0",
+    })
+    assert response.context["form"].errors["title"] == [
+        "Use one line of plain text: no line breaks, tabs or control characters."
+    ]
+
+
+def test_a_name_saved_with_a_line_break_before_the_rule_still_mails(cast):
+    saved = SavedReport.objects.create(
+        owner=cast.manager, name="Team\r\nweekly", params={"period": "last_week"},
+        schedule=SavedReport.Schedule.WEEKLY,
+    )
+    saved.recipients.set([cast.manager])
+    assert saved_report_send(saved_report_id=saved.pk, today=dt.date(2026, 11, 9)) == 1
+    assert mail.outbox[-1].subject.startswith("Team weekly: ")
