@@ -3,7 +3,8 @@
 - planning: every opted-in user is due for the last ISO week whose following Monday 08:00
   has passed in their own timezone (beat runs the planner hourly). One DigestDelivery row
   per (recipient, week) is created, once: the unique constraint makes a planner that fires
-  twice create nothing twice, and a beat that was down catches up on its next run.
+  twice create nothing twice, and a beat that was down for less than a day catches up on
+  its next run (an older week goes out only by send_digests --week).
 - sending: a runner claims a row with a conditional update (pending and due, or "sending"
   past its lease) before it builds the message, records it as sent at the moment the SMTP
   server takes it (reports.emails.message_send_once) and, when it fails, keeps the error

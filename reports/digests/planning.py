@@ -2,7 +2,8 @@
 
 The planner writes one DigestDelivery row per recipient and week (the unique constraint
 makes a second planner, or a late one, create nothing twice) and returns the rows to send
-now, including those a retry or a dead runner left behind.
+now, including those a retry or a dead runner left behind. It plans a week only within
+SEND_WINDOW (a day) of its Monday 08:00: older weeks go out only when an operator asks.
 """
 
 import datetime as dt
@@ -18,7 +19,7 @@ from tracker.models import User
 
 from ..models import DigestDelivery
 from .sending import claimable, give_up_abandoned
-from .weeks import due_week
+from .weeks import SEND_WINDOW, due_week, send_moment
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,22 @@ def _zone(name: str) -> dt.tzinfo:
 
 
 def due_weeks(*, now: dt.datetime) -> dict[dt.date, list[str]]:
-    """{week due: [timezones]}: one query for the timezones in use, not one per person."""
+    """{week due: [timezones]}: one query for the timezones in use, not one per person.
+
+    A timezone whose week fell due more than SEND_WINDOW ago is due for nothing: its people
+    got that week's digest already, or it is too late to be worth sending.
+    """
     weeks = defaultdict(list)
     for name in recipients().order_by().values_list("timezone", flat=True).distinct():
-        weeks[due_week(now, _zone(name))].append(name)
+        zone = _zone(name)
+        week = due_week(now, zone)
+        if now - send_moment(week, zone) <= SEND_WINDOW:
+            weeks[week].append(name)
     return dict(weeks)
 
 
 def due_recipients(*, now: dt.datetime) -> list[tuple[int, dt.date]]:
-    """(user id, week due) for every opted-in user."""
+    """(user id, week due) for every opted-in user whose week is due now."""
     return [
         (pk, week)
         for week, zones in due_weeks(now=now).items()
@@ -59,9 +67,10 @@ def digests_plan(*, week_start: dt.date | None = None, now: dt.datetime | None =
     """Create the delivery rows that are due (once each) and return those to send now.
 
     With `week_start`, every opted-in user is due for that week and only that week's rows are
-    returned. Without it (the hourly planner), each user is due for their own last week, and
-    the rows of recent weeks still waiting (a retry that is due, a runner that died) are
-    returned too. The ids come ordered by team, so a chunk shares its teams' reports.
+    returned. Without it (the hourly planner), each user is due for their own last week if
+    its Monday 08:00 was less than a day ago, and the rows of recent weeks still waiting (a
+    retry that is due, a runner that died) are returned too. The ids come ordered by team, so
+    a chunk shares its teams' reports.
     """
     now = now or timezone.now()
     if week_start is not None:

@@ -5,6 +5,10 @@ import datetime as dt
 from tracker.week import iso_week, parse_iso_week  # noqa: F401 - the digests' week names
 
 SEND_AT = dt.time(8)  # Monday 08:00 in the recipient's own timezone
+# The planner sends a week's digest only this long after its Monday 08:00: a beat down for
+# a few hours catches up, but a first run on a fresh install, or a beat back after days,
+# does not mail a stale week (an operator can still send one with send_digests --week).
+SEND_WINDOW = dt.timedelta(days=1)
 
 
 def last_week_start(today: dt.date) -> dt.date:
@@ -18,3 +22,8 @@ def due_week(now: dt.datetime, tz: dt.tzinfo) -> dt.date:
     if local < dt.datetime.combine(monday, SEND_AT, tzinfo=tz):
         monday -= dt.timedelta(days=7)
     return monday - dt.timedelta(days=7)
+
+
+def send_moment(week_start: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """When the digest of the week starting `week_start` is due: the next Monday, 08:00."""
+    return dt.datetime.combine(week_start + dt.timedelta(days=7), SEND_AT, tzinfo=tz)

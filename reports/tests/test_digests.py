@@ -207,7 +207,10 @@ def test_planner_follows_each_recipients_monday_8am():
     # Monday 2026-11-23 08:30 in Tokyo is Sunday 15:30 in Los Angeles.
     due = dict(digests.due_recipients(now=dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC)))
     assert due[tokyo.pk] == WEEK
-    assert due[la.pk] == WEEK - dt.timedelta(days=7)
+    assert la.pk not in due  # W46 fell due a week ago: too late; W47 not yet
+    # Monday 08:30 in Los Angeles.
+    due = dict(digests.due_recipients(now=dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC)))
+    assert due == {tokyo.pk: WEEK, la.pk: WEEK}
 
 
 def test_beat_planner_sends_at_each_recipients_own_monday_8am_and_never_twice(settings):
@@ -243,12 +246,40 @@ def test_beat_planner_sends_at_each_recipients_own_monday_8am_and_never_twice(se
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
 
-def test_a_beat_that_was_down_catches_up(recipients):
-    # The planner did not run on Monday; it runs again on Wednesday afternoon.
-    with time_machine.travel(dt.datetime(2026, 11, 25, 15, 5, tzinfo=dt.UTC), tick=False):
+def test_a_beat_that_was_down_catches_up_within_a_day(recipients):
+    # The planner did not run on Monday; it runs again on Tuesday at 07:05 in London.
+    with time_machine.travel(dt.datetime(2026, 11, 24, 7, 5, tzinfo=dt.UTC), tick=False):
         plan_digests_task()
     assert len(mail.outbox) == 5
     assert {d.week_start for d in DigestDelivery.objects.all()} == {WEEK}
+
+
+def test_a_week_more_than_a_day_past_its_monday_8am_is_not_mailed(recipients):
+    # A fresh install whose planner first runs late on Tuesday, or a beat back after days:
+    # last week fell due more than a day ago, the week before long ago. Nobody gets either.
+    for moment in (dt.datetime(2026, 11, 24, 8, 5, tzinfo=dt.UTC),
+                   dt.datetime(2026, 11, 25, 15, 5, tzinfo=dt.UTC)):
+        with time_machine.travel(moment, tick=False):
+            plan_digests_task()
+    assert mail.outbox == [] and not DigestDelivery.objects.exists()
+    # An operator can still send it.
+    call_command("send_digests", "--week", "2026-W47", "--sync", stdout=io.StringIO())
+    assert len(mail.outbox) == 5
+
+
+def test_a_fresh_install_on_monday_night_mails_last_week_only_where_it_is_due(recipients):
+    la = UserFactory(username="la", timezone="America/Los_Angeles")
+    # Monday 23 November, 01:00 UTC: Sunday 17:00 in Los Angeles, whose last due week (W46)
+    # fell due a week ago; in London W47 is not due until 08:00. Nothing goes out.
+    with time_machine.travel(dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC), tick=False):
+        plan_digests_task()
+    assert mail.outbox == []
+    # Monday 23:00 UTC: W47 for London (15 hours late) and for Los Angeles (15:00 there).
+    with time_machine.travel(dt.datetime(2026, 11, 23, 23, 0, tzinfo=dt.UTC), tick=False):
+        plan_digests_task()
+    assert len(mail.outbox) == 6 and "la@example.test" in {m.to[0] for m in mail.outbox}
+    assert set(DigestDelivery.objects.values_list("week_start", flat=True)) == {WEEK}
+    assert DigestDelivery.objects.filter(recipient=la).exists()
 
 
 def test_the_hourly_planner_resends_what_a_dead_worker_left_and_gives_up_in_the_end(
