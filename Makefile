@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in e-mails point at the port the app is served on, unless SITE_URL is set. Derived
+# here, not in the Procfile: honcho gives the worker and beat ports of their own (PORT+100...).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 SEED_ARGS ?= --consultants 40 --weeks 26
 export DEBUG ?= 1
 
@@ -22,8 +25,8 @@ run: install
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty $(SEED_ARGS)
-	@echo "ClientFirst is starting at http://127.0.0.1:$(PORT)/ (web, Celery worker and beat; Ctrl-C stops all)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) --procfile Procfile
+	@echo "ClientFirst is starting at http://127.0.0.1:$(PORT)/ (web, Celery worker and beat; Ctrl-C stops all; links in e-mails: $(SITE_URL))"
+	SITE_URL="$(SITE_URL)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) --procfile Procfile
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
