@@ -7,6 +7,7 @@ import datetime as dt
 import math
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.db import transaction
 from django.utils import timezone
 
@@ -304,3 +305,16 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         )
         for name in ("audience", "interactions", "leads"):
             self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})
+
+
+# Django's password forms (its validators and messages) in the app's styling.
+class PasswordChangeForm(BootstrapMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class SetPasswordForm(BootstrapMixin, auth_forms.SetPasswordForm):
+    pass
+
+
+class PasswordResetForm(BootstrapMixin, auth_forms.PasswordResetForm):
+    pass
