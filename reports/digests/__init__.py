@@ -17,6 +17,9 @@
 """
 
 from .content import (
+    UNSUBSCRIBE_MAX_AGE,
+    UNSUBSCRIBE_PLACEHOLDER,
+    UnsubscribeLinkExpired,
     WeekReports,
     digest_context,
     digest_message,
@@ -36,7 +39,8 @@ from .sending import (
 from .weeks import due_week, iso_week, last_week_start, parse_iso_week
 
 __all__ = [
-    "ChunkResult", "WeekReports", "delivery_chunks", "digest_context", "digest_message",
+    "UNSUBSCRIBE_MAX_AGE", "UNSUBSCRIBE_PLACEHOLDER", "ChunkResult", "UnsubscribeLinkExpired",
+    "WeekReports", "delivery_chunks", "digest_context", "digest_message",
     "digest_send", "digests_plan", "digests_send_many", "due_recipients", "due_week",
     "due_weeks", "iso_week", "last_week_start", "max_attempts", "message_id",
     "parse_iso_week", "recipients", "retry_delay", "sending_lease", "unsubscribe_token",

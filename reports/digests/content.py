@@ -27,7 +27,13 @@ from ..emails import make_message
 from .weeks import iso_week
 
 NEAR_BUDGET = 0.9  # burn from which an engagement is "near or over budget"
-UNSUBSCRIBE_SALT = "reports.digests.unsubscribe"
+# ".v2": the first links signed the user id alone and never expired; under a new salt they
+# fail like any bad signature (the friendly page), instead of parsing as something else.
+UNSUBSCRIBE_SALT = "reports.digests.unsubscribe.v2"
+UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=60)
+# What a preview shows in place of the recipient's own link: a manager previewing a team
+# member's digest must not get a link that turns that person's digest off.
+UNSUBSCRIBE_PLACEHOLDER = "preview"
 KIND_COLOURS = {"client": "#1f6feb", "promotion": "#d97706", "internal": "#6b7280"}
 UNUSED_COLOUR = "#e5e7eb"
 
@@ -320,18 +326,33 @@ def team_section(*, team, week_start: dt.date, reports: WeekReports) -> dict:
     }
 
 
-def unsubscribe_token(user) -> str:
-    # A plain Signer, not signing.dumps: no timestamp, so the link in a message is the same
-    # however often it is built (a preview shows exactly what is sent) and never expires.
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(user.pk))
+class UnsubscribeLinkExpired(Exception):
+    """A genuine unsubscribe link, older than UNSUBSCRIBE_MAX_AGE."""
+
+
+def unsubscribe_token(user, week_start: dt.date) -> str:
+    """The link of one message: its recipient and week, signed and dated when it is built.
+
+    A link that leaks (a forwarded digest, a mailbox read years later) stops working after
+    UNSUBSCRIBE_MAX_AGE; the preferences page still turns the digest off.
+    """
+    return signing.dumps({"user": user.pk, "week": iso_week(week_start)}, salt=UNSUBSCRIBE_SALT)
 
 
 def user_from_unsubscribe_token(token: str) -> User | None:
+    """The recipient of a current link; None for a forged, mangled or old-style one.
+
+    Raises UnsubscribeLinkExpired for a genuine link past its age.
+    """
     try:
-        pk = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
-    except signing.BadSignature:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise UnsubscribeLinkExpired from None
+    except (signing.BadSignature, ValueError):
         return None
-    return User.objects.filter(pk=pk).first()
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+        return None
+    return User.objects.filter(pk=data["user"]).first()
 
 
 def message_id(*, recipient_id: int, week_start: dt.date) -> str:
@@ -388,7 +409,9 @@ def _headline(week: str, me: dict | None, teams: list[dict], organisation: dict 
     return headline
 
 
-def digest_context(*, user, week_start: dt.date, reports: WeekReports | None = None) -> dict:
+def digest_context(*, user, week_start: dt.date, reports: WeekReports | None = None,
+                   preview: bool = False) -> dict:
+    """What the templates show; with `preview`, a placeholder for the unsubscribe link."""
     reports = reports or WeekReports()
     me = consultant_section(user=user, week_start=week_start, reports=reports)
     teams = [
@@ -414,16 +437,18 @@ def digest_context(*, user, week_start: dt.date, reports: WeekReports | None = N
         "site_url": settings.SITE_URL,
         "preview_url": absolute(reverse("digests:preview"), week=week),
         "preferences_url": absolute(reverse("digests:preferences")),
-        "unsubscribe_url": absolute(
-            reverse("digests:unsubscribe", kwargs={"token": unsubscribe_token(user)})
-        ),
+        "unsubscribe_url": absolute(reverse("digests:unsubscribe", kwargs={
+            "token": UNSUBSCRIBE_PLACEHOLDER if preview else unsubscribe_token(user, week_start)
+        })),
     }
 
 
 def digest_message(*, user, week_start: dt.date, reports: WeekReports | None = None,
-                   connection=None):
-    """The digest exactly as it is sent (the preview page shows this same message)."""
-    context = digest_context(user=user, week_start=week_start, reports=reports)
+                   connection=None, preview: bool = False):
+    """The digest exactly as it is sent; the preview page shows this same message, with
+    `preview` (a placeholder in place of the recipient's unsubscribe link)."""
+    context = digest_context(user=user, week_start=week_start, reports=reports,
+                             preview=preview)
     return make_message(
         "digest",
         to=user.email,

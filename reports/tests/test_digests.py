@@ -581,8 +581,8 @@ def test_headers_message_id_and_one_click_unsubscribe(recipients):
 # --- Pages -------------------------------------------------------------------------------
 
 
-def unsubscribe_path(user) -> str:
-    return f"/digests/unsubscribe/{digests.unsubscribe_token(user)}/"
+def unsubscribe_path(user, week_start=WEEK) -> str:
+    return f"/digests/unsubscribe/{digests.unsubscribe_token(user, week_start)}/"
 
 
 def test_one_click_unsubscribe_needs_no_session_and_no_csrf_token(cast):
@@ -599,15 +599,18 @@ def test_one_click_unsubscribe_needs_no_session_and_no_csrf_token(cast):
 
 
 def test_unsubscribe_links_are_signed_per_person(cast):
-    token = digests.unsubscribe_token(cast.consultant)
+    from django.core import signing
+
+    token = digests.unsubscribe_token(cast.consultant, WEEK)
     assert Client().post(unsubscribe_path(cast.teammate)).status_code == 200
-    forged = token.replace(str(cast.consultant.pk), str(cast.teammate.pk), 1)
+    # Alice's signature on a payload naming someone else is refused.
+    payload = signing.dumps({"user": cast.teammate.pk, "week": "2026-W47"}, salt="x")
+    forged = payload.split(":")[0] + token[token.index(":"):]
     assert Client().post(f"/digests/unsubscribe/{forged}/").status_code == 404
     assert Client().get("/digests/unsubscribe/nonsense/").status_code == 404
     # The token from another salt (another signed link of the app) is refused too.
-    from django.core import signing
-
-    other = signing.Signer(salt="something.else").sign(str(cast.consultant.pk))
+    other = signing.dumps({"user": cast.consultant.pk, "week": "2026-W47"},
+                          salt="something.else")
     assert Client().post(f"/digests/unsubscribe/{other}/").status_code == 404
     cast.consultant.refresh_from_db()
     assert cast.consultant.digest_opt_in is True
@@ -640,12 +643,15 @@ def test_preview_is_the_message_as_sent(client, recipients):
     client.force_login(recipients.consultant)
     raw = client.get("/digests/preview/", {"week": "2026-W47", "part": "html"})
     assert raw["Content-Type"].startswith("text/html")
-    assert raw.content.decode() == html_of(alice)
+    # All but the unsubscribe link, which a preview shows as a placeholder.
+    sent_link = alice.extra_headers["List-Unsubscribe"].strip("<>")
+    placeholder = f"{django_settings.SITE_URL}/digests/unsubscribe/preview/"
+    assert raw.content.decode() == html_of(alice).replace(sent_link, placeholder)
     page = client.get("/digests/preview/", {"week": "2026-W47"})
     assert page.status_code == 200
     assert alice.subject in page.content.decode() and b"<iframe" in page.content
     text = client.get("/digests/preview/", {"week": "2026-W47", "part": "text"})
-    assert text.context["message"].body == alice.body
+    assert text.context["message"].body == alice.body.replace(sent_link, placeholder)
     assert b'id="digest-text"' in text.content
 
 

@@ -4,7 +4,9 @@
   same message object the sender builds); a manager may preview their teams' members, an
   admin anyone; anyone else's id answers 404.
 - /digests/preferences/ turns the digest on or off and sets the timezone it follows.
-- /digests/unsubscribe/<token>/ needs no log-in: the signed token is the authorisation.
+- /digests/unsubscribe/<token>/ needs no log-in: the signed token is the authorisation; it
+  names one digest (recipient and week) and expires after UNSUBSCRIBE_MAX_AGE, when the page
+  says so and points to the preferences instead.
 """
 
 import zoneinfo
@@ -77,7 +79,9 @@ def preview(request):
     week_start = message = None
     if not form.is_bound or form.is_valid():
         week_start = (form.cleaned_data["week"] if form.is_bound else None) or last_week
-        message = digests.digest_message(user=recipient, week_start=week_start)
+        # A placeholder for the unsubscribe link: the recipient's own would let whoever
+        # previews (their manager) turn their digest off.
+        message = digests.digest_message(user=recipient, week_start=week_start, preview=True)
     part = request.GET.get("part", "")
     if message is not None and part == "html":
         # The HTML part alone, byte for byte as it is sent. It is the e-mail, not the app:
@@ -140,12 +144,22 @@ def _timezone_names() -> list[str]:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
-    user = digests.user_from_unsubscribe_token(token)
+    def page(state, person=None, status=200):
+        return render(request, "reports/digest_unsubscribe.html", {
+            "state": state, "person": person,
+            "max_age_days": digests.UNSUBSCRIBE_MAX_AGE.days,
+        }, status=status)
+
+    if token == digests.UNSUBSCRIBE_PLACEHOLDER:
+        return page("preview")  # the link of a previewed digest: it unsubscribes nobody
+    try:
+        user = digests.user_from_unsubscribe_token(token)
+    except digests.UnsubscribeLinkExpired:
+        return page("expired", status=410)
     if user is None:
-        raise Http404("This unsubscribe link is not valid.")
+        # Forged, mangled, or in the first links' format (user id only, never expiring).
+        return page("invalid", status=404)
     if request.method == "POST":
         User.objects.filter(pk=user.pk).update(digest_opt_in=False)
-        return render(request, "reports/digest_unsubscribe.html", {
-            "person": user, "done": True,
-        })
-    return render(request, "reports/digest_unsubscribe.html", {"person": user, "done": False})
+        return page("done", user)
+    return page("confirm", user)
