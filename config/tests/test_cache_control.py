@@ -41,3 +41,16 @@ def test_anonymous_pages_health_and_static_files_are_left_cacheable(cast, settin
     static = client.get("/static/css/clientfirst.css")
     assert static.status_code == 200
     assert "no-store" not in cache_control(static) and "private" not in cache_control(static)
+
+
+def test_the_unsubscribe_page_naming_a_person_is_not_stored(cast):
+    from urllib.parse import urlsplit
+
+    from reports.digests import digest_message, last_week_start
+
+    week = last_week_start(cast.consultant.today())
+    message = digest_message(user=cast.consultant, week_start=week)
+    url = message.extra_headers["List-Unsubscribe"].strip("<>")
+    response = Client().get(urlsplit(url).path)
+    assert response.status_code == 200
+    assert "no-store" in cache_control(response)

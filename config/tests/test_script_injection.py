@@ -206,3 +206,13 @@ def test_a_name_saved_with_a_line_break_before_the_rule_still_mails(cast):
     saved.recipients.set([cast.manager])
     assert saved_report_send(saved_report_id=saved.pk, today=dt.date(2026, 11, 9)) == 1
     assert mail.outbox[-1].subject.startswith("Team weekly: ")
+
+
+def test_pages_allow_only_their_own_scripts(client, cast):
+    """A second wall: markup that slipped through unescaped could not run a script."""
+    client.force_login(cast.manager)
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert client.get("/accounts/login/")["Content-Security-Policy"] == policy
+    alone = client.get(f"/digests/preview/?week={WEEK}&part=html")
+    assert alone["Content-Security-Policy"] == "sandbox"  # a view's own policy is kept

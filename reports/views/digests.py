@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -142,6 +143,7 @@ def _timezone_names() -> list[str]:
 # session and no token. The signed token in the URL is the authorisation, and all it can do
 # is turn that one person's digest off.
 @csrf_exempt
+@never_cache  # it names the person: no proxy or shared browser keeps it
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
     def page(state, person=None, status=200):
