@@ -1,12 +1,14 @@
 """Tables for the client, engagement and outcome lists, and their CSV/XLSX exports.
 
 Cells drawn as HTML (bars, "2 / 5") have a plain-number twin for exports: a `value_` method
-or an export-only column, so a spreadsheet gets numbers it can add up.
+or an export-only column, so a spreadsheet gets numbers it can add up (reports/exports.py).
 """
 
 import django_tables2 as tables
 from django.utils.dateformat import format as date_format_with
 from django.utils.html import format_html
+
+from reports.exports import percent
 
 from .models import Client, Engagement, Outcome, plain_decimal
 from .templatetags.clients_tags import burn_bar, number, progress_bar
@@ -16,10 +18,6 @@ NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
 
 def date_format(value):
     return date_format_with(value, "j M Y")
-
-
-def _percent(ratio):
-    return None if ratio is None else round(float(ratio) * 100, 1)
 
 
 class ExportOnlyColumn(tables.Column):
@@ -132,7 +130,7 @@ class EngagementTable(tables.Table):
         return burn_bar(value)
 
     def value_burn(self, value):
-        return _percent(value)
+        return percent(value)
 
     def value_starts_on(self, value):
         return value
@@ -184,7 +182,7 @@ class OutcomeTable(tables.Table):
         return progress_bar(record.progress(record.actual_value))
 
     def value_progress(self, record):
-        return _percent(record.progress(record.actual_value))
+        return percent(record.progress(record.actual_value))
 
     def render_confirmed_on(self, record, value):
         if value is None:

@@ -1,16 +1,39 @@
-"""Exports (CSV, XLSX, JSON) that spreadsheets cannot be tricked into running.
+"""Exports (CSV, XLSX, JSON) that carry plain values and that spreadsheets cannot be tricked
+into running.
+
+Plain values: a table's column gives its export cell with `value()` (or the table's
+`value_<name>`), apart from `render()` which draws the page. Numbers stay numbers, a ratio is
+exported as `percent()` under a header that ends in "%", a code stays a code (never a
+badge). HTML that still reaches a cell is cut down to its text, as a last line of defence.
 
 A cell that starts with = + - @, a tab or a carriage return is read as a formula by Excel,
-LibreOffice and Google Sheets; such text gets a leading apostrophe. Numbers stay numbers.
+LibreOffice and Google Sheets; such text gets a leading apostrophe.
 """
 
+import html
+
 from django.http import Http404
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeData
 from django_tables2.export import ExportMixin, TableExport
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def percent(ratio) -> float | None:
+    """A ratio as the number a "… %" column holds: 0.149 -> 14.9 (one place)."""
+    return None if ratio is None else round(float(ratio) * 100, 1)
+
+
+def plain(value):
+    """A cell's value without markup: HTML built for the page (a SafeString) becomes its text."""
+    if isinstance(value, SafeData):
+        return html.unescape(strip_tags(value))
+    return value
+
+
 def neutralise(value):
+    value = plain(value)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value

@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from .exports import percent
+
 
 def _url(path: str, **params) -> str:
     return f"{path}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
@@ -71,6 +73,23 @@ class NumberColumn(tables.Column):
         return value if value is not None else ""
 
 
+class PercentColumn(NumberColumn):
+    """A ratio: "14.9%" on the page, the number 14.9 in exports (the header says "%")."""
+
+    def __init__(self, *args, places=1, **kwargs):
+        self.places = places
+        super().__init__(*args, **kwargs)
+
+    def text(self, value) -> str:
+        return f"{value:.{self.places}%}" if value is not None else "—"
+
+    def render(self, value, record, table):
+        return self.text(value)
+
+    def value(self, value):
+        return percent(value)
+
+
 class ReportTable(tables.Table):
     def __init__(self, data, *, period, totals=None, scope=None, **kwargs):
         self.drill = Drill(period, scope)
@@ -114,7 +133,7 @@ class ConsultantTable(ReportTable):
     total_hours = NumberColumn(verbose_name="Total h", drill=_time_drill(None),
                                total="total_hours")
     capacity_hours = NumberColumn(verbose_name="Capacity h")
-    promotion_share = NumberColumn(verbose_name="Promotion share")
+    promotion_share = PercentColumn(verbose_name="Promotion share %")
     outcomes_achieved = NumberColumn(verbose_name="Outcomes", total="outcomes_achieved",
                                      drill=_outcomes_drill())
     outcomes_verified = NumberColumn(verbose_name="Verified", total="outcomes_verified",
@@ -138,15 +157,15 @@ class ConsultantTable(ReportTable):
         order_by = "consultant"
         orderable = True
 
-    def render_promotion_share(self, value):
-        return f"{value:.1%}" if value is not None else "—"
-
     def render_flag(self, value):
         if value == "brand_over_client":
             return format_html('<span class="badge text-bg-warning">{}</span>',
                                "brand over client")
         return ""
 
+    def value_flag(self, value):
+        # The code, as in the JSON: a spreadsheet filters on it; the badge is the page's.
+        return value
 
 
 class TeamTable(ReportTable):
@@ -165,7 +184,7 @@ class TeamTable(ReportTable):
                                drill=lambda d, r: d.time(team=r["team_id"])
                                if r and r.get("team_id") else None)
     capacity_hours = NumberColumn(verbose_name="Capacity h")
-    promotion_share = NumberColumn(verbose_name="Promotion share")
+    promotion_share = PercentColumn(verbose_name="Promotion share %")
     outcomes_achieved = NumberColumn(verbose_name="Outcomes",
                                      drill=lambda d, r: d.outcomes(team=r["team_id"])
                                      if r and r.get("team_id") else None)
@@ -176,9 +195,6 @@ class TeamTable(ReportTable):
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "teams"}
         orderable = True
-
-    def render_promotion_share(self, value):
-        return f"{value:.1%}" if value is not None else "—"
 
 
 class EngagementTable(ReportTable):
@@ -193,7 +209,7 @@ class EngagementTable(ReportTable):
                                 drill=lambda d, r: _url("/time/", engagement=r["engagement_id"])
                                 if r else None)
     budget_hours = NumberColumn(verbose_name="Budget h")
-    burn = NumberColumn(verbose_name="Burn")
+    burn = PercentColumn(verbose_name="Burn %", places=0)
     outcomes_achieved = NumberColumn(
         verbose_name="Outcomes achieved",
         drill=lambda d, r: d.outcomes(engagement=r["engagement_id"]) if r else None,
@@ -201,18 +217,12 @@ class EngagementTable(ReportTable):
     outcomes = NumberColumn(verbose_name="Outcomes",
                             drill=lambda d, r: _url("/outcomes/", engagement=r["engagement_id"])
                             if r else None)
-    progress = NumberColumn(verbose_name="Avg progress")
+    progress = PercentColumn(verbose_name="Avg progress %", places=0)
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "engagements"}
         row_attrs = {"class": lambda record: "table-danger" if (record["burn"] or 0) > 1 else ""}
         orderable = True
-
-    def render_burn(self, value):
-        return f"{value:.0%}" if value is not None else "—"
-
-    def render_progress(self, value):
-        return f"{value:.0%}" if value is not None else "—"
 
 
 def fast_rows(table: ReportTable) -> dict:
@@ -245,6 +255,8 @@ def fast_rows(table: ReportTable) -> dict:
             url = None
             if renderers[name] is not None:
                 text = renderers[name](value=value)
+            elif isinstance(spec, PercentColumn):
+                text = spec.text(value)
             elif value is None:
                 text = spec.default if spec.default is not None else "—"
             elif isinstance(value, float):

@@ -1,0 +1,115 @@
+"""Every export carries plain values: numbers as numbers, codes not badges, no HTML."""
+
+import csv
+import datetime as dt
+import io
+import re
+
+import openpyxl
+import pytest
+
+from clients.tests.factories import EngagementFactory, OutcomeFactory, OutcomeMeasurementFactory
+from tracker.models import Kind
+from tracker.tests.factories import ActivityFactory, TimeEntryFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.time_machine(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)),
+]
+
+URL = "/reports/balance/"
+CUSTOM = {"period": "custom", "start": "2026-10-05", "end": "2026-11-22"}
+# Markup, or a number written as text ("14.9%", "80 %"): neither belongs in an export cell.
+NOT_PLAIN = re.compile(r"<[a-z/][^>]*>|^-?[\d.,]+\s?%$", re.IGNORECASE)
+
+
+@pytest.fixture
+def data(cast):
+    day = dt.date(2026, 10, 14)
+    TimeEntryFactory(consultant=cast.consultant, date=day, seconds=6 * 3600, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    # bob: 1 h client, 4 h promotion and no outcome: a share of 80%, flagged.
+    bob_engagement = EngagementFactory(name="Bob's", members=[cast.teammate])
+    TimeEntryFactory(consultant=cast.teammate, date=day, seconds=3600, kind=Kind.CLIENT,
+                     engagement=bob_engagement)
+    TimeEntryFactory(consultant=cast.teammate, date=day, seconds=4 * 3600, kind=Kind.PROMOTION)
+    outcome = OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=day,
+                             confirmed_by="CFO", confirmed_on=day)
+    OutcomeMeasurementFactory(outcome=outcome, value=15)  # half way from 10 to 20
+    ActivityFactory(consultant=cast.teammate, date=day, audience=900)
+    return cast
+
+
+def csv_rows(response) -> list[dict]:
+    text = response.content.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def xlsx_rows(response) -> list[dict]:
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def assert_plain(rows: list[dict]) -> None:
+    for row in rows:
+        for header, cell in row.items():
+            assert not (isinstance(cell, str) and NOT_PLAIN.search(cell)), (header, cell)
+
+
+def test_balance_csv_holds_the_flag_code_and_shares_as_numbers(client, data):
+    client.force_login(data.manager)
+    response = client.get(URL, {**CUSTOM, "team": data.team.pk, "_export": "csv",
+                                "table": "consultants"})
+    rows = csv_rows(response)
+    assert_plain(rows)
+    bob = next(row for row in rows if row["Consultant"] == "bob")
+    assert bob["Flag"] == "brand_over_client"
+    assert float(bob["Promotion share %"]) == 80.0
+    alice = next(row for row in rows if row["Consultant"] == "alice")
+    assert alice["Flag"] == "" and float(alice["Promotion share %"]) == 0.0
+
+
+def test_balance_xlsx_cells_are_numbers(client, data):
+    client.force_login(data.manager)
+    query = {**CUSTOM, "team": data.team.pk, "_export": "xlsx"}
+    consultants = xlsx_rows(client.get(URL, {**query, "table": "consultants"}))
+    assert_plain(consultants)
+    bob = next(row for row in consultants if row["Consultant"] == "bob")
+    assert bob["Flag"] == "brand_over_client" and bob["Promotion share %"] == 80.0
+    [team] = xlsx_rows(client.get(URL, {**query, "table": "teams"}))
+    assert team["Promotion share %"] == pytest.approx(100 * 4 / 11, abs=0.05)
+    engagements = xlsx_rows(client.get(URL, {**query, "table": "engagements"}))
+    assert_plain(engagements)
+    tax = next(row for row in engagements if row["Engagement"] == "Tax portal")
+    assert tax["Burn %"] == 3.0  # 6 h of a 200 h budget
+    assert tax["Avg progress %"] == 50.0
+
+
+def test_the_page_still_shows_percentages_and_the_badge(client, data):
+    client.force_login(data.manager)
+    page = client.get(URL, {**CUSTOM, "team": data.team.pk}).content.decode()
+    assert "80.0%" in page and "3%" in page and "50%" in page
+    assert '<span class="badge text-bg-warning">brand over client</span>' in page
+
+
+@pytest.mark.parametrize("path", ["/time/", "/activities/", "/clients/", "/engagements/",
+                                  "/outcomes/"])
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_every_list_export_is_plain(client, data, path, export_format):
+    client.force_login(data.admin)
+    response = client.get(path, {"_export": export_format})
+    assert response.status_code == 200
+    rows = csv_rows(response) if export_format == "csv" else xlsx_rows(response)
+    assert rows
+    assert_plain(rows)
+
+
+def test_html_that_reaches_an_export_cell_is_cut_to_its_text():
+    from django.utils.html import format_html
+
+    from reports.exports import neutralise
+
+    assert neutralise(format_html('<span class="badge">{}</span>', "R&D")) == "R&D"
+    assert neutralise(format_html("<b>{}</b>", "=1+1")) == "'=1+1"
+    assert neutralise("<not markup, typed by a person>") == "<not markup, typed by a person>"
