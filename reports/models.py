@@ -1,5 +1,6 @@
 """Background work a person can see: weekly digest deliveries."""
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -91,6 +92,36 @@ class WeeklyTotal(models.Model):
         return f"{self.consultant_id} {self.week_start} {self.kind} {self.seconds}s"
 
 
+# A finished run is shown instead of the report's page for this long; after that the page
+# offers to build it again (time logged since is not in it).
+RUN_FRESH_FOR = dt.timedelta(hours=1)
+PENDING = ("queued", "running")
+
+
+def report_key(params: dict) -> str:
+    """What a report is of: the dates and the scope (not the preset's name, which gives the
+    same dates). Two runs with one key and one requester are the same report."""
+    return "{start}/{end}/team={team}/consultant={consultant}/client={client}".format(
+        **{name: params.get(name) or "" for name in
+           ("start", "end", "team", "consultant", "client")}
+    )
+
+
+class ReportRunQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status__in=PENDING)
+
+    def of(self, *, user, params: dict):
+        return self.filter(requested_by=user, params_key=report_key(params))
+
+    def latest_fresh(self, *, user, params: dict, now: dt.datetime):
+        """The user's newest run of this report still being built or built lately, or None."""
+        return self.of(user=user, params=params).filter(
+            models.Q(status__in=PENDING)
+            | models.Q(status="done", finished_at__gte=now - RUN_FRESH_FOR)
+        ).first()
+
+
 class ReportRun(models.Model):
     """A balance report built in the background: who asked, for what, how far it got."""
 
@@ -104,6 +135,10 @@ class ReportRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_runs"
     )
     params = models.JSONField(help_text="start, end and the scope (team, consultant, client).")
+    params_key = models.CharField(
+        max_length=200, default="", editable=False,
+        help_text="report_key(params): one pending run per requester and key.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(null=True, blank=True)
@@ -114,12 +149,20 @@ class ReportRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ReportRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(progress__lte=100), name="report_run_progress_percent"
+            ),
+            # Asking twice for a report that is being built reuses it (report_request):
+            # the database, not a look-then-insert, keeps it to one.
+            models.UniqueConstraint(
+                fields=["requested_by", "params_key"], condition=models.Q(status__in=PENDING),
+                name="one_pending_run_per_report",
             ),
         ]
 

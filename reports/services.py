@@ -3,7 +3,7 @@
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
@@ -12,7 +12,7 @@ from clients.models import Client
 from tracker.models import Team, User
 
 from .balance import balance_compute
-from .models import ReportRun
+from .models import ReportRun, report_key
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +63,24 @@ def _publish(run_id: int) -> None:
 
 
 def report_request(*, user, params: dict) -> ReportRun:
-    """Store a queued run and publish it once the row is committed."""
+    """Store a queued run and publish it once the row is committed; the same report asked
+    for again while it is queued or running is that run, not a second one."""
     scope_objects(user=user, params=params)  # refuse out-of-reach scopes before queueing
-    run = ReportRun.objects.create(requested_by=user, params=params)
-    transaction.on_commit(lambda: _publish(run.pk))
-    return run
+    pending = ReportRun.objects.pending().of(user=user, params=params)
+    for _attempt in range(3):
+        run = pending.first()
+        if run is not None:
+            return run
+        try:
+            with transaction.atomic():
+                run = ReportRun.objects.create(requested_by=user, params=params,
+                                               params_key=report_key(params))
+        except IntegrityError:
+            # one_pending_run_per_report: another request queued it meanwhile; take that one.
+            continue
+        transaction.on_commit(lambda run_id=run.pk: _publish(run_id))
+        return run
+    raise RuntimeError("could not queue the report, nor find the run queued for it")
 
 
 def report_build(*, run_id: int) -> bool:
@@ -99,9 +112,19 @@ def report_build(*, run_id: int) -> bool:
 
 
 def report_retry(*, run: ReportRun) -> ReportRun:
-    ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).update(
-        status=ReportRun.Status.QUEUED, error="", progress=0, published_at=None
-    )
+    """Queue a failed run again; the run to follow (the same report may be pending already)."""
+    try:
+        with transaction.atomic():
+            ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).update(
+                status=ReportRun.Status.QUEUED, error="", progress=0, published_at=None
+            )
+    except IntegrityError:
+        pending = ReportRun.objects.pending().filter(
+            requested_by_id=run.requested_by_id, params_key=run.params_key
+        ).first()
+        if pending is not None:
+            return pending
+        raise
     transaction.on_commit(lambda: _publish(run.pk))
     run.refresh_from_db()
     return run

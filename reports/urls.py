@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("reports/balance/", balance.balance, name="balance"),
+    path("reports/balance/build/", balance.balance_build, name="build"),
     path("reports/", balance.run_list, name="runs"),
     path("reports/<int:pk>/", balance.run_detail, name="run"),
     path("reports/<int:pk>/status/", balance.run_status, name="run_status"),

@@ -30,7 +30,9 @@ def test_a_background_report_completes_and_drills_down(cast, celery_worker_proce
     page.get_by_label("Period").select_option("custom")
     page.get_by_label("Start").fill("2026-10-01")
     page.get_by_label("End").fill("2026-10-31")
-    page.get_by_role("button", name="Build in background").click()
+    page.get_by_role("button", name="Show report").click()
+    page.wait_for_url(re.compile(r"start=2026-10-01"))
+    page.get_by_role("button", name="Build in background").click()  # a POST with CSRF
     page.wait_for_url(re.compile(r"/reports/\d+/$"))
     # The page polls the run and shows the report once the worker is done: no manual reload.
     page.wait_for_selector("#consultants", timeout=60_000)

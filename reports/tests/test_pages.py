@@ -20,6 +20,7 @@ pytestmark = [
 ]
 
 URL = "/reports/balance/"
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 CUSTOM = {"period": "custom", "start": "2026-10-05", "end": "2026-11-22"}
 
 
@@ -137,11 +138,14 @@ def test_page_queries_stay_flat(client, data, django_assert_max_num_queries):
         assert client.get(URL, params).status_code == 200
 
 
-def test_admin_everyone_report_is_a_background_run(client, data,
-                                                   django_capture_on_commit_callbacks):
+def test_admin_everyone_report_is_built_on_post_and_shown_on_get(
+        client, data, django_capture_on_commit_callbacks):
     client.force_login(data.admin)
+    page = client.get(URL, CUSTOM)
+    assert page.status_code == 200 and "report" not in page.context
+    assert 'action="/reports/balance/build/"' in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(URL, CUSTOM)
+        response = client.post("/reports/balance/build/", CUSTOM)
     run = ReportRun.objects.get()
     assert response["Location"] == f"/reports/{run.pk}/"
     run.refresh_from_db()
@@ -150,17 +154,103 @@ def test_admin_everyone_report_is_a_background_run(client, data,
     assert names(page) == ["alice", "bob", "maria", "olga", "omar"]
     assert client.get(f"/reports/{run.pk}/status/").json()["status"] == "done"
     assert f'href="/reports/{run.pk}/"' in client.get("/reports/").content.decode()
+    # The report's page now shows the fresh run, and exports it.
+    page = client.get(URL, CUSTOM)
+    assert names(page) == ["alice", "bob", "maria", "olga", "omar"]
+    assert "Built in the background" in page.content.decode()
+    export = client.get(URL, {**CUSTOM, "_export": "csv", "table": "consultants"})
+    assert export["Content-Disposition"].endswith('.csv"') and b"olga" in export.content
+    assert ReportRun.objects.count() == 1
+
+
+def test_a_get_never_starts_work(client, data):
+    client.force_login(data.admin)
+    for query in (CUSTOM, {}, {**CUSTOM, "background": "1"},
+                  {**CUSTOM, "_export": "csv", "table": "consultants"}):
+        assert client.get(URL, query).status_code == 200
+    client.force_login(data.manager)
+    assert client.get(URL, {**CUSTOM, "background": "1"}).status_code == 200
+    assert client.get("/reports/balance/build/", CUSTOM).status_code == 405
+    assert ReportRun.objects.count() == 0
+
+
+def test_building_needs_the_csrf_token(data):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(data.admin)
+    assert browser.post("/reports/balance/build/", CUSTOM).status_code == 403
+    page = browser.get(URL, CUSTOM)
+    token = page.context["csrf_token"]
+    assert f'value="{token}"' in page.content.decode()
+    response = browser.post("/reports/balance/build/", {**CUSTOM, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert ReportRun.objects.count() == 1
+
+
+def test_asking_again_while_queued_reuses_the_run(client, data):
+    client.force_login(data.admin)
+    # No on_commit callbacks run here: the first run stays queued.
+    first = client.post("/reports/balance/build/", CUSTOM)
+    again = client.post("/reports/balance/build/", {**CUSTOM, "background": "1"})
+    assert first["Location"] == again["Location"]
+    run = ReportRun.objects.get()
+    page = client.get(URL, CUSTOM)
+    assert "being built in the background" in page.content.decode()
+    assert f'href="/reports/{run.pk}/"' in page.content.decode()
+    # A running one too; another scope is another run.
+    ReportRun.objects.filter(pk=run.pk).update(status="running")
+    assert client.post("/reports/balance/build/", CUSTOM)["Location"] == first["Location"]
+    client.post("/reports/balance/build/", {**CUSTOM, "team": data.team.pk})
+    assert ReportRun.objects.count() == 2
+    # Once done, building again is a new run.
+    ReportRun.objects.filter(pk=run.pk).update(status="done", result={}, finished_at=NOW)
+    assert client.post("/reports/balance/build/", CUSTOM)["Location"] != first["Location"]
+    assert ReportRun.objects.count() == 3
+
+
+def test_the_database_holds_one_pending_run_per_report(data):
+    from django.db import IntegrityError, transaction
+
+    from reports.models import report_key
+
+    params = {**CUSTOM, "team": None, "consultant": None, "client": None}
+    ReportRun.objects.create(requested_by=data.admin, params=params,
+                             params_key=report_key(params))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportRun.objects.create(requested_by=data.admin, params=params,
+                                 params_key=report_key({**params, "period": "last_4_weeks"}))
+    ReportRun.objects.create(requested_by=data.manager, params=params,
+                             params_key=report_key(params))  # another requester's
+
+
+def test_an_old_run_is_not_shown_as_the_report(client, data):
+    client.force_login(data.admin)
+    params = {**CUSTOM, "team": None, "consultant": None, "client": None}
+    ReportRun.objects.create(requested_by=data.admin, params=params, status="done",
+                             result={"rows": []}, params_key=f"{params['start']}/x",
+                             finished_at=NOW)  # another report
+    from reports.models import report_key
+
+    ReportRun.objects.create(requested_by=data.admin, params=params, status="done",
+                             result={"rows": []}, params_key=report_key(params),
+                             finished_at=NOW - dt.timedelta(hours=2))
+    page = client.get(URL, CUSTOM)
+    assert "report" not in page.context
+    assert "Build in background" in page.content.decode()
 
 
 def test_runs_are_private(client, data, django_capture_on_commit_callbacks):
     client.force_login(data.manager)
     with django_capture_on_commit_callbacks(execute=True):
-        client.get(URL, {**CUSTOM, "background": "1"})
+        client.post("/reports/balance/build/", CUSTOM)
     run = ReportRun.objects.get()
     client.force_login(data.teammate)
     assert client.get(f"/reports/{run.pk}/").status_code == 404
     assert client.get(f"/reports/{run.pk}/status/").status_code == 404
     assert client.post(f"/reports/{run.pk}/retry/").status_code == 404
+    assert client.post("/reports/balance/build/", {**CUSTOM, "team": data.team.pk}
+                       ).status_code == 404
 
 
 def test_a_failed_run_shows_why_and_can_be_retried(client, data,
@@ -175,6 +265,20 @@ def test_a_failed_run_shows_why_and_can_be_retried(client, data,
         client.post(f"/reports/{run.pk}/retry/")
     run.refresh_from_db()
     assert run.status == "done" and run.result["rows"]
+
+
+def test_retrying_a_report_already_queued_again_follows_that_run(client, data):
+    from reports.models import report_key
+
+    params = {**CUSTOM, "team": None, "consultant": None, "client": None}
+    failed = ReportRun.objects.create(requested_by=data.manager, status="failed", error="lost",
+                                      params=params, params_key=report_key(params))
+    queued = ReportRun.objects.create(requested_by=data.manager, params=params,
+                                      params_key=report_key(params))
+    client.force_login(data.manager)
+    response = client.post(f"/reports/{failed.pk}/retry/")
+    assert response["Location"] == f"/reports/{queued.pk}/"
+    assert ReportRun.objects.get(pk=failed.pk).status == "failed"
 
 
 def test_saved_report_scheduled_and_sent_once_per_period(client, data):

@@ -80,7 +80,7 @@ def test_broker_down_keeps_the_run_queued_and_the_sweep_publishes_it(
     client.force_login(entries.admin)
     started = time.monotonic()
     query = {key: value for key, value in PARAMS.items() if value is not None}
-    response = client.get("/reports/balance/", {**query, "background": "1"})
+    response = client.post("/reports/balance/build/", query)
     assert time.monotonic() - started < 10  # the request does not hang on the broker
     run = ReportRun.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/reports/{run.pk}/"
@@ -93,3 +93,51 @@ def test_broker_down_keeps_the_run_queued_and_the_sweep_publishes_it(
     ReportRun.objects.filter(pk=run.pk).update(created_at=run.created_at - dt.timedelta(minutes=1))
     assert report_runs_sweep() == 1
     assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == "done")
+
+
+def test_two_requests_racing_for_one_report_queue_one_run(entries):
+    """B looks before A's run is committed, so B inserts too: the unique index makes B wait
+    for A, refuses B's row, and B follows A's run."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from reports.models import report_key
+
+    if connection.vendor != "postgresql":
+        need_service("the race is played on PostgreSQL (DATABASE_URL)")
+    a_inserted, a_may_commit = threading.Event(), threading.Event()
+    found = {}
+
+    def request_a():
+        try:
+            with transaction.atomic():
+                found["a"] = ReportRun.objects.create(
+                    requested_by=entries.admin, params=PARAMS, params_key=report_key(PARAMS)
+                ).pk
+                a_inserted.set()
+                a_may_commit.wait(30)
+        finally:
+            connection.close()
+
+    def request_b():
+        try:
+            found["b"] = report_request(user=entries.admin, params=PARAMS).pk
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=request_a)
+    a.start()
+    assert a_inserted.wait(30)
+    b = threading.Thread(target=request_b)
+    b.start()
+    # B is blocked on the unique index, behind A's uncommitted row.
+    with connection.cursor() as cursor:
+        assert wait_for(lambda: cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'") or cursor.fetchone()[0] == 1, seconds=30)
+    a_may_commit.set()
+    a.join(30)
+    b.join(30)
+    assert found["a"] == found["b"]
+    assert ReportRun.objects.count() == 1

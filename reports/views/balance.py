@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -92,26 +93,46 @@ def _report_context(request, report: dict, params: dict) -> dict:
 
 @login_required
 def balance(request):
-    """Filters, tables, charts and exports; big scopes go to a background ReportRun."""
+    """Filters, tables, charts and exports. A GET never starts work: a scope too big to render
+    at once shows the viewer's fresh background run of it, or offers to build one (POST)."""
     form = BalanceFilterForm(request.GET or {"period": "last_4_weeks"}, user=request.user)
     if not form.is_valid():
         if form.out_of_reach():
             raise Http404("No such team, consultant or client within your reach.")
         return render(request, "reports/balance.html", {"form": form}, status=400)
     params = form.params()
-    if request.GET.get("background") == "1" or not _inline(request.user, params):
-        run = report_request(user=request.user, params=params)
-        return redirect("reports:run", pk=run.pk)
-    report = balance_compute(
-        viewer=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"],
-        **form.scope(),
-    )
-    response = _export(request, report, params)
-    if response is not None:
-        return response
-    context = _report_context(request, report, params)
-    context.update(form=form, save_form=SavedReportForm(user=request.user, people=form.people))
+    context = {"form": form, "params": params}
+    if _inline(request.user, params):
+        report = balance_compute(
+            viewer=request.user, start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"], **form.scope(),
+        )
+    else:
+        run = ReportRun.objects.latest_fresh(user=request.user, params=params,
+                                             now=timezone.now())
+        context["run"] = run
+        report = run.result if run is not None and run.status == ReportRun.Status.DONE else None
+    if report is not None:
+        response = _export(request, report, params)
+        if response is not None:
+            return response
+        context.update(_report_context(request, report, params))
+        context["save_form"] = SavedReportForm(user=request.user, people=form.people)
     return render(request, "reports/balance.html", context)
+
+
+@login_required
+@require_POST
+def balance_build(request):
+    """Build the report in the background: the same report still queued or running is
+    reused, never queued twice."""
+    form = BalanceFilterForm(request.POST, user=request.user)
+    if not form.is_valid():
+        if form.out_of_reach():
+            raise Http404("No such team, consultant or client within your reach.")
+        return render(request, "reports/balance.html", {"form": form}, status=400)
+    run = report_request(user=request.user, params=form.params())
+    return redirect("reports:run", pk=run.pk)
 
 
 def _get_run_for_user(request, pk: int) -> ReportRun:
@@ -154,7 +175,7 @@ def run_retry(request, pk: int):
     if run.status != ReportRun.Status.FAILED:
         messages.info(request, "Only a failed report can be retried.")
     else:
-        report_retry(run=run)
+        run = report_retry(run=run)  # or the same report, already queued again
         messages.success(request, "The report is queued again.")
     return redirect("reports:run", pk=run.pk)
 
