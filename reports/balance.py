@@ -86,6 +86,21 @@ class Scope:
             people = people.filter(pk__in=worked.values("consultant_id"))
         return people
 
+    def sees_any(self) -> bool:
+        """Whether the viewer could see anything of this scope on the report's page: someone
+        of the team or the consultant, and the client. A saved report is e-mailed only to
+        such people, each getting the report as they would see it (their rows only)."""
+        people = User.objects.visible_to(self.viewer)
+        if self.team is not None:
+            people = people.filter(team=self.team)
+        if self.consultant is not None:
+            people = people.filter(pk=self.consultant.pk)
+        if self.client is not None and not Client.objects.visible_to(self.viewer).filter(
+            pk=self.client.pk
+        ).exists():
+            return False
+        return people.exists()
+
     @property
     def is_everyone(self) -> bool:
         return (

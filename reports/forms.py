@@ -6,6 +6,7 @@ from tracker.models import Team, User
 from tracker.week import period_dates
 from tracker.widgets import DateInput, names_out_of_reach, style_for_bootstrap
 
+from .balance import Scope
 from .models import SavedReport
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -118,9 +119,12 @@ class SavedReportForm(forms.ModelForm):
         widgets = {"recipients": forms.SelectMultiple(attrs={"size": 6})}
         help_texts = {"recipients": "People who get it by e-mail (you can pick several)."}
 
-    def __init__(self, *args, user, people=None, **kwargs):
+    def __init__(self, *args, user, people=None, scope=None, **kwargs):
+        """`scope`: the report's team, consultant and client (BalanceFilterForm.scope()),
+        against which each recipient's reach is checked."""
         super().__init__(*args, **kwargs)
         self.user = user
+        self.scope = scope
         recipients = self.fields["recipients"]
         recipients.queryset = User.objects.visible_to(user).by_name()
         recipients.required = False
@@ -138,4 +142,13 @@ class SavedReportForm(forms.ModelForm):
         data = super().clean()
         if data.get("schedule") and not data.get("recipients"):
             self.add_error("recipients", "A scheduled report needs at least one recipient.")
+        if self.scope is not None and data.get("recipients"):
+            # Each recipient gets the report as they would see it; someone who would see
+            # nothing of it would get an empty e-mail, or the wrong idea of their reach.
+            blind = [person for person in data["recipients"]
+                     if not Scope(viewer=person, **self.scope).sees_any()]
+            if blind:
+                names = ", ".join(person.get_full_name() or person.username for person in blind)
+                self.add_error("recipients", f"{names} cannot see any of this report's people "
+                               "or client, so would get nothing: choose someone who can.")
         return data

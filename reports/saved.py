@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from .balance import Scope, balance_compute
 from .emails import make_message
 from .models import SavedReport, SavedReportDelivery
-from .services import report_compute
+from .services import scope_objects
 
 log = logging.getLogger(__name__)
 
@@ -79,23 +80,32 @@ def saved_report_send(*, saved_report_id: int, today: dt.date | None = None) -> 
     params = {**saved.params, "start": start.isoformat(), "end": end.isoformat(),
               "period": "custom"}
     try:
-        report = report_compute(user=saved.owner, params=params)
-        recipients = list(saved.recipients.exclude(email="").filter(is_active=True))
-        context = {
-            "saved": saved, "report": report, "start": start, "end": end,
-            "url": settings.SITE_URL + saved.report_url(
-                period="custom", start=start.isoformat(), end=end.isoformat()
-            ),
-            "flagged": [row for row in report["rows"] if row["flag"]],
-        }
+        # The owner's reach picks the scope; each recipient's reach picks the rows they get,
+        # as the page would show them: a consultant gets their own row, never a teammate's.
+        scope = scope_objects(user=saved.owner, params=params)
+        url = settings.SITE_URL + saved.report_url(
+            period="custom", start=start.isoformat(), end=end.isoformat()
+        )
+        messages = []
+        for recipient in saved.recipients.exclude(email="").filter(is_active=True):
+            if not Scope(viewer=recipient, **scope).sees_any():
+                log.info("saved report %s: %s sees nothing of it now, not sent",
+                         saved.pk, recipient)
+                continue
+            report = balance_compute(viewer=recipient, start=start, end=end, **scope)
+            context = {
+                "saved": saved, "report": report, "start": start, "end": end, "url": url,
+                "flagged": [row for row in report["rows"] if row["flag"]],
+                "recipient": recipient,
+            }
+            messages.append((recipient, context))
         with get_connection() as connection:
-            for recipient in recipients:
-                make_message("saved-report", to=recipient.email,
-                             context={**context, "recipient": recipient},
+            for recipient, context in messages:
+                make_message("saved-report", to=recipient.email, context=context,
                              connection=connection).send()
     except Exception:
         # Nothing went out for sure: release the claim so a retry can send the period.
         SavedReportDelivery.objects.filter(pk=delivery.pk).update(sent_at=None)
         raise
-    SavedReportDelivery.objects.filter(pk=delivery.pk).update(recipients=len(recipients))
-    return len(recipients)
+    SavedReportDelivery.objects.filter(pk=delivery.pk).update(recipients=len(messages))
+    return len(messages)

@@ -297,11 +297,62 @@ def test_saved_report_scheduled_and_sent_once_per_period(client, data):
     assert saved_report_send(saved_report_id=saved.pk, today=monday) == 2
     assert saved_report_send(saved_report_id=saved.pk, today=monday) == 0  # fired twice
     assert len(mail.outbox) == 2
-    assert mail.outbox[0].subject.startswith("Team weekly: 7.0 h client work, 1 outcome")
+    [to_maria] = [m for m in mail.outbox if m.to == [data.manager.email]]
+    assert to_maria.subject.startswith("Team weekly: 7.0 h client work, 1 outcome")
     assert SavedReportDelivery.objects.get().period_start == dt.date(2026, 10, 12)
     client.post(f"/reports/saved/{saved.pk}/delete/")
     assert not SavedReport.objects.exists() and not PeriodicTask.objects.filter(
         name__startswith="Saved report").exists()
+
+
+def test_each_recipient_gets_the_report_as_they_would_see_it(client, data):
+    client.force_login(data.manager)
+    client.post("/reports/saved/", {
+        "f-period": "last_week", "f-team": data.team.pk, "name": "Team weekly",
+        "schedule": "weekly", "recipients": [data.manager.pk, data.consultant.pk],
+    })
+    saved = SavedReport.objects.get()
+    assert saved_report_send(saved_report_id=saved.pk, today=dt.date(2026, 10, 19)) == 2
+    [to_maria] = [m for m in mail.outbox if m.to == [data.manager.email]]
+    [to_alice] = [m for m in mail.outbox if m.to == [data.consultant.email]]
+    team_mail = to_maria.body + to_maria.alternatives[0][0]
+    assert "bob" in team_mail and "brand over client" in team_mail
+    # alice sees her own row on the page, and only that in her e-mail: not bob's name, his
+    # 4 h of promotion, his flag, nor the team's 7 h in total.
+    for text in (to_alice.subject, to_alice.body, to_alice.alternatives[0][0]):
+        assert "alice" in text or "6.0 h" in text
+        for theirs in ("bob", "Bob", "4.0", "brand over client", "7.0 h"):
+            assert theirs not in text, theirs
+
+
+def test_a_recipient_who_could_see_nothing_of_the_scope_is_refused(client, data):
+    client.force_login(data.admin)
+    response = client.post("/reports/saved/", {
+        "f-period": "last_week", "f-team": data.team.pk, "name": "Public Sector weekly",
+        "schedule": "weekly", "recipients": [data.outsider.pk, data.manager.pk],
+    })
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Olga Tester cannot see any of this report" in page
+    assert 'id="id_recipients-error"' in page  # next to the field, the input kept:
+    assert 'value="Public Sector weekly"' in page
+    assert f'name="f-team" value="{data.team.pk}"' in page
+    assert not SavedReport.objects.exists()
+    # Someone who sees part of it (alice: her own row) may receive it.
+    response = client.post("/reports/saved/", {
+        "f-period": "last_week", "f-team": data.team.pk, "name": "Public Sector weekly",
+        "schedule": "weekly", "recipients": [data.consultant.pk, data.manager.pk],
+    })
+    assert response.status_code == 302
+
+
+def test_a_recipient_who_lost_sight_of_the_scope_is_skipped(data):
+    saved = SavedReport.objects.create(owner=data.admin, name="Health", schedule="weekly",
+                                       params={"period": "last_week",
+                                               "team": data.other_team.pk})
+    saved.recipients.set([data.other_manager, data.manager])  # maria never managed Health
+    assert saved_report_send(saved_report_id=saved.pk, today=dt.date(2026, 10, 19)) == 1
+    assert [m.to for m in mail.outbox] == [[data.other_manager.email]]
 
 
 def test_saving_needs_a_name_and_recipients_for_a_schedule(client, data):

@@ -189,9 +189,10 @@ def saved_list(request):
     """Saved reports (GET), or save the current filters (POST)."""
     if request.method == "POST":
         filters = BalanceFilterForm(request.POST, user=request.user, prefix="f")
-        form = SavedReportForm(request.POST, user=request.user)
         if not filters.is_valid() and filters.out_of_reach():
             raise Http404("No such team, consultant or client within your reach.")
+        form = SavedReportForm(request.POST, user=request.user,
+                               scope=filters.scope() if filters.is_valid() else None)
         if filters.is_valid() and form.is_valid():
             params = filters.params()
             saved = saved_report_create(
@@ -202,8 +203,13 @@ def saved_list(request):
             messages.success(request, f"Saved “{saved.name}”.")
             return redirect("reports:saved")
         saved = SavedReport.objects.filter(owner=request.user).prefetch_related("recipients")
+        # The form again, with the filters as posted, so nothing typed is lost.
+        params = filters.params() if filters.is_valid() else {
+            name: filters.data.get(filters.add_prefix(name)) for name in filters.fields
+        }
         return render(request, "reports/saved_list.html",
-                      {"saved": saved, "save_form": form, "filters": filters}, status=400)
+                      {"saved": saved, "save_form": form, "filters": filters,
+                       "params": params}, status=400)
     saved = SavedReport.objects.filter(owner=request.user).prefetch_related("recipients")
     return render(request, "reports/saved_list.html", {"saved": saved})
 
