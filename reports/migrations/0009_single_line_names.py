@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0007_weekly_total_billable'),
+        ('reports', '0008_report_run_one_pending'),
     ]
 
     operations = [
