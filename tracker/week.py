@@ -3,6 +3,10 @@
 A cell is the total of that row's entries on that day. Saving the grid is one transaction:
 a cell typed over a single entry updates it, an emptied cell deletes its entries, a new value
 creates an entry; one bad cell saves nothing and is marked.
+
+Each cell posts, beside what is typed, the time it showed (`was-<cell name>`): only the cells
+the person changed on the page are written, and a changed cell whose time was changed
+meanwhile (another tab, another device) is refused with the time saved now, never saved over.
 """
 
 import datetime as dt
@@ -16,7 +20,7 @@ from django.db.models import Sum
 from clients.models import Engagement
 
 from .durations import DurationError, format_duration, parse_duration
-from .models import Activity, Kind, TimeEntry
+from .models import Activity, Kind, TimeEntry, User
 from .rules import time_entry_errors
 
 DAYS = range(7)
@@ -119,6 +123,11 @@ class Cell:
     value: str = ""
     error: str = ""
     new_seconds: int | None = None  # once bound: what the typed value would make it
+    was_seconds: int | None = None  # once bound: the time the page showed when it was opened
+
+    @property
+    def was_name(self) -> str:
+        return f"was-{self.name}"
 
     @property
     def shown_seconds(self) -> int:
@@ -154,20 +163,42 @@ class NewLine:
         return f"new-row-{self.number}"
 
 
+def _was_seconds(data, was_name: str, default: int) -> int:
+    """The seconds a cell showed when the page was opened, as posted beside it; `default`
+    (what is saved now) for a post without it, e.g. a script that sends only its changes."""
+    try:
+        return int(data.get(was_name, ""))
+    except ValueError:
+        return default
+
+
+def _changed_on_page(data, name: str) -> bool:
+    typed = data.get(name, "").strip()
+    return typed != format_duration(_was_seconds(data, f"was-{name}", 0))
+
+
 NEW_LINES = 3  # empty lines offered under the grid; more rows are added by saving
 CELL_NAME = re.compile(r"^cell-((?:client|promotion|internal)-\d+)-[0-6]$")
 
 
 class WeekGrid:
 
-    def __init__(self, *, user, monday: dt.date, copy_last_week: bool = False):
+    def __init__(self, *, user, monday: dt.date, copy_last_week: bool = False,
+                 for_update: bool = False):
         self.user = user
         self.monday = monday
         self.days = [monday + dt.timedelta(days=offset) for offset in DAYS]
         self.errors: list[str] = []
+        self.conflicts = 0  # changed cells whose saved time changed since the page was shown
+        entries = TimeEntry.objects.filter(consultant=user)
+        if for_update:
+            # To be saved (inside a transaction): one save of a person's time at a time, and
+            # the week read after any other save of it has committed, so a cell changed by
+            # both is seen as such (on SQLite, IMMEDIATE transactions already serialize).
+            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+            entries = entries.select_for_update()
         self.entries = list(
-            TimeEntry.objects.filter(consultant=user)
-            .in_period(self.days[0], self.days[-1])
+            entries.in_period(self.days[0], self.days[-1])
             .only("pk", "date", "seconds", "kind", "engagement_id", "activity_id")
         )
         self.engagements = {
@@ -292,9 +323,12 @@ class WeekGrid:
             valid &= self._bind_new_line(line, data)
         for row in self.rows:
             for cell in row.cells:
+                cell.was_seconds = _was_seconds(data, cell.was_name, cell.seconds)
                 cell.value = data.get(cell.name, cell.value).strip()
-                if cell.value == format_duration(cell.seconds):
-                    # Shown rounded to the minute: an untouched cell keeps its exact seconds.
+                if cell.value == format_duration(cell.was_seconds):
+                    # Untouched on the page: it keeps what is saved now, to the second (shown
+                    # rounded to the minute), another tab's change included.
+                    cell.value = format_duration(cell.seconds)
                     cell.new_seconds = cell.seconds
                     continue
                 if not cell.value:
@@ -312,6 +346,17 @@ class WeekGrid:
         for row in self.rows:
             for offset, cell in enumerate(row.cells):
                 if cell.error or cell.new_seconds == cell.seconds:
+                    continue
+                if cell.was_seconds != cell.seconds:
+                    # Changed here and elsewhere since the page was shown: saving would undo
+                    # the other change unseen. Shown now, it is overwritten only by a new save.
+                    cell.error = (
+                        f"Changed meanwhile (another tab or device): now "
+                        f"{format_duration(cell.seconds) or 'empty'}. Save again to replace "
+                        "it with yours."
+                    )
+                    self.conflicts += 1
+                    valid = False
                     continue
                 if len(cell.entry_ids) > 1 and cell.new_seconds:
                     cell.error = (
@@ -334,6 +379,11 @@ class WeekGrid:
                 if errors:
                     cell.error = " ".join(errors.values())
                     valid = False
+        if self.conflicts:
+            self.errors.append(
+                "This week was changed in another tab or on another device since you opened "
+                "it. The marked cells show the time saved now; your values are kept."
+            )
         return valid
 
     def _allowed_new_rows(self) -> set[str]:
@@ -347,8 +397,8 @@ class WeekGrid:
         allowed = self._allowed_new_rows()
         valid = True
         for token in sorted(posted):
-            if not any(data.get(f"cell-{token}-{offset}", "").strip() for offset in DAYS):
-                continue
+            if not any(_changed_on_page(data, f"cell-{token}-{offset}") for offset in DAYS):
+                continue  # as shown (e.g. a row whose time was deleted meanwhile): nothing to do
             if token not in allowed:
                 self.errors.append("A row you added is no longer one you can log time on.")
                 valid = False

@@ -1,7 +1,9 @@
 import datetime as dt
+from html.parser import HTMLParser
 
 import pytest
 from django.db.models import Sum
+from django.test import Client
 from django.urls import reverse
 
 from clients.tests.factories import EngagementFactory, OutcomeFactory, OutcomeMeasurementFactory
@@ -317,3 +319,111 @@ def test_past_capacity_the_bar_marks_where_capacity_ends(client, alice, cast):
     assert "12.00 h logged of 10.0 h capacity: <strong>2.00 h over</strong>." in page
     widths = [row["percent_of_bar"] for row in response.context["rows"] if row["hours"]]
     assert sum(widths) == pytest.approx(100)  # every kind shows, internal included
+
+
+class _GridForm(HTMLParser):
+    """The fields of the week grid's form, as a browser would post them."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self._in_form, self._select = {}, False, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._in_form = attrs.get("id") == "week-grid"
+        elif self._in_form and tag == "input" and attrs.get("name"):
+            self.fields[attrs["name"]] = attrs.get("value") or ""
+        elif self._in_form and tag == "select":
+            self._select = attrs["name"]
+            self.fields[self._select] = ""
+        elif self._select and tag == "option" and "selected" in attrs:
+            self.fields[self._select] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+
+
+def open_week(client, week="2026-W48") -> dict:
+    """What the grid holds as shown to `client`: its form fields by name."""
+    parser = _GridForm()
+    parser.feed(client.get(f"{URL}?week={week}").content.decode())
+    return parser.fields
+
+
+@pytest.fixture
+def two_tabs(client, alice):
+    """Alice's week open in two sessions (two tabs, or a laptop and a phone)."""
+    other = Client()
+    other.force_login(alice)
+    return client, other
+
+
+def test_a_stale_save_keeps_what_another_tab_saved_meanwhile(two_tabs, alice):
+    """The audit's reproduction: B's save of another cell undid A's new, changed and
+    cleared cells."""
+    TimeEntryFactory(consultant=alice, date=MONDAY, seconds=5400, kind=Kind.INTERNAL)
+    TimeEntryFactory(consultant=alice, date=MONDAY + dt.timedelta(days=2), seconds=3600,
+                     kind=Kind.INTERNAL)
+    tab_a, tab_b = two_tabs
+    page_a, page_b = open_week(tab_a), open_week(tab_b)
+    page_a.update({cell("internal-0", 0): "3:00", cell("internal-0", 2): "",
+                   cell("internal-0", 3): "2:00"})
+    assert "Week saved: 3 cell(s) changed." in save(tab_a, page_a).content.decode()
+
+    page_b[cell("internal-0", 1)] = "0:30"
+    response = save(tab_b, page_b)
+    assert "Week saved: 1 cell(s) changed." in response.content.decode()
+    saved = dict(TimeEntry.objects.values_list("date", "seconds"))
+    assert saved == {
+        MONDAY: 3 * 3600,  # not put back to 1:30
+        MONDAY + dt.timedelta(days=1): 1800,
+        MONDAY + dt.timedelta(days=3): 2 * 3600,  # A's new entry, not deleted
+    }  # and Wednesday, cleared by A, not logged again
+    assert [c.value for c in response.context["grid"].rows[-1].cells[:4]] == [
+        "3:00", "0:30", "", "2:00"
+    ]
+
+
+def test_a_stale_edit_of_a_cell_changed_meanwhile_is_refused_and_shown(two_tabs, alice):
+    entry = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=5400, kind=Kind.INTERNAL)
+    tab_a, tab_b = two_tabs
+    page_a, page_b = open_week(tab_a), open_week(tab_b)
+    page_a[cell("internal-0", 0)] = "3:00"
+    save(tab_a, page_a)
+
+    page_b.update({cell("internal-0", 0): "2:00", cell("internal-0", 1): "1:00"})
+    response = save(tab_b, page_b)
+    page = response.content.decode()
+    assert "Nothing was saved" in page
+    assert "changed in another tab or on another device" in page
+    monday = response.context["grid"].rows[-1].cells[0]
+    assert monday.value == "2:00"  # B's typing kept...
+    assert "now 3:00" in monday.error  # ...beside A's value
+    assert f'id="err_{monday.name}"' in page and 'value="2:00"' in page
+    assert list(TimeEntry.objects.values_list("date", "seconds")) == [(MONDAY, 3 * 3600)]
+
+    # Having seen A's value, B may still put theirs: the page now names the time saved now.
+    again = _GridForm()
+    again.feed(page)
+    assert again.fields[f"was-{cell('internal-0', 0)}"] == str(3 * 3600)
+    assert "Week saved: 2 cell(s) changed." in save(tab_b, again.fields).content.decode()
+    entry.refresh_from_db()
+    assert entry.seconds == 2 * 3600
+
+
+def test_saving_the_whole_page_in_one_tab_changes_only_what_was_typed(client, alice, cast):
+    kept = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=5415, kind=Kind.INTERNAL)
+    cleared = TimeEntryFactory(consultant=alice, date=MONDAY + dt.timedelta(days=1),
+                               seconds=600, kind=Kind.INTERNAL)
+    form = open_week(client)
+    form.update({cell("internal-0", 1): "", cell(f"client-{cast.engagement.pk}", 2): "1.5"})
+    response = save(client, form)
+    assert "Week saved: 2 cell(s) changed." in response.content.decode()
+    assert not TimeEntry.objects.filter(pk=cleared.pk).exists()
+    kept.refresh_from_db()
+    assert kept.seconds == 5415  # untouched: exact to the second
+    assert TimeEntry.objects.get(kind=Kind.CLIENT).seconds == 5400

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,14 +44,21 @@ def my_week(request):
     today = user.today()
     monday = parse_week(request.GET.get("week"), today)
     sunday = monday + dt.timedelta(days=6)
-    grid = WeekGrid(user=user, monday=monday, copy_last_week=request.GET.get("copy") == "1")
+    copy_last_week = request.GET.get("copy") == "1"
 
     if request.method == "POST":
-        if grid.bind(request.POST):
-            changed = grid.save()
+        with transaction.atomic():  # read, checked and written as one
+            grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week,
+                            for_update=True)
+            saved = grid.bind(request.POST)
+            if saved:
+                changed = grid.save()
+        if saved:
             messages.success(request, f"Week saved: {changed} cell(s) changed.")
             return redirect(_week_url(monday))
         messages.error(request, "Nothing was saved: correct the marked cells.")
+    else:
+        grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
 
     entries = TimeEntry.objects.filter(consultant=user)
     totals = dict(
