@@ -16,7 +16,7 @@ from clients.models import Engagement
 from .fields import DurationField, EngagementChoiceField
 from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry
 from .rules import time_entry_errors
-from .widgets import BootstrapMixin, DateInput
+from .widgets import BootstrapMixin, DateInput, VersionedFormMixin
 
 
 class ActivityChoiceField(forms.ModelChoiceField):
@@ -57,7 +57,7 @@ def _add_rule_errors(form, errors: dict[str, str]) -> None:
             form.add_error(None, message)
 
 
-class TimeEntryForm(BootstrapMixin, forms.ModelForm):
+class TimeEntryForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """One entry of someone's own time; the rules of tracker/rules.py decide what is allowed."""
 
     seconds = DurationField(label="Duration")

@@ -1,6 +1,9 @@
 """Form widgets, Bootstrap styling and checks shared by every form and filter of the project."""
 
+import hashlib
+
 from django import forms
+from django.forms.models import model_to_dict
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -101,3 +104,80 @@ def names_out_of_reach(form, names) -> bool:
     """
     errors = form.errors.as_data()
     return any(error.code == "invalid_choice" for name in names for error in errors.get(name, []))
+
+
+class VersionedFormMixin:
+    """An edit form that names the version it started from, and refuses a stale one.
+
+    The version is a short digest of each of the form's fields as saved when the form was
+    shown (a per-row token: no column to keep up to date, and the week grid's writes count
+    too), posted back in the hidden field `version`. On save, a field changed elsewhere
+    meanwhile (another tab, another person) and posted with another value is refused with
+    the value saved now beside it: the input is kept, and the form now names the current
+    version, so saving again replaces it knowingly. A post without a version (a script
+    that predates it) is not checked. The view reads the row for update in the same
+    transaction as the save, so the check and the write cannot interleave with another save.
+    """
+
+    stale_message = (
+        "This was changed elsewhere (another tab or person) since you opened it, so nothing "
+        "was saved. What is saved now is shown under each field; save again to keep yours."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.saved_values = model_to_dict(self.instance, fields=self._meta.fields)
+        self.saved_version = ".".join(
+            _digest(self.saved_values.get(name)) for name in self._meta.fields
+        )
+        self.fields["version"] = forms.CharField(
+            required=False, widget=forms.HiddenInput, initial=self.saved_version
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        started = (cleaned.get("version") or "").split(".")
+        if self.instance.pk and started != [""] and started != self.saved_version.split("."):
+            self._refuse_stale(started)
+        return cleaned
+
+    def _refuse_stale(self, started: list[str]) -> None:
+        saved = self.saved_version.split(".")
+        stale = [
+            name
+            for index, name in enumerate(self._meta.fields)
+            if (started[index:index + 1] != saved[index:index + 1]
+                and self.fields[name].has_changed(self.saved_values.get(name), self[name].data))
+        ]
+        if not stale:
+            return  # changed meanwhile to what was posted anyway: nothing is lost
+        self.add_error(None, forms.ValidationError(self.stale_message, code="stale"))
+        for name in stale:
+            self.add_error(name, forms.ValidationError(
+                "Saved now: %(value)s.", code="stale", params={"value": self._shown(name)}
+            ))
+        # Re-shown, the form starts from what is saved now.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = self.saved_version
+
+    def _shown(self, name: str) -> str:
+        """The saved value of field `name` as a person reads it."""
+        field, value = self.fields[name], self.saved_values.get(name)
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            shown = ", ".join(field.label_from_instance(item) for item in value)
+        elif isinstance(field, forms.ModelChoiceField):
+            item = getattr(self.instance, name)
+            shown = field.label_from_instance(item) if item is not None else ""
+        elif isinstance(field, forms.BooleanField):
+            shown = "yes" if value else "no"
+        elif getattr(field, "choices", None):
+            shown = str(dict(field.choices).get(value, value))
+        else:
+            shown = str(field.prepare_value(value) or "")
+        return shown or "empty"
+
+
+def _digest(value) -> str:
+    if isinstance(value, list):  # many-to-many: the chosen objects, in any order
+        value = sorted(getattr(item, "pk", item) for item in value)
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:8]

@@ -3,9 +3,11 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from clients.models import Engagement
@@ -533,6 +535,44 @@ def test_admin_corrects_someone_elses_entry_on_their_engagement(client, cast, wo
     entry.refresh_from_db()
     assert entry.consultant == cast.consultant
     assert entry.seconds == 7200
+
+
+def version_on(response) -> str:
+    """The version an edit form names, as its page holds it (as a browser posts it)."""
+    found = re.search(r'name="version" value="([^"]*)"', response.content.decode())
+    return found[1] if found else ""
+
+
+def test_a_stale_edit_is_refused_with_the_values_saved_meanwhile(client, cast, world):
+    """Two tabs on one entry: the later save started from the old version is refused, its
+    input kept, what the other saved shown beside it; saved again, it replaces it."""
+    entry = world["alice_client"]
+    url = f"/time/{entry.pk}/edit/"
+    client.force_login(cast.consultant)
+    tab_b = Client()
+    tab_b.force_login(cast.consultant)
+    started_a, started_b = version_on(client.get(url)), version_on(tab_b.get(url))
+    saved = client.post(url, entry_data(cast, date="2026-11-23", seconds="3:00",
+                                        note="Workshop", version=started_a))
+    assert saved.status_code == 302
+
+    stale = tab_b.post(url, entry_data(cast, date="2026-11-23", seconds="1:30",
+                                       note="Workshop and minutes", version=started_b))
+    assert_error_next_to(stale, "seconds", "Saved now: 3:00.")
+    assert_error_next_to(stale, "note", "Saved now: Workshop.")
+    page = stale.content.decode()
+    assert "changed elsewhere (another tab or person) since you opened it" in page
+    assert "Workshop and minutes</textarea>" in page and 'value="1:30"' in page
+    assert "date" not in stale.context["form"].errors  # the same on both sides
+    entry.refresh_from_db()
+    assert (entry.seconds, entry.note) == (3 * 3600, "Workshop")
+
+    again = version_on(stale)
+    assert again != started_b
+    tab_b.post(url, entry_data(cast, date="2026-11-23", seconds="1:30",
+                               note="Workshop and minutes", version=again))
+    entry.refresh_from_db()
+    assert (entry.seconds, entry.note) == (5400, "Workshop and minutes")
 
 
 def test_duplicate_prefills_a_new_entry_for_today(client, cast, world):
