@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 
 from tracker.models import Activity, Team, User
-from tracker.widgets import BootstrapMixin, DateInput
+from tracker.widgets import BootstrapMixin, DateInput, VersionedFormMixin
 
 from .models import (
     Client,
@@ -23,7 +23,7 @@ def _not_in_future(value, user, message):
     return value
 
 
-class ClientForm(BootstrapMixin, forms.ModelForm):
+class ClientForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["name", "sector", "owner", "active"]
@@ -33,7 +33,7 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
         self.fields["owner"].queryset = User.objects.filter(is_active=True).by_name()
 
 
-class EngagementForm(BootstrapMixin, forms.ModelForm):
+class EngagementForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """Managers and admins plan engagements; members are chosen among the people they see."""
 
     class Meta:
@@ -106,7 +106,7 @@ class EngagementForm(BootstrapMixin, forms.ModelForm):
             self.instance.members.add(*self.hidden_members)
 
 
-class OutcomeForm(BootstrapMixin, forms.ModelForm):
+class OutcomeForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """What the outcome measures. The target-beyond-baseline rule is Outcome.clean(), which
     this form runs, so the message lands next to the target field."""
 

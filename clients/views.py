@@ -16,6 +16,7 @@ from typing import NamedTuple
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
+from django.db import transaction
 from django.db.models import (
     Count,
     Prefetch,
@@ -160,8 +161,11 @@ def client_update(request, pk):
     _require_admin(request)
     client = _get_client_for_user(request, pk)
     form = ClientForm(request.POST or None, instance=client)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    with transaction.atomic():  # the version check locks the row until it is saved
+        saved = request.method == "POST" and form.is_valid()
+        if saved:
+            form.save()
+    if saved:
         messages.success(request, f"Client {client} saved.")
         return redirect("clients:client_detail", pk=client.pk)
     return render(request, "clients/client_form.html", {"form": form, "client": client})
@@ -322,8 +326,9 @@ def _engagement_form_page(request, engagement=None):
     if not _can_manage_engagements(request.user):
         raise Http404("Only managers and admins plan engagements.")
     form = EngagementForm(request.POST or None, instance=engagement, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
+    with transaction.atomic():  # the version check locks the row until it is saved
+        saved = form.save() if request.method == "POST" and form.is_valid() else None
+    if saved is not None:
         messages.success(request, f"Engagement {saved} saved.")
         return redirect("clients:engagement_detail", pk=saved.pk)
     return render(
@@ -400,8 +405,11 @@ def outcome_create(request):
 def outcome_update(request, pk):
     outcome = _get_outcome_for_user(request, pk)
     form = OutcomeForm(request.POST or None, instance=outcome)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    with transaction.atomic():  # the version check locks the row until it is saved
+        saved = request.method == "POST" and form.is_valid()
+        if saved:
+            form.save()
+    if saved:
         messages.success(request, f"Outcome {outcome} saved.")
         return redirect("clients:outcome_detail", pk=outcome.pk)
     return render(

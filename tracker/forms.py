@@ -268,7 +268,7 @@ class TimerStopForm(forms.Form):
         return self.entries
 
 
-class ActivityForm(BootstrapMixin, forms.ModelForm):
+class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     url = forms.URLField(
         label="Link", max_length=500, required=False, assume_scheme="https",
         widget=forms.URLInput(attrs={"placeholder": "https://"}),

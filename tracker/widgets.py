@@ -1,6 +1,7 @@
 """Form widgets, Bootstrap styling and checks shared by every form and filter of the project."""
 
 import hashlib
+from decimal import Decimal
 
 from django import forms
 from django.forms.models import model_to_dict
@@ -111,12 +112,14 @@ class VersionedFormMixin:
 
     The version is a short digest of each of the form's fields as saved when the form was
     shown (a per-row token: no column to keep up to date, and the week grid's writes count
-    too), posted back in the hidden field `version`. On save, a field changed elsewhere
-    meanwhile (another tab, another person) and posted with another value is refused with
-    the value saved now beside it: the input is kept, and the form now names the current
-    version, so saving again replaces it knowingly. A post without a version (a script
-    that predates it) is not checked. The view reads the row for update in the same
-    transaction as the save, so the check and the write cannot interleave with another save.
+    too), posted back in the hidden field `version`. On validation the row is read again,
+    locked: a field changed elsewhere meanwhile (another tab, another person) and posted
+    with another value is refused with the value saved now beside it. The input is kept and
+    the form now names the current version, so saving again replaces it knowingly. A post
+    without a version (a script that predates it) is not checked.
+
+    The view validates and saves inside one transaction.atomic(), so the lock holds from the
+    check to the write and two saves cannot interleave.
     """
 
     stale_message = (
@@ -126,47 +129,71 @@ class VersionedFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.saved_values = model_to_dict(self.instance, fields=self._meta.fields)
-        self.saved_version = ".".join(
-            _digest(self.saved_values.get(name)) for name in self._meta.fields
-        )
         self.fields["version"] = forms.CharField(
-            required=False, widget=forms.HiddenInput, initial=self.saved_version
+            required=False, widget=forms.HiddenInput, initial=self._version_of(self.instance)
         )
+
+    def _values_of(self, row) -> dict:
+        """The row's values of the form's fields, as far as the form offers them: a member
+        the editor may not see is kept by the form and neither versioned nor shown."""
+        values = model_to_dict(row, fields=self._meta.fields)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelMultipleChoiceField) and values.get(name):
+                offered = set(field.queryset.filter(pk__in=[item.pk for item in values[name]])
+                              .values_list("pk", flat=True))
+                values[name] = [item for item in values[name] if item.pk in offered]
+        return values
+
+    def _version_of(self, row) -> str:
+        values = self._values_of(row)
+        return ".".join(_digest(values.get(name)) for name in self._meta.fields)
 
     def clean(self):
         cleaned = super().clean()
         started = (cleaned.get("version") or "").split(".")
-        if self.instance.pk and started != [""] and started != self.saved_version.split("."):
-            self._refuse_stale(started)
+        if self.instance.pk and started != [""]:
+            saved = (
+                type(self.instance)._default_manager.select_for_update()
+                .filter(pk=self.instance.pk).first()
+            )
+            if saved is None:
+                raise forms.ValidationError(
+                    "This was deleted elsewhere since you opened it.", code="deleted"
+                )
+            self._refuse_stale(started, saved)
         return cleaned
 
-    def _refuse_stale(self, started: list[str]) -> None:
-        saved = self.saved_version.split(".")
+    def _refuse_stale(self, started: list[str], saved) -> None:
+        version = self._version_of(saved)
+        now = version.split(".")
+        values = self._values_of(saved)
         stale = [
             name
             for index, name in enumerate(self._meta.fields)
-            if (started[index:index + 1] != saved[index:index + 1]
-                and self.fields[name].has_changed(self.saved_values.get(name), self[name].data))
+            if (started[index:index + 1] != now[index:index + 1]
+                and self.fields[name].has_changed(values.get(name), self[name].data))
         ]
         if not stale:
-            return  # changed meanwhile to what was posted anyway: nothing is lost
+            return  # unchanged, or changed meanwhile to what was posted: nothing is lost
         self.add_error(None, forms.ValidationError(self.stale_message, code="stale"))
         for name in stale:
             self.add_error(name, forms.ValidationError(
-                "Saved now: %(value)s.", code="stale", params={"value": self._shown(name)}
+                "Saved now: %(value)s.", code="stale",
+                params={"value": self._shown(name, saved, values.get(name))},
             ))
         # Re-shown, the form starts from what is saved now.
         self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = self.saved_version
+        self.data[self.add_prefix("version")] = version
 
-    def _shown(self, name: str) -> str:
+    def _shown(self, name: str, saved, value) -> str:
         """The saved value of field `name` as a person reads it."""
-        field, value = self.fields[name], self.saved_values.get(name)
+        field = self.fields[name]
         if isinstance(field, forms.ModelMultipleChoiceField):
             shown = ", ".join(field.label_from_instance(item) for item in value)
         elif isinstance(field, forms.ModelChoiceField):
-            item = getattr(self.instance, name)
+            item = getattr(saved, name)
+            if item is not None and not field.queryset.filter(pk=item.pk).exists():
+                return "one you cannot choose"  # not named: it may be out of the editor's reach
             shown = field.label_from_instance(item) if item is not None else ""
         elif isinstance(field, forms.BooleanField):
             shown = "yes" if value else "no"
@@ -180,4 +207,6 @@ class VersionedFormMixin:
 def _digest(value) -> str:
     if isinstance(value, list):  # many-to-many: the chosen objects, in any order
         value = sorted(getattr(item, "pk", item) for item in value)
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:8]
+    elif isinstance(value, Decimal):  # 200 and 200.0 are one budget
+        value = value.normalize()
+    return hashlib.sha256(str(value).encode()).hexdigest()[:8]

@@ -10,6 +10,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import time_machine
+from django.test import Client as DjangoClient
 from django.urls import reverse
 
 from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
@@ -1181,6 +1182,42 @@ def test_editing_keeps_members_the_manager_cannot_see(cast, world, as_user):
     )
     assert response.status_code == 302
     assert set(cast.engagement.members.all()) == {cast.teammate, cast.outsider}
+
+
+def test_a_stale_engagement_edit_is_refused_without_naming_hidden_members(cast, world):
+    """Two editors on one engagement, one seeing more people than the other: the stale save
+    is refused with what changed, and a member the manager may not see is never named."""
+    url = f"/engagements/{cast.engagement.pk}/edit/"
+    maria, root = DjangoClient(), DjangoClient()
+    maria.force_login(cast.manager)
+    root.force_login(cast.admin)
+
+    def version_on(response):
+        return re.search(r'name="version" value="([^"]*)"', response.content.decode())[1]
+
+    started_maria, started_root = version_on(maria.get(url)), version_on(root.get(url))
+    members = [cast.consultant.pk, cast.teammate.pk]
+    assert root.post(url, _engagement_data(
+        cast, name="Tax portal", budget_hours="250", members=[*members, cast.outsider.pk],
+        version=started_root,
+    )).status_code == 302
+
+    stale = maria.post(url, _engagement_data(cast, name="Tax portal 2", members=members,
+                                             version=started_maria))
+    assert stale.status_code == 200
+    errors = stale.context["form"].errors
+    assert errors["budget_hours"] == ["Saved now: 250.0."]
+    assert "members" not in errors and "name" not in errors
+    assert str(cast.outsider) not in stale.content.decode()
+    cast.engagement.refresh_from_db()
+    assert (cast.engagement.name, cast.engagement.budget_hours) == ("Tax portal", 250)
+
+    again = maria.post(url, _engagement_data(cast, name="Tax portal 2", members=members,
+                                             version=version_on(stale)))
+    assert again.status_code == 302
+    cast.engagement.refresh_from_db()
+    assert cast.engagement.name == "Tax portal 2"
+    assert cast.outsider in cast.engagement.members.all()
 
 
 def test_a_consultant_cannot_create_or_edit_engagements(cast, world, as_user):

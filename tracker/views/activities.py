@@ -6,6 +6,7 @@ an admin). Anything else answers 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, OuterRef, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -111,8 +112,11 @@ def activity_new(request):
 def activity_edit(request, pk):
     activity = _get_activity_for_user(request, pk, change=True)
     form = ActivityForm(request.POST or None, instance=activity, consultant=activity.consultant)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    with transaction.atomic():  # the version check locks the row until it is saved
+        saved = request.method == "POST" and form.is_valid()
+        if saved:
+            form.save()
+    if saved:
         messages.success(request, "Activity saved.")
         return redirect("tracker:activity_detail", pk=activity.pk)
     return render(

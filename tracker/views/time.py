@@ -38,12 +38,9 @@ PER_PAGE = 25
 GROUPED_COLUMNS = ("engagement", "kind", "billable")  # sorted pages seek by group
 
 
-def _get_entry_for_user(request, pk, *, for_update: bool = False) -> TimeEntry:
-    """The entry `pk` if the user may change it (their own, or any for an admin); else 404.
-    `for_update` (in a transaction) locks it until the change is saved."""
+def _get_entry_for_user(request, pk) -> TimeEntry:
+    """The entry `pk` if the user may change it (their own, or any for an admin); else 404."""
     entries = TimeEntry.objects.select_related("consultant", "engagement__client", "activity")
-    if for_update:
-        entries = entries.select_for_update(of=("self",))
     if not request.user.is_admin:
         entries = entries.filter(consultant=request.user)
     return get_object_or_404(entries, pk=pk)
@@ -245,12 +242,10 @@ def time_new(request):
 
 @login_required
 def time_edit(request, pk):
-    posted = request.method == "POST"
-    # Read, checked against the version the form started from, and saved as one.
-    with transaction.atomic():
-        entry = _get_entry_for_user(request, pk, for_update=posted)
-        form = TimeEntryForm(request.POST or None, instance=entry, consultant=entry.consultant)
-        saved = posted and form.is_valid()
+    entry = _get_entry_for_user(request, pk)
+    form = TimeEntryForm(request.POST or None, instance=entry, consultant=entry.consultant)
+    with transaction.atomic():  # the version check locks the row until it is saved
+        saved = request.method == "POST" and form.is_valid()
         if saved:
             form.save()
     if saved:
