@@ -50,3 +50,28 @@ def test_a_bad_cell_saves_nothing_and_is_marked(cast, log_in):
     assert "is not a duration" in page.locator("#err_cell-internal-0-1").inner_text()
     assert page.get_by_label("Internal, Monday 23 November").input_value() == "2"
     assert not TimeEntry.objects.filter(date__gte="2026-11-23").exists()
+
+
+@time_machine.travel("2026-11-27 15:00 +0000", tick=True)
+def test_two_tabs_on_one_week_keep_each_others_work(cast, log_in):
+    """Two sessions on one week: the second save neither undoes the first nor overwrites a
+    cell it changed without showing it."""
+    tab_a, tab_b = log_in(cast.consultant), log_in(cast.consultant)  # two browser contexts
+    tab_a.get_by_label("Internal, Thursday 26 November").fill("2:00")
+    tab_a.get_by_role("button", name="Save week").click()
+    tab_a.wait_for_selector("text=Week saved")
+
+    tab_b.get_by_label("Internal, Tuesday 24 November").fill("0:30")
+    tab_b.get_by_label("Internal, Thursday 26 November").fill("1:00")
+    tab_b.get_by_role("button", name="Save week").click()
+    tab_b.wait_for_selector("text=Nothing was saved")
+    thursday = tab_b.get_by_label("Internal, Thursday 26 November")
+    assert thursday.input_value() == "1:00"
+    assert "now 2:00" in tab_b.locator("#err_cell-internal-0-3").inner_text()
+    assert TimeEntry.objects.get().seconds == 7200
+
+    thursday.fill("2:00")  # keeping what A saved: B's Tuesday alone goes in
+    tab_b.get_by_role("button", name="Save week").click()
+    tab_b.wait_for_selector("text=Week saved: 1 cell(s) changed.")
+    assert thursday.input_value() == "2:00"
+    assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [1800, 7200]
