@@ -14,7 +14,7 @@ from django.db.models import Count, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils.functional import cached_property
 
-SECONDS_PER_DAY = 24 * 60 * 60
+from .limits import SECONDS_PER_DAY  # noqa: F401 - where forms and rules import it from
 
 
 def subquery_total(queryset, group_by: str, aggregate=None):

@@ -73,3 +73,14 @@ def test_duration_field_is_required_by_default():
     with pytest.raises(forms.ValidationError, match="required"):
         DurationField().clean("")
     assert DurationField(required=False).clean("") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9" * 400, "9" * 400 + "h", "9" * 5000 + ":00", "1" + "0" * 308 + " min", "1e400",
+     "25", "24:00:01", "1441m", "24h 1m", "99999999999999999999"],
+)
+def test_huge_durations_are_refused_with_a_message(text):
+    """400 digits once overflowed a float (a 500 on /time/new/ and the week grid)."""
+    with pytest.raises(DurationError, match="24 hours|not a duration"):
+        parse_duration(text)

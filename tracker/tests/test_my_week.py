@@ -90,6 +90,15 @@ def test_more_than_24_hours_in_a_day_across_rows_is_refused(client, alice, cast)
     assert not TimeEntry.objects.exists()
 
 
+def test_a_cell_of_hundreds_of_digits_is_marked_not_a_500(client, alice, settings):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    response = save(client, {cell("internal-0", 0): "9" * 309 + "h"})
+    assert response.status_code == 200
+    assert "not a duration" in response.context["grid"].rows[-1].cells[0].error
+    assert not TimeEntry.objects.exists()
+
+
 def test_engagement_not_active_that_day_is_refused(client, alice):
     late = EngagementFactory(name="Starts Wednesday", members=[alice],
                              starts_on=MONDAY + dt.timedelta(days=2))

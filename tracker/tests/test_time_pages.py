@@ -447,6 +447,16 @@ def test_a_single_entry_over_24_hours_is_refused(client, cast):
     assert_error_next_to(response, "seconds", "cannot be longer than 24 hours")
 
 
+def test_a_duration_of_hundreds_of_digits_is_refused_not_a_500(client, cast, settings):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    client.force_login(cast.consultant)
+    response = client.post("/time/new/", entry_data(cast, seconds="9" * 400))
+    assert response.status_code == 200
+    assert_error_next_to(response, "seconds", "not a duration")
+    assert not TimeEntry.objects.exists()
+
+
 def test_an_engagement_one_is_not_a_member_of_is_refused(client, cast):
     other = EngagementFactory(name="Not mine", members=[cast.teammate])
     client.force_login(cast.consultant)
