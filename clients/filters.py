@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 
 from tracker.filters import (
+    DateFilter,
     ReachFilterSet,
     visible_clients,
     visible_engagements,
@@ -41,10 +42,10 @@ class EngagementFilter(ReachFilterSet):
     client = filters.ModelChoiceFilter(queryset=visible_clients, empty_label="All clients")
     status = filters.ChoiceFilter(choices=Engagement.Status.choices, empty_label="Any status")
     # Together, a period: engagements running at any time in it (both alike: on that day).
-    active_from = filters.DateFilter(
+    active_from = DateFilter(
         method="running_from", label="Running on or after", widget=DateInput()
     )
-    active_to = filters.DateFilter(
+    active_to = DateFilter(
         method="running_to", label="Running on or before", widget=DateInput()
     )
     member = filters.ModelChoiceFilter(
@@ -56,10 +57,10 @@ class EngagementFilter(ReachFilterSet):
         field_name="source_activity__consultant", queryset=visible_people,
         empty_label="Anyone", label="Brought in by",
     )
-    starts_from = filters.DateFilter(
+    starts_from = DateFilter(
         field_name="starts_on", lookup_expr="gte", label="Starts from", widget=DateInput()
     )
-    starts_to = filters.DateFilter(
+    starts_to = DateFilter(
         field_name="starts_on", lookup_expr="lte", label="Starts until", widget=DateInput()
     )
 
@@ -86,10 +87,10 @@ class OutcomeFilter(ReachFilterSet):
     engagement = filters.ModelChoiceFilter(
         queryset=visible_engagements, empty_label="All engagements"
     )
-    achieved_from = filters.DateFilter(
+    achieved_from = DateFilter(
         field_name="achieved_on", lookup_expr="gte", label="Achieved from", widget=DateInput()
     )
-    achieved_to = filters.DateFilter(
+    achieved_to = DateFilter(
         field_name="achieved_on", lookup_expr="lte", label="Achieved until", widget=DateInput()
     )
     verified = filters.ChoiceFilter(

@@ -4,6 +4,7 @@ clean() a ModelForm runs), so a bad value comes back next to its field with the 
 from django import forms
 from django.db.models import Q
 
+from tracker.fields import BoundedDateField
 from tracker.models import Activity, Team, User
 from tracker.widgets import BootstrapMixin, DateInput, VersionedFormMixin
 
@@ -183,7 +184,7 @@ class OutcomeStatusForm(BootstrapMixin, forms.Form):
     """Mark an outcome achieved (on a date) or missed, or reopen it; one button per choice."""
 
     status = forms.ChoiceField(choices=Outcome.Status.choices, widget=forms.HiddenInput)
-    achieved_on = forms.DateField(
+    achieved_on = BoundedDateField(
         label="Achieved on", required=False, widget=DateInput(),
         help_text="Only for an achieved outcome.",
     )
@@ -237,7 +238,7 @@ class ConfirmationForm(BootstrapMixin, forms.Form):
         label="Confirmed by (at the client)", max_length=200, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "Name, role"}),
     )
-    confirmed_on = forms.DateField(label="Confirmed on", required=False, widget=DateInput())
+    confirmed_on = BoundedDateField(label="Confirmed on", required=False, widget=DateInput())
 
     def __init__(self, *args, user, outcome, **kwargs):
         super().__init__(*args, **kwargs)

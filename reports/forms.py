@@ -2,6 +2,7 @@
 from django import forms
 
 from clients.models import Client
+from tracker.fields import BoundedDateField
 from tracker.models import Team, User
 from tracker.week import period_dates
 from tracker.widgets import DateInput, names_out_of_reach, style_for_bootstrap
@@ -43,8 +44,8 @@ class BalanceFilterForm(forms.Form):
     REACH_FIELDS = ("team", "consultant", "client")
 
     period = forms.ChoiceField(choices=PERIODS, initial="last_4_weeks", required=False)
-    start = forms.DateField(required=False, widget=DateInput())
-    end = forms.DateField(required=False, widget=DateInput())
+    start = BoundedDateField(required=False, widget=DateInput())
+    end = BoundedDateField(required=False, widget=DateInput())
     team = ReachChoiceField(empty_label="All my teams")
     consultant = ReachChoiceField(empty_label="Everyone")
     client = ReachChoiceField(empty_label="Any client")
@@ -79,9 +80,10 @@ class BalanceFilterForm(forms.Form):
         period = data.get("period") or "last_4_weeks"
         data["period"] = period
         if period == "custom":
-            if not data.get("start"):
+            # A date that failed (not a date, or outside 1900-2199) keeps its own message.
+            if not data.get("start") and "start" not in self.errors:
                 self.add_error("start", "Choose the first day.")
-            if not data.get("end"):
+            if not data.get("end") and "end" not in self.errors:
                 self.add_error("end", "Choose the last day.")
             if data.get("start") and data.get("end"):
                 if data["end"] < data["start"]:

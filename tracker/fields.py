@@ -2,6 +2,14 @@ from django import forms
 from django.forms.models import ModelChoiceIterator
 
 from .durations import DurationError, format_duration, parse_duration
+from .limits import DATE_VALIDATORS
+
+
+class BoundedDateField(forms.DateField):
+    """A date from 1900 to 2199 (tracker/limits.py): every date a person types, in forms and
+    filters, so none reaches a date library or a query at the edge of what a date can be."""
+
+    default_validators = DATE_VALIDATORS
 
 
 class DurationField(forms.CharField):

@@ -11,7 +11,7 @@ from django.http import Http404
 from clients.models import Client, Engagement
 from reports.selection import Selection
 
-from .fields import EngagementChoiceField, NameChoiceField, PersonChoiceField
+from .fields import BoundedDateField, EngagementChoiceField, NameChoiceField, PersonChoiceField
 from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User
 from .week import period_dates
 from .widgets import BootstrapMixin, DateInput, names_out_of_reach
@@ -35,6 +35,12 @@ class AnyBooleanWidget(django_filters.widgets.BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date filter within the dates anyone may type (BoundedDateField)."""
+
+    field_class = BoundedDateField
 
 
 class EngagementFilter(django_filters.ModelChoiceFilter):
@@ -112,10 +118,10 @@ class PeriodFilterSet(ReachFilterSet):
         label="Period", choices=list(PERIODS.items()), empty_label="Any time",
         method="filter_period",
     )
-    date_from = django_filters.DateFilter(
+    date_from = DateFilter(
         field_name="date", lookup_expr="gte", label="From", widget=DateInput()
     )
-    date_to = django_filters.DateFilter(
+    date_to = DateFilter(
         field_name="date", lookup_expr="lte", label="To", widget=DateInput()
     )
     consultant = PersonFilter(

@@ -20,6 +20,7 @@ from django.db.models import Sum
 from clients.models import Engagement
 
 from .durations import DurationError, format_duration, parse_duration
+from .limits import date_in_range
 from .models import Activity, Kind, TimeEntry, User
 from .rules import time_entry_errors
 
@@ -31,21 +32,26 @@ def week_start_of(day: dt.date) -> dt.date:
 
 
 def parse_iso_week(value: str) -> dt.date:
-    """'2026-W47' -> the Monday of that ISO week; ValueError with a clear message otherwise."""
+    """'2026-W47' -> the Monday of that ISO week, a whole week within the dates anyone may type
+    (1900 to 2199); ValueError with a clear message otherwise."""
     try:
         year, week = value.strip().upper().split("-W")
-        return dt.date.fromisocalendar(int(year), int(week), 1)
+        monday = dt.date.fromisocalendar(int(year), int(week), 1)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not an ISO week like 2026-W47") from exc
+        shown = value if len(value) <= 20 else f"{value[:20]}…"
+        raise ValueError(f"{shown!r} is not an ISO week like 2026-W47.") from exc
+    # A week at the edge of the calendar (9999-W52) has no next week, nor the four weeks
+    # before it that My week and the digest read.
+    if not (date_in_range(monday) and date_in_range(monday + dt.timedelta(days=6))):
+        year, week, _ = monday.isocalendar()
+        raise ValueError(f"Choose a week from 1900 to 2199, not {year:04d}-W{week:02d}.")
+    return monday
 
 
 def parse_week(value: str | None, today: dt.date) -> dt.date:
-    """'2026-W48' -> its Monday; anything else -> this week's Monday."""
+    """'2026-W48' -> its Monday; nothing -> this week's Monday; ValueError for anything else."""
     if value:
-        try:
-            return parse_iso_week(value)
-        except ValueError:
-            pass
+        return parse_iso_week(value)
     return week_start_of(today)
 
 

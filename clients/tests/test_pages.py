@@ -343,6 +343,22 @@ def test_engagement_list_filters(cast, world, as_user):
     assert names(f"member={cast.teammate.pk}") == []
 
 
+@pytest.mark.parametrize(("path", "field"), [
+    ("/engagements/", "active_from"), ("/engagements/", "starts_to"),
+    ("/outcomes/", "achieved_from"), ("/outcomes/", "achieved_to"),
+])
+def test_a_date_filter_outside_1900_to_2199_says_so_next_to_the_field(
+    cast, world, as_user, path, field
+):
+    maria = as_user(cast.manager)
+    for value in ("9999-12-31", "0001-01-01"):
+        response = maria.get(path, {field: value})
+        assert response.status_code == 200
+        assert response.context["filter"].form.errors[field] == [
+            "Enter a date between 1 Jan 1900 and 31 Dec 2199."
+        ]
+
+
 def test_member_filter_is_for_managers_and_offers_only_their_people(cast, world, as_user):
     alice_page = as_user(cast.consultant).get("/engagements/")
     # Only herself to choose: no menu, but ?member= still answers for her own id.

@@ -665,6 +665,20 @@ def test_preview_defaults_to_last_week_and_shows_a_bad_week_next_to_its_field(cl
     assert 'id="id_week_error"' in bad.content.decode()
 
 
+@pytest.mark.parametrize("week", ["9999-W52", "0001-W01", "1899-W52", "2200-W01"])
+def test_preview_of_a_week_at_the_calendar_edge_is_refused_next_to_its_field(
+    client, cast, settings, week
+):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    client.force_login(cast.consultant)
+    page = client.get("/digests/preview/", {"week": week})
+    assert page.status_code == 200 and page.context["message"] is None
+    assert page.context["form"].errors["week"] == [
+        f"Choose a week from 1900 to 2199, not {week}."
+    ]
+
+
 def test_preview_of_someone_else_follows_reach(client, team_week):
     cast = team_week
     client.force_login(cast.manager)

@@ -89,6 +89,23 @@ def test_bad_dates_are_explained_next_to_the_fields(client, data):
     assert "Choose the first day." in response.content.decode()
 
 
+@pytest.mark.parametrize(("start", "end"), [("9999-12-25", "9999-12-31"),
+                                            ("0001-01-01", "0001-01-01")])
+def test_dates_at_the_calendar_edge_are_refused_next_to_the_fields(
+    client, data, settings, start, end
+):
+    """They overflowed the week arithmetic: a 500 instead of a message."""
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    client.force_login(data.manager)
+    response = client.get(URL, {"period": "custom", "start": start, "end": end})
+    assert response.status_code == 400
+    assert response.context["form"].errors["start"] == [
+        "Enter a date between 1 Jan 1900 and 31 Dec 2199."
+    ]
+    assert f'value="{start}"' in response.content.decode()
+
+
 def test_drill_down_lists_total_the_figure(client, data):
     client.force_login(data.manager)
     response = client.get(URL, {**CUSTOM, "team": data.team.pk})

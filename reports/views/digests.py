@@ -40,8 +40,8 @@ class PreviewForm(BootstrapMixin, forms.Form):
             return None
         try:
             return digests.parse_iso_week(value)
-        except ValueError:
-            raise forms.ValidationError("Enter an ISO week like 2026-W47.") from None
+        except ValueError as exc:  # not a week, or one outside 1900-2199
+            raise forms.ValidationError(str(exc)) from None
 
 
 class DigestPreferencesForm(BootstrapMixin, forms.ModelForm):

@@ -262,6 +262,24 @@ def test_other_weeks_are_reachable_and_bad_week_falls_back(client, alice):
     assert client.get(f"{URL}?week=garbage").context["start"] == MONDAY
 
 
+@pytest.mark.parametrize("week", ["9999-W52", "0001-W01", "2200-W01"])
+def test_a_week_at_the_calendar_edge_shows_this_week_and_says_why(client, alice, settings, week):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    response = client.get(URL, {"week": week})
+    assert response.status_code == 200
+    assert response.context["start"] == MONDAY
+    assert f"Choose a week from 1900 to 2199, not {week}. Showing this week." in (
+        response.content.decode()
+    )
+
+
+def test_a_save_posted_to_a_bad_week_saves_nothing(client, alice):
+    response = client.post(f"{URL}?week=9999-W52", {cell("internal-0", 0): "1"}, follow=True)
+    assert "Showing this week." in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
 def test_my_week_queries_stay_flat(client, alice, cast, django_assert_max_num_queries):
     def fill(n):
         for i in range(n):

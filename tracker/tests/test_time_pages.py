@@ -207,6 +207,24 @@ def test_a_bad_date_filter_says_so_next_to_the_field(client, cast, world):
     assert b'id="id_date_from_error"' in response.content
 
 
+@pytest.mark.parametrize("url", ["/time/", "/activities/"])
+@pytest.mark.parametrize(("field", "value"), [("date_from", "9999-12-31"),
+                                              ("date_to", "0001-01-01")])
+def test_a_date_filter_at_the_calendar_edge_says_so_next_to_the_field(
+    client, cast, world, settings, url, field, value
+):
+    """9999-12-31 overflowed the week arithmetic of the totals: a 500."""
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    client.force_login(cast.manager)
+    response = client.get(url, {field: value})
+    assert response.status_code == 200
+    assert response.context["filter"].form.errors[field] == [
+        "Enter a date between 1 Jan 1900 and 31 Dec 2199."
+    ]
+    assert f'value="{value}"'.encode() in response.content
+
+
 def test_totals_cover_every_filtered_row_by_kind(client, cast, world):
     TimeEntryFactory(consultant=cast.consultant, date=TODAY, seconds=900, kind=Kind.PROMOTION)
     client.force_login(cast.consultant)

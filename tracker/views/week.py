@@ -10,7 +10,14 @@ from django.urls import reverse
 from clients.models import Outcome, OutcomeMeasurement
 
 from ..models import Activity, Kind, TimeEntry
-from ..week import WeekGrid, iso_week, parse_week, promotion_share, team_median_share
+from ..week import (
+    WeekGrid,
+    iso_week,
+    parse_week,
+    promotion_share,
+    team_median_share,
+    week_start_of,
+)
 from .time import timer_context
 
 CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)
@@ -42,7 +49,14 @@ def my_week(request):
     """This week's grid, hours by kind against capacity, and the plain promotion figures."""
     user = request.user
     today = user.today()
-    monday = parse_week(request.GET.get("week"), today)
+    try:
+        monday = parse_week(request.GET.get("week"), today)
+    except ValueError as exc:
+        # A link or a typed address with a week we cannot show: this week, and why.
+        messages.warning(request, f"{exc} Showing this week.")
+        if request.method == "POST":
+            return redirect(reverse("tracker:my_week"))  # never save into another week
+        monday = week_start_of(today)
     sunday = monday + dt.timedelta(days=6)
     copy_last_week = request.GET.get("copy") == "1"
 
