@@ -32,6 +32,7 @@ from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
 
 from tracker.models import Kind, TimeEntry, User
+from tracker.paging import BoundedPaginator
 from tracker.views.lists import FilteredListView
 
 from .filters import ClientFilter, EngagementFilter, OutcomeFilter
@@ -89,7 +90,7 @@ def _require_admin(request):
 
 
 class ListPage(FilteredListView):
-    table_pagination = {"per_page": 25}
+    table_pagination = {"per_page": 25, "paginator_class": BoundedPaginator}
 
     def get_extra_context(self):
         return {"can_manage": _can_manage_engagements(self.request.user)}

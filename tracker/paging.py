@@ -16,25 +16,35 @@ from django.db.models.query import ModelIterable
 
 from clients.models import Engagement
 from reports.selection import WEEK
+from tracker.limits import MAX_PER_PAGE
 
 DATE_ORDER = ("date", "pk")
 
 
-class CountedPaginator(Paginator):
-    """Django's paginator given the number of rows (from the rollup) instead of COUNT(*):
-    pages are numbered to the last, and a page past the end shows the last one."""
+class BoundedPaginator(Paginator):
+    """Every list's paginator: its pages are numbered to the last (a known count), so a page
+    past the end (?page=9999999999999999999) shows the last one and no huge OFFSET reaches
+    the database; a page below the first (?page=0) is the first; django-tables2's
+    ?per_page= is kept from 1 to MAX_PER_PAGE rows."""
+
+    def __init__(self, object_list, per_page, **kwargs):
+        super().__init__(object_list, min(max(int(per_page), 1), MAX_PER_PAGE), **kwargs)
+
+    def validate_number(self, number):
+        try:
+            number = max(int(number), 1)  # django-tables2 would show the last page
+        except (TypeError, ValueError):
+            pass  # not a number: Django's own error (the first page)
+        return super().validate_number(number)
+
+
+class CountedPaginator(BoundedPaginator):
+    """The paginator given the number of rows (from the rollup, or an aggregate the page
+    reads anyway) instead of COUNT(*)."""
 
     def __init__(self, object_list, per_page, *, count: int, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.__dict__["count"] = count  # Paginator.count is a cached_property
-
-    def validate_number(self, number):
-        """A page below the first (?page=0) is the first; django-tables2 would show the last."""
-        try:
-            number = max(int(number), 1)
-        except (TypeError, ValueError):
-            pass  # not a number: Django's own error
-        return super().validate_number(number)
 
 
 @dataclass(frozen=True)

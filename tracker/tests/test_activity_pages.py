@@ -272,3 +272,27 @@ def test_query_count_does_not_grow_with_rows(client, cast, django_assert_max_num
     with django_assert_max_num_queries(bound):
         response = client.get(f"/activities/{Activity.objects.first().pk}/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ["9999999999999999999", "99999999999999999999999", "3"])
+def test_a_page_past_the_end_shows_the_last_page(client, cast, settings, page):
+    """A page number past bigint's range reached the database as an OFFSET: a 500."""
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    ActivityFactory.create_batch(27, consultant=cast.consultant)
+    client.force_login(cast.consultant)
+    response = client.get("/activities/", {"page": page})
+    assert response.status_code == 200
+    assert response.context["table"].page.number == 2
+    assert len(listed(response)) == 2
+
+
+@pytest.mark.parametrize("url", ["/activities/", "/time/", "/clients/", "/outcomes/"])
+def test_a_page_size_asked_in_the_address_stays_between_1_and_100(client, cast, settings, url):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    client.force_login(cast.admin)
+    for per_page in ("-5", "0", "1000000", "99999999999999999999"):
+        response = client.get(url, {"per_page": per_page, "page": "2"})
+        assert response.status_code == 200
+        assert 1 <= response.context["table"].paginator.per_page <= 100

@@ -65,8 +65,17 @@ class ActivityListView(ReachListView):
         activities = within_reach(Activity.objects, self.request.user)
         return with_time_spent(activities.select_related("consultant", "engagement__client"))
 
+    def get_table_data(self):
+        if not self.exporting:
+            # Read before the page: their count numbers the pages (no COUNT(*) of its own).
+            self.totals = activity_totals(self.object_list)
+        return super().get_table_data()
+
+    def row_count(self) -> int:
+        return self.totals["count"]
+
     def get_extra_context(self):
-        return {"totals": activity_totals(self.object_list)}
+        return {"totals": self.totals}
 
 
 activity_list = ActivityListView.as_view()

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_tables2 import LazyPaginator
 
 from reports.selection import entries_by_week
 
@@ -133,10 +132,19 @@ def timer_context(request, start_form=None, *, offer_start: bool = True) -> dict
 
 
 class ReachListView(FilteredListView):
-    """A list of time entries or activities, paginated without COUNT(*); the consultant
-    column only for those who see others."""
+    """A list of time entries or activities, paginated without COUNT(*): row_count() comes
+    from figures the page reads anyway. The consultant column only for those who see others."""
 
-    table_pagination = {"per_page": PER_PAGE, "paginator_class": LazyPaginator}
+    table_pagination = {"per_page": PER_PAGE, "paginator_class": CountedPaginator}
+
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def get_table_pagination(self, table):
+        pagination = super().get_table_pagination(table)
+        if pagination:  # not an export
+            pagination = {**pagination, "count": self.row_count()}
+        return pagination
 
     def get_table_kwargs(self):
         if self.filterset.sees_others:
@@ -184,13 +192,9 @@ class TimeListView(ReachListView):
             return value_order("kind", counts, order)
         return value_order("billable", selection.entries_by("billable"), order)
 
-    def get_table_pagination(self, table):
-        pagination = super().get_table_pagination(table)
-        if pagination and not self.exporting:
-            # The rollup counted the filtered entries: number every page, no COUNT(*).
-            count = sum(total.entries for total in self.week_totals)
-            pagination = {**pagination, "paginator_class": CountedPaginator, "count": count}
-        return pagination
+    def row_count(self) -> int:
+        # The rollup counted the filtered entries: number every page, no COUNT(*).
+        return sum(total.entries for total in self.week_totals)
 
     def get_extra_context(self):
         return {"totals": kind_totals(self.week_totals), **timer_context(self.request)}
