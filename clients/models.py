@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import (
     ExpressionWrapper,
@@ -18,6 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, NullIf
 from django.utils.dateformat import format as date_format
 
+from tracker.limits import DATE_VALIDATORS, MAX_BUDGET_HOURS, MAX_OUTCOME_VALUE, at_most, within
 from tracker.models import Kind, Team, TimeEntry, subquery_total, validate_single_line
 
 
@@ -154,11 +154,12 @@ class Engagement(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="engagements")
     name = models.CharField(max_length=200, validators=[validate_single_line])
-    starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True)
+    starts_on = models.DateField(validators=DATE_VALIDATORS)
+    ends_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     budget_hours = models.DecimalField(
-        max_digits=8, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+        max_digits=8, decimal_places=1, null=True, blank=True,
+        validators=at_most(MAX_BUDGET_HOURS, "a budget in hours"),
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="engagements", blank=True
@@ -274,20 +275,24 @@ class Outcome(models.Model):
         validators=[validate_single_line],
     )
     unit = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
-    baseline = models.DecimalField(max_digits=14, decimal_places=2)
-    target = models.DecimalField(max_digits=14, decimal_places=2)
+    baseline = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=within(MAX_OUTCOME_VALUE, "a baseline")
+    )
+    target = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=within(MAX_OUTCOME_VALUE, "a target")
+    )
     direction = models.CharField(
         max_length=10, choices=Direction.choices, default=Direction.INCREASE
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
-    achieved_on = models.DateField(null=True, blank=True)
+    achieved_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     evidence_url = models.URLField(max_length=500, blank=True)
     evidence_note = models.TextField(blank=True)
     confirmed_by = models.CharField(
         "confirmed by (at the client)", max_length=200, blank=True,
         validators=[validate_single_line],
     )
-    confirmed_on = models.DateField(null=True, blank=True)
+    confirmed_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -396,8 +401,10 @@ class OutcomeMeasurement(models.Model):
     """One reading of an outcome's metric; the latest is the outcome's actual."""
 
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="measurements")
-    date = models.DateField()
-    value = models.DecimalField(max_digits=14, decimal_places=2)
+    date = models.DateField(validators=DATE_VALIDATORS)
+    value = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=within(MAX_OUTCOME_VALUE, "a value")
+    )
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True

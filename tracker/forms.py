@@ -14,6 +14,7 @@ from django.utils import timezone
 from clients.models import Engagement
 
 from .fields import DurationField, EngagementChoiceField
+from .limits import MAX_AUDIENCE, MAX_LEADS
 from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry
 from .rules import time_entry_errors
 from .widgets import BootstrapMixin, DateInput, VersionedFormMixin
@@ -303,8 +304,12 @@ class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         self.fields["engagement"].queryset = engagements.select_related("client").order_by(
             "client__name", "name"
         )
-        for name in ("audience", "interactions", "leads"):
-            self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})
+        for name, limit in (("audience", MAX_AUDIENCE), ("interactions", MAX_AUDIENCE),
+                            ("leads", MAX_LEADS)):
+            # The model's validators refuse more, with a message; the box says so first.
+            self.fields[name].widget.attrs.update(
+                {"min": 0, "max": limit, "inputmode": "numeric"}
+            )
 
 
 # Django's password forms (its validators and messages) in the app's styling.

@@ -8,7 +8,6 @@ Each bound is far beyond any real value and comes with a plain message.
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 
@@ -25,8 +24,9 @@ MAX_DURATION_CHARS = 20  # "23 hours 59 minutes" fits; a longer text is no durat
 MAX_AUDIENCE = 1_000_000_000  # a billion people reached, or interactions, by one activity
 MAX_LEADS = 1_000_000
 MAX_BUDGET_HOURS = 1_000_000  # some 500 person-years
-# Outcome baselines, targets and measurements (a count, a sum of money, a percentage).
-MAX_OUTCOME_VALUE = Decimal("999999999999.99")  # what the column holds: 14 digits, 2 after
+# Outcome baselines, targets and measurements (a count, a sum of money, a percentage):
+# a hundred billion either way, within what the column holds (14 digits, 2 after the point).
+MAX_OUTCOME_VALUE = 100_000_000_000
 
 MAX_PER_PAGE = 100  # rows on one page of a list, whatever ?per_page= asks
 

@@ -14,7 +14,13 @@ from django.db.models import Count, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils.functional import cached_property
 
-from .limits import SECONDS_PER_DAY  # noqa: F401 - where forms and rules import it from
+from .limits import (  # SECONDS_PER_DAY: where forms and rules import it from
+    DATE_VALIDATORS,
+    MAX_AUDIENCE,
+    MAX_LEADS,
+    SECONDS_PER_DAY,
+    at_most,
+)
 
 
 def subquery_total(queryset, group_by: str, aggregate=None):
@@ -238,14 +244,20 @@ class Activity(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200, validators=[validate_single_line])
-    date = models.DateField()
+    date = models.DateField(validators=DATE_VALIDATORS)
     venue = models.CharField(
         "venue or channel", max_length=200, blank=True, validators=[validate_single_line]
     )
     url = models.URLField("link", max_length=500, blank=True)
-    audience = models.PositiveIntegerField("audience reached", default=0)
-    interactions = models.PositiveIntegerField(default=0)
-    leads = models.PositiveIntegerField(default=0)
+    # Summed over teams and periods by the lists and the balance report: bounded, so one
+    # typo (9223372036854775807) cannot overflow everyone's sum.
+    audience = models.PositiveIntegerField(
+        "audience reached", default=0, validators=at_most(MAX_AUDIENCE, "an audience")
+    )
+    interactions = models.PositiveIntegerField(
+        default=0, validators=at_most(MAX_AUDIENCE, "interactions")
+    )
+    leads = models.PositiveIntegerField(default=0, validators=at_most(MAX_LEADS, "leads"))
     engagement = models.ForeignKey(
         "clients.Engagement",
         on_delete=models.SET_NULL,
@@ -299,7 +311,7 @@ class TimeEntry(models.Model):
         related_name="time_entries",
         db_index=False,  # (consultant, date) covers it
     )
-    date = models.DateField()
+    date = models.DateField(validators=DATE_VALIDATORS)
     seconds = models.PositiveIntegerField(
         validators=[
             MinValueValidator(1, "A time entry needs some time: more than 0 seconds."),

@@ -841,6 +841,10 @@ def test_measurement_date_defaults_to_today_in_the_users_timezone(cast, world, a
     ({"date": "2026-11-04", "value": ""}, "value", "This field is required."),
     ({"date": "2026-11-05", "value": "12"}, "date", "A measurement cannot be in the future."),
     ({"date": "4th of November", "value": "12"}, "date", "Enter a valid date."),
+    ({"date": "2026-11-04", "value": "100000000000.01"}, "value",
+     "Enter a value between -100,000,000,000 and 100,000,000,000."),
+    ({"date": "1899-12-31", "value": "12"}, "date",
+     "Enter a date between 1 Jan 1900 and 31 Dec 2199."),
 ])
 def test_bad_measurement_is_shown_again_next_to_its_field(
     cast, world, as_user, page, template, data, field, message
@@ -1112,6 +1116,10 @@ def test_a_member_adds_an_outcome_from_the_engagement(cast, world, as_user):
     ({"baseline": "forty"}, "baseline", "Enter a number."),
     ({"title": ""}, "title", "This field is required."),
     ({"evidence_url": "not a link"}, "evidence_url", "Enter a valid URL."),
+    ({"baseline": "100000000001", "target": "100000000002", "direction": "increase"},
+     "baseline", "Enter a baseline between -100,000,000,000 and 100,000,000,000."),
+    ({"target": "-100000000000.01"}, "target",
+     "Enter a target between -100,000,000,000 and 100,000,000,000."),
 ])
 def test_bad_outcome_is_shown_again_next_to_its_field(
     cast, world, as_user, changes, field, message
@@ -1167,7 +1175,10 @@ def test_a_manager_creates_an_engagement_for_their_people(cast, world, as_user):
     ({"name": "tax portal"}, "name", "already has an engagement called 'tax portal'."),
     ({"members": []}, "members", "Choose at least one member"),
     ({"members": ["OUTSIDER"]}, "members", "Select a valid choice."),
-    ({"budget_hours": "-5"}, "budget_hours", "greater than or equal to 0"),
+    ({"budget_hours": "-5"}, "budget_hours", "Enter a budget in hours from 0 to 1,000,000."),
+    ({"budget_hours": "5000000"}, "budget_hours", "from 0 to 1,000,000."),
+    ({"starts_on": "0001-01-01"}, "starts_on", "Enter a date between 1 Jan 1900 and 31 Dec"),
+    ({"ends_on": "9999-12-31"}, "ends_on", "Enter a date between 1 Jan 1900 and 31 Dec 2199."),
     ({"budget_hours": "lots"}, "budget_hours", "Enter a number."),
     ({"starts_on": ""}, "starts_on", "This field is required."),
     ({"client": "OTHER_CLIENT"}, "client", "Select a valid choice."),

@@ -181,6 +181,46 @@ def test_logging_an_activity_then_its_time(client, cast):
     assert (entry.activity, entry.kind, entry.seconds) == (activity, Kind.PROMOTION, 10800)
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("audience", "9223372036854775807", "Enter an audience from 0 to 1,000,000,000."),
+    ("audience", "1000000001", "Enter an audience from 0 to 1,000,000,000."),
+    ("interactions", "99999999999", "Enter interactions from 0 to 1,000,000,000."),
+    ("leads", "1000001", "Enter leads from 0 to 1,000,000."),
+    ("date", "0001-01-01", "Enter a date between 1 Jan 1900 and 31 Dec 2199."),
+])
+def test_a_figure_beyond_its_bound_is_refused_next_to_the_field(
+    client, cast, field, value, message
+):
+    """An audience of 2**63 - 1 was accepted, then overflowed the team's sums: /activities/
+    and /reports/balance/ answered 500 for the consultant and their manager."""
+    client.force_login(cast.consultant)
+    data = {"kind": "talk", "title": "Big", "date": "2026-11-24", "audience": "10",
+            "interactions": "0", "leads": "0", "note": "", field: value}
+    response = client.post("/activities/new/", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert f'value="{value}"' in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_the_largest_figures_allowed_still_sum_on_the_team_pages(client, cast, settings):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    for person in (cast.consultant, cast.teammate):
+        client.force_login(person)
+        response = client.post("/activities/new/", {
+            "kind": "talk", "title": "Huge", "date": "2026-11-24", "audience": "1000000000",
+            "interactions": "1000000000", "leads": "1000000", "note": "",
+        })
+        assert response.status_code == 302
+    client.force_login(cast.manager)
+    assert client.get("/activities/").context["totals"]["reach"] == 2_000_000_000
+    report = client.get("/reports/balance/", {"period": "custom", "start": "2026-11-23",
+                                              "end": "2026-11-29"})
+    assert report.status_code == 200
+    assert report.context["report"]["totals"]["reach"] == 2_000_000_000
+
+
 def test_bad_activity_input_is_shown_next_to_the_field(client, cast):
     client.force_login(cast.consultant)
     response = client.post("/activities/new/", {
