@@ -4,7 +4,7 @@ clean() a ModelForm runs), so a bad value comes back next to its field with the 
 from django import forms
 from django.db.models import Q
 
-from tracker.fields import BoundedDateField
+from tracker.fields import BoundedDateField, IdsChoiceField
 from tracker.models import Activity, Team, User
 from tracker.widgets import BootstrapMixin, DateInput, VersionedFormMixin
 
@@ -48,6 +48,7 @@ class EngagementForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
             "ends_on": DateInput(),
             "members": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"members": IdsChoiceField}
         help_texts = {"budget_hours": "Hours the client agreed to; leave empty if none."}
 
     def __init__(self, *args, user, **kwargs):

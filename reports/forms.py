@@ -2,7 +2,7 @@
 from django import forms
 
 from clients.models import Client
-from tracker.fields import BoundedDateField
+from tracker.fields import BoundedDateField, IdsChoiceField
 from tracker.models import Team, User
 from tracker.week import period_dates
 from tracker.widgets import DateInput, names_out_of_reach, style_for_bootstrap
@@ -119,6 +119,7 @@ class SavedReportForm(forms.ModelForm):
         model = SavedReport
         fields = ["name", "schedule", "recipients"]
         widgets = {"recipients": forms.SelectMultiple(attrs={"size": 6})}
+        field_classes = {"recipients": IdsChoiceField}
         help_texts = {"recipients": "People who get it by e-mail (you can pick several)."}
 
     def __init__(self, *args, user, people=None, scope=None, **kwargs):

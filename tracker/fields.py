@@ -1,4 +1,5 @@
 from django import forms
+from django.db import connection
 from django.forms.models import ModelChoiceIterator
 
 from .durations import DurationError, format_duration, parse_duration
@@ -35,6 +36,26 @@ class DurationField(forms.CharField):
             return parse_duration(value)  # at most 24 hours
         except DurationError as exc:
             raise forms.ValidationError(str(exc), code="invalid") from exc
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Several objects chosen by id (members, recipients). An id past the database's integer
+    range is refused as an invalid choice before the query: `pk__in` with one is an
+    OverflowError on SQLite (a 500), where a single id's lookup just finds nothing."""
+
+    def _check_values(self, value):
+        low, high = connection.ops.integer_field_range("BigIntegerField")
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # not a number (or thousands of digits): Django's own message
+            if not low <= number <= high:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice",
+                    params={"value": f"{str(pk)[:20]}…"},
+                )
+        return super()._check_values(value)
 
 
 class ValuesChoiceIterator(ModelChoiceIterator):

@@ -1336,3 +1336,15 @@ def test_non_admins_cannot_add_clients(cast, as_user):
         response = as_user(user).post("/clients/new/", {"name": "Sneaky"})
         assert response.status_code == 404
     assert not Client.objects.filter(name="Sneaky").exists()
+
+
+def test_a_member_id_past_the_database_integers_is_refused_not_a_500(
+    cast, world, as_user, settings
+):
+    settings.DEBUG = False
+    maria = as_user(cast.manager)
+    maria.raise_request_exception = False
+    response = maria.post("/engagements/new/", _engagement_data(cast, members=["9" * 30]))
+    assert response.status_code == 200
+    assert "Select a valid choice." in " ".join(response.context["form"].errors["members"])
+    assert not Engagement.objects.filter(name="Data platform").exists()
