@@ -18,13 +18,14 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Outcome
 from tracker.models import Activity, Kind, TimeEntry, User
 
 from ..balance import DEFAULT_THRESHOLD, balance_compute
 from ..emails import make_message
-from .weeks import iso_week
+from .weeks import iso_week, parse_iso_week
 
 NEAR_BUDGET = 0.9  # burn from which an engagement is "near or over budget"
 # ".v2": the first links signed the user id alone and never expired; under a new salt they
@@ -331,12 +332,21 @@ class UnsubscribeLinkExpired(Exception):
 
 
 def unsubscribe_token(user, week_start: dt.date) -> str:
-    """The link of one message: its recipient and week, signed and dated when it is built.
+    """The link of one message: its recipient and week, signed.
 
-    A link that leaks (a forwarded digest, a mailbox read years later) stops working after
-    UNSUBSCRIBE_MAX_AGE; the preferences page still turns the digest off.
+    The same on every attempt at the same digest (a retry sends the very same message). It
+    stops working UNSUBSCRIBE_MAX_AGE after the digest was due, the Monday after its week,
+    so a link that leaks (a forwarded digest, a mailbox read years later) dies; the
+    preferences page still turns the digest off.
     """
-    return signing.dumps({"user": user.pk, "week": iso_week(week_start)}, salt=UNSUBSCRIBE_SALT)
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(
+        {"user": user.pk, "week": iso_week(week_start)}
+    )
+
+
+def unsubscribe_link_expires(week_start: dt.date) -> dt.date:
+    """The last day a link of that week's digest works."""
+    return week_start + dt.timedelta(days=7) + UNSUBSCRIBE_MAX_AGE
 
 
 def user_from_unsubscribe_token(token: str) -> User | None:
@@ -345,14 +355,16 @@ def user_from_unsubscribe_token(token: str) -> User | None:
     Raises UnsubscribeLinkExpired for a genuine link past its age.
     """
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
-    except signing.SignatureExpired:
-        raise UnsubscribeLinkExpired from None
-    except (signing.BadSignature, ValueError):
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+        week_start = parse_iso_week(data["week"])
+        user_id = data["user"]
+    except (signing.BadSignature, ValueError, TypeError, KeyError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+    if not isinstance(user_id, int):
         return None
-    return User.objects.filter(pk=data["user"]).first()
+    if timezone.localdate() > unsubscribe_link_expires(week_start):
+        raise UnsubscribeLinkExpired
+    return User.objects.filter(pk=user_id).first()
 
 
 def message_id(*, recipient_id: int, week_start: dt.date) -> str:
