@@ -394,9 +394,11 @@ def _engagement_rows(engagements: dict, engagement_seconds: dict, start, end) ->
             "hours": hours(engagement_seconds[pk]),
             "logged_hours": logged_hours,
             "budget_hours": budget,
-            "burn": round(logged_hours / budget, 3) if budget else None,
+            # Ratios stay exact: rounded once, where they are shown or exported (rounded here
+            # too, 11.46% became 11.5% and then "12%" on the page, "11%" on the engagement's).
+            "burn": engagement["logged_seconds"] / 3600 / budget if budget else None,
             "outcomes": len(outcomes),
             "outcomes_achieved": len(achieved),
-            "progress": round(sum(progress) / len(progress), 3) if progress else None,
+            "progress": sum(progress) / len(progress) if progress else None,
         })
     return result

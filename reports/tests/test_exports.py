@@ -113,3 +113,23 @@ def test_html_that_reaches_an_export_cell_is_cut_to_its_text():
     assert neutralise(format_html('<span class="badge">{}</span>', "R&D")) == "R&D"
     assert neutralise(format_html("<b>{}</b>", "=1+1")) == "'=1+1"
     assert neutralise("<not markup, typed by a person>") == "<not markup, typed by a person>"
+
+
+def test_a_burn_is_rounded_once_the_same_on_every_page(client, cast):
+    """2,063 h 15 min of an 18,000 h budget is 11.46%: "11%" on both pages, 11.5 exported
+    (rounded to 3 places first, it became 11.5% and then "12%" on the report only)."""
+    cast.engagement.budget_hours = 18_000
+    cast.engagement.save()
+    for week in range(86):  # 24 h at most a day: 86 days of 24 h = 2,064 h, less 45 min
+        TimeEntryFactory(consultant=cast.consultant, kind=Kind.CLIENT, engagement=cast.engagement,
+                         date=dt.date(2026, 10, 5) - dt.timedelta(days=week),
+                         seconds=24 * 3600 - (2700 if week == 0 else 0))
+    client.force_login(cast.manager)
+    report = client.get(URL, {**CUSTOM, "team": cast.team.pk})
+    engagement_page = client.get(f"/engagements/{cast.engagement.pk}/")
+    row = next(iter(report.context["tables"]["engagements"].rows))
+    assert row.get_cell("burn") == "11%"
+    assert "11%" in engagement_page.content.decode()
+    exported = csv_rows(client.get(URL, {**CUSTOM, "team": cast.team.pk, "_export": "csv",
+                                         "table": "engagements"}))
+    assert float(exported[0]["Burn %"]) == 11.5
