@@ -107,6 +107,18 @@ class EngagementQuerySet(models.QuerySet):
             return self.all()
         return self.filter(team__in=Team.objects.managed_by(user))
 
+    def recordable_by(self, user):
+        """Engagements whose outcomes `user` may add, edit and record on: those they work on,
+        those of the teams they manage; all for admins. A manager who sees another team's
+        engagement through one of their people reads its outcomes, and changes none."""
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        return self.filter(
+            Q(pk__in=Engagement.members.through.objects.filter(user=user)
+              .values("engagement_id"))
+            | Q(team__in=Team.objects.managed_by(user))
+        )
+
     def with_totals(self):
         """Logged client hours, burn and outcome counts on each engagement, in the same query.
 
@@ -214,6 +226,13 @@ class Engagement(models.Model):
     def can_be_edited_by(self, user) -> bool:
         """EngagementQuerySet.editable_by for this one row, from the user's cached teams."""
         return user.is_admin or any(team.pk == self.team_id for team in user.managed_team_list)
+
+    def can_record_outcomes(self, user) -> bool:
+        """EngagementQuerySet.recordable_by for this one row (members from the prefetch, if
+        the page made one)."""
+        return self.can_be_edited_by(user) or any(
+            member.pk == user.pk for member in self.members.all()
+        )
 
     def is_active_on(self, date) -> bool:
         return (

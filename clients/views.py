@@ -74,6 +74,13 @@ def _get_engagement_to_edit(request, pk) -> Engagement:
     return get_object_or_404(Engagement.objects.editable_by(request.user), pk=pk)
 
 
+def _require_recording(request, engagement) -> None:
+    """Adding, editing and recording on outcomes: the engagement's members, its team's
+    managers and admins. Anyone else who sees it reads it; a write from them is 404."""
+    if not engagement.can_record_outcomes(request.user):
+        raise Http404("Only the engagement's members and its team's managers record on it.")
+
+
 def _get_outcome_for_user(request, pk) -> Outcome:
     """The outcome, with its actual and progress, if `request.user` may see it; else 404."""
     return get_object_or_404(
@@ -227,6 +234,7 @@ def _outcome_forms(request, outcome, invalid=None):
 def _record_on_outcome(request, outcome, record) -> dict | None:
     """Save the form of the outcome's card named by `record`; None once saved, else the
     invalid form by its record, for the page to show again with the input and its errors."""
+    _require_recording(request, outcome.engagement)
     if record not in OUTCOME_RECORDS:
         raise BadRequest("Nothing to record.")
     form = _outcome_form(request, outcome, record, request.POST)
@@ -279,9 +287,10 @@ def _engagement_page(request, engagement, *, invalid_outcome=None, invalid=None)
             _measurements_prefetch()
         )
     )
+    can_record = engagement.can_record_outcomes(request.user)
     for outcome in outcomes:
         _with_latest(outcome)
-        outcome.forms = _outcome_forms(
+        outcome.forms = can_record and _outcome_forms(
             request, outcome, invalid if outcome.pk == invalid_outcome else None
         )
     hours_rows, other_seconds = _hours_by_member(request, engagement)
@@ -294,6 +303,7 @@ def _engagement_page(request, engagement, *, invalid_outcome=None, invalid=None)
             "hours_rows": hours_rows,
             "other_seconds": other_seconds,
             "can_edit": engagement.can_be_edited_by(request.user),
+            "can_record": can_record,
             "outcome_forms_url": reverse("clients:engagement_detail", args=[engagement.pk]),
         },
     )
@@ -354,12 +364,14 @@ def engagement_update(request, pk):
 def _outcome_page(request, outcome, *, invalid=None):
     prefetch_related_objects([outcome], _measurements_prefetch())
     _with_latest(outcome)
-    outcome.forms = _outcome_forms(request, outcome, invalid)
+    can_record = outcome.engagement.can_record_outcomes(request.user)
+    outcome.forms = can_record and _outcome_forms(request, outcome, invalid)
     return render(
         request,
         "clients/outcome_detail.html",
         {
             "outcome": outcome,
+            "can_record": can_record,
             "outcome_forms_url": reverse("clients:outcome_detail", args=[outcome.pk]),
         },
     )
@@ -387,6 +399,7 @@ def outcome_create(request):
     if not engagement_pk.isdigit():
         raise Http404("Outcomes are added from an engagement.")
     engagement = _get_engagement_for_user(request, int(engagement_pk))
+    _require_recording(request, engagement)
     form = OutcomeForm(request.POST or None, instance=Outcome(engagement=engagement))
     if request.method == "POST" and form.is_valid():
         outcome = form.save(commit=False)
@@ -405,6 +418,7 @@ def outcome_create(request):
 @login_required
 def outcome_update(request, pk):
     outcome = _get_outcome_for_user(request, pk)
+    _require_recording(request, outcome.engagement)
     form = OutcomeForm(request.POST or None, instance=outcome)
     with transaction.atomic():  # the version check locks the row until it is saved
         saved = request.method == "POST" and form.is_valid()
