@@ -167,14 +167,20 @@ class VersionedFormMixin:
         version = self._version_of(saved)
         now = version.split(".")
         values = self._values_of(saved)
-        stale = [
-            name
-            for index, name in enumerate(self._meta.fields)
-            if (started[index:index + 1] != now[index:index + 1]
-                and self.fields[name].has_changed(values.get(name), self[name].data))
-        ]
+        stale, theirs = [], []
+        for index, name in enumerate(self._meta.fields):
+            if started[index:index + 1] == now[index:index + 1]:
+                continue  # not changed elsewhere: what was posted stands
+            if not self.fields[name].has_changed(values.get(name), self[name].data):
+                continue  # changed elsewhere to what was posted: nothing is lost
+            if started[index:index + 1] == [self._digest_posted(name)]:
+                theirs.append(name)  # changed elsewhere only: the other change stands
+            else:
+                stale.append(name)  # changed here and elsewhere: the person chooses
+        for name in theirs:
+            self._take_saved(name, saved, values.get(name))
         if not stale:
-            return  # unchanged, or changed meanwhile to what was posted: nothing is lost
+            return
         self.add_error(None, forms.ValidationError(self.stale_message, code="stale"))
         for name in stale:
             self.add_error(name, forms.ValidationError(
@@ -184,6 +190,40 @@ class VersionedFormMixin:
         # Re-shown, the form starts from what is saved now.
         self.data = self.data.copy()
         self.data[self.add_prefix("version")] = version
+
+    def _digest_posted(self, name: str) -> str | None:
+        """The digest of the value posted for `name`, as _version_of digests a saved one."""
+        if name not in self.cleaned_data:
+            return None  # refused on its own: the form is invalid anyway
+        value = self.cleaned_data[name]
+        if isinstance(self.fields[name], forms.ModelMultipleChoiceField):
+            value = list(value or [])
+        elif isinstance(self.fields[name], forms.ModelChoiceField):
+            value = value.pk if value is not None else None
+        return _digest(value)
+
+    def _take_saved(self, name: str, saved, value) -> None:
+        """Keep the value saved elsewhere for a field this form did not change: in what is
+        saved now, and in the form shown again should another field be refused."""
+        field = self.fields[name]
+        key = self.add_prefix(name)
+        self.data = self.data.copy()
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            self.cleaned_data[name] = value
+            self.data.setlist(key, [str(item.pk) for item in value])
+        elif isinstance(field, forms.ModelChoiceField):
+            self.cleaned_data[name] = getattr(saved, name)
+            self.data[key] = "" if value is None else str(value)
+        elif isinstance(field, forms.BooleanField):
+            self.cleaned_data[name] = value
+            if value:
+                self.data[key] = "on"
+            else:
+                self.data.pop(key, None)
+        else:
+            self.cleaned_data[name] = value
+            prepared = field.prepare_value(value)
+            self.data[key] = "" if prepared is None else str(prepared)
 
     def _shown(self, name: str, saved, value) -> str:
         """The saved value of field `name` as a person reads it."""

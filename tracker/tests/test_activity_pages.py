@@ -336,3 +336,29 @@ def test_a_page_size_asked_in_the_address_stays_between_1_and_100(client, cast, 
         response = client.get(url, {"per_page": per_page, "page": "2"})
         assert response.status_code == 200
         assert 1 <= response.context["table"].paginator.per_page <= 100
+
+
+def test_two_tabs_editing_different_fields_of_an_activity_keep_both(client, cast):
+    """A raises the audience, B (opened before) fixes the venue: neither undoes the other."""
+    import re
+
+    from django.test import Client
+
+    talk = ActivityFactory(consultant=cast.consultant, title="Talk", venue="DevConf",
+                           date=dt.date(2026, 11, 24), audience=900, interactions=0, leads=0)
+    url = f"/activities/{talk.pk}/edit/"
+    client.force_login(cast.consultant)
+    tab_b = Client()
+    tab_b.force_login(cast.consultant)
+
+    def version_on(response):
+        return re.search(r'name="version" value="([^"]*)"', response.content.decode())[1]
+
+    started_a, started_b = version_on(client.get(url)), version_on(tab_b.get(url))
+    data = {"kind": "talk", "title": "Talk", "date": "2026-11-24", "venue": "DevConf",
+            "url": "", "audience": "900", "interactions": "0", "leads": "0", "note": ""}
+    assert client.post(url, {**data, "audience": "950", "version": started_a}).status_code == 302
+    assert tab_b.post(url, {**data, "venue": "DevConf Berlin",
+                            "version": started_b}).status_code == 302
+    talk.refresh_from_db()
+    assert (talk.audience, talk.venue) == (950, "DevConf Berlin")

@@ -573,7 +573,8 @@ def version_on(response) -> str:
 
 def test_a_stale_edit_is_refused_with_the_values_saved_meanwhile(client, cast, world):
     """Two tabs on one entry: the later save started from the old version is refused, its
-    input kept, what the other saved shown beside it; saved again, it replaces it."""
+    input kept, what the other saved shown beside it; saved again, it replaces it. A field
+    only the other tab changed (the duration) keeps the other tab's value throughout."""
     entry = world["alice_client"]
     url = f"/time/{entry.pk}/edit/"
     client.force_login(cast.consultant)
@@ -586,21 +587,40 @@ def test_a_stale_edit_is_refused_with_the_values_saved_meanwhile(client, cast, w
 
     stale = tab_b.post(url, entry_data(cast, date="2026-11-23", seconds="1:30",
                                        note="Workshop and minutes", version=started_b))
-    assert_error_next_to(stale, "seconds", "Saved now: 3:00.")
     assert_error_next_to(stale, "note", "Saved now: Workshop.")
     page = stale.content.decode()
     assert "changed elsewhere (another tab or person) since you opened it" in page
-    assert "Workshop and minutes</textarea>" in page and 'value="1:30"' in page
-    assert "date" not in stale.context["form"].errors  # the same on both sides
+    assert "Workshop and minutes</textarea>" in page
+    # B left the duration as it found it: A's 3:00 is shown, not B's stale 1:30.
+    assert 'value="3:00"' in page and 'value="1:30"' not in page
+    assert set(stale.context["form"].errors) == {"__all__", "note"}
     entry.refresh_from_db()
     assert (entry.seconds, entry.note) == (3 * 3600, "Workshop")
 
     again = version_on(stale)
     assert again != started_b
-    tab_b.post(url, entry_data(cast, date="2026-11-23", seconds="1:30",
+    tab_b.post(url, entry_data(cast, date="2026-11-23", seconds="3:00",
                                note="Workshop and minutes", version=again))
     entry.refresh_from_db()
-    assert (entry.seconds, entry.note) == (5400, "Workshop and minutes")
+    assert (entry.seconds, entry.note) == (3 * 3600, "Workshop and minutes")
+
+
+def test_a_stale_edit_of_other_fields_keeps_the_other_tabs_change(client, cast, world):
+    """A changes the duration, B (opened before) only the note: both changes stand."""
+    entry = world["alice_client"]
+    url = f"/time/{entry.pk}/edit/"
+    client.force_login(cast.consultant)
+    tab_b = Client()
+    tab_b.force_login(cast.consultant)
+    started_a, started_b = version_on(client.get(url)), version_on(tab_b.get(url))
+    kept = {"date": "2026-11-23", "note": entry.note}
+    assert client.post(url, entry_data(cast, **kept, seconds="2:00",
+                                       version=started_a)).status_code == 302
+    response = tab_b.post(url, entry_data(cast, **{**kept, "note": "Minutes"}, seconds="1:30",
+                                          version=started_b))
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.seconds, entry.note) == (2 * 3600, "Minutes")
 
 
 def test_duplicate_prefills_a_new_entry_for_today(client, cast, world):
