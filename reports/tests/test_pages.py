@@ -433,3 +433,10 @@ def test_unoffered_export_formats_are_404(client, data):
     client.force_login(data.manager)
     for url in ("/time/?_export=ods", "/outcomes/?_export=yaml", "/engagements/?_export=xls"):
         assert client.get(url).status_code == 404
+
+
+def test_a_consultants_filters_show_no_empty_team_or_consultant_box(client, data):
+    client.force_login(data.consultant)
+    page = client.get(URL).content.decode()
+    assert 'for="id_team"' not in page and 'for="id_consultant"' not in page
+    assert 'type="hidden" name="team"' in page
