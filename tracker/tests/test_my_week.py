@@ -454,3 +454,10 @@ def test_saving_the_whole_page_in_one_tab_changes_only_what_was_typed(client, al
     kept.refresh_from_db()
     assert kept.seconds == 5415  # untouched: exact to the second
     assert TimeEntry.objects.get(kind=Kind.CLIENT).seconds == 5400
+
+
+def test_the_last_week_anyone_may_type_has_no_next_week_link(client, cast):
+    client.force_login(cast.consultant)
+    page = client.get("/", {"week": "2199-W52"})
+    assert page.context["next_url"] is False and 'rel="next"' not in page.content.decode()
+    assert "2199-W51" in page.context["previous_url"]

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from clients.models import Outcome, OutcomeMeasurement
 
+from ..limits import date_in_range
 from ..models import Activity, Kind, TimeEntry
 from ..week import (
     WeekGrid,
@@ -109,8 +110,11 @@ def my_week(request):
         "end": sunday,
         "iso_week": iso_week(monday),
         "is_this_week": monday <= today <= sunday,
-        "previous_url": _week_url(monday - dt.timedelta(days=7)),
-        "next_url": _week_url(monday + dt.timedelta(days=7)),
+        # No link to a week outside the dates anyone may type (1900-2199).
+        "previous_url": date_in_range(monday - dt.timedelta(days=7))
+        and _week_url(monday - dt.timedelta(days=7)),
+        "next_url": date_in_range(monday + dt.timedelta(days=13))
+        and _week_url(monday + dt.timedelta(days=7)),
         "this_week_url": reverse("tracker:my_week"),
         "copy_url": _week_url(monday, copy=1),
         "rows": rows,
