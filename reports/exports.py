@@ -6,16 +6,21 @@ Plain values: a table's column gives its export cell with `value()` (or the tabl
 exported as `percent()` under a header that ends in "%", a code stays a code (never a
 badge). HTML that still reaches a cell is cut down to its text, as a last line of defence.
 
-A cell that starts with = + - @, a tab or a carriage return is read as a formula by Excel,
-LibreOffice and Google Sheets; such text gets a leading apostrophe.
+In CSV, a cell that starts with = + - @, a tab or a carriage return is read as a formula by
+Excel, LibreOffice and Google Sheets; such text gets a leading apostrophe. In XLSX every text
+cell is written as a text cell, which no spreadsheet runs: the text stays exactly as typed.
 """
 
 import html
+import io
 
 from django.http import Http404
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
 from django_tables2.export import ExportMixin, TableExport
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,13 +47,49 @@ def neutralise(value):
 class SafeTableExport(TableExport):
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        safe = [tuple(neutralise(cell) for cell in row) for row in dataset]
-        headers = [neutralise(header) for header in dataset.headers or []]
+        clean = neutralise if self.format == self.CSV else plain
+        safe = [tuple(clean(cell) for cell in row) for row in dataset]
+        headers = [clean(header) for header in dataset.headers or []]
         dataset.wipe()
         dataset.headers = headers
         for row in safe:
             dataset.append(row)
         return dataset
+
+    def export(self):
+        if self.format == self.XLSX:
+            return xlsx_bytes(self.dataset)
+        return super().export()
+
+
+def xlsx_bytes(dataset) -> bytes:
+    """The dataset as one sheet, bold headers kept in view; text typed as text (tablib lets
+    openpyxl read "=..." as a formula, which is why CSV needs the apostrophe)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(dataset.title))
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def cell(value, font=None):
+        written = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            written.data_type = "s"
+        if font is not None:
+            written.font = font
+        return written
+
+    sheet.append([cell(header, bold) for header in dataset.headers or []])
+    for row in dataset:
+        sheet.append([cell(value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(title) -> str:
+    # Excel's rules: at most 31 characters, none of []:*?/\
+    cleaned = "".join(c for c in str(title or "Export") if c not in "[]:*?/\\")
+    return cleaned[:31] or "Export"
 
 
 class SafeExportMixin(ExportMixin):

@@ -608,7 +608,7 @@ def test_xlsx_exports_keep_numbers_as_numbers(cast, world, as_user):
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     )
     (row,) = _xlsx_rows(engagements)
-    assert row["Client"] == "'" + EVIL
+    assert row["Client"] == EVIL  # a text cell: exactly as typed, never run as a formula
     assert isinstance(row["Budget (h)"], int | float) and row["Budget (h)"] == 200
     assert isinstance(row["Logged (h)"], int | float) and row["Logged (h)"] == 5.0
     assert row["Burn %"] == 2.5

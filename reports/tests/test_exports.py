@@ -133,3 +133,18 @@ def test_a_burn_is_rounded_once_the_same_on_every_page(client, cast):
     exported = csv_rows(client.get(URL, {**CUSTOM, "team": cast.team.pk, "_export": "csv",
                                          "table": "engagements"}))
     assert float(exported[0]["Burn %"]) == 11.5
+
+
+def test_xlsx_text_is_exact_and_never_a_formula(client, data):
+    """CSV needs the apostrophe; in XLSX a text cell is text, so the text stays as typed."""
+    TimeEntryFactory(consultant=data.teammate, date=dt.date(2026, 10, 15), seconds=600,
+                     kind=Kind.INTERNAL, note="-net promoter")
+    client.force_login(data.manager)
+    response = client.get("/time/", {"_export": "xlsx", "consultant": data.teammate.pk})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    note = next(cell for cell in cells if cell.value == "-net promoter")
+    assert note.data_type == "s"
+    assert not any(cell.data_type == "f" for cell in cells)
+    as_csv = client.get("/time/", {"_export": "csv", "consultant": data.teammate.pk})
+    assert "'-net promoter" in as_csv.content.decode("utf-8-sig")

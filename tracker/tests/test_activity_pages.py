@@ -275,7 +275,11 @@ def test_xlsx_export_keeps_numbers_as_numbers(client, cast, world):
     rows = [dict(zip(header, (c.value for c in row), strict=True))
             for row in sheet.iter_rows(min_row=2)]
     assert len(rows) == 3
-    talk = next(row for row in rows if row["Title"].startswith("'=cmd"))
+    # A text cell holds the title exactly as typed: no spreadsheet runs a text cell.
+    talk = next(row for row in rows if row["Title"].startswith("=cmd"))
+    title = next(c for row in sheet.iter_rows(min_row=2) for c in row
+                 if c.value == talk["Title"])
+    assert title.data_type == "s"
     assert talk["Hours"] == 2.5
     assert talk["Audience"] == 300
     assert talk["Consultant"] == "alice"

@@ -348,7 +348,7 @@ def test_xlsx_export_keeps_hours_as_numbers(client, cast, world):
             for row in sheet.iter_rows(min_row=2)]
     assert len(rows) == 3  # the team's, not Olga's
     by_note = {row["Note"]: row for row in rows}
-    hyperlink = by_note['\'=HYPERLINK("http://evil.test","click")']
+    hyperlink = by_note['=HYPERLINK("http://evil.test","click")']  # as typed, a text cell
     assert hyperlink["Hours"] == 1.5
     assert isinstance(hyperlink["Hours"], float)
     assert hyperlink["Seconds"] == 5400
