@@ -8,18 +8,11 @@ from tracker.week import period_dates
 from tracker.widgets import DateInput, names_out_of_reach, style_for_bootstrap
 
 from .balance import Scope
-from .models import SavedReport
+from .models import PERIOD_LABELS, SavedReport
 
 MAX_PERIOD_DAYS = 3 * 366
 
-PERIODS = [
-    ("last_week", "Last week"),
-    ("last_4_weeks", "Last 4 weeks"),
-    ("this_quarter", "This quarter"),
-    ("last_quarter", "Last quarter"),
-    ("year_to_date", "Year to date"),
-    ("custom", "Custom dates"),
-]
+PERIODS = list(PERIOD_LABELS.items())
 
 
 class ReachChoiceField(forms.TypedChoiceField):

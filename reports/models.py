@@ -180,6 +180,17 @@ class ReportRun(models.Model):
         return None
 
 
+# The balance report's periods, as a person reads them (the form's menu, the saved list).
+PERIOD_LABELS = {
+    "last_week": "Last week",
+    "last_4_weeks": "Last 4 weeks",
+    "this_quarter": "This quarter",
+    "last_quarter": "Last quarter",
+    "year_to_date": "Year to date",
+    "custom": "Custom dates",
+}
+
+
 class SavedReport(models.Model):
     """A named set of report filters, optionally e-mailed on a schedule."""
 
@@ -214,6 +225,11 @@ class SavedReport(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def period_label(self) -> str:
+        period = self.params.get("period") or ""
+        return PERIOD_LABELS.get(period, period)
 
     def report_url(self, **overrides) -> str:
         """The balance report page with these filters (a preset keeps counting from today)."""

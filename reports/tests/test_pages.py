@@ -440,3 +440,16 @@ def test_a_consultants_filters_show_no_empty_team_or_consultant_box(client, data
     page = client.get(URL).content.decode()
     assert 'for="id_team"' not in page and 'for="id_consultant"' not in page
     assert 'type="hidden" name="team"' in page
+
+
+def test_a_refused_save_links_back_to_the_report_without_script(client, data):
+    """The page's CSP blocks javascript: links; the way back is a plain link with the filters."""
+    client.force_login(data.manager)
+    response = client.post("/reports/saved/", {"f-period": "last_week", "f-team": data.team.pk,
+                                               "name": "", "schedule": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "javascript:" not in page
+    assert f'href="/reports/balance/?period=last_week&amp;team={data.team.pk}"' in page
+    SavedReport.objects.create(owner=data.manager, name="Mine", params={"period": "last_4_weeks"})
+    assert "Last 4 weeks" in client.get("/reports/saved/").content.decode()

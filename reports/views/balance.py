@@ -209,7 +209,8 @@ def saved_list(request):
         }
         return render(request, "reports/saved_list.html",
                       {"saved": saved, "save_form": form, "filters": filters,
-                       "params": params}, status=400)
+                       "params": params,
+                       "report_url": SavedReport(params=params).report_url()}, status=400)
     saved = SavedReport.objects.filter(owner=request.user).prefetch_related("recipients")
     return render(request, "reports/saved_list.html", {"saved": saved})
 
