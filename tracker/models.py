@@ -49,7 +49,9 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 def validate_single_line(value: str) -> None:
     """A name or title is one line of text: no line break, tab or other control character
     (a CR/LF in a saved report's name broke every e-mail of it), no bidi override."""
-    if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in value):
+    # Cc: control characters (CR, LF, tab, escape…); Zl, Zp: the line and paragraph
+    # separators U+2028 and U+2029, line breaks all the same.
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in BIDI_CONTROLS for c in value):
         raise ValidationError(
             "Use one line of plain text: no line breaks, tabs or control characters.",
             code="control_characters",

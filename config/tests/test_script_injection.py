@@ -190,10 +190,12 @@ def test_a_name_with_a_line_break_is_refused_next_to_its_field(client, cast):
     assert "no line breaks" in response.content.decode()
     client.force_login(cast.consultant)
     response = client.post("/activities/new/", {
-        "kind": "talk", "title": "Talk\u202eevil", "date": DAY, "audience": "1",
+        "kind": "talk", "title": "Talk\u202eevil", "venue": "Hall\u2028B", "date": DAY,
+        "audience": "1",
         "interactions": "0", "leads": "0",
     })
-    assert response.context["form"].errors["title"] == [
+    errors = response.context["form"].errors
+    assert errors["title"] == errors["venue"] == [
         "Use one line of plain text: no line breaks, tabs or control characters."
     ]
 
