@@ -882,3 +882,18 @@ def test_the_people_menu_is_in_the_order_of_the_names_it_shows(client, cast):
     field = client.get("/time/").context["filter"].form.fields["consultant"]
     labels = [label for value, label in field.choices if value]
     assert labels == sorted(labels) and "Zoe Zimmer" == labels[-1]
+
+
+def test_an_engagement_drilled_to_says_how_much_time_it_does_not_list(client, cast, world):
+    """The report's all-time hours count everyone on the engagement; the list shows a manager
+    only their people's, and says how much more there is."""
+    cast.engagement.members.add(cast.outsider)
+    TimeEntryFactory(consultant=cast.outsider, date=dt.date(2026, 11, 20), seconds=2 * 3600 + 900,
+                     kind=Kind.CLIENT, engagement=cast.engagement)
+    client.force_login(cast.manager)
+    page = client.get("/time/", {"engagement": cast.engagement.pk})
+    assert page.context["hidden_seconds"] == 8100
+    assert "another 2:15 (h:mm) on this engagement by members outside your reach" in (
+        page.content.decode())
+    client.force_login(cast.admin)
+    assert client.get("/time/", {"engagement": cast.engagement.pk}).context["hidden_seconds"] == 0

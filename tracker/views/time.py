@@ -11,6 +11,7 @@ Who may do what:
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -197,7 +198,26 @@ class TimeListView(ReachListView):
         return sum(total.entries for total in self.week_totals)
 
     def get_extra_context(self):
-        return {"totals": kind_totals(self.week_totals), **timer_context(self.request)}
+        return {
+            "totals": kind_totals(self.week_totals),
+            "hidden_seconds": self._hidden_seconds(),
+            **timer_context(self.request),
+        }
+
+    def _hidden_seconds(self) -> int:
+        """On one engagement, the time of its members out of the viewer's reach: the report's
+        all-time hours and burn count it, so the list drilled to says how much it leaves out
+        rather than seem to disagree with the figure."""
+        data = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        if self.people is None or not data.get("engagement") or (
+            data.get("consultant") or data.get("team")
+        ):
+            return 0
+        others = type(self.filterset)(
+            self.filterset.data, request=self.request,
+            queryset=TimeEntry.objects.exclude(consultant_id__in=self.people),
+        )
+        return others.qs.order_by().aggregate(seconds=Sum("seconds"))["seconds"] or 0
 
 
 time_list = TimeListView.as_view()
