@@ -8,6 +8,7 @@ import math
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -306,10 +307,12 @@ class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         )
         for name, limit in (("audience", MAX_AUDIENCE), ("interactions", MAX_AUDIENCE),
                             ("leads", MAX_LEADS)):
-            # The model's validators refuse more, with a message; the box says so first.
-            self.fields[name].widget.attrs.update(
-                {"min": 0, "max": limit, "inputmode": "numeric"}
-            )
+            # The model's validators refuse less or more, with one message for both ends
+            # ("Enter an audience from 0 to 1,000,000,000."); the box says so first.
+            field = self.fields[name]
+            field.validators = [v for v in field.validators
+                                if not isinstance(v, MinValueValidator)]
+            field.widget.attrs.update({"min": 0, "max": limit, "inputmode": "numeric"})
 
 
 # Django's password forms (its validators and messages) in the app's styling.

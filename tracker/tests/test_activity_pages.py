@@ -186,6 +186,7 @@ def test_logging_an_activity_then_its_time(client, cast):
     ("audience", "1000000001", "Enter an audience from 0 to 1,000,000,000."),
     ("interactions", "99999999999", "Enter interactions from 0 to 1,000,000,000."),
     ("leads", "1000001", "Enter leads from 0 to 1,000,000."),
+    ("audience", "-5", "Enter an audience from 0 to 1,000,000,000."),
     ("date", "0001-01-01", "Enter a date between 1 Jan 1900 and 31 Dec 2199."),
 ])
 def test_a_figure_beyond_its_bound_is_refused_next_to_the_field(
