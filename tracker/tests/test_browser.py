@@ -75,3 +75,19 @@ def test_two_tabs_on_one_week_keep_each_others_work(cast, log_in):
     tab_b.wait_for_selector("text=Week saved: 1 cell(s) changed.")
     assert thursday.input_value() == "2:00"
     assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [1800, 7200]
+
+
+def test_the_user_menu_holds_password_and_log_out(cast, log_in, live_server):
+    """One line of navigation at desktop width: the account links sit in the user's menu."""
+    page = log_in(cast.manager)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    main_nav = page.get_by_role("navigation", name="Main navigation")
+    assert main_nav.bounding_box()["height"] < 70  # nothing wraps to a second line
+    page.locator("#user-menu").click()
+    page.get_by_role("link", name="Change password").click()
+    page.wait_for_url(f"{live_server.url}/accounts/password_change/")
+    page.locator("#user-menu").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/time/")
+    assert "/accounts/login/" in page.url
