@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ..services import broker_health, database_health
+from ..health import broker_health, database_health
 
 
 @require_GET
