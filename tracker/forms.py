@@ -1,22 +1,19 @@
 """Forms for logging time, running a timer and keeping the promotion log.
 
-Every logging rule lives in tracker/rules.py; the forms put each message next to its field.
+Every logging rule lives in tracker/rules.py; the forms put each message next to its field,
+then save through tracker/services.py, which checks again and writes.
 """
-
-import datetime as dt
-import math
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.validators import MinValueValidator
-from django.db import transaction
-from django.utils import timezone
 
 from clients.models import Engagement
 
+from . import services
 from .fields import DurationField, EngagementChoiceField
 from .limits import MAX_AUDIENCE, MAX_LEADS
-from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry
+from .models import Activity, Kind, RunningTimer, TimeEntry
 from .rules import time_entry_errors
 from .widgets import BootstrapMixin, DateInput, VersionedFormMixin
 
@@ -40,13 +37,8 @@ def activity_choices(consultant):
     return Activity.objects.filter(consultant=consultant).order_by("-date", "-pk")
 
 
+# The box means nothing on other kinds: the services store them as not billable.
 BILLABLE_HELP = "Client work only: internal and promotion time is never billable."
-
-
-def _billable_client_work(cleaned: dict) -> None:
-    """Billable is a property of client work; on other kinds the box means nothing."""
-    if cleaned.get("kind") and cleaned["kind"] != Kind.CLIENT:
-        cleaned["billable"] = False
 
 
 def _add_rule_errors(form, errors: dict[str, str]) -> None:
@@ -99,7 +91,6 @@ class TimeEntryForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        _billable_client_work(cleaned)
         if cleaned.get("date") and cleaned.get("kind"):
             errors = time_entry_errors(
                 consultant=self.consultant,
@@ -123,6 +114,12 @@ class TimeEntryForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
             kept = failed.get(name, errors.data)
             unique = list({error.message % (error.params or {}): error for error in kept}.values())
             self._errors[name] = self.error_class(unique, renderer=self.renderer)
+
+    def save(self) -> TimeEntry:
+        values = {name: self.cleaned_data[name] for name in self._meta.fields}
+        if self.instance.pk:
+            return services.time_entry_update(entry=self.instance, **values)
+        return services.time_entry_create(consultant=self.consultant, **values)
 
 
 def entry_initial(entry: TimeEntry, **overrides) -> dict:
@@ -164,14 +161,13 @@ class TimerStartForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, prefix="timer", **kwargs)
         self.instance.user = user
         self.fields["kind"].initial = Kind.CLIENT
-        self.fields["billable"].initial = True  # client work, the default kind, is billed
+        self.fields["billable"].initial = services.billable_default(Kind.CLIENT)
         self.fields["billable"].help_text = BILLABLE_HELP
         self.fields["engagement"].queryset = engagement_choices(user)
         self.fields["activity"].queryset = activity_choices(user)
 
     def clean(self):
         cleaned = super().clean()
-        _billable_client_work(cleaned)
         if cleaned.get("kind"):
             errors = time_entry_errors(
                 consultant=self.user,
@@ -184,90 +180,12 @@ class TimerStartForm(BootstrapMixin, forms.ModelForm):
             _add_rule_errors(self, errors)
         return cleaned
 
-    def save(self, commit=True):
-        timer = super().save(commit=False)
-        timer.started_at = timezone.now()
-        if commit:
-            # An insert, never an update: a second start must not restart a running timer.
-            timer.save(force_insert=True)
-        return timer
-
-
-def round_up_to_minute(seconds: float) -> int:
-    return max(60, math.ceil(seconds / 60) * 60)
-
-
-class TimerStopForm(forms.Form):
-    """Turns a running timer into time entries.
-
-    The elapsed time is rounded up to the minute. A timer that crossed midnight (in the
-    person's timezone) gives one entry per day, each rounded up to the minute; one that ran
-    more than 24 hours is refused: it was almost certainly left running, and only its owner
-    knows how long they really worked, so they discard it and log the time by hand.
-    """
-
-    def __init__(self, *args, timer: RunningTimer, now: dt.datetime, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timer = timer
-        self.now = now
-        self.entries: list[TimeEntry] = []
-
-    def day_parts(self) -> list[tuple[dt.date, float]]:
-        """(day, seconds) for each day the timer ran on, in the person's timezone."""
-        tz = self.timer.user.tzinfo
-        start = self.timer.started_at.astimezone(tz)
-        end = max(self.now, self.timer.started_at).astimezone(tz)
-        parts = []
-        while start.date() < end.date():
-            midnight = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(), tz)
-            # Timestamps, not wall clocks: a day with a clock change is 23 or 25 hours long.
-            parts.append((start.date(), midnight.timestamp() - start.timestamp()))
-            start = midnight
-        parts.append((end.date(), end.timestamp() - start.timestamp()))
-        return [(day, seconds) for day, seconds in parts if seconds > 0] or [(end.date(), 0)]
-
-    def clean(self):
-        timer = self.timer
-        elapsed = (self.now - timer.started_at).total_seconds()
-        if elapsed > SECONDS_PER_DAY:
-            since = timezone.localtime(timer.started_at, timer.user.tzinfo)
-            raise forms.ValidationError(
-                f"This timer has run for more than 24 hours (since {since:%a %-d %b %H:%M}), "
-                "so it was probably left running. Discard it and log the time by hand.",
-                code="too_long",
-            )
-        messages = []
-        for day, seconds in self.day_parts():
-            entry = TimeEntry(
-                consultant=timer.user,
-                date=day,
-                seconds=round_up_to_minute(seconds),
-                kind=timer.kind,
-                engagement=timer.engagement,
-                activity=timer.activity,
-                note=timer.note,
-                billable=timer.billable,
-            )
-            errors = time_entry_errors(
-                consultant=timer.user,
-                date=entry.date,
-                seconds=entry.seconds,
-                kind=entry.kind,
-                engagement=entry.engagement,
-                activity=entry.activity,
-            )
-            messages.extend(errors.values())
-            self.entries.append(entry)
-        if messages:
-            raise forms.ValidationError(messages)
-        return {}
-
-    @transaction.atomic
-    def save(self) -> list[TimeEntry]:
-        for entry in self.entries:
-            entry.save()
-        self.timer.delete()
-        return self.entries
+    def save(self) -> RunningTimer:
+        """Start the timer; ValidationError (code "running") when one already runs."""
+        return services.timer_start(
+            consultant=self.user,
+            **{name: self.cleaned_data[name] for name in self._meta.fields},
+        )
 
 
 class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
@@ -313,6 +231,12 @@ class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
             field.validators = [v for v in field.validators
                                 if not isinstance(v, MinValueValidator)]
             field.widget.attrs.update({"min": 0, "max": limit, "inputmode": "numeric"})
+
+    def save(self) -> Activity:
+        values = {name: self.cleaned_data[name] for name in self._meta.fields}
+        if self.instance.pk:
+            return services.activity_update(activity=self.instance, **values)
+        return services.activity_create(consultant=self.instance.consultant, **values)
 
 
 # Django's password forms (its validators and messages) in the app's styling.

@@ -1,8 +1,9 @@
 """The week grid on My week: rows of (kind, engagement or activity) × seven days.
 
-A cell is the total of that row's entries on that day. Saving the grid is one transaction:
-a cell typed over a single entry updates it, an emptied cell deletes its entries, a new value
-creates an entry; one bad cell saves nothing and is marked.
+A cell is the total of that row's entries on that day. Saving the grid is one transaction
+(services.time_entries_save_week): a cell typed over a single entry updates it, an emptied
+cell deletes its entries, a new value creates an entry; one bad cell saves nothing and is
+marked.
 
 Each cell posts, beside what is typed, the time it showed (`was-<cell name>`): only the cells
 the person changed on the page are written, and a changed cell whose time was changed
@@ -14,15 +15,15 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import Sum
 
 from clients.models import Engagement
 
 from .durations import DurationError, format_duration, parse_duration
 from .limits import date_in_range
-from .models import Activity, Kind, TimeEntry, User
+from .models import Activity, Kind, TimeEntry
 from .rules import time_entry_errors
+from .services import WeekCellChange, time_entries_save_week
 
 DAYS = range(7)
 
@@ -189,22 +190,14 @@ CELL_NAME = re.compile(r"^cell-((?:client|promotion|internal)-\d+)-[0-6]$")
 
 class WeekGrid:
 
-    def __init__(self, *, user, monday: dt.date, copy_last_week: bool = False,
-                 for_update: bool = False):
+    def __init__(self, *, user, monday: dt.date, copy_last_week: bool = False):
         self.user = user
         self.monday = monday
         self.days = [monday + dt.timedelta(days=offset) for offset in DAYS]
         self.errors: list[str] = []
         self.conflicts = 0  # changed cells whose saved time changed since the page was shown
-        entries = TimeEntry.objects.filter(consultant=user)
-        if for_update:
-            # To be saved (inside a transaction): one save of a person's time at a time, and
-            # the week read after any other save of it has committed, so a cell changed by
-            # both is seen as such (on SQLite, IMMEDIATE transactions already serialize).
-            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
-            entries = entries.select_for_update()
         self.entries = list(
-            entries.in_period(self.days[0], self.days[-1])
+            TimeEntry.objects.filter(consultant=user).in_period(self.days[0], self.days[-1])
             .only("pk", "date", "seconds", "kind", "engagement_id", "activity_id")
         )
         self.engagements = {
@@ -454,32 +447,28 @@ class WeekGrid:
     def total_seconds(self) -> int:
         return sum(row.total_seconds for row in self.rows)
 
-    @transaction.atomic
+    def changes(self) -> list[WeekCellChange]:
+        """The bound cells whose time changes."""
+        return [
+            WeekCellChange(
+                day=cell.day,
+                kind=row.key.kind,
+                engagement_id=row.key.engagement_id,
+                activity_id=row.key.activity_id,
+                seconds=cell.new_seconds,
+                read_seconds=cell.seconds,
+            )
+            for row in self.rows
+            for cell in row.cells
+            if cell.new_seconds != cell.seconds
+        ]
+
     def save(self) -> int:
-        """Write the bound cells; returns how many cells changed."""
-        changed = 0
-        for row in self.rows:
-            for cell in row.cells:
-                if cell.new_seconds == cell.seconds:
-                    continue
-                changed += 1
-                if not cell.new_seconds:
-                    TimeEntry.objects.filter(pk__in=cell.entry_ids, consultant=self.user).delete()
-                elif cell.entry_ids:
-                    TimeEntry.objects.filter(pk=cell.entry_ids[0], consultant=self.user).update(
-                        seconds=cell.new_seconds
-                    )
-                else:
-                    TimeEntry.objects.create(
-                        consultant=self.user,
-                        date=cell.day,
-                        seconds=cell.new_seconds,
-                        kind=row.key.kind,
-                        engagement=row.engagement,
-                        activity=row.activity,
-                        billable=row.key.kind == Kind.CLIENT,
-                    )
-        return changed
+        """Write the bound cells; returns how many cells changed. ValidationError when the
+        week changed since it was read (the service re-reads it locked and checks)."""
+        return time_entries_save_week(
+            consultant=self.user, monday=self.monday, changes=self.changes()
+        )
 
 
 def promotion_share(seconds_by_kind: dict) -> float | None:

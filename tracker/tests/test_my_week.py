@@ -61,6 +61,17 @@ def test_typing_over_a_cell_updates_and_clearing_deletes(client, alice):
     assert not TimeEntry.objects.filter(pk=gone.pk).exists()
 
 
+def test_a_cell_typed_over_says_when_its_entry_was_changed(client, alice):
+    """updated_at, which exports and the edit forms' versions read, moves on a grid save."""
+    entry = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=3600, kind=Kind.INTERNAL)
+    long_ago = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    TimeEntry.objects.filter(pk=entry.pk).update(updated_at=long_ago)
+    save(client, {cell("internal-0", 0): "2"})
+    entry.refresh_from_db()
+    assert entry.seconds == 7200
+    assert entry.updated_at >= dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)
+
+
 def test_untouched_cells_keep_their_exact_seconds(client, alice):
     entry = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=5415, kind=Kind.INTERNAL)
     page = client.get(URL).content.decode()

@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from .. import services
 from ..filters import ActivityFilter
 from ..forms import ActivityForm
 from ..models import Activity, Kind, TimeEntry, subquery_total
@@ -139,7 +140,7 @@ def activity_edit(request, pk):
 def activity_delete(request, pk):
     activity = _get_activity_for_user(request, pk, change=True)
     if request.method == "POST":
-        activity.delete()
+        services.activity_delete(activity=activity)
         messages.success(request, f"Deleted “{activity.title}”; its time stays logged.")
         return redirect("tracker:activity_list")
     return render(

@@ -10,7 +10,8 @@ Who may do what:
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,9 +21,10 @@ from django.views.decorators.http import require_POST
 
 from reports.selection import entries_by_week
 
+from .. import services
 from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
-from ..forms import TimeEntryForm, TimerStartForm, TimerStopForm, entry_initial
+from ..forms import TimeEntryForm, TimerStartForm, entry_initial
 from ..models import Activity, Kind, RunningTimer, TimeEntry, User
 from ..paging import (
     CountedPaginator,
@@ -244,8 +246,7 @@ def _initial_from_query(request) -> dict:
     for name in ("date", "kind", "engagement", "activity", "note", "billable", "seconds"):
         if name in request.GET:
             initial[name] = request.GET[name]
-    # Client work is billable unless said otherwise, as the week grid logs it.
-    initial.setdefault("billable", initial["kind"] == Kind.CLIENT)
+    initial.setdefault("billable", services.billable_default(initial["kind"]))
     return initial
 
 
@@ -294,7 +295,7 @@ def time_duplicate(request, pk):
 def time_delete(request, pk):
     entry = _get_entry_for_user(request, pk)
     if request.method == "POST":
-        entry.delete()
+        services.time_entry_delete(entry=entry)
         messages.success(request, "Entry deleted.")
         return redirect(_next_url(request, reverse("tracker:time_list")))
     return render(
@@ -311,10 +312,9 @@ def timer_start(request):
         form = TimerStartForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    form.save()
-            except IntegrityError:  # one timer per person: the user is the primary key
-                messages.info(request, "A timer is already running; stop it first.")
+                form.save()
+            except ValidationError as exc:  # one timer per person: a second start is refused
+                messages.info(request, " ".join(exc.messages))
             else:
                 messages.success(request, "Timer started.")
             return redirect("tracker:time_list")
@@ -328,23 +328,15 @@ def timer_start(request):
 @require_POST
 def timer_stop(request):
     back = _next_url(request, reverse("tracker:time_list"))  # My week's Stop comes back there
-    with transaction.atomic():
-        # Locked, so a double click logs the time once.
-        timer = (
-            RunningTimer.objects.select_for_update(of=("self",))
-            .select_related("user", "engagement__client", "activity")
-            .filter(user=request.user)
-            .first()
-        )
-        if timer is None:
-            messages.info(request, "No timer is running.")
-            return redirect(back)
-        form = TimerStopForm({}, timer=timer, now=timezone.now())
-        if not form.is_valid():
-            for error in form.non_field_errors():
-                messages.error(request, f"The timer was not stopped: {error}")
-            return redirect(back)
-        entries = form.save()
+    try:
+        entries = services.timer_stop(consultant=request.user)
+    except RunningTimer.DoesNotExist:
+        messages.info(request, "No timer is running.")
+        return redirect(back)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, f"The timer was not stopped: {error}")
+        return redirect(back)
     logged = " and ".join(
         f"{format_duration(entry.seconds)} on {entry.date:%a %-d %b}" for entry in entries
     )
@@ -356,8 +348,8 @@ def timer_stop(request):
 @require_POST
 def timer_discard(request):
     back = _next_url(request, reverse("tracker:time_list"))
-    deleted, _ = RunningTimer.objects.filter(user=request.user).delete()
-    messages.info(request, "Timer discarded." if deleted else "No timer is running.")
+    discarded = services.timer_discard(consultant=request.user)
+    messages.info(request, "Timer discarded." if discarded else "No timer is running.")
     return redirect(back)
 
 

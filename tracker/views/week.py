@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -62,12 +62,18 @@ def my_week(request):
     copy_last_week = request.GET.get("copy") == "1"
 
     if request.method == "POST":
-        with transaction.atomic():  # read, checked and written as one
-            grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week,
-                            for_update=True)
-            saved = grid.bind(request.POST)
-            if saved:
+        grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
+        saved = grid.bind(request.POST)
+        if saved:
+            try:
                 changed = grid.save()
+            except ValidationError as exc:
+                # Saved elsewhere between reading the week and writing it (the service
+                # re-reads it locked): read it again, so the cells say what changed.
+                saved = False
+                grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
+                if grid.bind(request.POST):
+                    grid.errors.extend(exc.messages)
         if saved:
             messages.success(request, f"Week saved: {changed} cell(s) changed.")
             return redirect(_week_url(monday))

@@ -1,0 +1,437 @@
+"""Writes of people's time: time entries, the week grid, the running timer and activities.
+
+Every write of these models goes through here: each function validates (full_clean and the
+logging rules of rules.py), applies the defaults (client work is billable), lets the model
+set its timestamps and runs in one transaction, taking the row locks it needs. Forms, the
+week grid and the admin call these; they never write the models themselves. Refused input
+raises ValidationError and writes nothing.
+"""
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clients.models import Engagement
+
+from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry, User
+from .rules import time_entry_errors
+
+KEEP: Any = object()  # an update's argument left out: the field keeps its value
+
+
+def billable_default(kind: str) -> bool:
+    """Client work is billable unless said otherwise; other kinds never are."""
+    return kind == Kind.CLIENT
+
+
+def _billable(kind: str, billable: bool | None) -> bool:
+    """What is stored: the default when nothing is said, never billable for other kinds."""
+    if billable is None:
+        return billable_default(kind)
+    return bool(billable) and billable_default(kind)
+
+
+def time_entry_validate(entry: TimeEntry, *, other_seconds_that_day: int | None = None) -> None:
+    """The model's own checks and the logging rules, every message at once: what every
+    write of an entry passes (a form may call it first to show the messages)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        entry.full_clean()
+    except ValidationError as exc:
+        errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+    rules = time_entry_errors(
+        consultant=entry.consultant,
+        date=entry.date,
+        seconds=entry.seconds,
+        kind=entry.kind,
+        engagement=entry.engagement,
+        activity=entry.activity,
+        exclude_pk=entry.pk,
+        other_seconds_that_day=other_seconds_that_day,
+    )
+    for field, message in rules.items():
+        if message not in errors.get(field, []):
+            errors.setdefault(field, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(instance, changes: dict) -> None:
+    for name, value in changes.items():
+        if value is not KEEP:
+            setattr(instance, name, value)
+
+
+# Time entries ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_entry_create(
+    *,
+    consultant: User,
+    date: dt.date,
+    seconds: int,
+    kind: str,
+    engagement: Engagement | None = None,
+    activity: Activity | None = None,
+    note: str = "",
+    billable: bool | None = None,
+    source: str = "",
+    external_id: str = "",
+) -> TimeEntry:
+    """Log time; `billable` left out follows the kind (client work is billable)."""
+    entry = TimeEntry(
+        consultant=consultant,
+        date=date,
+        seconds=seconds,
+        kind=kind,
+        engagement=engagement,
+        activity=activity,
+        note=note,
+        billable=_billable(kind, billable),
+        source=source,
+        external_id=external_id,
+    )
+    time_entry_validate(entry)
+    entry.save(force_insert=True)
+    return entry
+
+
+@transaction.atomic
+def time_entry_update(
+    *,
+    entry: TimeEntry,
+    consultant: User = KEEP,
+    date: dt.date = KEEP,
+    seconds: int = KEEP,
+    kind: str = KEEP,
+    engagement: Engagement | None = KEEP,
+    activity: Activity | None = KEEP,
+    note: str = KEEP,
+    billable: bool = KEEP,
+    source: str = KEEP,
+    external_id: str = KEEP,
+) -> TimeEntry:
+    """Change the fields given; the others keep what is saved now (not what `entry` held
+    when it was read: another save meanwhile is not undone). Returns the saved entry."""
+    # Locked: two saves of one entry run one after the other.
+    saved = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    _apply(saved, {
+        "consultant": consultant, "date": date, "seconds": seconds, "kind": kind,
+        "engagement": engagement, "activity": activity, "note": note, "billable": billable,
+        "source": source, "external_id": external_id,
+    })
+    saved.billable = _billable(saved.kind, saved.billable)
+    time_entry_validate(saved)
+    saved.save()
+    return saved
+
+
+@transaction.atomic
+def time_entry_delete(*, entry: TimeEntry) -> None:
+    entry.delete()
+
+
+# The week grid --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekCellChange:
+    """One cell of a person's week to write: its row (kind, engagement or activity), its day,
+    the seconds it held when the caller read it, and the seconds it is to hold (0 deletes its
+    entries)."""
+
+    day: dt.date
+    kind: str
+    seconds: int
+    read_seconds: int
+    engagement_id: int | None = None
+    activity_id: int | None = None
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.engagement_id, self.activity_id, self.day)
+
+
+def _lock_person(consultant: User) -> None:
+    """One save of a person's time at a time (on SQLite, IMMEDIATE transactions already
+    serialize): the week is read after any other save of it has committed."""
+    list(User.objects.select_for_update().filter(pk=consultant.pk).values_list("pk"))
+
+
+@transaction.atomic
+def time_entries_save_week(
+    *, consultant: User, monday: dt.date, changes: Sequence[WeekCellChange]
+) -> int:
+    """Write the changed cells of the week starting `monday`, all or nothing; returns how
+    many cells changed.
+
+    A cell typed over a single entry updates it, an emptied cell deletes its entries, a new
+    value creates an entry (billable by default for client work). A cell that no longer holds
+    what the caller read (another tab saved meanwhile) is refused, as is a value typed over a
+    cell of several entries or one that breaks a logging rule.
+    """
+    sunday = monday + dt.timedelta(days=6)
+    _lock_person(consultant)
+    entries = list(
+        TimeEntry.objects.select_for_update().filter(consultant=consultant)
+        .in_period(monday, sunday).select_related("consultant")
+    )
+    held = defaultdict(list)
+    day_totals: Counter = Counter()
+    for entry in entries:
+        held[(entry.kind, entry.engagement_id, entry.activity_id, entry.date)].append(entry)
+        day_totals[entry.date] += entry.seconds
+    engagements = Engagement.objects.in_bulk(
+        {change.engagement_id for change in changes if change.engagement_id}
+    )
+    activities = Activity.objects.in_bulk(
+        {change.activity_id for change in changes if change.activity_id}
+    )
+
+    messages = []
+    for change in changes:
+        if not monday <= change.day <= sunday:
+            messages.append(f"{change.day:%-d %b %Y} is not in the week of {monday:%-d %b %Y}.")
+            continue
+        cell_seconds = sum(entry.seconds for entry in held[change.key])
+        if cell_seconds != change.read_seconds:
+            messages.append(
+                f"{change.day:%a %-d %b} was changed meanwhile (another tab or device)."
+            )
+        day_totals[change.day] += change.seconds - cell_seconds
+    if messages:
+        raise ValidationError(messages, code="stale")
+
+    writes = []
+    for change in changes:
+        cell = held[change.key]
+        if not change.seconds:
+            writes.append((None, cell))
+            continue
+        if len(cell) > 1:
+            messages.append(
+                f"{change.day:%a %-d %b} holds {len(cell)} entries: change them one by one."
+            )
+            continue
+        if cell:
+            entry = cell[0]
+            entry.seconds = change.seconds
+        else:
+            entry = TimeEntry(
+                consultant=consultant,
+                date=change.day,
+                seconds=change.seconds,
+                kind=change.kind,
+                engagement=engagements.get(change.engagement_id),
+                activity=activities.get(change.activity_id),
+                billable=_billable(change.kind, None),
+            )
+        try:
+            # The day's other time as it will be once every cell is written.
+            time_entry_validate(
+                entry, other_seconds_that_day=day_totals[change.day] - change.seconds
+            )
+        except ValidationError as exc:
+            messages.extend(f"{change.day:%a %-d %b}: {message}" for message in exc.messages)
+            continue
+        writes.append((entry, cell))
+    if messages:
+        raise ValidationError(messages)
+    for entry, cell in writes:
+        if entry is None:
+            for gone in cell:
+                gone.delete()
+        else:
+            entry.save()  # an update or an insert; auto_now sets updated_at either way
+    return len(changes)
+
+
+# The timer -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def timer_start(
+    *,
+    consultant: User,
+    kind: str,
+    engagement: Engagement | None = None,
+    activity: Activity | None = None,
+    note: str = "",
+    billable: bool | None = None,
+) -> RunningTimer:
+    """Start the person's one timer, checked by the rules for an entry of today. A second
+    start while one runs is refused (code "running"): it must not restart it."""
+    timer = RunningTimer(
+        user=consultant,
+        started_at=timezone.now(),
+        kind=kind,
+        engagement=engagement,
+        activity=activity,
+        note=note,
+        billable=_billable(kind, billable),
+    )
+    errors = time_entry_errors(
+        consultant=consultant,
+        date=consultant.today(),
+        seconds=0,  # nothing logged yet: the day's total is checked on stop
+        kind=kind,
+        engagement=engagement,
+        activity=activity,
+    )
+    if errors:
+        raise ValidationError(errors)
+    timer.full_clean(validate_unique=False)  # the insert below is the check, race-free
+    try:
+        with transaction.atomic():
+            # An insert, never an update: the user is the primary key.
+            timer.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError(
+            "A timer is already running; stop it first.", code="running"
+        ) from None
+    return timer
+
+
+def round_up_to_minute(seconds: float) -> int:
+    return max(60, math.ceil(seconds / 60) * 60)
+
+
+def timer_day_parts(timer: RunningTimer, now: dt.datetime) -> list[tuple[dt.date, float]]:
+    """(day, seconds) for each day the timer ran on, in the person's timezone."""
+    tz = timer.user.tzinfo
+    start = timer.started_at.astimezone(tz)
+    end = max(now, timer.started_at).astimezone(tz)
+    parts = []
+    while start.date() < end.date():
+        midnight = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(), tz)
+        # Timestamps, not wall clocks: a day with a clock change is 23 or 25 hours long.
+        parts.append((start.date(), midnight.timestamp() - start.timestamp()))
+        start = midnight
+    parts.append((end.date(), end.timestamp() - start.timestamp()))
+    return [(day, seconds) for day, seconds in parts if seconds > 0] or [(end.date(), 0)]
+
+
+@transaction.atomic
+def timer_stop(*, consultant: User, now: dt.datetime | None = None) -> list[TimeEntry]:
+    """Turn the person's running timer into time entries; RunningTimer.DoesNotExist when
+    none runs.
+
+    The elapsed time is rounded up to the minute. A timer that crossed midnight (in the
+    person's timezone) gives one entry per day, each rounded up to the minute; one that ran
+    more than 24 hours is refused: it was almost certainly left running, and only its owner
+    knows how long they really worked, so they discard it and log the time by hand.
+    """
+    now = now or timezone.now()
+    # Locked, so a double click logs the time once.
+    timer = (
+        RunningTimer.objects.select_for_update(of=("self",))
+        .select_related("user", "engagement__client", "activity")
+        .get(user=consultant)
+    )
+    if (now - timer.started_at).total_seconds() > SECONDS_PER_DAY:
+        since = timezone.localtime(timer.started_at, timer.user.tzinfo)
+        raise ValidationError(
+            f"This timer has run for more than 24 hours (since {since:%a %-d %b %H:%M}), "
+            "so it was probably left running. Discard it and log the time by hand.",
+            code="too_long",
+        )
+    entries, messages = [], []
+    for day, seconds in timer_day_parts(timer, now):
+        entry = TimeEntry(
+            consultant=timer.user,
+            date=day,
+            seconds=round_up_to_minute(seconds),
+            kind=timer.kind,
+            engagement=timer.engagement,
+            activity=timer.activity,
+            note=timer.note,
+            billable=_billable(timer.kind, timer.billable),
+        )
+        try:
+            time_entry_validate(entry)
+        except ValidationError as exc:
+            messages.extend(message for message in exc.messages if message not in messages)
+        entries.append(entry)
+    if messages:
+        raise ValidationError(messages)
+    for entry in entries:
+        entry.save(force_insert=True)
+    timer.delete()
+    return entries
+
+
+@transaction.atomic
+def timer_discard(*, consultant: User) -> bool:
+    """Throw the person's running timer away, logging nothing; False when none ran."""
+    deleted, _ = RunningTimer.objects.filter(user=consultant).delete()
+    return bool(deleted)
+
+
+# Activities ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    consultant: User,
+    kind: str,
+    title: str,
+    date: dt.date,
+    venue: str = "",
+    url: str = "",
+    audience: int = 0,
+    interactions: int = 0,
+    leads: int = 0,
+    engagement: Engagement | None = None,
+    note: str = "",
+) -> Activity:
+    activity = Activity(
+        consultant=consultant, kind=kind, title=title, date=date, venue=venue, url=url,
+        audience=audience, interactions=interactions, leads=leads, engagement=engagement,
+        note=note,
+    )
+    activity.full_clean()
+    activity.save(force_insert=True)
+    return activity
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    activity: Activity,
+    consultant: User = KEEP,
+    kind: str = KEEP,
+    title: str = KEEP,
+    date: dt.date = KEEP,
+    venue: str = KEEP,
+    url: str = KEEP,
+    audience: int = KEEP,
+    interactions: int = KEEP,
+    leads: int = KEEP,
+    engagement: Engagement | None = KEEP,
+    note: str = KEEP,
+) -> Activity:
+    """Change the fields given; the others keep what is saved now. Returns the saved one."""
+    saved = Activity.objects.select_for_update().get(pk=activity.pk)
+    _apply(saved, {
+        "consultant": consultant, "kind": kind, "title": title, "date": date, "venue": venue,
+        "url": url, "audience": audience, "interactions": interactions, "leads": leads,
+        "engagement": engagement, "note": note,
+    })
+    saved.full_clean()
+    saved.save()
+    return saved
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity) -> None:
+    """Delete the activity; the time spent on it stays logged, linked to no activity."""
+    activity.delete()
