@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from . import services
 from .models import Activity, Team, TimeEntry, User
 
 
@@ -25,8 +29,28 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
+def _saved_by_service(obj, saved) -> None:
+    """The admin goes on with the object its form built (its messages, its history): give it
+    what the service saved."""
+    obj.pk = saved.pk
+    obj.refresh_from_db()
+
+
+class TimeEntryAdminForm(forms.ModelForm):
+    def _post_clean(self):
+        super()._post_clean()
+        if not self.errors:
+            # The rules the service applies on save, shown next to their fields here rather
+            # than refused with an error page.
+            try:
+                services.time_entry_validate(self.instance)
+            except ValidationError as exc:
+                self._update_errors(exc)
+
+
 @admin.register(TimeEntry)
 class TimeEntryAdmin(admin.ModelAdmin):
+    form = TimeEntryAdminForm
     list_display = ["date", "consultant", "kind", "engagement", "hours", "billable", "source"]
     list_filter = ["kind", "billable", "source", ("date", admin.DateFieldListFilter)]
     list_select_related = ["consultant", "engagement__client"]
@@ -34,6 +58,21 @@ class TimeEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     autocomplete_fields = ["consultant", "engagement", "activity"]
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            values = {name: form.cleaned_data[name] for name in form.changed_data}
+            _saved_by_service(obj, services.time_entry_update(entry=obj, **values))
+        else:
+            _saved_by_service(obj, services.time_entry_create(**form.cleaned_data))
+
+    def delete_model(self, request, obj):
+        services.time_entry_delete(entry=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.time_entry_delete(entry=entry)
 
 
 @admin.register(Activity)
@@ -44,3 +83,18 @@ class ActivityAdmin(admin.ModelAdmin):
     search_fields = ["title", "venue", "consultant__username"]
     date_hierarchy = "date"
     autocomplete_fields = ["consultant", "engagement"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            values = {name: form.cleaned_data[name] for name in form.changed_data}
+            _saved_by_service(obj, services.activity_update(activity=obj, **values))
+        else:
+            _saved_by_service(obj, services.activity_create(**form.cleaned_data))
+
+    def delete_model(self, request, obj):
+        services.activity_delete(activity=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for activity in queryset:
+            services.activity_delete(activity=activity)

@@ -337,3 +337,46 @@ def test_activity_delete_keeps_its_time_logged(cast, frozen_time):
     services.activity_delete(activity=activity)
     entry.refresh_from_db()
     assert not Activity.objects.exists() and entry.activity is None
+
+
+# The admin writes through the services ----------------------------------------------------------
+
+
+def admin_entry(cast, **values) -> dict:
+    return {"consultant": cast.consultant.pk, "date": TODAY.isoformat(), "seconds": 3600,
+            "kind": "internal", "engagement": "", "activity": "", "note": "", "source": "",
+            "external_id": "", **values}
+
+
+def test_the_admin_logs_time_through_the_service(client, cast, frozen_time):
+    client.force_login(cast.admin)
+    response = client.post("/admin/tracker/timeentry/add/", admin_entry(cast, billable="on"))
+    assert response.status_code == 302
+    assert list(TimeEntry.objects.values_list("kind", "billable")) == [("internal", False)]
+
+
+def test_the_admin_shows_a_broken_rule_next_to_its_field(client, cast, frozen_time):
+    client.force_login(cast.admin)
+    response = client.post("/admin/tracker/timeentry/add/",
+                           admin_entry(cast, date=(TODAY + dt.timedelta(days=1)).isoformat()))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["date"] == [
+        "Time cannot be logged in the future."
+    ]
+    assert not TimeEntry.objects.exists()
+
+
+def test_the_admin_edits_and_deletes_through_the_services(client, cast, frozen_time):
+    entry = log(cast, kind=Kind.CLIENT, engagement=cast.engagement)
+    client.force_login(cast.admin)
+    frozen_time.shift(dt.timedelta(minutes=1))
+    response = client.post(f"/admin/tracker/timeentry/{entry.pk}/change/", admin_entry(
+        cast, kind="client", engagement=cast.engagement.pk, seconds=7200, billable="on"))
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.seconds, entry.updated_at) == (7200, NOW + dt.timedelta(minutes=1))
+    response = client.post("/admin/tracker/timeentry/", {
+        "action": "delete_selected", "_selected_action": [entry.pk], "post": "yes",
+    })
+    assert response.status_code == 302
+    assert not TimeEntry.objects.exists()
