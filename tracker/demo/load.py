@@ -253,6 +253,9 @@ def _write_time_entries(plan: DemoPlan, laps: Laps) -> int:
     return total
 
 
+# A loader, not a person's write: it bypasses tracker/services.py (full_clean and the logging
+# rules per row would take hours on a million entries) and writes a plan already valid by
+# construction, billable flags included.
 def _bulk_create_time_entries(plan: DemoPlan) -> int:
     total = 0
     for rows in plan.time_entry_weeks():
