@@ -12,10 +12,7 @@ meanwhile (another tab, another device) is refused with the time saved now, neve
 
 import datetime as dt
 import re
-import statistics
 from dataclasses import dataclass, field
-
-from django.db.models import Sum
 
 from clients.models import Engagement
 
@@ -470,30 +467,3 @@ class WeekGrid:
             consultant=self.user, monday=self.monday, changes=self.changes()
         )
 
-
-def promotion_share(seconds_by_kind: dict) -> float | None:
-    client = seconds_by_kind.get(Kind.CLIENT, 0)
-    promotion = seconds_by_kind.get(Kind.PROMOTION, 0)
-    if client + promotion == 0:
-        return None
-    return promotion / (client + promotion)
-
-
-def shares_by_consultant(entries) -> dict[int, float | None]:
-    totals: dict[int, dict] = {}
-    for consultant_id, kind, seconds in (
-        entries.order_by().values_list("consultant_id", "kind").annotate(total=Sum("seconds"))
-    ):
-        totals.setdefault(consultant_id, {})[kind] = seconds
-    return {consultant_id: promotion_share(kinds) for consultant_id, kinds in totals.items()}
-
-
-def team_median_share(*, user, start: dt.date, end: dt.date) -> float | None:
-    """The median promotion share of the user's team over the period (members with time)."""
-    if user.team_id is None:
-        return None
-    shares = shares_by_consultant(
-        TimeEntry.objects.filter(consultant__team_id=user.team_id).in_period(start, end)
-    )
-    values = [share for share in shares.values() if share is not None]
-    return statistics.median(values) if values else None

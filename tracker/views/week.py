@@ -9,16 +9,11 @@ from django.urls import reverse
 
 from clients.models import Outcome, OutcomeMeasurement
 
+from .. import figures
+from ..figures import KindSeconds
 from ..limits import date_in_range
 from ..models import Activity, Kind, TimeEntry
-from ..week import (
-    WeekGrid,
-    iso_week,
-    parse_week,
-    promotion_share,
-    team_median_share,
-    week_start_of,
-)
+from ..week import WeekGrid, iso_week, parse_week, week_start_of
 from .time import timer_context
 
 CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)
@@ -27,6 +22,26 @@ CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overfl
 def _week_url(monday: dt.date, **params) -> str:
     query = "&".join([f"week={iso_week(monday)}"] + [f"{k}={v}" for k, v in params.items()])
     return f"{reverse('tracker:my_week')}?{query}"
+
+
+def _team_median_share(*, user, start: dt.date, end: dt.date) -> float | None:
+    """The median promotion share of the user's team over the period (members with time)."""
+    if user.team_id is None:
+        return None
+    by_consultant = figures.kind_seconds_by_consultant(
+        TimeEntry.objects.filter(consultant__team_id=user.team_id).in_period(start, end)
+    )
+    return figures.team_median_share(seconds.promotion_share for seconds in by_consultant.values())
+
+
+def _outcomes_credited(*, user, start: dt.date, end: dt.date) -> int:
+    """Outcomes achieved in the period on engagements the user logged client time on in it:
+    the outcomes the balance report credits them with (CONTRACT.md)."""
+    worked = TimeEntry.objects.filter(consultant=user, kind=Kind.CLIENT).in_period(start, end)
+    return Outcome.objects.filter(
+        status=Outcome.Status.ACHIEVED, achieved_on__range=(start, end),
+        engagement__in=worked.values("engagement_id"),
+    ).count()
 
 
 def _daily_chart(grid: WeekGrid, kinds_by_day: list[dict]) -> dict:
@@ -82,34 +97,31 @@ def my_week(request):
         grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
 
     entries = TimeEntry.objects.filter(consultant=user)
-    totals = dict(
-        entries.in_period(monday, sunday).order_by().values_list("kind")
-        .annotate(seconds=Sum("seconds"))
-    )
     by_day: list[dict] = [{} for _ in range(7)]
     for day, kind, seconds in (
         entries.in_period(monday, sunday).order_by().values_list("date", "kind")
         .annotate(seconds=Sum("seconds"))
     ):
         by_day[(day - monday).days][kind] = seconds
+    # The week's hours by kind are its days' summed: the same seconds as the balance report.
+    totals = KindSeconds.of(pair for day in by_day for pair in day.items())
     four_weeks_start = monday - dt.timedelta(days=21)
-    four_week_totals = dict(
-        entries.in_period(four_weeks_start, sunday).order_by().values_list("kind")
-        .annotate(seconds=Sum("seconds"))
-    )
+    four_week_totals = figures.kind_seconds(entries.in_period(four_weeks_start, sunday))
     capacity = float(user.weekly_capacity_hours)
-    total_hours = sum(totals.values()) / 3600
-    bar_scale = max(capacity, total_hours)  # past capacity, the bar still shows every kind
+    total_hours = figures.hours(totals.total)
+    bar_scale = max(capacity, totals.total / 3600)  # past capacity, the bar shows every kind
     rows = []
     for kind in Kind:
-        hours = totals.get(kind.value, 0) / 3600
+        seconds = totals.of_kind(kind)
         rows.append({
             "kind": kind.value,
             "label": kind.label,
-            "hours": hours,
-            "percent_of_capacity": (100 * hours / capacity) if capacity else 0,
-            "percent_of_bar": (100 * hours / bar_scale) if bar_scale else 0,
+            "hours": figures.hours(seconds),
+            "percent_of_capacity": (100 * seconds / 3600 / capacity) if capacity else 0,
+            "percent_of_bar": (100 * seconds / 3600 / bar_scale) if bar_scale else 0,
         })
+    share_week = totals.promotion_share
+    team_median = _team_median_share(user=user, start=four_weeks_start, end=sunday)
     context = {
         "grid": grid,
         "start": monday,
@@ -130,11 +142,18 @@ def my_week(request):
         "capacity_mark": 100 * capacity / bar_scale if total_hours > capacity else None,
         "capacity_hours": capacity,
         "chart": _daily_chart(grid, by_day),
-        "share_week": promotion_share(totals),
-        "share_four_weeks": promotion_share(four_week_totals),
-        "team_median_four_weeks": team_median_share(
-            user=user, start=four_weeks_start, end=sunday
+        "share_week": share_week,
+        "share_week_pct": figures.whole_percent(share_week),
+        # The balance report's flag for this week, by the same rule (tracker.figures).
+        "flag": figures.flag(
+            share=share_week, threshold=figures.threshold_of(user.team),
+            outcomes_achieved=_outcomes_credited(user=user, start=monday, end=sunday),
         ),
+        "share_four_weeks": four_week_totals.promotion_share,
+        "team_median_four_weeks": team_median,
+        # Shown as whole percent as the digest shows them (tracker.figures.whole_percent).
+        "share_four_weeks_pct": figures.whole_percent(four_week_totals.promotion_share),
+        "team_median_four_weeks_pct": figures.whole_percent(team_median),
         "four_weeks_start": four_weeks_start,
         "activities": Activity.objects.filter(consultant=user).in_period(monday, sunday),
         "measurements": OutcomeMeasurement.objects.filter(

@@ -1,0 +1,139 @@
+"""The figures ClientFirst shows, each defined once.
+
+Hours by kind, the promotion share, the team's median share, the "brand over client" flag,
+hours per outcome (yield) and budget burn. My week, the balance report (its page, exports,
+command and task), the digests and the engagement pages call these definitions; none of them
+divides or compares figures of its own.
+
+Time is integer seconds until it is shown: `hours()` turns seconds into the decimal hours
+people read (rounded half up to 2 places, once, from the seconds), so a total is its seconds
+summed and then rounded, never a sum of rounded hours. Ratios stay exact (a float from exact
+integers) and are rounded only where they are shown or written out.
+
+This module sits with the time records and imports nothing above them, so the clients and
+the reports can both use it.
+"""
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+
+from .durations import decimal_hours
+from .models import Kind
+
+DEFAULT_THRESHOLD = Decimal("0.30")  # the promotion share above which a team flags someone
+BRAND_OVER_CLIENT = "brand_over_client"  # the flag's code, as CONTRACT.md's JSON writes it
+SHARE_PLACES = 3  # how the JSON writes a share: 0.116
+
+# Decimal hours rounded half-up to 2 places: 5415 s -> 1.5; how every report shows time.
+hours = decimal_hours
+
+
+@dataclass(frozen=True)
+class KindSeconds:
+    """Seconds logged by kind: what every hours figure and share is computed from."""
+
+    client: int = 0
+    promotion: int = 0
+    internal: int = 0
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, int]]) -> "KindSeconds":
+        """From (kind, seconds) pairs, e.g. a grouped query; a kind may come more than once."""
+        totals = dict.fromkeys(Kind.values, 0)
+        for kind, seconds in pairs:
+            totals[kind] += seconds or 0
+        return cls(**totals)
+
+    def __add__(self, other: "KindSeconds") -> "KindSeconds":
+        return KindSeconds(self.client + other.client, self.promotion + other.promotion,
+                           self.internal + other.internal)
+
+    def of_kind(self, kind: str) -> int:
+        return getattr(self, Kind(kind).value)
+
+    @property
+    def total(self) -> int:
+        return self.client + self.promotion + self.internal
+
+    @property
+    def promotion_share(self) -> float | None:
+        return promotion_share(self)
+
+
+def kind_seconds(entries) -> KindSeconds:
+    """Hours by kind of a TimeEntry queryset, summed in the database."""
+    return KindSeconds.of(
+        entries.order_by().values_list("kind").annotate(total=Sum("seconds"))
+    )
+
+
+def kind_seconds_by_consultant(entries) -> dict[int, KindSeconds]:
+    """Hours by kind of each consultant in a TimeEntry queryset, in one grouped query."""
+    pairs: dict[int, list] = {}
+    for consultant_id, kind, seconds in (
+        entries.order_by().values_list("consultant_id", "kind").annotate(total=Sum("seconds"))
+    ):
+        pairs.setdefault(consultant_id, []).append((kind, seconds))
+    return {consultant_id: KindSeconds.of(kinds) for consultant_id, kinds in pairs.items()}
+
+
+def promotion_share(seconds: KindSeconds) -> float | None:
+    """Promotion / (client + promotion); None when both are 0 (internal time does not count)."""
+    both = seconds.client + seconds.promotion
+    if both == 0:
+        return None
+    return seconds.promotion / both
+
+
+def rounded_share(share: float | None) -> float | None:
+    """A share as CONTRACT.md's JSON writes it (3 places)."""
+    return None if share is None else round(share, SHARE_PLACES)
+
+
+def whole_percent(ratio: float | None) -> int | None:
+    """A share (or any ratio) as whole percent, rounded half up: how My week and the digest
+    show it, so 0.12496 is 12% on both (rounding the JSON's 0.125 again would say 13%)."""
+    if ratio is None:
+        return None
+    return int((Decimal(str(ratio)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def team_median_share(shares: Iterable[float | None]) -> float | None:
+    """The median of the team members' shares, over those who have one (client or promotion
+    time in the period); None when nobody has."""
+    values = [share for share in shares if share is not None]
+    return statistics.median(values) if values else None
+
+
+def threshold_of(team) -> Decimal:
+    """The share above which `team` (None: no team) flags a consultant."""
+    return team.promotion_threshold if team is not None else DEFAULT_THRESHOLD
+
+
+def flag(*, share: float | None, threshold: Decimal, outcomes_achieved: int) -> str | None:
+    """"brand_over_client" when the promotion share is above the team's threshold and no
+    client outcome was achieved in the period; else None."""
+    if share is not None and share > threshold and not outcomes_achieved:
+        return BRAND_OVER_CLIENT
+    return None
+
+
+def hours_per_outcome(client_seconds: int, outcomes_achieved: int) -> Decimal | None:
+    """Yield: client hours spent per outcome achieved (2 places); None without an outcome."""
+    if not outcomes_achieved:
+        return None
+    return (Decimal(client_seconds) / 3600 / outcomes_achieved).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def budget_burn(logged_seconds: int, budget_hours) -> float | None:
+    """Share of the budget used: all-time logged hours / budget hours (1.0 = all of it);
+    None without a budget (or a zero one). Exact: rounded where it is shown."""
+    if not budget_hours:
+        return None
+    return logged_seconds / 3600 / float(budget_hours)
