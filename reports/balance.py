@@ -3,12 +3,16 @@
 One computation for the page, the Celery task, the `balance_report` command, the digests and
 the API. It reads the weekly rollup (reports.WeeklyTotal) for whole ISO weeks inside the
 period and the raw entries for the partial weeks at its edges, so it is exact for any dates.
+
+It returns a `Report`: frozen dataclasses holding time as integer seconds and shares exact;
+every figure comes from tracker.figures. `Report.to_json()` is CONTRACT.md's JSON (hours
+rounded there, once); `to_stored()` / `from_stored()` are what a ReportRun keeps.
 """
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     BigIntegerField,
@@ -23,26 +27,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from clients.models import Client, Engagement, Outcome, outcome_progress
-from tracker.durations import decimal_hours
-from tracker.models import Activity, Kind, Team, TimeEntry, User, subquery_total
+from tracker import figures
+from tracker.figures import KindSeconds, hours
+from tracker.models import Activity, Team, TimeEntry, User, subquery_total
 from tracker.week import week_start_of
 
 from .models import WeeklyTotal
 from .selection import split_weeks
-
-DEFAULT_THRESHOLD = Decimal("0.30")
-FLAG = "brand_over_client"
-KINDS = [kind.value for kind in Kind]
-
-
-# Decimal hours rounded half-up to 2 places; a total is rounded once, from its seconds.
-hours = decimal_hours
-
-
-def share(client_seconds: int, promotion_seconds: int) -> float | None:
-    if client_seconds + promotion_seconds == 0:
-        return None
-    return promotion_seconds / (client_seconds + promotion_seconds)
 
 
 @dataclass(frozen=True)
@@ -64,27 +55,14 @@ class Period:
         return split_weeks(self.start, self.end)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scope:
-    """Whose rows: everyone the viewer may see, narrowed to a team, a consultant or a client."""
+    """What a viewer asks a report of: a team, a consultant or a client within their reach."""
 
     viewer: User
     team: Team | None = None
     consultant: User | None = None
     client: Client | None = None
-
-    def people(self, period: Period):
-        people = User.objects.visible_to(self.viewer)
-        if self.team is not None:
-            people = people.filter(team=self.team)
-        if self.consultant is not None:
-            people = people.filter(pk=self.consultant.pk)
-        if self.client is not None:
-            worked = TimeEntry.objects.in_period(period.start, period.end).filter(
-                engagement__client=self.client
-            )
-            people = people.filter(pk__in=worked.values("consultant_id"))
-        return people
 
     def sees_any(self) -> bool:
         """Whether the viewer could see anything of this scope on the report's page: someone
@@ -101,11 +79,292 @@ class Scope:
             return False
         return people.exists()
 
+
+def _capacity_hours(capacity: Decimal) -> float:
+    """Capacity as the JSON writes it: decimal hours, 2 places, rounded half up once."""
+    return float(capacity.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _seconds_of(row: dict) -> KindSeconds:
+    """The seconds behind a stored row's hours: exact, since they were rounded to 36 s."""
+    return KindSeconds(**{
+        kind: int(Decimal(str(row[f"{kind}_hours"])) * 3600)
+        for kind in ("client", "promotion", "internal")
+    })
+
+
+class _Hours:
+    """The hours a row shows, each rounded once from its seconds."""
+
+    seconds: KindSeconds
+
     @property
-    def is_everyone(self) -> bool:
-        return (
-            self.viewer.is_admin and self.team is None and self.consultant is None
-            and self.client is None
+    def client_hours(self) -> float:
+        return hours(self.seconds.client)
+
+    @property
+    def promotion_hours(self) -> float:
+        return hours(self.seconds.promotion)
+
+    @property
+    def internal_hours(self) -> float:
+        return hours(self.seconds.internal)
+
+    @property
+    def total_hours(self) -> float:
+        return hours(self.seconds.total)
+
+
+@dataclass(frozen=True)
+class Row(_Hours):
+    """A consultant's line: CONTRACT.md's row, plus their id and their team's."""
+
+    consultant: str
+    consultant_id: int
+    team: str | None
+    team_id: int | None
+    seconds: KindSeconds
+    capacity: Decimal  # hours, exact
+    promotion_share: float | None  # exact; rounded to 3 places in the JSON
+    outcomes_achieved: int
+    outcomes_verified: int
+    activities: int
+    reach: int
+    leads: int
+    engagements_sourced: int
+    flag: str | None
+
+    @property
+    def capacity_hours(self) -> float:
+        return _capacity_hours(self.capacity)
+
+    def to_json(self, *, ids: bool = False) -> dict:
+        data = {
+            "consultant": self.consultant,
+            "team": self.team,
+            "client_hours": self.client_hours,
+            "promotion_hours": self.promotion_hours,
+            "internal_hours": self.internal_hours,
+            "total_hours": self.total_hours,
+            "capacity_hours": self.capacity_hours,
+            "promotion_share": figures.rounded_share(self.promotion_share),
+            "outcomes_achieved": self.outcomes_achieved,
+            "outcomes_verified": self.outcomes_verified,
+            "activities": self.activities,
+            "reach": self.reach,
+            "leads": self.leads,
+            "engagements_sourced": self.engagements_sourced,
+            "flag": self.flag,
+        }
+        if ids:
+            data.update(consultant_id=self.consultant_id, team_id=self.team_id)
+        return data
+
+    @classmethod
+    def from_stored(cls, row: dict) -> "Row":
+        return cls(
+            consultant=row["consultant"], consultant_id=row["consultant_id"],
+            team=row["team"], team_id=row["team_id"], seconds=_seconds_of(row),
+            capacity=Decimal(str(row["capacity_hours"])),
+            promotion_share=row["promotion_share"],
+            **{name: row[name] for name in (
+                "outcomes_achieved", "outcomes_verified", "activities", "reach", "leads",
+                "engagements_sourced", "flag",
+            )},
+        )
+
+
+@dataclass(frozen=True)
+class Totals(_Hours):
+    """The report's totals: hours from the seconds summed; an outcome credited to several
+    people counted once."""
+
+    seconds: KindSeconds
+    outcomes_achieved: int
+    outcomes_verified: int
+    activities: int
+    reach: int
+    leads: int
+    engagements_sourced: int
+
+    COUNTS = ("outcomes_achieved", "outcomes_verified", "activities", "reach", "leads",
+              "engagements_sourced")
+
+    def to_json(self) -> dict:
+        return {
+            "client_hours": self.client_hours,
+            "promotion_hours": self.promotion_hours,
+            "internal_hours": self.internal_hours,
+            "total_hours": self.total_hours,
+            **{name: getattr(self, name) for name in self.COUNTS},
+        }
+
+    @classmethod
+    def from_stored(cls, totals: dict) -> "Totals":
+        return cls(seconds=_seconds_of(totals), **{name: totals[name] for name in cls.COUNTS})
+
+
+@dataclass(frozen=True)
+class TeamRow(_Hours):
+    team: str | None
+    team_id: int | None
+    consultants: int
+    seconds: KindSeconds
+    capacity: Decimal  # hours, exact: the members' capacities summed, rounded once
+    promotion_share: float | None
+    outcomes_achieved: int
+    outcomes_verified: int
+    flagged: int
+    activities: int
+    reach: int
+
+    @property
+    def capacity_hours(self) -> float:
+        return _capacity_hours(self.capacity)
+
+    def to_json(self) -> dict:
+        return {
+            "team": self.team,
+            "team_id": self.team_id,
+            "consultants": self.consultants,
+            "client_hours": self.client_hours,
+            "promotion_hours": self.promotion_hours,
+            "internal_hours": self.internal_hours,
+            "total_hours": self.total_hours,
+            "capacity_hours": self.capacity_hours,
+            "promotion_share": figures.rounded_share(self.promotion_share),
+            "outcomes_achieved": self.outcomes_achieved,
+            "outcomes_verified": self.outcomes_verified,
+            "flagged": self.flagged,
+            "activities": self.activities,
+            "reach": self.reach,
+        }
+
+    @classmethod
+    def from_stored(cls, team: dict) -> "TeamRow":
+        return cls(
+            seconds=_seconds_of(team), capacity=Decimal(str(team["capacity_hours"])),
+            **{name: team[name] for name in (
+                "team", "team_id", "consultants", "promotion_share", "outcomes_achieved",
+                "outcomes_verified", "flagged", "activities", "reach",
+            )},
+        )
+
+
+@dataclass(frozen=True)
+class EngagementRow:
+    engagement_id: int
+    client: str
+    engagement: str
+    status: str
+    seconds: int  # client time in the period, by the people in scope
+    logged_seconds: int  # all time, by everyone
+    budget_hours: Decimal | None
+    burn: float | None  # exact; rounded where it is shown
+    outcomes: int
+    outcomes_achieved: int
+    progress: float | None
+
+    @property
+    def hours(self) -> float:
+        return hours(self.seconds)
+
+    @property
+    def logged_hours(self) -> float:
+        return hours(self.logged_seconds)
+
+    def to_json(self) -> dict:
+        return {
+            "engagement_id": self.engagement_id,
+            "client": self.client,
+            "engagement": self.engagement,
+            "status": self.status,
+            "hours": self.hours,
+            "logged_hours": self.logged_hours,
+            "budget_hours": None if self.budget_hours is None else float(self.budget_hours),
+            "burn": self.burn,
+            "outcomes": self.outcomes,
+            "outcomes_achieved": self.outcomes_achieved,
+            "progress": self.progress,
+        }
+
+    @classmethod
+    def from_stored(cls, engagement: dict) -> "EngagementRow":
+        budget = engagement["budget_hours"]
+        return cls(
+            seconds=int(Decimal(str(engagement["hours"])) * 3600),
+            logged_seconds=int(Decimal(str(engagement["logged_hours"])) * 3600),
+            budget_hours=None if budget is None else Decimal(str(budget)),
+            **{name: engagement[name] for name in (
+                "engagement_id", "client", "engagement", "status", "burn", "outcomes",
+                "outcomes_achieved", "progress",
+            )},
+        )
+
+
+@dataclass(frozen=True)
+class Week(_Hours):
+    week_start: dt.date
+    seconds: KindSeconds
+
+    def to_json(self) -> dict:
+        return {"week_start": self.week_start.isoformat(), "client_hours": self.client_hours,
+                "promotion_hours": self.promotion_hours,
+                "internal_hours": self.internal_hours}
+
+    @classmethod
+    def from_stored(cls, week: dict) -> "Week":
+        return cls(week_start=dt.date.fromisoformat(week["week_start"]),
+                   seconds=_seconds_of(week))
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    rows: tuple[Row, ...]
+    totals: Totals
+    teams: tuple[TeamRow, ...]
+    engagements: tuple[EngagementRow, ...]
+    weeks: tuple[Week, ...]
+
+    def row_of(self, consultant_id: int) -> Row | None:
+        return next((row for row in self.rows if row.consultant_id == consultant_id), None)
+
+    @property
+    def flagged(self) -> list[Row]:
+        return [row for row in self.rows if row.flag]
+
+    def _period_json(self) -> dict:
+        return {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()}
+
+    def to_json(self, *, ids: bool = False) -> dict:
+        """CONTRACT.md's "Balance report JSON" (period, rows sorted by username, totals),
+        followed by the teams, engagements and weeks sections, as `balance_report` has
+        always printed it. With `ids`, each row also has its consultant_id and team_id:
+        what a ReportRun keeps (from_stored reads every run stored so far)."""
+        return {
+            "period": {"start": self.period.start.isoformat(),
+                       "end": self.period.end.isoformat()},
+            "rows": [row.to_json(ids=ids) for row in self.rows],
+            "totals": self.totals.to_json(),
+            "teams": [team.to_json() for team in self.teams],
+            "engagements": [engagement.to_json() for engagement in self.engagements],
+            "weeks": [week.to_json() for week in self.weeks],
+        }
+
+    def to_stored(self) -> dict:
+        return self.to_json(ids=True)
+
+    @classmethod
+    def from_stored(cls, data: dict) -> "Report":
+        return cls(
+            period=Period(dt.date.fromisoformat(data["period"]["start"]),
+                          dt.date.fromisoformat(data["period"]["end"])),
+            rows=tuple(map(Row.from_stored, data["rows"])),
+            totals=Totals.from_stored(data["totals"]),
+            teams=tuple(map(TeamRow.from_stored, data["teams"])),
+            engagements=tuple(map(EngagementRow.from_stored, data["engagements"])),
+            weeks=tuple(map(Week.from_stored, data["weeks"])),
         )
 
 
@@ -181,30 +440,52 @@ def _people_with_activity(people, start: dt.date, end: dt.date):
     )
 
 
-def balance_compute(
-    *, viewer, start: dt.date, end: dt.date, team=None, consultant=None, client=None
-) -> dict:
-    """The balance report as CONTRACT.md's JSON, plus teams, engagements and weeks sections.
+def _in_scope(people, period: Period, *, team, consultant, client):
+    """`people` (from the access layer) narrowed to a team, a consultant, or those who
+    logged time for a client in the period."""
+    if team is not None:
+        people = people.filter(team=team)
+    if consultant is not None:
+        people = people.filter(pk=consultant.pk)
+    if client is not None:
+        worked = TimeEntry.objects.in_period(period.start, period.end).filter(
+            engagement__client=client
+        )
+        people = people.filter(pk__in=worked.values("consultant_id"))
+    return people
 
-    Six queries at most whatever the data size: time (the period, and its weeks), people
-    with their activities, the engagements worked on and their outcomes.
+
+def balance_compute(
+    *, people, start: dt.date, end: dt.date, team=None, consultant=None, client=None
+) -> Report:
+    """The balance report of `people` over start..end (inclusive), narrowed to a team, a
+    consultant or a client.
+
+    `people` is whom the caller may report on, from the access layer:
+    `User.objects.visible_to(viewer)` for a person, `User.objects.all()` for an operator or
+    the digests. Six queries at most whatever the data size: time (the period, and its
+    weeks), people with their activities, the engagements worked on and their outcomes.
     """
     period = Period(start, end)
-    scope = Scope(viewer=viewer, team=team, consultant=consultant, client=client)
-    people_qs = scope.people(period)
+    # An unfiltered set of people (an admin's or an operator's) reads the rollup unfiltered.
+    everyone = (
+        team is None and consultant is None and client is None
+        and not people.query.has_filters()
+    )
+    people_qs = _in_scope(people, period, team=team, consultant=consultant, client=client)
 
-    seconds = defaultdict(lambda: dict.fromkeys(KINDS, 0))  # consultant -> kind -> seconds
+    cells = defaultdict(list)  # consultant -> (kind, seconds) pairs
     worked = defaultdict(set)  # consultant -> engagements with client time in the period
     engagement_seconds = defaultdict(int)
-    weeks = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+    week_cells = defaultdict(list)
     for consultant_id, kind, engagement_id, monday, total in _time_cells(
-        period, people_qs, scope.is_everyone
+        period, people_qs, everyone
     ):
         if monday is not None:  # a row of the weekly series, or of an edge week
-            weeks[monday][kind] += total
+            week_cells[monday].append((kind, total))
         if consultant_id is None:
             continue  # the weekly series only
-        seconds[consultant_id][kind] += total
+        cells[consultant_id].append((kind, total))
         if engagement_id:
             worked[consultant_id].add(engagement_id)
             engagement_seconds[engagement_id] += total
@@ -227,111 +508,87 @@ def balance_compute(
 
     rows, credited = [], defaultdict(set)
     for user in sorted(_people_with_activity(people_qs, start, end), key=lambda u: u.username):
-        kinds = seconds.get(user.pk)
-        if kinds is None and not user.activity_count and (
+        if user.pk not in cells and not user.activity_count and (
             user.team_id is None or not user.is_active
         ):
             continue  # nobody to report on: no team, no time, no activity
-        kinds = kinds or dict.fromkeys(KINDS, 0)
+        seconds = KindSeconds.of(cells.get(user.pk, ()))
         outcomes = [o for e in worked.get(user.pk, ()) for o in outcomes_by_engagement.get(e, ())]
         team_name = user.team.name if user.team else None
         credited[team_name].update(outcomes)
-        promotion_share = share(kinds["client"], kinds["promotion"])
-        threshold = user.team.promotion_threshold if user.team else DEFAULT_THRESHOLD
-        flagged = (
-            promotion_share is not None and promotion_share > threshold and not outcomes
-        )
-        rows.append({
-            "consultant": user.username,
-            "consultant_id": user.pk,
-            "team": team_name,
-            "team_id": user.team_id,
-            "client_hours": hours(kinds["client"]),
-            "promotion_hours": hours(kinds["promotion"]),
-            "internal_hours": hours(kinds["internal"]),
-            "total_hours": hours(sum(kinds.values())),
-            "capacity_hours": round(float(user.weekly_capacity_hours) * period.days / 7, 2),
-            "promotion_share": None if promotion_share is None else round(promotion_share, 3),
-            "outcomes_achieved": len(outcomes),
-            "outcomes_verified": sum(1 for _, verified in outcomes if verified),
-            "activities": user.activity_count,
-            "reach": user.activity_reach,
-            "leads": user.activity_leads,
-            "engagements_sourced": user.sourced_count,
-            "flag": FLAG if flagged else None,
-            "_seconds": kinds,
-        })
+        share = figures.promotion_share(seconds)
+        rows.append(Row(
+            consultant=user.username,
+            consultant_id=user.pk,
+            team=team_name,
+            team_id=user.team_id,
+            seconds=seconds,
+            capacity=user.weekly_capacity_hours * period.days / 7,
+            promotion_share=share,
+            outcomes_achieved=len(outcomes),
+            outcomes_verified=sum(1 for _, verified in outcomes if verified),
+            activities=user.activity_count,
+            reach=user.activity_reach,
+            leads=user.activity_leads,
+            engagements_sourced=user.sourced_count,
+            flag=figures.flag(share=share, threshold=figures.threshold_of(user.team),
+                              outcomes_achieved=len(outcomes)),
+        ))
 
-    report = {
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "rows": rows,
-        "totals": _totals(rows, set().union(*credited.values()) if credited else set()),
-        "teams": _teams(rows, credited),
-        "engagements": _engagement_rows(engagements, engagement_seconds, start, end),
-        "weeks": [
-            {"week_start": monday.isoformat(),
-             **{f"{kind}_hours": hours(weeks[monday][kind]) for kind in KINDS}}
-            for monday in sorted(weeks)
-        ],
-    }
-    for row in rows:
-        del row["_seconds"]
-    return report
+    return Report(
+        period=period,
+        rows=tuple(rows),
+        totals=_totals(rows, set().union(*credited.values()) if credited else set()),
+        teams=_teams(rows, credited),
+        engagements=_engagement_rows(engagements, engagement_seconds, start, end),
+        weeks=tuple(
+            Week(week_start=monday, seconds=KindSeconds.of(week_cells[monday]))
+            for monday in sorted(week_cells)
+        ),
+    )
 
 
-def _sum_seconds(rows) -> dict:
-    totals = dict.fromkeys(KINDS, 0)
-    for row in rows:
-        for kind in KINDS:
-            totals[kind] += row["_seconds"][kind]
-    return totals
+def _sum_seconds(rows) -> KindSeconds:
+    return sum((row.seconds for row in rows), KindSeconds())
 
 
-def _totals(rows, outcomes) -> dict:
-    kinds = _sum_seconds(rows)
-    return {
-        "client_hours": hours(kinds["client"]),
-        "promotion_hours": hours(kinds["promotion"]),
-        "internal_hours": hours(kinds["internal"]),
-        "total_hours": hours(sum(kinds.values())),
+def _totals(rows, outcomes) -> Totals:
+    return Totals(
+        seconds=_sum_seconds(rows),
         # An outcome credited to several people is one outcome for the group.
-        "outcomes_achieved": len(outcomes),
-        "outcomes_verified": sum(1 for _, verified in outcomes if verified),
-        "activities": sum(row["activities"] for row in rows),
-        "reach": sum(row["reach"] for row in rows),
-        "leads": sum(row["leads"] for row in rows),
-        "engagements_sourced": sum(row["engagements_sourced"] for row in rows),
-    }
+        outcomes_achieved=len(outcomes),
+        outcomes_verified=sum(1 for _, verified in outcomes if verified),
+        activities=sum(row.activities for row in rows),
+        reach=sum(row.reach for row in rows),
+        leads=sum(row.leads for row in rows),
+        engagements_sourced=sum(row.engagements_sourced for row in rows),
+    )
 
 
-def _teams(rows, credited) -> list[dict]:
+def _teams(rows, credited) -> tuple[TeamRow, ...]:
     by_team, team_ids = defaultdict(list), {}
     for row in rows:
-        by_team[row["team"]].append(row)
-        team_ids[row["team"]] = row["team_id"]
+        by_team[row.team].append(row)
+        team_ids[row.team] = row.team_id
     teams = []
     for name in sorted(by_team, key=lambda n: (n is None, n or "")):
         members = by_team[name]
-        kinds = _sum_seconds(members)
-        team_share = share(kinds["client"], kinds["promotion"])
+        seconds = _sum_seconds(members)
         outcomes = credited.get(name, set())
-        teams.append({
-            "team": name,
-            "team_id": team_ids[name],
-            "consultants": len(members),
-            "client_hours": hours(kinds["client"]),
-            "promotion_hours": hours(kinds["promotion"]),
-            "internal_hours": hours(kinds["internal"]),
-            "total_hours": hours(sum(kinds.values())),
-            "capacity_hours": round(sum(row["capacity_hours"] for row in members), 2),
-            "promotion_share": None if team_share is None else round(team_share, 3),
-            "outcomes_achieved": len(outcomes),
-            "outcomes_verified": sum(1 for _, verified in outcomes if verified),
-            "flagged": sum(1 for row in members if row["flag"]),
-            "activities": sum(row["activities"] for row in members),
-            "reach": sum(row["reach"] for row in members),
-        })
-    return teams
+        teams.append(TeamRow(
+            team=name,
+            team_id=team_ids[name],
+            consultants=len(members),
+            seconds=seconds,
+            capacity=sum((row.capacity for row in members), Decimal(0)),
+            promotion_share=figures.promotion_share(seconds),
+            outcomes_achieved=len(outcomes),
+            outcomes_verified=sum(1 for _, verified in outcomes if verified),
+            flagged=sum(1 for row in members if row.flag),
+            activities=sum(row.activities for row in members),
+            reach=sum(row.reach for row in members),
+        ))
+    return tuple(teams)
 
 
 OUTCOME_FIELDS = (
@@ -372,33 +629,28 @@ def _engagements_worked(engagement_seconds: dict) -> dict:
     return engagements
 
 
-def _engagement_rows(engagements: dict, engagement_seconds: dict, start, end) -> list[dict]:
+def _engagement_rows(engagements: dict, engagement_seconds: dict, start, end) -> tuple:
     result = []
     for pk, engagement in engagements.items():
         if pk not in engagement_seconds:
             continue
-        budget = engagement["budget_hours"]
-        budget = float(budget) if budget is not None else None
-        logged_hours = hours(engagement["logged_seconds"])
         outcomes = engagement["outcomes"]
         progress = [p for p in map(_progress, outcomes) if p is not None]
         achieved = [
             o for o in outcomes
             if o["status"] == Outcome.Status.ACHIEVED and start <= o["achieved_on"] <= end
         ]
-        result.append({
-            "engagement_id": pk,
-            "client": engagement["client__name"],
-            "engagement": engagement["name"],
-            "status": engagement["status"],
-            "hours": hours(engagement_seconds[pk]),
-            "logged_hours": logged_hours,
-            "budget_hours": budget,
-            # Ratios stay exact: rounded once, where they are shown or exported (rounded here
-            # too, 11.46% became 11.5% and then "12%" on the page, "11%" on the engagement's).
-            "burn": engagement["logged_seconds"] / 3600 / budget if budget else None,
-            "outcomes": len(outcomes),
-            "outcomes_achieved": len(achieved),
-            "progress": sum(progress) / len(progress) if progress else None,
-        })
-    return result
+        result.append(EngagementRow(
+            engagement_id=pk,
+            client=engagement["client__name"],
+            engagement=engagement["name"],
+            status=engagement["status"],
+            seconds=engagement_seconds[pk],
+            logged_seconds=engagement["logged_seconds"],
+            budget_hours=engagement["budget_hours"],
+            burn=figures.budget_burn(engagement["logged_seconds"], engagement["budget_hours"]),
+            outcomes=len(outcomes),
+            outcomes_achieved=len(achieved),
+            progress=sum(progress) / len(progress) if progress else None,
+        ))
+    return tuple(result)

@@ -18,10 +18,10 @@ def _nice_max(value: float) -> float:
     return value
 
 
-def weekly_stack(weeks: list[dict]) -> dict:
+def weekly_stack(weeks) -> dict:
     """Stacked bars of hours by kind, one per week."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    totals = [sum(week[f"{kind}_hours"] for kind in KIND_LABELS) for week in weeks]
+    totals = [week.total_hours for week in weeks]
     top = _nice_max(max(totals, default=0) or 1)
     slot = plot_w / max(len(weeks), 1)
     bars = []
@@ -29,53 +29,53 @@ def weekly_stack(weeks: list[dict]) -> dict:
         y = TOP + plot_h
         x = LEFT + index * slot + slot * 0.15
         for kind, label in KIND_LABELS.items():
-            value = week[f"{kind}_hours"]
+            value = getattr(week, f"{kind}_hours")
             height = value / top * plot_h
             y -= height
             if height > 0:
                 bars.append({"x": x, "y": y, "width": slot * 0.7, "height": height,
-                             "kind": kind, "title": f"{week['week_start']} {label}: {value} h"})
+                             "kind": kind, "title": f"{week.week_start} {label}: {value} h"})
     labels = [
-        {"x": LEFT + index * slot + slot / 2, "text": week["week_start"][5:]}
+        {"x": LEFT + index * slot + slot / 2, "text": f"{week.week_start:%m-%d}"}
         for index, week in enumerate(weeks)
         if len(weeks) <= 14 or index % max(len(weeks) // 12, 1) == 0
     ]
     return {"bars": bars, "labels": labels, "ticks": _ticks(top, plot_h), **_frame()}
 
 
-def share_vs_outcomes(rows: list[dict]) -> dict:
+def share_vs_outcomes(rows) -> dict:
     """One dot per consultant: promotion share (x) against outcomes achieved (y)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    top = _nice_max(max((row["outcomes_achieved"] for row in rows), default=0) or 1)
+    top = _nice_max(max((row.outcomes_achieved for row in rows), default=0) or 1)
     dots = [
         {
-            "x": LEFT + row["promotion_share"] * plot_w,
-            "y": TOP + plot_h - row["outcomes_achieved"] / top * plot_h,
-            "flagged": bool(row["flag"]),
-            "title": f"{row['consultant']}: share {row['promotion_share']:.0%}, "
-                     f"{row['outcomes_achieved']} outcome(s)",
+            "x": LEFT + row.promotion_share * plot_w,
+            "y": TOP + plot_h - row.outcomes_achieved / top * plot_h,
+            "flagged": bool(row.flag),
+            "title": f"{row.consultant}: share {row.promotion_share:.0%}, "
+                     f"{row.outcomes_achieved} outcome(s)",
         }
         for row in rows
-        if row["promotion_share"] is not None
+        if row.promotion_share is not None
     ]
     x_ticks = [{"x": LEFT + share * plot_w, "text": f"{share:.0%}"}
                for share in (0, 0.25, 0.5, 0.75, 1)]
     return {"dots": dots, "x_ticks": x_ticks, "ticks": _ticks(top, plot_h), **_frame()}
 
 
-def burn_vs_progress(engagements: list[dict]) -> dict:
+def burn_vs_progress(engagements) -> dict:
     """One dot per engagement: budget burnt (x, to 150%) against outcome progress (y)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     dots = [
         {
-            "x": LEFT + min(row["burn"], 1.5) / 1.5 * plot_w,
-            "y": TOP + plot_h - max(min(row["progress"], 1.2), 0) / 1.2 * plot_h,
-            "over": row["burn"] > 1,
-            "title": f"{row['client']} — {row['engagement']}: burn {row['burn']:.0%}, "
-                     f"progress {row['progress']:.0%}",
+            "x": LEFT + min(row.burn, 1.5) / 1.5 * plot_w,
+            "y": TOP + plot_h - max(min(row.progress, 1.2), 0) / 1.2 * plot_h,
+            "over": row.burn > 1,
+            "title": f"{row.client} — {row.engagement}: burn {row.burn:.0%}, "
+                     f"progress {row.progress:.0%}",
         }
         for row in engagements
-        if row["burn"] is not None and row["progress"] is not None
+        if row.burn is not None and row.progress is not None
     ]
     x_ticks = [{"x": LEFT + burn / 1.5 * plot_w, "text": f"{burn:.0%}"}
                for burn in (0, 0.5, 1, 1.5)]

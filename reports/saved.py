@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from tracker.models import User
+
 from .balance import Scope, balance_compute
 from .emails import make_message
 from .models import SavedReport, SavedReportDelivery
@@ -92,10 +94,11 @@ def saved_report_send(*, saved_report_id: int, today: dt.date | None = None) -> 
                 log.info("saved report %s: %s sees nothing of it now, not sent",
                          saved.pk, recipient)
                 continue
-            report = balance_compute(viewer=recipient, start=start, end=end, **scope)
+            report = balance_compute(people=User.objects.visible_to(recipient), start=start,
+                                     end=end, **scope)
             context = {
                 "saved": saved, "report": report, "start": start, "end": end, "url": url,
-                "flagged": [row for row in report["rows"] if row["flag"]],
+                "flagged": report.flagged,
                 "recipient": recipient,
             }
             messages.append((recipient, context))

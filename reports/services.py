@@ -11,7 +11,7 @@ from django.utils import timezone
 from clients.models import Client
 from tracker.models import Team, User
 
-from .balance import balance_compute
+from .balance import Report, balance_compute
 from .models import ReportRun, report_key
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,9 @@ def scope_objects(*, user, params: dict) -> dict:
     return objects
 
 
-def report_compute(*, user, params: dict) -> dict:
+def report_compute(*, user, params: dict) -> Report:
     return balance_compute(
-        viewer=user,
+        people=User.objects.visible_to(user),
         start=dt.date.fromisoformat(params["start"]),
         end=dt.date.fromisoformat(params["end"]),
         **scope_objects(user=user, params=params),
@@ -96,7 +96,7 @@ def report_build(*, run_id: int) -> bool:
         return False
     run = ReportRun.objects.select_related("requested_by").get(pk=run_id)
     try:
-        result = report_compute(user=run.requested_by, params=run.params)
+        result = report_compute(user=run.requested_by, params=run.params).to_stored()
     except Exception as exc:
         message = str(exc) or exc.__class__.__name__
         ReportRun.objects.filter(pk=run_id).update(

@@ -1,9 +1,12 @@
 """The balance report's tables; every figure links to the rows it sums or counts."""
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.utils.html import format_html
+
+from tracker.figures import BRAND_OVER_CLIENT
 
 from .exports import percent
 
@@ -19,8 +22,8 @@ class Drill:
     consultant), for the totals row; None where no list filter can (a client's people).
     """
 
-    def __init__(self, period: dict, scope: dict | None):
-        self.start, self.end = period["start"], period["end"]
+    def __init__(self, period, scope: dict | None):
+        self.start, self.end = period.start.isoformat(), period.end.isoformat()
         self.scope = scope
 
     def time(self, kind=None, **scope) -> str:
@@ -65,7 +68,7 @@ class NumberColumn(tables.Column):
     def render_footer(self, bound_column, table):
         if self.total is None or not table.totals:
             return ""
-        value = table.totals.get(self.total)
+        value = getattr(table.totals, self.total)
         if self.drill is not None and value:
             url = self.drill(table.drill, None)
             if url:
@@ -100,7 +103,7 @@ class ReportTable(tables.Table):
 def _time_drill(kind):
     def drill(d, record):
         if record is not None:
-            return d.time(kind=kind, consultant=record["consultant_id"])
+            return d.time(kind=kind, consultant=record.consultant_id)
         return None if d.scope is None else d.time(kind=kind, **d.scope)
 
     return drill
@@ -109,7 +112,7 @@ def _time_drill(kind):
 def _outcomes_drill(verified=None):
     def drill(d, record):
         if record is not None:
-            return d.outcomes(verified=verified, credited_to=record["consultant_id"])
+            return d.outcomes(verified=verified, credited_to=record.consultant_id)
         return None if d.scope is None else d.outcomes(verified=verified, **d.scope)
 
     return drill
@@ -117,7 +120,7 @@ def _outcomes_drill(verified=None):
 
 def _activities_drill(d, record):
     if record is not None:
-        return d.activities(consultant=record["consultant_id"])
+        return d.activities(consultant=record.consultant_id)
     return None if d.scope is None else d.activities(**d.scope)
 
 
@@ -144,21 +147,21 @@ class ConsultantTable(ReportTable):
     leads = NumberColumn(total="leads")
     engagements_sourced = NumberColumn(
         verbose_name="Engagements sourced", total="engagements_sourced",
-        drill=lambda d, r: d.sourced(r["consultant_id"]) if r else None,
+        drill=lambda d, r: d.sourced(r.consultant_id) if r else None,
     )
     flag = tables.Column(verbose_name="Flag", default="", footer="")
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "consultants"}
         row_attrs = {
-            "class": lambda record: "table-warning" if record["flag"] else "",
-            "data-consultant": lambda record: record["consultant"],
+            "class": lambda record: "table-warning" if record.flag else "",
+            "data-consultant": lambda record: record.consultant,
         }
         order_by = "consultant"
         orderable = True
 
     def render_flag(self, value):
-        if value == "brand_over_client":
+        if value == BRAND_OVER_CLIENT:
             return format_html('<span class="badge text-bg-warning">{}</span>',
                                "brand over client")
         return ""
@@ -172,22 +175,22 @@ class TeamTable(ReportTable):
     team = tables.Column(default="(no team)")
     consultants = NumberColumn()
     client_hours = NumberColumn(verbose_name="Client h",
-                                drill=lambda d, r: d.time(kind="client", team=r["team_id"])
-                                if r and r.get("team_id") else None)
+                                drill=lambda d, r: d.time(kind="client", team=r.team_id)
+                                if r and r.team_id else None)
     promotion_hours = NumberColumn(verbose_name="Promotion h",
-                                   drill=lambda d, r: d.time(kind="promotion", team=r["team_id"])
-                                   if r and r.get("team_id") else None)
+                                   drill=lambda d, r: d.time(kind="promotion", team=r.team_id)
+                                   if r and r.team_id else None)
     internal_hours = NumberColumn(verbose_name="Internal h",
-                                  drill=lambda d, r: d.time(kind="internal", team=r["team_id"])
-                                  if r and r.get("team_id") else None)
+                                  drill=lambda d, r: d.time(kind="internal", team=r.team_id)
+                                  if r and r.team_id else None)
     total_hours = NumberColumn(verbose_name="Total h",
-                               drill=lambda d, r: d.time(team=r["team_id"])
-                               if r and r.get("team_id") else None)
+                               drill=lambda d, r: d.time(team=r.team_id)
+                               if r and r.team_id else None)
     capacity_hours = NumberColumn(verbose_name="Capacity h")
     promotion_share = PercentColumn(verbose_name="Promotion share %")
     outcomes_achieved = NumberColumn(verbose_name="Outcomes",
-                                     drill=lambda d, r: d.outcomes(team=r["team_id"])
-                                     if r and r.get("team_id") else None)
+                                     drill=lambda d, r: d.outcomes(team=r.team_id)
+                                     if r and r.team_id else None)
     flagged = NumberColumn(verbose_name="Flagged")
     activities = NumberColumn(verbose_name="Activities")
     reach = NumberColumn()
@@ -200,28 +203,28 @@ class TeamTable(ReportTable):
 class EngagementTable(ReportTable):
     client = tables.Column()
     engagement = tables.Column(
-        linkify=lambda record: f"/engagements/{record['engagement_id']}/"
+        linkify=lambda record: f"/engagements/{record.engagement_id}/"
     )
     status = tables.Column()
     hours = NumberColumn(verbose_name="Hours in period",
-                         drill=lambda d, r: d.time(engagement=r["engagement_id"]) if r else None)
+                         drill=lambda d, r: d.time(engagement=r.engagement_id) if r else None)
     logged_hours = NumberColumn(verbose_name="Logged h (all time)",
-                                drill=lambda d, r: _url("/time/", engagement=r["engagement_id"])
+                                drill=lambda d, r: _url("/time/", engagement=r.engagement_id)
                                 if r else None)
     budget_hours = NumberColumn(verbose_name="Budget h")
     burn = PercentColumn(verbose_name="Burn %", places=0)
     outcomes_achieved = NumberColumn(
         verbose_name="Outcomes achieved",
-        drill=lambda d, r: d.outcomes(engagement=r["engagement_id"]) if r else None,
+        drill=lambda d, r: d.outcomes(engagement=r.engagement_id) if r else None,
     )
     outcomes = NumberColumn(verbose_name="Outcomes",
-                            drill=lambda d, r: _url("/outcomes/", engagement=r["engagement_id"])
+                            drill=lambda d, r: _url("/outcomes/", engagement=r.engagement_id)
                             if r else None)
     progress = PercentColumn(verbose_name="Avg progress %", places=0)
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "engagements"}
-        row_attrs = {"class": lambda record: "table-danger" if (record["burn"] or 0) > 1 else ""}
+        row_attrs = {"class": lambda record: "table-danger" if (record.burn or 0) > 1 else ""}
         orderable = True
 
 
@@ -251,7 +254,7 @@ def fast_rows(table: ReportTable) -> dict:
         cells = []
         for column in columns:
             name, spec = column.name, column.column
-            value = record.get(name)
+            value = getattr(record, name)
             url = None
             if renderers[name] is not None:
                 text = renderers[name](value=value)
@@ -259,7 +262,7 @@ def fast_rows(table: ReportTable) -> dict:
                 text = spec.text(value)
             elif value is None:
                 text = spec.default if spec.default is not None else "—"
-            elif isinstance(value, float):
+            elif isinstance(value, float | Decimal):
                 text = f"{value:,.2f}"
             elif isinstance(value, int) and not isinstance(value, bool):
                 text = f"{value:,}"

@@ -8,10 +8,8 @@ report. Someone without a team gets a report of their own. Nothing here adds up 
 """
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -21,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Outcome
+from tracker import figures
 from tracker.models import Activity, Kind, TimeEntry, User
 
-from ..balance import DEFAULT_THRESHOLD, balance_compute
+from ..balance import Report, Row, balance_compute
 from ..emails import make_message
 from .weeks import iso_week, parse_iso_week
 
@@ -39,12 +38,6 @@ KIND_COLOURS = {"client": "#1f6feb", "promotion": "#d97706", "internal": "#6b728
 UNUSED_COLOUR = "#e5e7eb"
 
 
-def _system_viewer() -> User:
-    # The team's report is read as an admin would read it; a consultant's digest only shows
-    # them the team's median share from it, never a teammate's row.
-    return User(username="clientfirst-digests", is_staff=True)
-
-
 @dataclass
 class WeekReports:
     """What the digests of one chunk share: a team's balance report for a period is computed
@@ -55,19 +48,21 @@ class WeekReports:
     worked: dict = field(default_factory=dict)
     activities: dict = field(default_factory=dict)
 
-    def team(self, team, week_start: dt.date, *, weeks: int = 1) -> dict:
+    def team(self, team, week_start: dt.date, *, weeks: int = 1) -> Report:
         start = week_start - dt.timedelta(days=7 * (weeks - 1))
         key = (team.pk, start, week_start)
         if key not in self.teams:
+            # The whole team, whoever reads it: a consultant's digest only shows them the
+            # team's median share from it, never a teammate's row.
             self.teams[key] = balance_compute(
-                viewer=_system_viewer(),
+                people=User.objects.filter(team=team),
                 start=start,
                 end=week_start + dt.timedelta(days=6),
                 team=team,
             )
         return self.teams[key]
 
-    def row(self, user, week_start: dt.date, *, weeks: int) -> dict | None:
+    def row(self, user, week_start: dt.date, *, weeks: int) -> Row | None:
         """`user`'s row of the balance report over `weeks` weeks ending with this one.
 
         A row depends on nobody else in the report's scope (CONTRACT.md: hours, outcomes
@@ -76,13 +71,11 @@ class WeekReports:
         test_digests checks the two are equal.
         """
         if user.team_id:
-            rows = self.team(user.team, week_start, weeks=weeks)["rows"]
+            report = self.team(user.team, week_start, weeks=weeks)
         else:
-            rows = balance_compute(
-                viewer=user, start=week_start - dt.timedelta(days=7 * (weeks - 1)),
-                end=week_start + dt.timedelta(days=6), consultant=user,
-            )["rows"]
-        return next((row for row in rows if row["consultant_id"] == user.pk), None)
+            report = _own_report(user, week_start - dt.timedelta(days=7 * (weeks - 1)),
+                                 week_start + dt.timedelta(days=6))
+        return report.row_of(user.pk)
 
     def worked_on(self, user, start: dt.date, end: dt.date) -> set[int]:
         """The engagements `user` logged client time on: which of their team report's
@@ -117,15 +110,18 @@ class WeekReports:
         return self.activities[key].get(user.pk, [])
 
 
+def _own_report(user, start: dt.date, end: dt.date) -> Report:
+    """The report of someone without a team: their own row, as they would see it."""
+    return balance_compute(people=User.objects.visible_to(user), start=start, end=end,
+                           consultant=user)
+
+
 def absolute(path: str, **query) -> str:
     return settings.SITE_URL + path + (f"?{urlencode(query)}" if query else "")
 
 
-def _percent(value: float | None) -> int | None:
-    """A share as whole percent, rounded half up like the report's hours."""
-    if value is None:
-        return None
-    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+# A share, a burn or a use of capacity as whole percent, rounded half up (as My week does).
+_percent = figures.whole_percent
 
 
 def _bar(parts: list[tuple[str, str, float]], scale: float) -> list[dict]:
@@ -146,8 +142,8 @@ def _bar(parts: list[tuple[str, str, float]], scale: float) -> list[dict]:
     return cells
 
 
-def _kind_parts(row: dict) -> list[tuple[str, str, float]]:
-    return [(kind.value, kind.label, row[f"{kind.value}_hours"]) for kind in Kind]
+def _kind_parts(row) -> list[tuple[str, str, float]]:
+    return [(kind.value, kind.label, getattr(row, f"{kind.value}_hours")) for kind in Kind]
 
 
 def _time_url(consultant_id: int, week_start: dt.date) -> str:
@@ -169,18 +165,17 @@ def _report_url(week_start: dt.date, **scope) -> str:
     )
 
 
-def _near_budget(report: dict) -> list[dict]:
+def _near_budget(report: Report) -> list[dict]:
     engagements = [
-        {**e, "burn_pct": _percent(e["burn"]), "over": e["burn"] >= 1}
-        for e in report["engagements"]
-        if e["burn"] is not None and e["burn"] >= NEAR_BUDGET
+        {**e.to_json(), "burn_pct": _percent(e.burn), "over": e.burn >= 1}
+        for e in report.engagements
+        if e.burn is not None and e.burn >= NEAR_BUDGET
     ]
     return sorted(engagements, key=lambda e: -e["burn"])
 
 
-def _median_share(report: dict) -> float | None:
-    shares = [r["promotion_share"] for r in report["rows"] if r["promotion_share"] is not None]
-    return statistics.median(shares) if shares else None
+def _median_share(report: Report) -> float | None:
+    return figures.team_median_share(row.promotion_share for row in report.rows)
 
 
 def consultant_section(*, user, week_start: dt.date, reports: WeekReports) -> dict | None:
@@ -194,15 +189,15 @@ def consultant_section(*, user, week_start: dt.date, reports: WeekReports) -> di
         mine = reports.worked_on(user, week_start, week_end)
         near_budget = [e for e in _near_budget(team_report) if e["engagement_id"] in mine]
     else:
-        own = balance_compute(viewer=user, start=week_start, end=week_end, consultant=user)
-        row = own["rows"][0] if own["rows"] else None
+        own = _own_report(user, week_start, week_end)
+        row = own.row_of(user.pk)
         near_budget = _near_budget(own)
     if row is None:
         return None
     team_median = _median_share(team_report) if team_report else None
-    capacity = row["capacity_hours"]
-    scale = max(row["total_hours"], capacity) or 1
-    unused = max(capacity - row["total_hours"], 0)
+    capacity = row.capacity_hours
+    scale = max(row.total_hours, capacity) or 1
+    unused = max(capacity - row.total_hours, 0)
     # The observation looks back four weeks.
     activities = reports.activities_of(user, week_start - dt.timedelta(days=21), week_end)
     section = {
@@ -213,8 +208,8 @@ def consultant_section(*, user, week_start: dt.date, reports: WeekReports) -> di
              "text_bar": "#" * round(value * 24 / scale)}
             for key, label, value in _kind_parts(row)
         ],
-        "capacity_pct": _percent(row["total_hours"] / capacity) if capacity else None,
-        "share_pct": _percent(row["promotion_share"]),
+        "capacity_pct": _percent(row.total_hours / capacity) if capacity else None,
+        "share_pct": _percent(row.promotion_share),
         "team_name": user.team.name if user.team_id else None,
         "team_median_pct": _percent(team_median),
         "activities": [a for a in activities if a["date"] >= week_start],
@@ -245,33 +240,27 @@ def _hours_text(value: float) -> str:
     return text.removesuffix(".0")
 
 
-def observation(*, user, week_start: dt.date, row: dict, team_median: float | None,
+def observation(*, user, week_start: dt.date, row: Row, team_median: float | None,
                 activities: list[dict], reports: WeekReports) -> str | None:
     """One plain-language remark, only where the figures support it; else None."""
-    threshold = float(user.team.promotion_threshold if user.team_id else DEFAULT_THRESHOLD)
-    if row["flag"]:
-        # Flagged this week (brand over client): is it a pattern? Look back four weeks.
+    if row.flag:
+        # Flagged this week (brand over client): is it a pattern? Flagged over four weeks too.
         month = reports.row(user, week_start, weeks=4)
-        if (
-            month is not None
-            and month["outcomes_achieved"] == 0
-            and month["promotion_share"] is not None
-            and month["promotion_share"] > threshold
-        ):
+        if month is not None and month.flag:
             kinds = Counter(a["kind_label"] for a in activities)
             done = f"{_count_phrase(kinds)} and " if kinds else ""
             remark = (
-                f"{done}{_hours_text(month['promotion_hours'])} hours of promotion, "
+                f"{done}{_hours_text(month.promotion_hours)} hours of promotion, "
                 "no client outcome recorded in 4 weeks."
             )
             return remark[0].upper() + remark[1:]
-    if row["outcomes_achieved"]:
-        n, verified = row["outcomes_achieved"], row["outcomes_verified"]
+    if row.outcomes_achieved:
+        n, verified = row.outcomes_achieved, row.outcomes_verified
         return (
             f"{n} client outcome{'s' if n != 1 else ''} achieved on your engagements, "
             f"{verified} confirmed by the client."
         )
-    capacity, total = row["capacity_hours"], row["total_hours"]
+    capacity, total = row.capacity_hours, row.total_hours
     if capacity and total < capacity / 2:
         return (
             f"You logged {_hours_text(total)} h against {_hours_text(capacity)} h of capacity: "
@@ -282,7 +271,7 @@ def observation(*, user, week_start: dt.date, row: dict, team_median: float | No
             f"You logged {_hours_text(total)} h, {_hours_text(round(total - capacity, 2))} h "
             f"over your {_hours_text(capacity)} h capacity."
         )
-    share = row["promotion_share"]
+    share = row.promotion_share
     if share is not None and team_median is not None and share - team_median >= 0.15:
         return (
             f"Your promotion share ({_percent(share)}%) is "
@@ -295,16 +284,16 @@ def observation(*, user, week_start: dt.date, row: dict, team_median: float | No
 def team_section(*, team, week_start: dt.date, reports: WeekReports) -> dict:
     """A managed team's week: the balance table, flags, budgets and outcomes."""
     report = reports.team(team, week_start)
-    rows = report["rows"]
-    scale = max([max(r["total_hours"], r["capacity_hours"]) for r in rows] or [1]) or 1
+    rows = report.rows
+    scale = max([max(r.total_hours, r.capacity_hours) for r in rows] or [1]) or 1
     table = [
-        {**row, "share_pct": _percent(row["promotion_share"]),
+        {**row.to_json(ids=True), "share_pct": _percent(row.promotion_share),
          "bar": _bar(_kind_parts(row), scale),
-         "time_url": _time_url(row["consultant_id"], week_start)}
+         "time_url": _time_url(row.consultant_id, week_start)}
         for row in rows
     ]
-    summary = report["teams"][0] if report["teams"] else {}
-    achieved_on = [e["engagement_id"] for e in report["engagements"] if e["outcomes_achieved"]]
+    summary = report.teams[0] if report.teams else None
+    achieved_on = [e.engagement_id for e in report.engagements if e.outcomes_achieved]
     outcomes = list(
         Outcome.objects.filter(
             engagement_id__in=achieved_on,
@@ -316,9 +305,9 @@ def team_section(*, team, week_start: dt.date, reports: WeekReports) -> dict:
         "team": team,
         "name": team.name,
         "rows": table,
-        "totals": report["totals"],
-        "capacity_hours": summary.get("capacity_hours", 0),
-        "share_pct": _percent(summary.get("promotion_share")),
+        "totals": report.totals,
+        "capacity_hours": summary.capacity_hours if summary else 0,
+        "share_pct": _percent(summary.promotion_share if summary else None),
         "median_pct": _percent(_median_share(report)),
         "flagged": [row for row in table if row["flag"]],
         "near_budget": _near_budget(report),
@@ -378,20 +367,19 @@ ORGANISATION_TEAMS = 25  # an admin's overview lists this many teams, flagged on
 
 def organisation_section(*, viewer, week_start: dt.date) -> dict:
     """For admins: every team's line of the week's report, and the totals."""
-    report = balance_compute(viewer=viewer, start=week_start,
+    report = balance_compute(people=User.objects.visible_to(viewer), start=week_start,
                              end=week_start + dt.timedelta(days=6))
     teams = sorted(
-        (team for team in report["teams"] if team["team"] is not None),
-        key=lambda team: (-team["flagged"], team["team"]),
+        (team for team in report.teams if team.team is not None),
+        key=lambda team: (-team.flagged, team.team),
     )
-    client, promotion = report["totals"]["client_hours"], report["totals"]["promotion_hours"]
     return {
-        "teams": [{**team, "share_pct": _percent(team["promotion_share"])}
+        "teams": [{**team.to_json(), "share_pct": _percent(team.promotion_share)}
                   for team in teams[:ORGANISATION_TEAMS]],
         "more": max(len(teams) - ORGANISATION_TEAMS, 0),
-        "totals": report["totals"],
-        "share_pct": _percent(promotion / (client + promotion)) if client + promotion else None,
-        "flagged": sum(team["flagged"] for team in report["teams"]),
+        "totals": report.totals,
+        "share_pct": _percent(report.totals.seconds.promotion_share),
+        "flagged": sum(team.flagged for team in report.teams),
         "report_url": _report_url(week_start),
     }
 
@@ -400,12 +388,12 @@ def _headline(week: str, me: dict | None, teams: list[dict], organisation: dict 
     """The subject: the week and its headline figure, for the widest view the reader has."""
     if teams or organisation:
         if teams:
-            hours = sum(t["totals"]["total_hours"] for t in teams)
+            hours = sum(t["totals"].total_hours for t in teams)
             flagged = sum(len(t["flagged"]) for t in teams)
             who = teams[0]["name"] if len(teams) == 1 else f"Your {len(teams)} teams"
             share = teams[0]["share_pct"] if len(teams) == 1 else None
         else:
-            hours, flagged = organisation["totals"]["total_hours"], organisation["flagged"]
+            hours, flagged = organisation["totals"].total_hours, organisation["flagged"]
             who, share = "All teams", organisation["share_pct"]
         headline = f"{who}, week {week}: {_hours_text(round(hours, 1))} h logged"
         if share is not None:
@@ -413,7 +401,7 @@ def _headline(week: str, me: dict | None, teams: list[dict], organisation: dict 
         return headline + (f", {flagged} flagged" if flagged else ", nobody flagged")
     if me is None:
         return f"Your week {week}: no time logged"
-    headline = f"Your week {week}: {_hours_text(round(me['row']['total_hours'], 1))} h logged"
+    headline = f"Your week {week}: {_hours_text(round(me['row'].total_hours, 1))} h logged"
     if me["share_pct"] is not None:
         headline += f", {me['share_pct']}% promotion"
         if me["team_median_pct"] is not None:
@@ -433,7 +421,7 @@ def digest_context(*, user, week_start: dt.date, reports: WeekReports | None = N
     organisation = organisation_section(viewer=user, week_start=week_start) if (
         user.is_admin
     ) else None
-    if (teams or organisation) and me and not (me["row"]["total_hours"] or me["activities"]):
+    if (teams or organisation) and me and not (me["row"].total_hours or me["activities"]):
         me = None  # a manager who logs no time of their own reads about their teams
     week = iso_week(week_start)
     return {

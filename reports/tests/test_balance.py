@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from clients.models import Outcome
 from clients.tests.factories import EngagementFactory, OutcomeFactory
 from reports.balance import Period, balance_compute
-from tracker.models import Activity, Kind, TimeEntry
+from tracker.models import Activity, Kind, TimeEntry, User
 from tracker.tests.factories import ActivityFactory, TeamFactory, TimeEntryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,8 @@ START, END = dt.date(2026, 1, 5), dt.date(2026, 3, 29)  # 12 whole weeks
 
 
 def report_for(viewer, **kwargs):
-    return balance_compute(viewer=viewer, **{"start": START, "end": END, **kwargs})
+    return balance_compute(people=User.objects.visible_to(viewer),
+                           **{"start": START, "end": END, **kwargs}).to_stored()
 
 
 def row_of(report, username):
@@ -207,7 +208,8 @@ def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, star
                        confirmed_on=on if verified else None)
     start = origin + dt.timedelta(days=start_offset)
     end = start + dt.timedelta(days=length)
-    report = balance_compute(viewer=cast.admin, start=start, end=end, team=team)
+    report = balance_compute(people=User.objects.visible_to(cast.admin), start=start, end=end,
+                             team=team).to_stored()
 
     seconds = defaultdict(lambda: defaultdict(int))
     worked = defaultdict(set)
@@ -258,8 +260,9 @@ def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
     start, end = dt.date(2026, 1, 7), dt.date(2026, 2, 4)  # Wednesday to Wednesday: two edges
     add(1)
     with django_assert_num_queries(5):
-        balance_compute(viewer=cast.manager, start=start, end=end)
+        balance_compute(people=User.objects.visible_to(cast.manager), start=start, end=end)
     add(40)
     with django_assert_num_queries(5):
-        report = balance_compute(viewer=cast.manager, start=start, end=end)
+        report = balance_compute(people=User.objects.visible_to(cast.manager), start=start,
+                                 end=end).to_stored()
     assert row_of(report, "alice")["outcomes_achieved"] == 41

@@ -457,8 +457,8 @@ def _minimal_context():
 def test_consultant_digest_matches_the_balance_report(team_week):
     call_command("send_digests", "--week", "2026-W47", "--sync")
     alice = team_week.consultant
-    row = balance_compute(viewer=alice, start=WEEK, end=WEEK + dt.timedelta(days=6),
-                          consultant=alice)["rows"][0]
+    row = balance_compute(people=User.objects.visible_to(alice), start=WEEK,
+                          end=WEEK + dt.timedelta(days=6), consultant=alice).to_stored()["rows"][0]
     message = sent_to("alice")
     text, html = message.body, html_of(message)
     assert row["client_hours"] == 43.0 and row["total_hours"] == 45.0
@@ -484,12 +484,12 @@ def test_a_members_row_in_the_team_report_is_their_own_report_row(team_week):
     for user in User.objects.filter(team=team_week.team):
         for weeks in (1, 4):
             start = WEEK - dt.timedelta(days=7 * (weeks - 1))
-            own = balance_compute(viewer=user, start=start, end=WEEK + dt.timedelta(days=6),
-                                  consultant=user)
-            assert reports.row(user, WEEK, weeks=weeks) == own["rows"][0]
+            own = balance_compute(people=User.objects.visible_to(user), start=start,
+                                  end=WEEK + dt.timedelta(days=6), consultant=user)
+            assert reports.row(user, WEEK, weeks=weeks) == own.rows[0]
         section = content.consultant_section(user=user, week_start=WEEK, reports=reports)
-        own = balance_compute(viewer=user, start=WEEK, end=WEEK + dt.timedelta(days=6),
-                              consultant=user)
+        own = balance_compute(people=User.objects.visible_to(user), start=WEEK,
+                              end=WEEK + dt.timedelta(days=6), consultant=user).to_stored()
         figures = ("engagement_id", "logged_hours", "budget_hours", "burn")
         assert sorted([e[f] for f in figures] for e in section["near_budget"]) == sorted(
             [e[f] for f in figures] for e in own["engagements"] if (e["burn"] or 0) >= 0.9
@@ -505,8 +505,8 @@ def test_a_members_row_in_the_team_report_is_their_own_report_row(team_week):
 def test_manager_digest_has_the_team_table_flags_budgets_and_outcomes(team_week):
     call_command("send_digests", "--week", "2026-W47", "--sync")
     maria = sent_to("maria")
-    team = balance_compute(viewer=team_week.manager, start=WEEK,
-                           end=WEEK + dt.timedelta(days=6), team=team_week.team)
+    team = balance_compute(people=User.objects.visible_to(team_week.manager), start=WEEK,
+                           end=WEEK + dt.timedelta(days=6), team=team_week.team).to_stored()
     text, html = maria.body, html_of(maria)
     assert maria.subject == "Public Sector, week 2026-W47: 55 h logged, 20% promotion, 1 flagged"
     for row in team["rows"]:

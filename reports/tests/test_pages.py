@@ -42,7 +42,7 @@ def data(cast):
 
 
 def names(response):
-    return [row["consultant"] for row in response.context["report"]["rows"]]
+    return [row.consultant for row in response.context["report"].rows]
 
 
 def test_anonymous_is_sent_to_log_in(client):
@@ -110,7 +110,7 @@ def test_drill_down_lists_total_the_figure(client, data):
     client.force_login(data.manager)
     response = client.get(URL, {**CUSTOM, "team": data.team.pk})
     table = response.context["tables"]["consultants"]
-    alice = next(row for row in table.rows if row.record["consultant"] == "alice")
+    alice = next(row for row in table.rows if row.record.consultant == "alice")
     link = alice.get_cell("client_hours")
     href = link.split('href="')[1].split('"')[0].replace("&amp;", "&")
     assert href.startswith("/time/?")
@@ -395,7 +395,7 @@ def test_team_and_outcome_figures_drill_down_to_matching_lists(client, data):
     client.force_login(data.manager)
     response = client.get(URL, {**CUSTOM, "team": data.team.pk})
     report = response.context["report"]
-    [team] = report["teams"]
+    [team] = report.to_stored()["teams"]
     tables = response.context["fast_tables"]
     team_cells = dict(zip([h["name"] for h in tables["teams"]["header"]],
                           tables["teams"]["rows"][0]["cells"], strict=True))

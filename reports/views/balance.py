@@ -7,8 +7,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from tracker.models import User
+
 from .. import charts
-from ..balance import balance_compute
+from ..balance import Report, balance_compute
 from ..exports import SafeTableExport
 from ..forms import BalanceFilterForm, SavedReportForm
 from ..models import ReportRun, SavedReport
@@ -31,20 +33,20 @@ def _drill_scope(params: dict) -> dict | None:
     return {}
 
 
-def _tables(request, report: dict, params: dict) -> dict:
-    period, scope = report["period"], _drill_scope(params)
+def _tables(request, report: Report, params: dict) -> dict:
+    period, scope = report.period, _drill_scope(params)
     built = {
-        "consultants": ConsultantTable(report["rows"], period=period, totals=report["totals"],
+        "consultants": ConsultantTable(list(report.rows), period=period, totals=report.totals,
                                        scope=scope, prefix="c-"),
-        "teams": TeamTable(report["teams"], period=period, prefix="t-"),
-        "engagements": EngagementTable(report["engagements"], period=period, prefix="e-"),
+        "teams": TeamTable(list(report.teams), period=period, prefix="t-"),
+        "engagements": EngagementTable(list(report.engagements), period=period, prefix="e-"),
     }
     for table in built.values():
         RequestConfig(request, paginate=False).configure(table)
     return built
 
 
-def _export(request, report: dict, params: dict):
+def _export(request, report: Report, params: dict):
     """?_export=csv|xlsx|json&table=consultants|teams|engagements — formula-safe."""
     export_format = request.GET.get("_export")
     if export_format not in EXPORT_FORMATS:
@@ -52,12 +54,13 @@ def _export(request, report: dict, params: dict):
     name = request.GET.get("table", "consultants")
     if name not in TABLES:
         raise Http404("No such table.")
-    filename = f"balance-{name}-{report['period']['start']}-{report['period']['end']}"
+    filename = f"balance-{name}-{report.period.start}-{report.period.end}"
     if export_format == "json":
+        stored = report.to_stored()
         key = {"consultants": "rows"}.get(name, name)
-        body = {"period": report["period"], name: report[key]}
+        body = {"period": stored["period"], name: stored[key]}
         if name == "consultants":
-            body["totals"] = report["totals"]
+            body["totals"] = stored["totals"]
         response = JsonResponse(body, json_dumps_params={"indent": 2})
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
         return response
@@ -71,7 +74,7 @@ def _inline(user, params: dict) -> bool:
     return not (user.is_admin and not (params["team"] or params["consultant"] or params["client"]))
 
 
-def _report_context(request, report: dict, params: dict) -> dict:
+def _report_context(request, report: Report, params: dict) -> dict:
     tables = _tables(request, report, params)
     sort_keys = {table.prefixed_order_by_field for table in tables.values()} | {"_export", "table"}
     query = request.GET.copy()
@@ -83,11 +86,11 @@ def _report_context(request, report: dict, params: dict) -> dict:
         "tables": tables,
         "fast_tables": {name: fast_rows(table) for name, table in tables.items()},
         "base_query": query.urlencode(),
-        "weekly_chart": charts.weekly_stack(report["weeks"]),
-        "share_chart": charts.share_vs_outcomes(report["rows"]),
-        "burn_chart": charts.burn_vs_progress(report["engagements"]),
+        "weekly_chart": charts.weekly_stack(report.weeks),
+        "share_chart": charts.share_vs_outcomes(report.rows),
+        "burn_chart": charts.burn_vs_progress(report.engagements),
         "export_formats": EXPORT_FORMATS,
-        "flagged": [row for row in report["rows"] if row["flag"]],
+        "flagged": report.flagged,
     }
 
 
@@ -104,14 +107,17 @@ def balance(request):
     context = {"form": form, "params": params}
     if _inline(request.user, params):
         report = balance_compute(
-            viewer=request.user, start=form.cleaned_data["start"],
+            people=User.objects.visible_to(request.user), start=form.cleaned_data["start"],
             end=form.cleaned_data["end"], **form.scope(),
         )
     else:
         run = ReportRun.objects.latest_fresh(user=request.user, params=params,
                                              now=timezone.now())
         context["run"] = run
-        report = run.result if run is not None and run.status == ReportRun.Status.DONE else None
+        report = (
+            Report.from_stored(run.result)
+            if run is not None and run.status == ReportRun.Status.DONE else None
+        )
     if report is not None:
         response = _export(request, report, params)
         if response is not None:
@@ -155,10 +161,11 @@ def run_detail(request, pk: int):
     run = _get_run_for_user(request, pk)
     context = {"run": run}
     if run.status == ReportRun.Status.DONE:
-        response = _export(request, run.result, run.params)
+        report = Report.from_stored(run.result)
+        response = _export(request, report, run.params)
         if response is not None:
             return response
-        context.update(_report_context(request, run.result, run.params))
+        context.update(_report_context(request, report, run.params))
     return render(request, "reports/run_detail.html", context)
 
 

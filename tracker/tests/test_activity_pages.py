@@ -219,7 +219,7 @@ def test_the_largest_figures_allowed_still_sum_on_the_team_pages(client, cast, s
     report = client.get("/reports/balance/", {"period": "custom", "start": "2026-11-23",
                                               "end": "2026-11-29"})
     assert report.status_code == 200
-    assert report.context["report"]["totals"]["reach"] == 2_000_000_000
+    assert report.context["report"].totals.reach == 2_000_000_000
 
 
 def test_bad_activity_input_is_shown_next_to_the_field(client, cast):
