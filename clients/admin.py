@@ -1,6 +1,21 @@
 from django.contrib import admin
 
+from . import services
 from .models import Client, Engagement, Outcome, OutcomeMeasurement
+
+# Admin writes go through clients/services.py like the pages': the same validation and
+# rules, and nothing the admin saves skips them. The admin's own form has validated the input
+# and set it on `obj`; the service takes it from there.
+
+
+def _values(obj, names) -> dict:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _created(obj, saved) -> None:
+    """Make the admin's `obj` the row the service created (the admin goes on with it)."""
+    obj.pk = saved.pk
+    obj._state.adding, obj._state.db = False, saved._state.db
 
 
 @admin.register(Client)
@@ -11,6 +26,19 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "sector"]
     autocomplete_fields = ["owner"]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.client_update(client=obj, data=_values(obj, services.CLIENT_FIELDS))
+        else:
+            _created(obj, services.client_create(**_values(obj, services.CLIENT_FIELDS)))
+
+    def delete_model(self, request, obj):
+        services.client_delete(client=obj)
+
+    def delete_queryset(self, request, queryset):
+        for client in queryset:
+            services.client_delete(client=client)
+
 
 @admin.register(Engagement)
 class EngagementAdmin(admin.ModelAdmin):
@@ -20,6 +48,27 @@ class EngagementAdmin(admin.ModelAdmin):
     search_fields = ["name", "client__name"]
     autocomplete_fields = ["client", "source_activity"]
     filter_horizontal = ["members"]
+
+    def save_model(self, request, obj, form, change):
+        # An admin sees everyone: no team rule, no hidden members (editor=None).
+        values = _values(obj, services.ENGAGEMENT_FIELDS)
+        members = form.cleaned_data.get("members", [])
+        if change:
+            services.engagement_update(engagement=obj, data={**values, "members": members})
+        else:
+            _created(obj, services.engagement_create(**values, members=members))
+
+    def save_related(self, request, form, formsets, change):
+        # The members were saved with the engagement, by the service.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        services.engagement_delete(engagement=obj)
+
+    def delete_queryset(self, request, queryset):
+        for engagement in queryset:
+            services.engagement_delete(engagement=engagement)
 
 
 class OutcomeMeasurementInline(admin.TabularInline):
@@ -37,3 +86,47 @@ class OutcomeAdmin(admin.ModelAdmin):
     search_fields = ["title", "metric", "engagement__name", "engagement__client__name"]
     autocomplete_fields = ["engagement", "recorded_by"]
     inlines = [OutcomeMeasurementInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.outcome_update(outcome=obj, data=_values(obj, services.OUTCOME_FIELDS))
+        else:
+            _created(obj, services.outcome_create(
+                engagement=obj.engagement, **_values(obj, services.OUTCOME_FIELDS),
+                recorded_by=obj.recorded_by or request.user,
+            ))
+        # Status and confirmation keep their own rules (a reopened outcome loses the
+        # client's confirmation), so they go through their own services.
+        outcome = Outcome.objects.get(pk=obj.pk)
+        if (obj.status, obj.achieved_on) != (outcome.status, outcome.achieved_on):
+            services.outcome_status_set(
+                outcome=outcome, status=obj.status, achieved_on=obj.achieved_on,
+                recorded_by=obj.recorded_by or request.user,
+            )
+        if (obj.confirmed_by, obj.confirmed_on) != (outcome.confirmed_by, outcome.confirmed_on):
+            services.outcome_confirmation_set(
+                outcome=outcome, confirmed_by=obj.confirmed_by, confirmed_on=obj.confirmed_on
+            )
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        for measurement in formset.save(commit=False):
+            if measurement.pk:
+                services.measurement_update(
+                    measurement=measurement,
+                    data=_values(measurement, services.MEASUREMENT_FIELDS),
+                )
+            else:
+                services.outcome_measure(
+                    outcome=form.instance, **_values(measurement, services.MEASUREMENT_FIELDS),
+                    recorded_by=measurement.recorded_by or request.user,
+                )
+        for measurement in formset.deleted_objects:
+            services.measurement_delete(measurement=measurement)
+
+    def delete_model(self, request, obj):
+        services.outcome_delete(outcome=obj)
+
+    def delete_queryset(self, request, queryset):
+        for outcome in queryset:
+            services.outcome_delete(outcome=outcome)

@@ -2,11 +2,12 @@
 clean() a ModelForm runs), so a bad value comes back next to its field with the input kept."""
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 
 from tracker.fields import BoundedDateField, IdsChoiceField
 from tracker.models import Activity, Team, User
-from tracker.widgets import BootstrapMixin, DateInput, VersionedFormMixin
+from tracker.widgets import BootstrapMixin, DateInput, VersionedFormMixin, style_for_bootstrap
 
 from .models import (
     Client,
@@ -15,7 +16,17 @@ from .models import (
     OutcomeMeasurement,
     plain_decimal,
 )
-from .services import measurement_record
+from .services import (
+    client_create,
+    client_update,
+    engagement_create,
+    engagement_update,
+    outcome_confirmation_set,
+    outcome_create,
+    outcome_measure,
+    outcome_status_set,
+    outcome_update,
+)
 
 
 def _not_in_future(value, user, message):
@@ -24,7 +35,30 @@ def _not_in_future(value, user, message):
     return value
 
 
-class ClientForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
+class ServiceForm:
+    """A form that saves through a service (clients/services.py): save() returns what it
+    wrote, or None when the service refused, its message now on the form next to the
+    field it names (above the form for a field the form does not have)."""
+
+    def save(self):
+        try:
+            return self.write()
+        except ValidationError as refusal:
+            for field, errors in refusal.update_error_dict({}).items():
+                on_form = field in self.fields and field != NON_FIELD_ERRORS
+                self.add_error(field if on_form else None, errors)
+            style_for_bootstrap(self)
+            return None
+
+    def write(self):
+        raise NotImplementedError
+
+    def _posted(self) -> dict:
+        """The model fields of the form, as validated."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class ClientForm(ServiceForm, VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["name", "sector", "owner", "active"]
@@ -33,8 +67,13 @@ class ClientForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(is_active=True).by_name()
 
+    def write(self) -> Client:
+        if self.instance.pk:
+            return client_update(client=self.instance, data=self._posted())
+        return client_create(**self._posted())
 
-class EngagementForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
+
+class EngagementForm(ServiceForm, VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """Managers and admins plan engagements; members are chosen among the people they see."""
 
     class Meta:
@@ -73,8 +112,8 @@ class EngagementForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         self.fields["source_activity"].label_from_instance = (
             lambda activity: f"{activity.title} ({activity.consultant}, {activity.date:%-d %b %Y})"
         )
-        # Members the editor cannot see (another team's people) are not offered, and must
-        # not be dropped when the editor saves.
+        # Members the editor cannot see (another team's people) are not offered; the
+        # service keeps them when the editor saves.
         self.hidden_members = []
         if self.instance.pk:
             self.hidden_members = list(
@@ -94,21 +133,18 @@ class EngagementForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("name", f"{client} already has an engagement called {name!r}.")
-        members = cleaned.get("members")
-        if not self.user.is_admin and "members" in cleaned and not members:
-            # The engagement would vanish from the lists of the person creating it.
-            self.add_error(
-                "members", "Choose at least one member, or the engagement leaves your lists."
-            )
         return cleaned
 
-    def _save_m2m(self):
-        super()._save_m2m()
-        if self.hidden_members:
-            self.instance.members.add(*self.hidden_members)
+    def write(self) -> Engagement:
+        # The team and members rules are the service's (engagement_create's `editor`).
+        if self.instance.pk:
+            return engagement_update(
+                engagement=self.instance, data=self._posted(), editor=self.user
+            )
+        return engagement_create(**self._posted(), editor=self.user)
 
 
-class OutcomeForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
+class OutcomeForm(ServiceForm, VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """What the outcome measures. The target-beyond-baseline rule is Outcome.clean(), which
     this form runs, so the message lands next to the target field."""
 
@@ -131,19 +167,27 @@ class OutcomeForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         labels = {"evidence_note": "Evidence note"}
         help_texts = {"direction": "Whether success means the metric going up or down."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         for name in ("baseline", "target"):
             # 4571, as the pages show it, rather than the column's 4571.00.
             if self.initial.get(name) is not None:
                 self.initial[name] = plain_decimal(self.initial[name])
+
+    def write(self) -> Outcome:
+        if self.instance.pk:
+            return outcome_update(outcome=self.instance, data=self._posted())
+        return outcome_create(
+            engagement=self.instance.engagement, **self._posted(), recorded_by=self.user
+        )
 
 
 # The three forms of an outcome's card take the same arguments, `(data, user=, outcome=,
 # prefix=)`, and save() records what they hold about the outcome.
 
 
-class MeasurementForm(BootstrapMixin, forms.ModelForm):
+class MeasurementForm(ServiceForm, BootstrapMixin, forms.ModelForm):
     """One reading of the metric; the latest reading becomes the outcome's actual."""
 
     class Meta:
@@ -170,9 +214,9 @@ class MeasurementForm(BootstrapMixin, forms.ModelForm):
             self.cleaned_data.get("date"), self.user, "A measurement cannot be in the future."
         )
 
-    def save(self, commit=True) -> OutcomeMeasurement:
+    def write(self) -> OutcomeMeasurement:
         # Through the service: the first reading also starts a planned outcome.
-        return measurement_record(
+        return outcome_measure(
             outcome=self.outcome,
             date=self.cleaned_data["date"],
             value=self.cleaned_data["value"],
@@ -181,7 +225,7 @@ class MeasurementForm(BootstrapMixin, forms.ModelForm):
         )
 
 
-class OutcomeStatusForm(BootstrapMixin, forms.Form):
+class OutcomeStatusForm(ServiceForm, BootstrapMixin, forms.Form):
     """Mark an outcome achieved (on a date) or missed, or reopen it; one button per choice."""
 
     status = forms.ChoiceField(choices=Outcome.Status.choices, widget=forms.HiddenInput)
@@ -198,6 +242,7 @@ class OutcomeStatusForm(BootstrapMixin, forms.Form):
         self.fields["achieved_on"].initial = outcome.achieved_on or user.today()
         # What save() withdrew: (who, when) of a confirmation of what is no longer achieved.
         self.withdrawn_confirmation = None
+
 
     def clean(self):
         cleaned = super().clean()
@@ -216,22 +261,18 @@ class OutcomeStatusForm(BootstrapMixin, forms.Form):
             self.errors.pop("achieved_on", None)
         return cleaned
 
-    def save(self) -> Outcome:
-        outcome = self.outcome
-        outcome.status = self.cleaned_data["status"]
-        outcome.achieved_on = self.cleaned_data["achieved_on"]
-        outcome.recorded_by = self.user
-        if outcome.confirmed_on and outcome.status != Outcome.Status.ACHIEVED:
-            # The client confirmed the achievement; reopened or missed, there is none.
-            self.withdrawn_confirmation = (outcome.confirmed_by, outcome.confirmed_on)
-            outcome.confirmed_by, outcome.confirmed_on = "", None
-        outcome.save(update_fields=[
-            "status", "achieved_on", "confirmed_by", "confirmed_on", "recorded_by", "updated_at",
-        ])
-        return outcome
+    def write(self) -> Outcome:
+        done = outcome_status_set(
+            outcome=self.outcome,
+            status=self.cleaned_data["status"],
+            achieved_on=self.cleaned_data["achieved_on"],
+            recorded_by=self.user,
+        )
+        self.withdrawn_confirmation = done.withdrawn_confirmation
+        return done.outcome
 
 
-class ConfirmationForm(BootstrapMixin, forms.Form):
+class ConfirmationForm(ServiceForm, BootstrapMixin, forms.Form):
     """Who at the client confirmed the outcome, and when: both, or the form says which is
     missing; only on an achieved outcome."""
 
@@ -271,9 +312,9 @@ class ConfirmationForm(BootstrapMixin, forms.Form):
             self.add_error("confirmed_on", "Say when the client confirmed it.")
         return cleaned
 
-    def save(self) -> Outcome:
-        outcome = self.outcome
-        outcome.confirmed_by = self.cleaned_data["confirmed_by"]
-        outcome.confirmed_on = self.cleaned_data["confirmed_on"]
-        outcome.save(update_fields=["confirmed_by", "confirmed_on", "updated_at"])
-        return outcome
+    def write(self) -> Outcome:
+        return outcome_confirmation_set(
+            outcome=self.outcome,
+            confirmed_by=self.cleaned_data["confirmed_by"],
+            confirmed_on=self.cleaned_data["confirmed_on"],
+        )

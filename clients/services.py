@@ -1,26 +1,285 @@
-"""Writes about outcomes that touch more than one row."""
+"""Every write of a client, an engagement, an outcome and its measurements.
+
+The pages' forms, the admin and (later) the import and the API call these, so validation
+(`full_clean`, the model's own rules), the engagement's team and members rules and the
+outcome's status rules are written once. A rule refused is a ValidationError naming the
+field, which a form shows next to it; nothing is written then.
+"""
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 
-from .models import Outcome, OutcomeMeasurement
+from tracker.models import Activity, Team, User
+
+from .models import Client, Engagement, Outcome, OutcomeMeasurement
+
+CLIENT_FIELDS = ("name", "sector", "owner", "active")
+ENGAGEMENT_FIELDS = (
+    "client", "name", "team", "status", "starts_on", "ends_on", "budget_hours",
+    "source_activity",
+)
+OUTCOME_FIELDS = (
+    "title", "metric", "unit", "direction", "baseline", "target", "evidence_url",
+    "evidence_note",
+)
+MEASUREMENT_FIELDS = ("date", "value", "note")
+
+
+def _update(instance: models.Model, data: Mapping[str, Any], fields: tuple[str, ...]) -> None:
+    """Set `data` on `instance` (only names in `fields`), validate and write those columns;
+    refused, the instance gets its values back, so the caller's object still is the row.
+
+    Every name given is written, equal or not: a ModelForm has already set its values on
+    the instance it validated, so comparing with the instance would find nothing to save.
+    """
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise TypeError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    before = {name: getattr(instance, name) for name in data}
+    for name, value in data.items():
+        setattr(instance, name, value)
+    try:
+        _save(instance, list(data))
+    except ValidationError:
+        for name, value in before.items():
+            setattr(instance, name, value)
+        raise
+
+
+def _save(instance: models.Model, changed: list | None = None) -> None:
+    """Validate the whole row, then write it (only the `changed` columns of an existing one,
+    with its auto_now timestamp)."""
+    instance.full_clean()
+    if changed is None:
+        instance.save()
+    elif changed:
+        auto = [field.name for field in instance._meta.concrete_fields
+                if getattr(field, "auto_now", False)]
+        instance.save(update_fields=[*changed, *auto])
+
+
+# --- clients ------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def measurement_record(
-    *, outcome: Outcome, date: dt.date, value: Decimal, note: str = "", recorded_by
+def client_create(
+    *, name: str, sector: str = "", owner: User | None = None, active: bool = True
+) -> Client:
+    client = Client(name=name, sector=sector, owner=owner, active=active)
+    _save(client)
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, data: Mapping[str, Any]) -> Client:
+    """Change the fields named in `data` (any of CLIENT_FIELDS)."""
+    _update(client, data, CLIENT_FIELDS)
+    return client
+
+
+@transaction.atomic
+def client_delete(*, client: Client) -> None:
+    """Only a client without engagements: they keep it (ProtectedError otherwise)."""
+    client.delete()
+
+
+# --- engagements --------------------------------------------------------------------------
+
+
+def _check_plan(team: Team | None, members: list | None, editor: User | None) -> None:
+    """The team rule: a manager plans for a team they manage, so they keep the right to
+    edit what they plan, and names at least one member, or it leaves their own lists.
+    Admins (and scripts, with no editor) may leave either empty."""
+    if editor is None or editor.is_admin:
+        return
+    errors = {}
+    if team is None or not Team.objects.managed_by(editor).filter(pk=team.pk).exists():
+        errors["team"] = "Choose one of the teams you manage."
+    if members is not None and not members:
+        errors["members"] = "Choose at least one member, or the engagement leaves your lists."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def engagement_create(
+    *,
+    client: Client,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    status: str = Engagement.Status.ACTIVE,
+    budget_hours: Decimal | None = None,
+    team: Team | None = None,
+    source_activity: Activity | None = None,
+    members: Iterable[User] = (),
+    editor: User | None = None,
+) -> Engagement:
+    """A new engagement; `editor` (who plans it) is held to the team rule."""
+    engagement = Engagement(
+        client=client, name=name, starts_on=starts_on, ends_on=ends_on, status=status,
+        budget_hours=budget_hours, team=team, source_activity=source_activity,
+    )
+    members = list(members)
+    _check_plan(team, members, editor)
+    _save(engagement)
+    engagement.members.set(members)
+    return engagement
+
+
+@transaction.atomic
+def engagement_update(
+    *, engagement: Engagement, data: Mapping[str, Any], editor: User | None = None
+) -> Engagement:
+    """Change the fields named in `data` (any of ENGAGEMENT_FIELDS, and `members`).
+
+    `members` are the people the editor chose among those they may see: members they may
+    not see (another team's people) are not theirs to drop, and stay on it.
+    """
+    data = dict(data)
+    members = list(data.pop("members")) if "members" in data else None
+    _check_plan(data.get("team", engagement.team), members, editor)
+    _update(engagement, data, ENGAGEMENT_FIELDS)
+    if members is not None:
+        if editor is not None:
+            visible = User.objects.visible_to(editor).filter(is_active=True)
+            members += list(engagement.members.exclude(pk__in=visible.values("pk")))
+        engagement.members.set(members)
+    return engagement
+
+
+@transaction.atomic
+def engagement_delete(*, engagement: Engagement) -> None:
+    """Its outcomes go with it; its time entries keep it (ProtectedError otherwise)."""
+    engagement.delete()
+
+
+# --- outcomes -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_create(
+    *,
+    engagement: Engagement,
+    title: str,
+    metric: str,
+    baseline: Decimal,
+    target: Decimal,
+    direction: str = Outcome.Direction.INCREASE,
+    unit: str = "",
+    evidence_url: str = "",
+    evidence_note: str = "",
+    recorded_by: User | None = None,
+) -> Outcome:
+    """A new outcome, planned; its status changes through outcome_status_set."""
+    outcome = Outcome(
+        engagement=engagement, title=title, metric=metric, unit=unit, direction=direction,
+        baseline=baseline, target=target, evidence_url=evidence_url,
+        evidence_note=evidence_note, recorded_by=recorded_by,
+    )
+    _save(outcome)
+    return outcome
+
+
+@transaction.atomic
+def outcome_update(*, outcome: Outcome, data: Mapping[str, Any]) -> Outcome:
+    """Change what the outcome measures: the fields named in `data` (any of OUTCOME_FIELDS).
+    Its status, achievement and confirmation have their own services below."""
+    _update(outcome, data, OUTCOME_FIELDS)
+    return outcome
+
+
+@transaction.atomic
+def outcome_delete(*, outcome: Outcome) -> None:
+    outcome.delete()
+
+
+@dataclass(frozen=True)
+class StatusSet:
+    outcome: Outcome
+    # The client's confirmation (who, when) removed because the outcome is no longer
+    # achieved; None when there was none to remove.
+    withdrawn_confirmation: tuple[str, dt.date] | None = None
+
+
+@transaction.atomic
+def outcome_status_set(
+    *, outcome: Outcome, status: str, achieved_on: dt.date | None = None, recorded_by: User
+) -> StatusSet:
+    """Mark the outcome achieved (on `achieved_on`) or missed, or reopen it.
+
+    Only an achieved outcome has an achievement date (any other status drops it), never
+    later than the client confirmed it; reopened or missed, it has no client confirmation
+    any more, since the client confirmed an achievement.
+    """
+    if status != Outcome.Status.ACHIEVED:
+        achieved_on = None
+    elif error := outcome.achievement_date_error(achieved_on):
+        raise ValidationError({"achieved_on": error})
+    withdrawn = None
+    if outcome.confirmed_on and status != Outcome.Status.ACHIEVED:
+        withdrawn = (outcome.confirmed_by, outcome.confirmed_on)
+        outcome.confirmed_by, outcome.confirmed_on = "", None
+    outcome.status = status
+    outcome.achieved_on = achieved_on
+    outcome.recorded_by = recorded_by
+    _save(outcome, ["status", "achieved_on", "confirmed_by", "confirmed_on", "recorded_by"])
+    return StatusSet(outcome=outcome, withdrawn_confirmation=withdrawn)
+
+
+@transaction.atomic
+def outcome_confirmation_set(
+    *, outcome: Outcome, confirmed_by: str, confirmed_on: dt.date | None
+) -> Outcome:
+    """Who at the client confirmed the achievement and when (both, or both empty to
+    remove it); only an achieved outcome, never before it was achieved."""
+    outcome.confirmed_by, outcome.confirmed_on = confirmed_by.strip(), confirmed_on
+    _save(outcome, ["confirmed_by", "confirmed_on"])
+    return outcome
+
+
+# --- measurements -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_measure(
+    *,
+    outcome: Outcome,
+    date: dt.date,
+    value: Decimal,
+    note: str = "",
+    recorded_by: User | None = None,
 ) -> OutcomeMeasurement:
     """Record a reading of the outcome's metric; the latest reading is its actual.
 
     The first reading of a planned outcome means the work has started: it moves to
     "in progress" (an achieved or missed outcome keeps its status).
     """
-    measurement = OutcomeMeasurement.objects.create(
+    measurement = OutcomeMeasurement(
         outcome=outcome, date=date, value=value, note=note, recorded_by=recorded_by
     )
+    _save(measurement)
     if outcome.status == Outcome.Status.PLANNED:
         outcome.status = Outcome.Status.IN_PROGRESS
-        outcome.save(update_fields=["status", "updated_at"])
+        _save(outcome, ["status"])
     return measurement
+
+
+@transaction.atomic
+def measurement_update(
+    *, measurement: OutcomeMeasurement, data: Mapping[str, Any]
+) -> OutcomeMeasurement:
+    """Correct a reading: the fields named in `data` (any of MEASUREMENT_FIELDS)."""
+    _update(measurement, data, MEASUREMENT_FIELDS)
+    return measurement
+
+
+@transaction.atomic
+def measurement_delete(*, measurement: OutcomeMeasurement) -> None:
+    measurement.delete()

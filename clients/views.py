@@ -157,8 +157,8 @@ def client_detail(request, pk):
 def client_create(request):
     _require_admin(request)
     form = ClientForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        client = form.save()
+    client = form.save() if request.method == "POST" and form.is_valid() else None
+    if client is not None:
         messages.success(request, f"Client {client} added.")
         return redirect("clients:client_detail", pk=client.pk)
     return render(request, "clients/client_form.html", {"form": form, "client": None})
@@ -170,10 +170,8 @@ def client_update(request, pk):
     client = _get_client_for_user(request, pk)
     form = ClientForm(request.POST or None, instance=client)
     with transaction.atomic():  # the version check locks the row until it is saved
-        saved = request.method == "POST" and form.is_valid()
-        if saved:
-            form.save()
-    if saved:
+        saved = form.save() if request.method == "POST" and form.is_valid() else None
+    if saved is not None:
         messages.success(request, f"Client {client} saved.")
         return redirect("clients:client_detail", pk=client.pk)
     return render(request, "clients/client_form.html", {"form": form, "client": client})
@@ -238,9 +236,8 @@ def _record_on_outcome(request, outcome, record) -> dict | None:
     if record not in OUTCOME_RECORDS:
         raise BadRequest("Nothing to record.")
     form = _outcome_form(request, outcome, record, request.POST)
-    if not form.is_valid():
+    if not form.is_valid() or form.save() is None:
         return {record: form}
-    form.save()
     messages.success(request, OUTCOME_RECORDS[record].done(form))
     return None
 
@@ -400,11 +397,11 @@ def outcome_create(request):
         raise Http404("Outcomes are added from an engagement.")
     engagement = _get_engagement_for_user(request, int(engagement_pk))
     _require_recording(request, engagement)
-    form = OutcomeForm(request.POST or None, instance=Outcome(engagement=engagement))
-    if request.method == "POST" and form.is_valid():
-        outcome = form.save(commit=False)
-        outcome.recorded_by = request.user
-        outcome.save()
+    form = OutcomeForm(
+        request.POST or None, instance=Outcome(engagement=engagement), user=request.user
+    )
+    outcome = form.save() if request.method == "POST" and form.is_valid() else None
+    if outcome is not None:
         messages.success(request, f"Outcome {outcome} added.")
         return redirect(f"{reverse('clients:engagement_detail', args=[engagement.pk])}"
                         f"#outcome-{outcome.pk}")
@@ -419,12 +416,10 @@ def outcome_create(request):
 def outcome_update(request, pk):
     outcome = _get_outcome_for_user(request, pk)
     _require_recording(request, outcome.engagement)
-    form = OutcomeForm(request.POST or None, instance=outcome)
+    form = OutcomeForm(request.POST or None, instance=outcome, user=request.user)
     with transaction.atomic():  # the version check locks the row until it is saved
-        saved = request.method == "POST" and form.is_valid()
-        if saved:
-            form.save()
-    if saved:
+        saved = form.save() if request.method == "POST" and form.is_valid() else None
+    if saved is not None:
         messages.success(request, f"Outcome {outcome} saved.")
         return redirect("clients:outcome_detail", pk=outcome.pk)
     return render(
