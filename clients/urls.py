@@ -17,12 +17,4 @@ urlpatterns = [
     path("outcomes/new/", views.outcome_create, name="outcome_create"),
     path("outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),
     path("outcomes/<int:pk>/edit/", views.outcome_update, name="outcome_update"),
-    # The card's forms post to the page they are on (engagement or outcome); these former
-    # addresses still take them from a page opened before.
-    path("outcomes/<int:pk>/measurements/", views.outcome_record, {"record": "measurement"},
-         name="outcome_measure"),
-    path("outcomes/<int:pk>/status/", views.outcome_record, {"record": "status"},
-         name="outcome_status"),
-    path("outcomes/<int:pk>/confirmation/", views.outcome_record, {"record": "confirmation"},
-         name="outcome_confirm"),
 ]

@@ -29,7 +29,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
-from django.views.decorators.http import require_POST
 
 from tracker.models import Kind, TimeEntry, User
 from tracker.paging import BoundedPaginator
@@ -427,16 +426,3 @@ def outcome_update(request, pk):
         "clients/outcome_form.html",
         {"form": form, "engagement": outcome.engagement, "outcome": outcome},
     )
-
-
-@login_required
-@require_POST
-def outcome_record(request, pk, record):
-    """The addresses the card's forms posted to before they posted to their own page
-    (`/outcomes/<pk>/measurements/`, `status/`, `confirmation/`), for a page left open
-    across an upgrade: `return_to` names the page the form came from."""
-    outcome = _get_outcome_for_user(request, pk)
-    if request.POST.get("return_to") == "engagement":
-        engagement = _get_engagement_for_user(request, outcome.engagement_id)
-        return _engagement_record(request, engagement, outcome, record)
-    return _outcome_record(request, outcome, record)
