@@ -4,15 +4,20 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 
+from clients.models import Outcome
 from tracker.figures import BRAND_OVER_CLIENT
+from tracker.models import Kind
 
 from .exports import percent
 
 
-def _url(path: str, **params) -> str:
-    return f"{path}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+def _url(name: str, **params) -> str:
+    """The page named `name` (a URL name), filtered by `params`."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{reverse(name)}?{query}"
 
 
 class Drill:
@@ -27,20 +32,20 @@ class Drill:
         self.scope = scope
 
     def time(self, kind=None, **scope) -> str:
-        return _url("/time/", date_from=self.start, date_to=self.end, kind=kind, **scope)
+        return _url("tracker:time_list", date_from=self.start, date_to=self.end, kind=kind, **scope)
 
     def activities(self, **scope) -> str:
-        return _url("/activities/", date_from=self.start, date_to=self.end, **scope)
+        return _url("tracker:activity_list", date_from=self.start, date_to=self.end, **scope)
 
     def outcomes(self, verified=None, **scope) -> str:
         # The outcome list names a report's consultant "credited_to".
         if "consultant" in scope:
             scope["credited_to"] = scope.pop("consultant")
-        return _url("/outcomes/", status="achieved", achieved_from=self.start,
-                    achieved_to=self.end, verified=verified, **scope)
+        return _url("clients:outcome_list", status=Outcome.Status.ACHIEVED,
+                    achieved_from=self.start, achieved_to=self.end, verified=verified, **scope)
 
     def sourced(self, consultant) -> str:
-        return _url("/engagements/", sourced_by=consultant, starts_from=self.start,
+        return _url("clients:engagement_list", sourced_by=consultant, starts_from=self.start,
                     starts_to=self.end)
 
 
@@ -127,11 +132,11 @@ def _activities_drill(d, record):
 class ConsultantTable(ReportTable):
     consultant = tables.Column(verbose_name="Consultant", footer="Total")
     team = tables.Column(default="")
-    client_hours = NumberColumn(verbose_name="Client h", drill=_time_drill("client"),
+    client_hours = NumberColumn(verbose_name="Client h", drill=_time_drill(Kind.CLIENT),
                                 total="client_hours")
-    promotion_hours = NumberColumn(verbose_name="Promotion h", drill=_time_drill("promotion"),
+    promotion_hours = NumberColumn(verbose_name="Promotion h", drill=_time_drill(Kind.PROMOTION),
                                    total="promotion_hours")
-    internal_hours = NumberColumn(verbose_name="Internal h", drill=_time_drill("internal"),
+    internal_hours = NumberColumn(verbose_name="Internal h", drill=_time_drill(Kind.INTERNAL),
                                   total="internal_hours")
     total_hours = NumberColumn(verbose_name="Total h", drill=_time_drill(None),
                                total="total_hours")
@@ -175,13 +180,13 @@ class TeamTable(ReportTable):
     team = tables.Column(default="(no team)")
     consultants = NumberColumn()
     client_hours = NumberColumn(verbose_name="Client h",
-                                drill=lambda d, r: d.time(kind="client", team=r.team_id)
+                                drill=lambda d, r: d.time(kind=Kind.CLIENT, team=r.team_id)
                                 if r and r.team_id else None)
     promotion_hours = NumberColumn(verbose_name="Promotion h",
-                                   drill=lambda d, r: d.time(kind="promotion", team=r.team_id)
+                                   drill=lambda d, r: d.time(kind=Kind.PROMOTION, team=r.team_id)
                                    if r and r.team_id else None)
     internal_hours = NumberColumn(verbose_name="Internal h",
-                                  drill=lambda d, r: d.time(kind="internal", team=r.team_id)
+                                  drill=lambda d, r: d.time(kind=Kind.INTERNAL, team=r.team_id)
                                   if r and r.team_id else None)
     total_hours = NumberColumn(verbose_name="Total h",
                                drill=lambda d, r: d.time(team=r.team_id)
@@ -203,23 +208,27 @@ class TeamTable(ReportTable):
 class EngagementTable(ReportTable):
     client = tables.Column()
     engagement = tables.Column(
-        linkify=lambda record: f"/engagements/{record.engagement_id}/"
+        linkify=lambda record: reverse("clients:engagement_detail",
+                                       args=[record.engagement_id])
     )
     status = tables.Column()
     hours = NumberColumn(verbose_name="Hours in period",
                          drill=lambda d, r: d.time(engagement=r.engagement_id) if r else None)
-    logged_hours = NumberColumn(verbose_name="Logged h (all time)",
-                                drill=lambda d, r: _url("/time/", engagement=r.engagement_id)
-                                if r else None)
+    logged_hours = NumberColumn(
+        verbose_name="Logged h (all time)",
+        drill=lambda d, r: _url("tracker:time_list", engagement=r.engagement_id) if r else None,
+    )
     budget_hours = NumberColumn(verbose_name="Budget h")
     burn = PercentColumn(verbose_name="Burn %", places=0)
     outcomes_achieved = NumberColumn(
         verbose_name="Outcomes achieved",
         drill=lambda d, r: d.outcomes(engagement=r.engagement_id) if r else None,
     )
-    outcomes = NumberColumn(verbose_name="Outcomes",
-                            drill=lambda d, r: _url("/outcomes/", engagement=r.engagement_id)
-                            if r else None)
+    outcomes = NumberColumn(
+        verbose_name="Outcomes",
+        drill=lambda d, r: _url("clients:outcome_list", engagement=r.engagement_id)
+        if r else None,
+    )
     progress = PercentColumn(verbose_name="Avg progress %", places=0)
 
     class Meta:

@@ -1333,3 +1333,18 @@ def test_a_member_id_past_the_database_integers_is_refused_not_a_500(
     assert response.status_code == 200
     assert "Select a valid choice." in " ".join(response.context["form"].errors["members"])
     assert not Engagement.objects.filter(name="Data platform").exists()
+
+
+@pytest.mark.parametrize("name,section", [
+    ("tracker:my_week", "tracker:my_week"), ("tracker:time_list", "tracker:time_list"),
+    ("tracker:time_new", "tracker:time_list"), ("tracker:activity_list", "tracker:activity_list"),
+    ("clients:outcome_list", "clients:outcome_list"),
+    ("clients:engagement_list", "clients:engagement_list"),
+    ("clients:engagement_create", "clients:engagement_list"),
+    ("clients:client_list", "clients:client_list"), ("reports:balance", "reports:balance"),
+])
+def test_the_navigation_marks_the_section_of_the_page(cast, as_user, name, section):
+    body = as_user(cast.admin).get(reverse(name)).content.decode()
+    navigation = body.split('<ul class="navbar-nav me-auto">')[1].split("</ul>")[0]
+    assert f' active" aria-current="page" href="{reverse(section)}">' in navigation
+    assert navigation.count('aria-current="page"') == 1
