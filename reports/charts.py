@@ -4,7 +4,9 @@ Each function returns plain geometry for templates/reports/_chart_*.html: no Jav
 chart library, nothing fetched from anywhere.
 """
 
-KIND_LABELS = {"client": "Client work", "promotion": "Promotion", "internal": "Internal"}
+from tracker.models import Kind
+
+KIND_LABELS = dict(Kind.choices)
 
 WIDTH, HEIGHT = 640, 220
 LEFT, BOTTOM, TOP, RIGHT = 44, 28, 10, 10

@@ -118,7 +118,7 @@ class ReportRunQuerySet(models.QuerySet):
         """The user's newest run of this report still being built or built lately, or None."""
         return self.of(user=user, params=params).filter(
             models.Q(status__in=PENDING)
-            | models.Q(status="done", finished_at__gte=now - RUN_FRESH_FOR)
+            | models.Q(status=ReportRun.Status.DONE, finished_at__gte=now - RUN_FRESH_FOR)
         ).first()
 
 

@@ -11,7 +11,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from ..models import plain_decimal
+from ..models import Engagement, Outcome, plain_decimal
 
 register = template.Library()
 
@@ -172,13 +172,13 @@ def sparkline(outcome, measurements=None, width=260, height=90):
 
 
 STATUS_CLASSES = {
-    "planned": "text-bg-secondary",
-    "in_progress": "text-bg-primary",
-    "achieved": "text-bg-success",
-    "missed": "text-bg-danger",
-    "proposed": "text-bg-secondary",
-    "active": "text-bg-primary",
-    "closed": "text-bg-dark",
+    Outcome.Status.PLANNED: "text-bg-secondary",
+    Outcome.Status.IN_PROGRESS: "text-bg-primary",
+    Outcome.Status.ACHIEVED: "text-bg-success",
+    Outcome.Status.MISSED: "text-bg-danger",
+    Engagement.Status.PROPOSED: "text-bg-secondary",
+    Engagement.Status.ACTIVE: "text-bg-primary",
+    Engagement.Status.CLOSED: "text-bg-dark",
 }
 
 

@@ -34,7 +34,7 @@ UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=60)
 # What a preview shows in place of the recipient's own link: a manager previewing a team
 # member's digest must not get a link that turns that person's digest off.
 UNSUBSCRIBE_PLACEHOLDER = "preview"
-KIND_COLOURS = {"client": "#1f6feb", "promotion": "#d97706", "internal": "#6b7280"}
+KIND_COLOURS = {Kind.CLIENT: "#1f6feb", Kind.PROMOTION: "#d97706", Kind.INTERNAL: "#6b7280"}
 UNUSED_COLOUR = "#e5e7eb"
 
 
