@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from . import services
 from .models import Client, Engagement, Outcome, OutcomeMeasurement
@@ -79,6 +80,7 @@ class OutcomeMeasurementInline(admin.TabularInline):
 
 @admin.register(Outcome)
 class OutcomeAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as the pages do
     list_display = ["title", "engagement", "metric", "baseline", "target", "status", "achieved_on",
                     "confirmed_on"]
     list_filter = ["status", "direction", ("achieved_on", admin.DateFieldListFilter)]

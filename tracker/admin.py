@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from . import services
 from .models import Activity, Team, TimeEntry, User
@@ -77,6 +77,7 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as the pages do
     list_display = ["date", "consultant", "kind", "title", "audience", "leads"]
     list_filter = ["kind", ("date", admin.DateFieldListFilter)]
     list_select_related = ["consultant"]
