@@ -4,11 +4,24 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# Frozen here: a migration never runs today's app code. Dropping the triggers 0007 installs
+# (IF EXISTS: this migration installs none).
+UNINSTALL = {
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS clientfirst_weekly_total ON tracker_timeentry",
+        "DROP FUNCTION IF EXISTS clientfirst_weekly_total_apply()",
+    ],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS clientfirst_weekly_total_insert",
+        "DROP TRIGGER IF EXISTS clientfirst_weekly_total_update",
+        "DROP TRIGGER IF EXISTS clientfirst_weekly_total_delete",
+    ],
+}
+
 
 def uninstall(apps, schema_editor):
-    from reports.rollup import uninstall_triggers
-
-    uninstall_triggers(schema_editor)
+    for statement in UNINSTALL[schema_editor.connection.vendor]:
+        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -35,7 +48,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('consultant', 'week_start', 'kind', 'engagement_key'), name='weekly_total_unique_cell')],
             },
         ),
-        # The triggers are installed by 0007: their SQL is the current code's, which names
-        # columns this migration does not create yet.
+        # The triggers are installed by 0007, once the billable column they name exists.
         migrations.RunPython(migrations.RunPython.noop, uninstall),
     ]

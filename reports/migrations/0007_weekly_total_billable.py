@@ -3,20 +3,110 @@
 from django.conf import settings
 from django.db import migrations, models
 
+# The triggers that keep reports_weeklytotal equal to the sums of tracker_timeentry, frozen
+# here as this migration installed them: a migration never runs today's app code, which may
+# name columns or tables that did not exist yet (or no longer do).
+POSTGRES_FUNCTION = """
+CREATE OR REPLACE FUNCTION clientfirst_weekly_total_apply() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    UPDATE reports_weeklytotal
+       SET seconds = seconds - OLD.seconds, entries = entries - 1
+     WHERE consultant_id = OLD.consultant_id
+       AND week_start = date_trunc('week', OLD.date)::date
+       AND kind = OLD.kind
+       AND engagement_key = COALESCE(OLD.engagement_id, 0)
+       AND billable = OLD.billable;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO reports_weeklytotal
+           (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
+    VALUES (NEW.consultant_id, date_trunc('week', NEW.date)::date, NEW.kind,
+            COALESCE(NEW.engagement_id, 0), NEW.billable, NEW.seconds, 1)
+    ON CONFLICT (consultant_id, week_start, kind, engagement_key, billable) DO UPDATE
+       SET seconds = reports_weeklytotal.seconds + EXCLUDED.seconds,
+           entries = reports_weeklytotal.entries + 1;
+  END IF;
+  RETURN NULL;
+END
+$$ LANGUAGE plpgsql
+"""
+POSTGRES_TRIGGER = """
+CREATE TRIGGER clientfirst_weekly_total
+AFTER INSERT OR UPDATE OF consultant_id, date, kind, engagement_id, seconds, billable OR DELETE
+ON tracker_timeentry FOR EACH ROW EXECUTE FUNCTION clientfirst_weekly_total_apply()
+"""
+
+# SQLite's 'weekday 0' moves to the coming Sunday (or stays on one); six days back is Monday.
+SQLITE_ADD = """
+  INSERT INTO reports_weeklytotal
+         (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
+  VALUES (NEW.consultant_id, date(NEW.date, 'weekday 0', '-6 days'), NEW.kind,
+          COALESCE(NEW.engagement_id, 0), NEW.billable, NEW.seconds, 1)
+  ON CONFLICT (consultant_id, week_start, kind, engagement_key, billable) DO UPDATE
+     SET seconds = seconds + excluded.seconds, entries = entries + 1;
+"""
+SQLITE_REMOVE = """
+  UPDATE reports_weeklytotal
+     SET seconds = seconds - OLD.seconds, entries = entries - 1
+   WHERE consultant_id = OLD.consultant_id
+     AND week_start = date(OLD.date, 'weekday 0', '-6 days')
+     AND kind = OLD.kind
+     AND engagement_key = COALESCE(OLD.engagement_id, 0)
+     AND billable = OLD.billable;
+"""
+
+UNINSTALL = {
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS clientfirst_weekly_total ON tracker_timeentry",
+        "DROP FUNCTION IF EXISTS clientfirst_weekly_total_apply()",
+    ],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS clientfirst_weekly_total_insert",
+        "DROP TRIGGER IF EXISTS clientfirst_weekly_total_update",
+        "DROP TRIGGER IF EXISTS clientfirst_weekly_total_delete",
+    ],
+}
+INSTALL = {
+    "postgresql": UNINSTALL["postgresql"][:1] + [POSTGRES_FUNCTION, POSTGRES_TRIGGER],
+    "sqlite": UNINSTALL["sqlite"] + [
+        "CREATE TRIGGER clientfirst_weekly_total_insert AFTER INSERT ON tracker_timeentry "
+        f"BEGIN{SQLITE_ADD} END",
+        "CREATE TRIGGER clientfirst_weekly_total_update AFTER UPDATE OF consultant_id, date, "
+        "kind, engagement_id, seconds, billable ON tracker_timeentry "
+        f"BEGIN{SQLITE_REMOVE}{SQLITE_ADD} END",
+        "CREATE TRIGGER clientfirst_weekly_total_delete AFTER DELETE ON tracker_timeentry "
+        f"BEGIN{SQLITE_REMOVE} END",
+    ],
+}
+WEEK_START = {
+    "postgresql": "date_trunc('week', date)::date",
+    "sqlite": "date(date, 'weekday 0', '-6 days')",
+}
+REBUILD = """
+INSERT INTO reports_weeklytotal
+       (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
+SELECT consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable, SUM(seconds),
+       COUNT(*)
+  FROM tracker_timeentry
+ GROUP BY consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable
+"""
+
 
 def uninstall(apps, schema_editor):
-    from reports.rollup import uninstall_triggers
-
-    uninstall_triggers(schema_editor)
+    for statement in UNINSTALL[schema_editor.connection.vendor]:
+        schema_editor.execute(statement)
 
 
 def install(apps, schema_editor):
-    # The triggers' SQL is the current code's, which names the billable column: installed
-    # here (not in 0003) once the column exists, then the rollup rebuilt with it.
-    from reports.rollup import install_triggers, rollup_rebuild
-
-    install_triggers(schema_editor)
-    rollup_rebuild()
+    """Install the triggers once the billable column exists, then rebuild the rollup with it."""
+    vendor = schema_editor.connection.vendor
+    for statement in INSTALL[vendor]:
+        schema_editor.execute(statement)
+    schema_editor.execute("DELETE FROM reports_weeklytotal")
+    schema_editor.execute(REBUILD.format(week_start=WEEK_START[vendor]))
+    # Fresh statistics, or the planner guesses a few hundred rows and groups badly.
+    schema_editor.execute("ANALYZE reports_weeklytotal")
 
 
 class Migration(migrations.Migration):
@@ -27,7 +117,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(uninstall, install),
+        # Backwards there is nothing to put back: 0003 installs no triggers, and these name the
+        # billable column that going back removes.
+        migrations.RunPython(uninstall, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='weeklytotal',
             name='weekly_total_unique_cell',
