@@ -1,7 +1,7 @@
 """The balance report: where people's time went and what it produced for clients.
 
 One computation for the page, the Celery task, the `balance_report` command, the digests and
-the API. It reads the weekly rollup (reports.WeeklyTotal) for whole ISO weeks inside the
+the API. It reads the weekly rollup (tracker.WeeklyTotal) for whole ISO weeks inside the
 period and the raw entries for the partial weeks at its edges, so it is exact for any dates.
 
 It returns a `Report`: frozen dataclasses holding time as integer seconds and shares exact;
@@ -29,11 +29,9 @@ from django.db.models.functions import Coalesce
 from clients.models import Client, Engagement, Outcome, outcome_progress
 from tracker import figures
 from tracker.figures import KindSeconds, hours
-from tracker.models import Activity, Team, TimeEntry, User, subquery_total
+from tracker.models import Activity, Team, TimeEntry, User, WeeklyTotal, subquery_total
+from tracker.selection import split_weeks
 from tracker.week import week_start_of
-
-from .models import WeeklyTotal
-from .selection import split_weeks
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from django import forms
 from django.http import Http404
 
 from clients.models import Client, Engagement
-from reports.selection import Selection
 
 from .fields import BoundedDateField, EngagementChoiceField, NameChoiceField, PersonChoiceField
 from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User
+from .selection import Selection
 from .week import period_dates
 from .widgets import BootstrapMixin, DateInput, names_out_of_reach
 
@@ -161,7 +161,7 @@ class TimeEntryFilter(PeriodFilterSet):
         ]
 
     def selection(self, people: list[int] | None) -> Selection:
-        """The same entries as `qs`, described for reports.selection (totals from the rollup).
+        """The same entries as `qs`, described for tracker.selection (totals from the rollup).
 
         `people`: the ids of the people within the user's reach, None for everyone.
         """

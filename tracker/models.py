@@ -406,6 +406,48 @@ class TimeEntry(models.Model):
             raise ValidationError(errors)
 
 
+class WeeklyTotal(models.Model):
+    """Seconds and entries per consultant, ISO week, kind, engagement and billable: the
+    rollup reports and the time list's totals read.
+
+    Kept exact by database triggers on tracker_timeentry (see tracker/rollup.py), so every
+    write path — forms, imports, the API, the admin, bulk and raw SQL — updates it.
+    `engagement_key` is the engagement's id, 0 for time without one.
+    """
+
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    week_start = models.DateField()
+    kind = models.CharField(max_length=10)
+    engagement_key = models.BigIntegerField(default=0)
+    billable = models.BooleanField(default=False)
+    seconds = models.BigIntegerField(default=0)
+    entries = models.IntegerField(default=0)
+
+    class Meta:
+        # The table kept the name it had under reports/ (the model moved in migration
+        # tracker 0006 without touching the database): the triggers' SQL, frozen in their
+        # migrations, names it, and a rename would have to replace them on every database.
+        db_table = "reports_weeklytotal"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant", "week_start", "kind", "engagement_key", "billable"],
+                name="weekly_total_unique_cell",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["week_start", "consultant"]),
+            models.Index(fields=["engagement_key"]),
+        ]
+
+    def __str__(self):
+        return f"{self.consultant_id} {self.week_start} {self.kind} {self.seconds}s"
+
+
 class RunningTimer(models.Model):
     """A stopwatch someone started on /time/; stopping it logs a TimeEntry.
 

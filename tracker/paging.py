@@ -1,6 +1,6 @@
 """Pages of a list of a million time entries, without COUNT(*) and without deep OFFSETs.
 
-The list's selection is counted from the weekly rollup (reports/selection.py): entries per
+The list's selection is counted from the weekly rollup (tracker/selection.py): entries per
 ISO week, and per engagement, kind or billable flag when the list is sorted by one. With
 those counts a page knows which weeks or groups precede it, skips them by a condition the
 indexes serve, and reads its own rows only; the paginator gets the count for free.
@@ -15,8 +15,8 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable
 
 from clients.models import Engagement
-from reports.selection import WEEK
 from tracker.limits import MAX_PER_PAGE
+from tracker.selection import WEEK
 
 DATE_ORDER = ("date", "pk")
 

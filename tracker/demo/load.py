@@ -15,10 +15,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
-from reports.rollup import rollup_suspended
 from tracker.demo.plan import DemoPlan
 from tracker.demo.vocabulary import DEMO_PASSWORD, EMAIL_DOMAIN
 from tracker.models import Activity, Team, TimeEntry, User
+from tracker.rollup import rollup_suspended
 
 ENTRY_BATCH_SIZE = 5000
 

@@ -13,10 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
 
 from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
-from reports.models import WeeklyTotal
 from tracker.demo import load
 from tracker.demo.plan import DemoPlan
-from tracker.models import Activity, Team, TimeEntry, User
+from tracker.models import Activity, Team, TimeEntry, User, WeeklyTotal
 
 pytestmark = pytest.mark.django_db
 

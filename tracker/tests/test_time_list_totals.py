@@ -8,8 +8,8 @@ import pytest
 from django.db.models import Count, Sum
 
 from clients.tests.factories import ClientFactory, EngagementFactory
-from reports.selection import split_weeks
 from tracker.models import Kind, TimeEntry
+from tracker.selection import split_weeks
 from tracker.tests.clock import TODAY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]

@@ -19,8 +19,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from reports.selection import entries_by_week
-
 from .. import services
 from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
@@ -33,6 +31,7 @@ from ..paging import (
     engagement_order,
     value_order,
 )
+from ..selection import entries_by_week
 from ..tables import TimeEntryTable
 from .lists import FilteredListView
 

@@ -1,6 +1,6 @@
 """A selection of time entries (what the /time/ list's filters pick) summed by week and kind.
 
-Whole ISO weeks are read from the rollup (reports.WeeklyTotal), the partial weeks at the
+Whole ISO weeks are read from the rollup (tracker.WeeklyTotal), the partial weeks at the
 edges of a date range from the entries themselves: one query, exact for any dates, and as
 fast for a million entries as for a hundred. The list's totals come from it, and so does its
 deep paging: knowing how many entries each week holds, page 30,000 starts from the right
@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, DateField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from tracker.models import TimeEntry
-from tracker.week import week_start_of
-
-from .models import WeeklyTotal
+from .models import TimeEntry, WeeklyTotal
+from .week import week_start_of
 
 WEEK = dt.timedelta(days=7)
 

@@ -7,9 +7,8 @@ from django.db import connection
 from django.db.models import Count, Sum
 
 from clients.tests.factories import EngagementFactory
-from reports.models import WeeklyTotal
-from reports.rollup import rollup_rebuild, rollup_suspended
-from tracker.models import Kind, TimeEntry
+from tracker.models import Kind, TimeEntry, WeeklyTotal
+from tracker.rollup import rollup_rebuild, rollup_suspended
 from tracker.tests.factories import TimeEntryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +106,7 @@ def test_rebuild_gives_the_same_totals(people):
 
 
 def test_migrate_puts_back_triggers_a_table_rebuild_dropped(people):
-    from reports.rollup import ensure_triggers, triggers_installed, uninstall_triggers
+    from tracker.rollup import ensure_triggers, triggers_installed, uninstall_triggers
 
     alice, _, _ = people
     uninstall_triggers()  # as SQLite's table rebuild in an AlterField does
