@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class TrackerConfig(AppConfig):
@@ -7,6 +6,4 @@ class TrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from .rollup import ensure_triggers
-
-        post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="tracker_rollup_triggers")
+        from . import checks  # noqa: F401  (registers the system checks)

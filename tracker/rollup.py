@@ -1,80 +1,26 @@
-"""The weekly rollup of time entries, maintained by triggers in the database.
+"""The weekly rollup of time entries (tracker.WeeklyTotal), maintained by triggers in the
+database.
 
 Why triggers: a report over a million entries must answer in milliseconds on SQLite, so it
 reads pre-summed weeks; and the sums must stay exact whatever writes the entries (forms,
 imports, the API, the admin, bulk inserts, deletes), which only the database sees them all.
+
+The triggers' SQL lives in the migration that installs them, frozen there as a migration's
+SQL must be (TRIGGER_MIGRATION; a change to the triggers is a new migration, with a new
+marker). This module rebuilds the rollup, suspends the triggers for bulk loads, and tells the
+system check (tracker/checks.py) whether a database has the triggers that migration installs.
 """
 
 from django.db import connection, transaction
 
 TRIGGER_NAME = "clientfirst_weekly_total"
+TRIGGER_MIGRATION = ("tracker", "0007_weekly_total_triggers")
+# Written into the body of every trigger (the function, on PostgreSQL) that migration
+# installs; triggers without it are another version's.
+TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0007_weekly_total_triggers"
+SQLITE_TRIGGERS = tuple(f"{TRIGGER_NAME}_{event}" for event in ("insert", "update", "delete"))
 
-POSTGRES_INSTALL = f"""
-CREATE OR REPLACE FUNCTION {TRIGGER_NAME}_apply() RETURNS trigger AS $$
-BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    UPDATE reports_weeklytotal
-       SET seconds = seconds - OLD.seconds, entries = entries - 1
-     WHERE consultant_id = OLD.consultant_id
-       AND week_start = date_trunc('week', OLD.date)::date
-       AND kind = OLD.kind
-       AND engagement_key = COALESCE(OLD.engagement_id, 0)
-       AND billable = OLD.billable;
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO reports_weeklytotal
-           (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
-    VALUES (NEW.consultant_id, date_trunc('week', NEW.date)::date, NEW.kind,
-            COALESCE(NEW.engagement_id, 0), NEW.billable, NEW.seconds, 1)
-    ON CONFLICT (consultant_id, week_start, kind, engagement_key, billable) DO UPDATE
-       SET seconds = reports_weeklytotal.seconds + EXCLUDED.seconds,
-           entries = reports_weeklytotal.entries + 1;
-  END IF;
-  RETURN NULL;
-END
-$$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON tracker_timeentry;
-CREATE TRIGGER {TRIGGER_NAME}
-AFTER INSERT OR UPDATE OF consultant_id, date, kind, engagement_id, seconds, billable OR DELETE
-ON tracker_timeentry FOR EACH ROW EXECUTE FUNCTION {TRIGGER_NAME}_apply();
-"""
-
-POSTGRES_UNINSTALL = f"""
-DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON tracker_timeentry;
-DROP FUNCTION IF EXISTS {TRIGGER_NAME}_apply();
-"""
-
-# SQLite's 'weekday 0' moves to the coming Sunday (or stays on one); six days back is Monday.
-_SQLITE_ADD = """
-  INSERT INTO reports_weeklytotal
-         (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
-  VALUES (NEW.consultant_id, date(NEW.date, 'weekday 0', '-6 days'), NEW.kind,
-          COALESCE(NEW.engagement_id, 0), NEW.billable, NEW.seconds, 1)
-  ON CONFLICT (consultant_id, week_start, kind, engagement_key, billable) DO UPDATE
-     SET seconds = seconds + excluded.seconds, entries = entries + 1;
-"""
-_SQLITE_REMOVE = """
-  UPDATE reports_weeklytotal
-     SET seconds = seconds - OLD.seconds, entries = entries - 1
-   WHERE consultant_id = OLD.consultant_id
-     AND week_start = date(OLD.date, 'weekday 0', '-6 days')
-     AND kind = OLD.kind
-     AND engagement_key = COALESCE(OLD.engagement_id, 0)
-     AND billable = OLD.billable;
-"""
-SQLITE_INSTALL = [
-    f"DROP TRIGGER IF EXISTS {TRIGGER_NAME}_insert",
-    f"DROP TRIGGER IF EXISTS {TRIGGER_NAME}_update",
-    f"DROP TRIGGER IF EXISTS {TRIGGER_NAME}_delete",
-    f"CREATE TRIGGER {TRIGGER_NAME}_insert AFTER INSERT ON tracker_timeentry BEGIN"
-    f"{_SQLITE_ADD} END",
-    f"CREATE TRIGGER {TRIGGER_NAME}_update AFTER UPDATE OF consultant_id, date, kind, "
-    f"engagement_id, seconds, billable ON tracker_timeentry "
-    f"BEGIN{_SQLITE_REMOVE}{_SQLITE_ADD} END",
-    f"CREATE TRIGGER {TRIGGER_NAME}_delete AFTER DELETE ON tracker_timeentry BEGIN"
-    f"{_SQLITE_REMOVE} END",
-]
-SQLITE_UNINSTALL = SQLITE_INSTALL[:3]
+MISSING, OUTDATED = "missing", "outdated"
 
 REBUILD = """
 INSERT INTO reports_weeklytotal
@@ -84,25 +30,6 @@ SELECT consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable, 
   FROM tracker_timeentry
  GROUP BY consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable
 """
-
-
-def _statements(vendor: str, install: bool) -> list[str]:
-    if vendor == "postgresql":
-        return [POSTGRES_INSTALL if install else POSTGRES_UNINSTALL]
-    if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_UNINSTALL
-    raise NotImplementedError(f"no weekly-total triggers for {vendor}")
-
-
-def install_triggers(schema_editor=None) -> None:
-    install_triggers_on(schema_editor.connection if schema_editor else connection)
-
-
-def uninstall_triggers(schema_editor=None) -> None:
-    conn = schema_editor.connection if schema_editor else connection
-    with conn.cursor() as cursor:
-        for statement in _statements(conn.vendor, install=False):
-            cursor.execute(statement)
 
 
 def _rebuild(conn) -> None:
@@ -124,56 +51,71 @@ def rollup_rebuild() -> None:
         _rebuild(connection)
 
 
+def _sqlite_triggers(cursor) -> dict[str, str]:
+    """The rollup's SQLite triggers on the entries' table, by name, with their SQL."""
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name = 'tracker_timeentry' AND name IN (%s, %s, %s)",
+        SQLITE_TRIGGERS,
+    )
+    return dict(cursor.fetchall())
+
+
 class rollup_suspended:
     """Bulk loads skip the per-row triggers, then rebuild the rollup once, atomically.
 
     Use inside a transaction: the rebuild happens before it commits, so no reader ever sees
-    entries without their weekly totals.
+    entries without their weekly totals. The triggers are dropped and created again from
+    their own definitions, exactly as they were (none, if there were none: that is for the
+    system check to report, not for a bulk load to repair with SQL of its own). Not ALTER
+    TABLE ... DISABLE TRIGGER: PostgreSQL refuses it once the load has left deferred
+    foreign-key checks pending on the table.
     """
 
     def __enter__(self):
-        uninstall_triggers()
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                    "WHERE tgrelid = 'tracker_timeentry'::regclass AND tgname = %s",
+                    [TRIGGER_NAME],
+                )
+                self._triggers = dict(cursor.fetchall())
+                drop = "DROP TRIGGER {} ON tracker_timeentry"
+            else:
+                self._triggers = _sqlite_triggers(cursor)
+                drop = "DROP TRIGGER {}"
+            for name in self._triggers:
+                cursor.execute(drop.format(name))
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        install_triggers()
+        with connection.cursor() as cursor:
+            for definition in self._triggers.values():
+                cursor.execute(definition)
         if exc_type is None:
             rollup_rebuild()
         return False
 
 
-def triggers_installed(conn=None) -> bool:
-    conn = conn or connection
+def trigger_problem(conn) -> str | None:
+    """MISSING when the rollup's triggers (or one of them) are not on tracker_timeentry or
+    are disabled, OUTDATED when they lack TRIGGER_MIGRATION's marker, else None."""
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [TRIGGER_NAME])
-        else:
             cursor.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-                [f"{TRIGGER_NAME}_insert"],
+                "SELECT t.tgenabled, p.prosrc FROM pg_trigger t "
+                "JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE t.tgname = %s AND t.tgrelid = to_regclass('tracker_timeentry')",
+                [TRIGGER_NAME],
             )
-        return cursor.fetchone() is not None
-
-
-def ensure_triggers(sender=None, using="default", **kwargs) -> None:
-    """After every migrate: put the triggers back if a migration dropped them.
-
-    SQLite rebuilds a table to alter a column, and the rebuild drops the table's triggers; a
-    rollup that stopped following the entries would make every report wrong, silently.
-    """
-    from django.db import connections
-
-    conn = connections[using]
-    tables = conn.introspection.table_names()
-    if "reports_weeklytotal" not in tables or "tracker_timeentry" not in tables:
-        return
-    if not triggers_installed(conn):
-        install_triggers_on(conn)
-        with transaction.atomic(using=using):
-            _rebuild(conn)
-
-
-def install_triggers_on(conn) -> None:
-    with conn.cursor() as cursor:
-        for statement in _statements(conn.vendor, install=True):
-            cursor.execute(statement)
+            row = cursor.fetchone()
+            if row is None or row[0] == "D":
+                return MISSING
+            bodies = [row[1]]
+        else:
+            triggers = _sqlite_triggers(cursor)
+            if len(triggers) < len(SQLITE_TRIGGERS):
+                return MISSING
+            bodies = triggers.values()
+    return None if all(TRIGGER_MARKER in body for body in bodies) else OUTDATED

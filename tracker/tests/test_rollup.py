@@ -1,14 +1,30 @@
 """The weekly rollup always equals the entries, whatever path wrote them."""
 
+import ast
 import datetime as dt
+from io import StringIO
+from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.core.checks import Tags, run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.db import connection, models
 from django.db.models import Count, Sum
 
 from clients.tests.factories import EngagementFactory
 from tracker.models import Kind, TimeEntry, WeeklyTotal
-from tracker.rollup import rollup_rebuild, rollup_suspended
+from tracker.rollup import (
+    MISSING,
+    OUTDATED,
+    SQLITE_TRIGGERS,
+    TRIGGER_MARKER,
+    TRIGGER_NAME,
+    rollup_rebuild,
+    rollup_suspended,
+    trigger_problem,
+)
 from tracker.tests.factories import TimeEntryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +107,7 @@ def test_bulk_loads_can_suspend_the_triggers_and_rebuild(people):
     assert from_rollup() == from_entries()
     TimeEntryFactory(consultant=alice, date=dt.date(2026, 11, 3), seconds=60)  # triggers back
     assert from_rollup() == from_entries()
+    assert trigger_problem(connection) is None  # the very triggers the migration installed
 
 
 def test_rebuild_gives_the_same_totals(people):
@@ -105,14 +122,115 @@ def test_rebuild_gives_the_same_totals(people):
         TimeEntry.objects.aggregate(s=Sum("seconds"), n=Count("id"))
 
 
-def test_migrate_puts_back_triggers_a_table_rebuild_dropped(people):
-    from tracker.rollup import ensure_triggers, triggers_installed, uninstall_triggers
+def check_messages():
+    """What `manage.py check --database default` reports, as (id, message, hint)."""
+    return [(error.id, error.msg, error.hint)
+            for error in run_checks(databases=["default"], tags=[Tags.database])]
 
+
+def test_a_migrated_database_has_the_triggers_its_migration_installs():
+    # A migration that drops them (an AlterField on tracker_timeentry, on SQLite) fails here.
+    assert trigger_problem(connection) is None
+    call_command("check", databases=["default"], stdout=StringIO())  # no SystemCheckError
+
+
+def drop_triggers(conn=connection):
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER {TRIGGER_NAME} ON tracker_timeentry")
+        else:
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER {name}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_missing_triggers_are_reported_not_reinstalled_and_the_hint_puts_them_back(people):
     alice, _, _ = people
-    uninstall_triggers()  # as SQLite's table rebuild in an AlterField does
     TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 2), seconds=600)
-    assert not triggers_installed() and from_rollup() != from_entries()
-    ensure_triggers(using="default")  # what post_migrate runs
-    assert triggers_installed() and from_rollup() == from_entries()
+    drop_triggers()
     TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 3), seconds=60)
+    assert from_rollup() != from_entries()  # what a report would show, silently
+
+    call_command("migrate", verbosity=0)  # nothing to apply: no hook puts them back unseen
+    [(error_id, message, hint)] = check_messages()
+    assert error_id == "tracker.E001"
+    assert "triggers are missing from tracker_timeentry" in message
+    assert hint.endswith(
+        "python manage.py migrate --skip-checks --database default tracker 0006_weekly_total, "
+        "then python manage.py migrate --database default."
+    )
+    with pytest.raises(SystemCheckError, match="tracker.E001"):
+        call_command("check", databases=["default"], stdout=StringIO())
+    with pytest.raises(SystemCheckError, match="tracker.E001"):
+        call_command("migrate", verbosity=0, skip_checks=False)  # as an operator runs it
+
+    # The hint, followed: the migration runs again, puts them back and rebuilds the rollup.
+    call_command("migrate", "tracker", "0006_weekly_total", verbosity=0)
+    assert check_messages() == []  # a migration to run: migrate is not stopped
+    call_command("migrate", verbosity=0, skip_checks=False)
+    assert trigger_problem(connection) is None and check_messages() == []
     assert from_rollup() == from_entries()
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 4), seconds=6)
+    assert from_rollup() == from_entries()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_table_rebuild_drops_the_triggers_and_the_check_says_so(people):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL alters a column in place, keeping the triggers")
+    note = TimeEntry._meta.get_field("note")
+    nullable_note = models.TextField(blank=True, null=True)
+    nullable_note.set_attributes_from_name("note")
+    nullable_note.model = TimeEntry
+    # What an AlterField migration on tracker_timeentry does on SQLite: copy the table to a
+    # new one, drop the old, rename the new; the old table's triggers go with it.
+    with connection.schema_editor() as editor:
+        editor.alter_field(TimeEntry, note, nullable_note)
+    try:
+        assert trigger_problem(connection) == MISSING
+        assert [error_id for error_id, _, _ in check_messages()] == ["tracker.E001"]
+    finally:
+        with connection.schema_editor() as editor:
+            editor.alter_field(TimeEntry, nullable_note, note)
+        call_command("migrate", "tracker", "0006_weekly_total", verbosity=0)
+        call_command("migrate", verbosity=0)  # the hint: the other tests need the triggers
+    assert check_messages() == []
+
+
+def test_triggers_of_another_version_are_reported(people):
+    """Triggers without the marker of the migration that installs today's (an older
+    version, or hand-made) are reported too."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_functiondef(%s::regprocedure)",
+                           [f"{TRIGGER_NAME}_apply()"])
+            cursor.execute(cursor.fetchone()[0].replace(TRIGGER_MARKER, ""))
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s",
+                           [SQLITE_TRIGGERS[0]])
+            (sql,) = cursor.fetchone()
+            cursor.execute(f"DROP TRIGGER {SQLITE_TRIGGERS[0]}")
+            cursor.execute(sql.replace(TRIGGER_MARKER, ""))
+    assert trigger_problem(connection) == OUTDATED
+    [(error_id, message, hint)] = check_messages()
+    assert error_id == "tracker.E002"
+    assert "are not the ones migration tracker.0007_weekly_total_triggers installs" in message
+    assert "tracker 0006_weekly_total" in hint
+
+
+def test_migrations_run_no_rollup_code():
+    """Each migration carries its trigger SQL: none imports the app's rollup module, whose
+    SQL would be today's, not that migration's."""
+    offenders = []
+    for path in sorted(Path(settings.BASE_DIR).glob("*/migrations/0*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                modules = [module] + [f"{module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            offenders += [f"{path.name}: {module}" for module in modules
+                          if module.endswith("rollup")]
+    assert offenders == []
