@@ -8,7 +8,7 @@ import django_tables2 as tables
 from django.utils.dateformat import format as date_format_with
 from django.utils.html import format_html
 
-from reports.exports import percent
+from tracker.exports import percent
 
 from .models import Client, Engagement, Outcome, plain_decimal
 from .templatetags.clients_tags import burn_bar, number, progress_bar

@@ -8,10 +8,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from clients.models import Outcome
+from tracker.exports import percent
 from tracker.figures import BRAND_OVER_CLIENT
 from tracker.models import Kind
-
-from .exports import percent
 
 
 def _url(name: str, **params) -> str:

@@ -108,7 +108,7 @@ def test_every_list_export_is_plain(client, data, path, export_format):
 def test_html_that_reaches_an_export_cell_is_cut_to_its_text():
     from django.utils.html import format_html
 
-    from reports.exports import neutralise
+    from tracker.exports import neutralise
 
     assert neutralise(format_html('<span class="badge">{}</span>', "R&D")) == "R&D"
     assert neutralise(format_html("<b>{}</b>", "=1+1")) == "'=1+1"

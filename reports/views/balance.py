@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from tracker.exports import SafeTableExport
 from tracker.models import User
 
 from .. import charts
 from ..balance import Report, balance_compute
-from ..exports import SafeTableExport
 from ..forms import BalanceFilterForm, SavedReportForm
 from ..models import ReportRun, SavedReport
 from ..saved import saved_report_create, saved_report_delete

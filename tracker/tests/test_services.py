@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tracker import services
+from tracker.grid import WeekGrid
 from tracker.limits import DATE_RANGE_MESSAGE
 from tracker.models import Activity, Kind, RunningTimer, TimeEntry
 from tracker.services import WeekCellChange
-from tracker.week import WeekGrid
 
 from .clock import NOW, TODAY
 from .factories import ActivityFactory, TimeEntryFactory

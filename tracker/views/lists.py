@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from reports.exports import SafeExportMixin
+from tracker.exports import SafeExportMixin
 
 
 class FilteredListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):

@@ -11,9 +11,10 @@ from clients.models import Outcome, OutcomeMeasurement
 
 from .. import figures
 from ..figures import KindSeconds
+from ..grid import WeekGrid
 from ..limits import date_in_range
 from ..models import Activity, Kind, TimeEntry
-from ..week import WeekGrid, iso_week, parse_week, week_start_of
+from ..week import iso_week, parse_week, week_start_of
 from .time import timer_context
 
 CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.balance import balance_compute
-from reports.exports import neutralise
+from tracker.exports import neutralise
 from tracker.models import Team, User
 
 CSV_COLUMNS = [
