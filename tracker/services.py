@@ -435,3 +435,21 @@ def activity_update(
 def activity_delete(*, activity: Activity) -> None:
     """Delete the activity; the time spent on it stays logged, linked to no activity."""
     activity.delete()
+
+
+# --- a person's own settings --------------------------------------------------------------
+
+
+@transaction.atomic
+def digest_preferences_set(*, user: User, opt_in: bool, timezone_name: str) -> User:
+    """Turn the weekly digest on or off and set the timezone it follows; validated."""
+    person = User.objects.select_for_update().get(pk=user.pk)
+    person.digest_opt_in, person.timezone = opt_in, timezone_name.strip()
+    person.full_clean(validate_unique=False, validate_constraints=False)
+    person.save(update_fields=["digest_opt_in", "timezone"])
+    return person
+
+
+def digest_unsubscribe(*, user: User) -> None:
+    """The one-click unsubscribe: only the opt-in changes, whatever else the row holds."""
+    User.objects.filter(pk=user.pk).update(digest_opt_in=False)

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from tracker import services
 from tracker.models import User
 from tracker.widgets import BootstrapMixin
 
@@ -116,11 +117,13 @@ def preferences(request):
     form = DigestPreferencesForm(request.POST or None,
                                  instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        person = services.digest_preferences_set(
+            user=request.user, opt_in=form.cleaned_data["digest_opt_in"],
+            timezone_name=form.cleaned_data["timezone"],
+        )
         messages.success(
             request,
-            "Your weekly digest is on." if form.instance.digest_opt_in
-            else "Your weekly digest is off.",
+            "Your weekly digest is on." if person.digest_opt_in else "Your weekly digest is off.",
         )
         return redirect("digests:preferences")
     deliveries = DigestDelivery.objects.filter(recipient=request.user).order_by("-week_start")[:8]
@@ -162,6 +165,6 @@ def unsubscribe(request, token: str):
         # Forged, mangled, or in the first links' format (user id only, never expiring).
         return page("invalid", status=404)
     if request.method == "POST":
-        User.objects.filter(pk=user.pk).update(digest_opt_in=False)
+        services.digest_unsubscribe(user=user)
         return page("done", user)
     return page("confirm", user)

@@ -380,3 +380,17 @@ def test_the_admin_edits_and_deletes_through_the_services(client, cast, frozen_t
     })
     assert response.status_code == 302
     assert not TimeEntry.objects.exists()
+
+
+def test_digest_preferences_are_validated_and_unsubscribe_changes_only_the_opt_in(cast):
+    person = cast.consultant
+    with pytest.raises(ValidationError):
+        services.digest_preferences_set(user=person, opt_in=False, timezone_name="Mars/Olympus")
+    person.refresh_from_db()
+    assert (person.digest_opt_in, person.timezone) == (True, "Europe/London")
+    services.digest_preferences_set(user=person, opt_in=True, timezone_name=" Asia/Tokyo ")
+    person.refresh_from_db()
+    assert person.timezone == "Asia/Tokyo"
+    services.digest_unsubscribe(user=person)
+    person.refresh_from_db()
+    assert (person.digest_opt_in, person.timezone) == (False, "Asia/Tokyo")
