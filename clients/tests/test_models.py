@@ -131,3 +131,20 @@ def test_latest_measurement_is_the_actual_and_progress_respects_direction():
     assert up.progress(actuals[up.pk].actual_value) == pytest.approx(0.5)
     assert down.progress(actuals[down.pk].actual_value) == pytest.approx(0.25)
     assert OutcomeFactory().progress(None) is None
+
+
+def test_the_engagement_lists_burn_is_the_figures_definition(cast):
+    """Burn is computed in SQL for sorting the engagement list; it must be figures.budget_burn."""
+    from clients.models import Engagement
+    from tracker.figures import budget_burn
+    from tracker.models import Kind
+    from tracker.tests.factories import TimeEntryFactory
+
+    cast.engagement.budget_hours = 7
+    cast.engagement.save()
+    for seconds in (3600, 5400, 123):
+        TimeEntryFactory(consultant=cast.consultant, kind=Kind.CLIENT,
+                         engagement=cast.engagement, seconds=seconds)
+    listed = Engagement.objects.with_totals().get(pk=cast.engagement.pk)
+    assert listed.logged_seconds == 9123
+    assert listed.burn == pytest.approx(budget_burn(9123, 7), rel=1e-12)
