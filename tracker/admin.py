@@ -14,6 +14,22 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["managers"]
 
+    # Writes through the services, as everywhere else.
+    def save_model(self, request, obj, form, change):
+        services.team_save(team=obj)
+
+    def save_related(self, request, form, formsets, change):
+        services.team_managers_set(team=form.instance, managers=form.cleaned_data["managers"])
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        services.team_delete(team=obj)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            services.team_delete(team=team)
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -27,6 +43,17 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         ("ClientFirst", {"fields": ["email", "team", "timezone", "weekly_capacity_hours"]}),
     )
+
+    # Writes through the services; groups and permissions stay Django's own (save_related).
+    def save_model(self, request, obj, form, change):
+        services.person_save(user=obj)
+
+    def delete_model(self, request, obj):
+        services.person_delete(user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for person in queryset:
+            services.person_delete(user=person)
 
 
 def _saved_by_service(obj, saved) -> None:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from clients.models import Engagement
 
-from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, TimeEntry, User
+from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, Team, TimeEntry, User
 from .rules import time_entry_errors
 
 KEEP: Any = object()  # an update's argument left out: the field keeps its value
@@ -453,3 +453,36 @@ def digest_preferences_set(*, user: User, opt_in: bool, timezone_name: str) -> U
 def digest_unsubscribe(*, user: User) -> None:
     """The one-click unsubscribe: only the opt-in changes, whatever else the row holds."""
     User.objects.filter(pk=user.pk).update(digest_opt_in=False)
+
+
+# --- people and teams (the admin's writes) -------------------------------------------------
+
+
+@transaction.atomic
+def team_save(*, team: Team) -> Team:
+    """Create or change a team, validated."""
+    team.full_clean()
+    team.save()
+    return team
+
+
+def team_managers_set(*, team: Team, managers) -> None:
+    team.managers.set(managers)
+
+
+def team_delete(*, team: Team) -> None:
+    # Members keep their accounts (User.team is SET_NULL); engagements lose their team.
+    team.delete()
+
+
+@transaction.atomic
+def person_save(*, user: User) -> User:
+    """Create or change a person's account, validated (the password is hashed by the form
+    that set it; nothing here reads it)."""
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def person_delete(*, user: User) -> None:
+    user.delete()

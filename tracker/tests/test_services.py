@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from tracker import services
 from tracker.grid import WeekGrid
 from tracker.limits import DATE_RANGE_MESSAGE
-from tracker.models import Activity, Kind, RunningTimer, TimeEntry
+from tracker.models import Activity, Kind, RunningTimer, Team, TimeEntry
 from tracker.services import WeekCellChange
 
 from .clock import NOW, TODAY
@@ -394,3 +394,21 @@ def test_digest_preferences_are_validated_and_unsubscribe_changes_only_the_opt_i
     services.digest_unsubscribe(user=person)
     person.refresh_from_db()
     assert (person.digest_opt_in, person.timezone) == (False, "Asia/Tokyo")
+
+
+def test_the_admin_writes_teams_and_people_through_the_services(client, cast):
+    """A team name with a line break is refused next to its field, as on every other page."""
+    client.force_login(cast.admin)
+    response = client.post("/admin/tracker/team/add/", {
+        "name": "Growth\r\nBcc", "promotion_threshold": "0.30", "managers": [cast.manager.pk],
+    })
+    assert response.status_code == 200
+    assert "no line breaks" in response.content.decode()
+    response = client.post("/admin/tracker/team/add/", {
+        "name": "Growth", "promotion_threshold": "0.30", "managers": [cast.manager.pk],
+    })
+    assert response.status_code == 302
+    growth = Team.objects.get(name="Growth")
+    assert list(growth.managers.all()) == [cast.manager]
+    client.post(f"/admin/tracker/team/{growth.pk}/delete/", {"post": "yes"})
+    assert not Team.objects.filter(name="Growth").exists()
