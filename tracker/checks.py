@@ -22,13 +22,10 @@ def rollup_triggers_check(app_configs=None, databases=None, **kwargs):
             executor = MigrationExecutor(connections[alias])
             graph = executor.loader.graph
             plan = executor.migration_plan(graph.leaf_nodes())
-        except OperationalError as exc:
+        except OperationalError:
             # `manage.py check` checks the database by default (tracker/management/commands/
-            # check.py); one that is not there yet is said, not a crash.
-            errors.append(checks.Warning(
-                f"Could not check the weekly rollup's triggers in database '{alias}': {exc}",
-                id="tracker.W001",
-            ))
+            # check.py): a database not there yet (a build, a fresh clone) has no triggers to
+            # lose, and migrate will say it is unreachable.
             continue
         if plan:
             # Not fully migrated: migrate installs the triggers, and this check must not stop
