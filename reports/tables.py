@@ -48,6 +48,18 @@ class Drill:
                     starts_to=self.end)
 
 
+def shown(value) -> str:
+    """A figure as the page writes it, rows and totals alike: hours with two places, counts
+    whole, both with thousands separators (1,506; 1,222.92)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float | Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
 def _link(value, url):
     return format_html('<a href="{}">{}</a>', url, value)
 
@@ -63,8 +75,8 @@ class NumberColumn(tables.Column):
 
     def render(self, value, record, table):
         if self.drill is None or value in (None, 0, 0.0):
-            return value
-        return _link(value, self.drill(table.drill, record))
+            return shown(value)
+        return _link(shown(value), self.drill(table.drill, record))
 
     def value(self, value):
         return value
@@ -76,8 +88,8 @@ class NumberColumn(tables.Column):
         if self.drill is not None and value:
             url = self.drill(table.drill, None)
             if url:
-                return _link(value, url)
-        return value if value is not None else ""
+                return _link(shown(value), url)
+        return shown(value) if value is not None else ""
 
 
 class PercentColumn(NumberColumn):

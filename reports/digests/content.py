@@ -237,9 +237,9 @@ def _count_phrase(counter: Counter) -> str:
 
 
 def _hours_text(value: float) -> str:
-    """Hours for a sentence: 11 rather than 11.0, 12.5 as it is."""
-    text = f"{value:.1f}"
-    return text.removesuffix(".0")
+    """Hours for a sentence, to the hundredth as everywhere else: 11 rather than 11.00, 12.5,
+    47.75 (rounded to one place, 47.75 h and 10.25 h over 37.5 read "47.8, 10.2 over 37.5")."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def observation(*, user, week_start: dt.date, row: Row, team_median: float | None,

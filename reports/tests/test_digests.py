@@ -6,6 +6,7 @@ The real worker, Redis and the kill test are in test_digests_services.py.
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -725,3 +726,15 @@ def test_activities_and_reach_are_listed(cast):
     message = digests.digest_message(user=cast.consultant, week_start=WEEK)
     assert "Activities      1, reaching 4,500 people, 3 leads" in message.body
     assert "- Podcast: On air (Mon 16 Nov), 4,500 reached" in message.body
+
+
+def test_an_over_capacity_remark_adds_up(cast):
+    """47.75 h against 37.5 h is 10.25 h over, as the digest says (not '47.8, 10.2 over')."""
+    alice = cast.consultant
+    alice.weekly_capacity_hours = Decimal("37.5")
+    alice.save()
+    for day, seconds in enumerate([10 * 3600, 10 * 3600, 10 * 3600, 10 * 3600, 7 * 3600 + 2700]):
+        TimeEntryFactory(consultant=alice, date=WEEK + dt.timedelta(days=day), seconds=seconds,
+                         kind=Kind.CLIENT, engagement=cast.engagement)
+    message = digests.digest_message(user=alice, week_start=WEEK)
+    assert "You logged 47.75 h, 10.25 h over your 37.5 h capacity." in message.body

@@ -453,3 +453,16 @@ def test_a_refused_save_links_back_to_the_report_without_script(client, data):
     assert f'href="/reports/balance/?period=last_week&amp;team={data.team.pk}"' in page
     SavedReport.objects.create(owner=data.manager, name="Mine", params={"period": "last_4_weeks"})
     assert "Last 4 weeks" in client.get("/reports/saved/").content.decode()
+
+
+def test_figures_are_written_one_way_in_rows_totals_and_summary(client, data):
+    """Rows and the totals row both with two places and thousands separators; no '7.0 h'."""
+    from reports.tables import shown
+
+    assert (shown(1222.9), shown(243396), shown(None)) == ("1,222.90", "243,396", "—")
+    client.force_login(data.manager)
+    page = client.get(URL, {**CUSTOM, "team": data.team.pk}).content.decode()
+    summary = page[page.index("report-summary"):][:400]
+    assert "<strong>7.00 h</strong> client work, 5.50 h promotion" in summary, summary
+    footer = page[page.index("<tfoot"):page.index("</tfoot>")]
+    assert ">7.00<" in footer and ">5.50<" in footer
