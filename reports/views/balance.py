@@ -118,6 +118,9 @@ def balance(request):
             Report.from_stored(run.result)
             if run is not None and run.status == ReportRun.Status.DONE else None
         )
+        if report is None and request.GET.get("_export"):
+            # A download link must not answer with the page: there is nothing built to export.
+            raise Http404("This report is built in the background: build it, then export it.")
     if report is not None:
         response = _export(request, report, params)
         if response is not None:
