@@ -289,6 +289,70 @@ class Activity(models.Model):
         return f"{self.get_kind_display()}: {self.title}"
 
 
+class ImportBatch(models.Model):
+    """One run of an import (manage.py import_timesheet or the import page): what file, who
+    ran it, what it brought in, and whether it was undone. Its entries point back at it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    format = models.CharField(max_length=10)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(
+        default=0, help_text="Rows already imported by an earlier batch."
+    )
+    client_entries = models.PositiveIntegerField(default=0)
+    client_seconds = models.BigIntegerField(default=0)
+    promotion_entries = models.PositiveIntegerField(default=0)
+    promotion_seconds = models.BigIntegerField(default=0)
+    internal_entries = models.PositiveIntegerField(default=0)
+    internal_seconds = models.BigIntegerField(default=0)
+    people_created = models.PositiveIntegerField(default=0)
+    clients_created = models.PositiveIntegerField(default=0)
+    engagements_created = models.PositiveIntegerField(default=0)
+    # "row N, column C: message", sorted by row: why a failed batch wrote nothing.
+    errors = models.JSONField(default=list, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self):
+        return f"{self.file_name} ({self.format}, {self.get_status_display()})"
+
+    @property
+    def entries(self) -> int:
+        return self.client_entries + self.promotion_entries + self.internal_entries
+
+    @property
+    def seconds(self) -> int:
+        return self.client_seconds + self.promotion_seconds + self.internal_seconds
+
+
 class TimeEntryQuerySet(models.QuerySet):
     def visible_to(self, user):
         return _visible_by_consultant(self, user)
@@ -341,6 +405,15 @@ class TimeEntry(models.Model):
     billable = models.BooleanField(default=False)
     source = models.CharField(max_length=10, choices=Source.choices, blank=True, default="")
     external_id = models.CharField(max_length=100, blank=True, default="")
+    # Provenance: the import that brought the entry in. PROTECT: a batch is never deleted
+    # under its entries; undoing it deletes them (import_batch_undo) and keeps the record.
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

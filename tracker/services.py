@@ -20,7 +20,17 @@ from django.utils import timezone
 
 from clients.models import Engagement
 
-from .models import SECONDS_PER_DAY, Activity, Kind, RunningTimer, Team, TimeEntry, User
+from .limits import DATE_RANGE_MESSAGE, date_in_range
+from .models import (
+    SECONDS_PER_DAY,
+    Activity,
+    ImportBatch,
+    Kind,
+    RunningTimer,
+    Team,
+    TimeEntry,
+    User,
+)
 from .rules import time_entry_errors
 
 KEEP: Any = object()  # an update's argument left out: the field keeps its value
@@ -137,6 +147,72 @@ def time_entry_update(
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry) -> None:
     entry.delete()
+
+
+# Imports ---------------------------------------------------------------------------------------
+
+IMPORT_BATCH_SIZE = 5000  # rows per INSERT: big enough to be fast, small enough for SQLite
+
+
+def time_entry_import_errors(entry: TimeEntry) -> dict[str, str]:
+    """Field -> message for what an imported entry breaks, checked in Python with no query:
+    the model's bounds and the kind's engagement rule. (The day's 24 hours need the day's
+    other entries: the importer sums them once for the whole file.)"""
+    errors: dict[str, str] = {}
+    if not 0 < entry.seconds <= SECONDS_PER_DAY:
+        errors["seconds"] = "A time entry must be more than 0 and at most 24 hours."
+    if not date_in_range(entry.date):
+        errors["date"] = DATE_RANGE_MESSAGE
+    if entry.kind not in Kind.values:
+        errors["kind"] = f"{entry.kind!r} is not a kind of time."
+    elif (entry.kind == Kind.CLIENT) != (entry.engagement_id is not None):
+        errors["engagement"] = (
+            "Client work needs an engagement; promotion and internal time have none."
+        )
+    return errors
+
+
+@transaction.atomic
+def time_entries_import(
+    *, entries: Sequence[TimeEntry], batch: ImportBatch | None = None
+) -> list[TimeEntry]:
+    """Insert many imported entries at once, all or nothing (ValidationError listing every
+    entry refused, by its position in `entries`).
+
+    Validated in Python without a query per row (time_entry_import_errors), billable from
+    the kind unless the entry says (None: not said), then bulk-inserted in batches. The
+    weekly rollup's triggers see every insert, so reports stay exact.
+    """
+    messages = []
+    for index, entry in enumerate(entries):
+        for message in time_entry_import_errors(entry).values():
+            messages.append(f"entry {index + 1}: {message}")
+        entry.billable = _billable(entry.kind, entry.billable)
+        entry.import_batch = batch
+    if messages:
+        raise ValidationError(messages)
+    return TimeEntry.objects.bulk_create(entries, batch_size=IMPORT_BATCH_SIZE)
+
+
+@transaction.atomic
+def import_batch_undo(*, batch: ImportBatch, user: User | None) -> int:
+    """Delete exactly the entries `batch` brought in, in one transaction; the batch record
+    stays, marked undone. The rollup's triggers take the time out of every report. The
+    people, clients and engagements it created stay: other time may use them by now.
+    Returns how many entries went."""
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != ImportBatch.Status.DONE:
+        raise ValidationError(
+            f"Only a finished import can be undone; this one is {locked.get_status_display()}.",
+            code="not_done",
+        )
+    deleted, _ = TimeEntry.objects.filter(import_batch=locked).delete()
+    locked.status = ImportBatch.Status.UNDONE
+    locked.undone_at = timezone.now()
+    locked.undone_by = user
+    locked.save(update_fields=["status", "undone_at", "undone_by"])
+    batch.refresh_from_db()
+    return deleted
 
 
 # The week grid --------------------------------------------------------------------------------

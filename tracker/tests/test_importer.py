@@ -1,0 +1,283 @@
+"""The importer on the real database, fed ImportRow objects as the parsers give them: who
+each row belongs to, its kind and engagement, idempotence, all or nothing, undo, dry runs,
+and the operator command."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from clients.models import Client, Engagement
+from reports.balance import balance_compute
+from tracker import services
+from tracker.imports.formats import ImportRow, RowProblem
+from tracker.imports.importer import ImportMapping, import_timesheet
+from tracker.models import ImportBatch, Kind, TimeEntry, User, WeeklyTotal
+
+from .factories import TimeEntryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 9, 21)
+
+
+def row(n=2, **values) -> ImportRow:
+    fields = {
+        "row": n, "person_email": "alice@example.test", "person_name": "Alice Tester",
+        "client": "", "project": "", "task": "", "tags": (), "description": "",
+        "date": DAY, "seconds": 3600, "billable": None, "external_id": "",
+        **values,
+    }
+    return ImportRow(**fields)
+
+
+def run(rows, **options):
+    options.setdefault("format", "toggl")
+    return import_timesheet(rows=rows, file_name="export.csv", sha256="0" * 64, **options)
+
+
+def test_people_are_matched_by_email_ignoring_case_else_by_full_name(cast):
+    result = run([
+        row(2, person_email="ALICE@Example.test", person_name="Someone Else"),
+        row(3, person_email="", person_name="  bob   tester "),
+    ], format="harvest")
+
+    assert result.ok, result.problems
+    by_person = dict(TimeEntry.objects.values_list("consultant__username", "seconds"))
+    assert by_person == {"alice": 3600, "bob": 3600}
+
+
+def test_an_unknown_person_is_refused_with_its_row_and_nothing_is_written(cast):
+    result = run([row(2), row(3, person_email="dana@elsewhere.test", person_name="Dana Okafor")])
+
+    assert result.problems == [
+        "row 3, column Email: no one here has the e-mail 'dana@elsewhere.test' (add them, "
+        "name them in the map's [people], or use --create-users)"
+    ]
+    assert not TimeEntry.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+def test_create_users_makes_usernames_from_the_email_or_first_dot_last(cast):
+    UserFactory(username="dana", email="dana@example.test")  # taken: the new one is dana2
+    result = run([
+        row(2, person_email="Dana@elsewhere.test", person_name="Dana Okafor"),
+        row(3, person_email="", person_name="Kwame Mensah"),
+        row(4, person_email="", person_name="Kwame Mensah", seconds=60),
+    ], format="harvest", create_users=True)
+
+    assert result.ok, result.problems
+    assert result.new_people == ["dana2", "kwame.mensah"]
+    dana = User.objects.get(username="dana2")
+    assert (dana.email, dana.first_name, dana.last_name) == (
+        "Dana@elsewhere.test", "Dana", "Okafor"
+    )
+    assert not dana.has_usable_password()
+    assert TimeEntry.objects.filter(consultant__username="kwame.mensah").count() == 2
+    assert result.batch.people_created == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind"),
+    [
+        ({"client": "Acme", "project": "Rollout"}, Kind.CLIENT),
+        ({"client": "Acme", "project": "Rollout", "task": "Conference talk prep"}, Kind.PROMOTION),
+        ({"client": "Acme", "tags": ("LinkedIn",)}, Kind.PROMOTION),
+        ({"project": "Internal tooling"}, Kind.INTERNAL),
+        ({"client": "Own Company"}, Kind.INTERNAL),
+        ({"project": "Something"}, Kind.INTERNAL),  # no client: internal
+        # The description never decides.
+        ({"client": "Acme", "description": "wrote a blog post about the webinar"}, Kind.CLIENT),
+        ({"description": "conference call"}, Kind.INTERNAL),
+    ],
+)
+def test_kind_by_keywords_in_client_project_task_and_tags_never_the_description(
+    cast, fields, kind
+):
+    result = run([row(**fields)])
+
+    assert result.ok, result.problems
+    entry = TimeEntry.objects.get()
+    assert entry.kind == kind
+    assert (entry.engagement is not None) == (kind == Kind.CLIENT)
+    assert entry.billable == (kind == Kind.CLIENT)
+
+
+def test_one_engagement_per_client_and_project_created_when_missing(cast):
+    existing = cast.engagement  # "Tax portal", its client made by the factory
+    result = run([
+        row(2, client="Acme", project="Rollout"),
+        row(3, client="ACME ", project="rollout", person_email="bob@example.test"),
+        row(4, client="Acme", project="Audit"),
+        row(5, client=existing.client.name, project="TAX PORTAL", person_email="bob@example.test"),
+    ])
+
+    assert result.ok, result.problems
+    assert result.new_clients == ["Acme"]
+    assert result.new_engagements == ["Acme — Audit", "Acme — Rollout"]
+    assert Client.objects.filter(name__iexact="acme").count() == 1
+    rollout = Engagement.objects.get(client__name="Acme", name="Rollout")
+    assert rollout.starts_on == DAY
+    assert set(rollout.members.values_list("username", flat=True)) == {"alice", "bob"}
+    assert rollout.time_entries.count() == 2
+    assert existing.time_entries.get().consultant == cast.teammate
+    assert cast.teammate in existing.members.all()  # logged on it, so now on it
+
+
+def test_the_map_replaces_the_keywords_and_names_people(cast):
+    mapping = ImportMapping.from_toml(
+        '[kinds]\npromotion = ["pitch"]\ninternal = ["bench"]\n'
+        '[people]\n"Dana Okafor" = "bob"\n'
+    )
+    result = run([
+        row(2, client="Acme", task="Pitch deck"),
+        row(3, client="Acme", task="Conference talk"),  # no longer a promotion keyword
+        row(4, client="Acme", task="Bench time"),
+        row(5, person_email="", person_name="Dana Okafor", client="Acme"),
+    ], mapping=mapping)
+
+    assert result.ok, result.problems
+    kinds = list(TimeEntry.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == [Kind.PROMOTION, Kind.CLIENT, Kind.INTERNAL, Kind.CLIENT]
+    assert TimeEntry.objects.order_by("pk").last().consultant == cast.teammate
+
+
+def test_a_map_that_is_not_toml_is_a_plain_error():
+    with pytest.raises(ValueError, match="not valid TOML"):
+        ImportMapping.from_toml("[kinds\n")
+
+
+def test_importing_the_same_rows_twice_adds_nothing(cast):
+    rows = [row(2, client="Acme"), row(3, external_id="tg-1"), row(4), row(5)]  # 4, 5 equal
+
+    first = run(rows)
+    second = run(rows)
+
+    assert first.entries == 4
+    assert (second.entries, second.rows_skipped) == (0, 4)
+    assert TimeEntry.objects.count() == 4
+    assert set(TimeEntry.objects.values_list("source", flat=True)) == {"toggl"}
+
+
+def test_an_overlapping_later_export_adds_only_its_new_rows(cast):
+    run([row(2, date=DAY), row(3, date=DAY + dt.timedelta(days=1))])
+
+    later = run([
+        row(2, date=DAY + dt.timedelta(days=1)),
+        row(3, date=DAY + dt.timedelta(days=2)),
+        row(4, date=DAY + dt.timedelta(days=3)),
+    ])
+
+    assert (later.entries, later.rows_skipped) == (2, 1)
+    assert TimeEntry.objects.count() == 4
+    assert later.batch.time_entries.count() == 2
+
+
+def test_one_bad_row_writes_nothing_and_every_problem_is_listed_by_row(cast):
+    TimeEntryFactory(consultant=cast.teammate, date=DAY, seconds=20 * 3600)
+    result = run([
+        row(6, person_email="nobody@x.test"),
+        row(2, client="Acme"),
+        RowProblem(row=3, column="Duration", message="'7,5x' is not a duration"),
+        row(4, date=dt.date(2999, 1, 1)),
+        row(5, person_email="bob@example.test", seconds=5 * 3600),  # 25 h with the 20 logged
+    ])
+
+    assert result.problems == [
+        "row 3, column Duration: '7,5x' is not a duration",
+        "row 4, column Date: 2999-01-01 is not between 1900 and 2199",
+        "row 5, column Duration: that makes 25:00 hours for bob on 2026-09-21, more than 24 "
+        "(counting time already logged that day)",
+        "row 6, column Email: no one here has the e-mail 'nobody@x.test' (add them, name "
+        "them in the map's [people], or use --create-users)",
+    ]
+    assert TimeEntry.objects.count() == 1
+    assert not Client.objects.filter(name="Acme").exists()
+    assert not ImportBatch.objects.exists()
+
+
+def test_after_an_import_the_balance_report_hours_per_kind_equal_the_rows_sums(cast):
+    rows = [
+        row(2, client="Acme", project="Rollout", seconds=7 * 3600 + 1799),
+        row(3, client="Acme", project="Rollout", seconds=1, date=DAY - dt.timedelta(days=1)),
+        row(4, task="Webinar", seconds=5400 + 17),
+        row(5, project="Holiday", seconds=8 * 3600, person_email="bob@example.test"),
+    ]
+    result = run(rows)
+
+    report = balance_compute(people=User.objects.all(), start=DAY - dt.timedelta(days=7),
+                             end=DAY).totals.to_json()
+    assert report["client_hours"] == round((7 * 3600 + 1800) / 3600, 2)
+    assert report["promotion_hours"] == round((5400 + 17) / 3600, 2)
+    assert report["internal_hours"] == 8.0
+    assert result.seconds_by_kind == {"client": 7 * 3600 + 1800, "promotion": 5417,
+                                      "internal": 8 * 3600}
+    assert sum(WeeklyTotal.objects.values_list("seconds", flat=True)) == sum(
+        r.seconds for r in rows
+    )
+
+
+def test_undo_removes_exactly_one_batch_and_the_reports_follow(cast):
+    run([row(2, seconds=3600)])
+    second = run([row(3, seconds=1800, date=DAY - dt.timedelta(days=1))]).batch
+    TimeEntryFactory(consultant=cast.consultant, date=DAY, seconds=60)  # typed by hand
+
+    services.import_batch_undo(batch=second, user=cast.manager)
+
+    assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [60, 3600]
+    second.refresh_from_db()
+    assert (second.status, second.undone_by) == (ImportBatch.Status.UNDONE, cast.manager)
+    assert sum(WeeklyTotal.objects.values_list("seconds", flat=True)) == 3660
+    with pytest.raises(ValidationError):
+        services.import_batch_undo(batch=second, user=cast.manager)
+
+
+def test_a_dry_run_writes_nothing_and_says_what_would_be_created(cast):
+    result = run([
+        row(2, client="Acme", project="Rollout", seconds=5400),
+        row(3, person_email="", person_name="Kwame Mensah", task="Podcast"),
+    ], create_users=True, dry_run=True)
+
+    assert result.ok
+    assert (result.new_people, result.new_clients, result.new_engagements) == (
+        ["kwame.mensah"], ["Acme"], ["Acme — Rollout"]
+    )
+    assert result.entries_by_kind == {"client": 1, "promotion": 1}
+    assert result.hours("client") == 1.5
+    assert not TimeEntry.objects.exists()
+    assert not User.objects.filter(username="kwame.mensah").exists()
+    assert Client.objects.count() == 1  # only the cast engagement's client
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_batch_records_the_file_who_and_the_counts(cast):
+    result = import_timesheet(
+        rows=[row(2, client="Acme", seconds=5400), row(3, task="talk", seconds=600)],
+        format="clockify", file_name="detailed.csv", sha256="ab" * 32, user=cast.manager,
+    )
+
+    batch = ImportBatch.objects.get()
+    assert batch == result.batch
+    assert (batch.file_name, batch.sha256, batch.format, batch.created_by) == (
+        "detailed.csv", "ab" * 32, "clockify", cast.manager
+    )
+    assert batch.status == ImportBatch.Status.DONE
+    assert (batch.client_entries, batch.client_seconds) == (1, 5400)
+    assert (batch.promotion_entries, batch.promotion_seconds) == (1, 600)
+    assert (batch.clients_created, batch.engagements_created) == (1, 1)
+    assert set(TimeEntry.objects.values_list("import_batch", flat=True)) == {batch.pk}
+
+
+def test_the_bulk_service_refuses_what_the_model_would(cast):
+    entries = [
+        TimeEntry(consultant=cast.consultant, date=DAY, seconds=0, kind=Kind.INTERNAL),
+        TimeEntry(consultant=cast.consultant, date=DAY, seconds=60, kind=Kind.CLIENT),
+    ]
+    with pytest.raises(ValidationError) as refused:
+        services.time_entries_import(entries=entries)
+
+    assert refused.value.messages == [
+        "entry 1: A time entry must be more than 0 and at most 24 hours.",
+        "entry 2: Client work needs an engagement; promotion and internal time have none.",
+    ]
+    assert not TimeEntry.objects.exists()
