@@ -84,6 +84,8 @@ class TimeEntryAdmin(admin.ModelAdmin):
     search_fields = ["note", "consultant__username", "engagement__name", "external_id"]
     date_hierarchy = "date"
     autocomplete_fields = ["consultant", "engagement", "activity"]
+    # Provenance, set by the import that brought the entry in; undone with the batch.
+    readonly_fields = ["import_batch"]
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
 
     def save_model(self, request, obj, form, change):
