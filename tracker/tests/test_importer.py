@@ -3,13 +3,16 @@ each row belongs to, its kind and engagement, idempotence, all or nothing, undo,
 and the operator command."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
 from clients.models import Client, Engagement
 from reports.balance import balance_compute
 from tracker import services
+from tracker.imports import formats
 from tracker.imports.formats import ImportRow, RowProblem
 from tracker.imports.importer import ImportMapping, import_timesheet
 from tracker.models import ImportBatch, Kind, TimeEntry, User, WeeklyTotal
@@ -281,3 +284,113 @@ def test_the_bulk_service_refuses_what_the_model_would(cast):
         "entry 2: Client work needs an engagement; promotion and internal time have none.",
     ]
     assert not TimeEntry.objects.exists()
+
+
+# The command -----------------------------------------------------------------------------------
+# The parsers (formats.read_export) are another module's, tested with real export files
+# there; here a stand-in gives the command rows as they would, so this tests the command's
+# own part: its arguments, its output and its exit status.
+
+
+@pytest.fixture
+def export(monkeypatch, tmp_path):
+    """A file on disk, read as the rows given."""
+
+    def given(rows, chosen="toggl"):
+        path = tmp_path / "export.csv"
+        path.write_bytes(b"fake export\n")
+
+        def read_export(stream, *, format="auto"):
+            return formats.ParsedExport(format=chosen, headers=["User"], rows=iter(rows))
+
+        monkeypatch.setattr(formats, "read_export", read_export)
+        return path
+
+    return given
+
+
+def command(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_timesheet", *map(str, args), stdout=out, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_the_command_imports_and_prints_the_format_and_a_summary(cast, export):
+    path = export([row(2, client="Acme", seconds=5400), row(3, task="Webinar", seconds=900)])
+
+    status, out, _ = command(path, "--user", "maria")
+
+    assert status == 0
+    assert out.startswith("Format: toggl (detected)\n")
+    assert "Imported 2 entries: client work 1 (1.50 h), promotion 1 (0.25 h), internal 0" in out
+    assert "Created clients: Acme" in out
+    assert ImportBatch.objects.get().created_by == cast.manager
+    status, out, _ = command(path)  # again: nothing new
+    assert status == 0
+    assert "Read 2 rows; 2 already imported." in out
+    assert TimeEntry.objects.count() == 2
+
+
+def test_the_command_exits_1_listing_every_problem_and_writes_nothing(cast, export):
+    path = export([
+        row(2),
+        RowProblem(row=3, column="Start date", message="'31.02.2026' is not a date"),
+        row(4, person_email="nobody@x.test"),
+    ])
+
+    status, _, err = command(path)
+
+    assert status == 1
+    assert err.splitlines()[:2] == [
+        "row 3, column Start date: '31.02.2026' is not a date",
+        "row 4, column Email: no one here has the e-mail 'nobody@x.test' (add them, name "
+        "them in the map's [people], or use --create-users)",
+    ]
+    assert "nothing was imported" in err
+    assert not TimeEntry.objects.exists()
+
+
+def test_the_command_names_the_headers_of_a_file_it_does_not_know(cast, monkeypatch, tmp_path):
+    path = tmp_path / "mystery.csv"
+    path.write_text("When,Who,How long\n")
+
+    def read_export(stream, *, format="auto"):
+        exc = formats.UnknownFormat("headers seen: When, Who, How long")
+        exc.headers = ["When", "Who", "How long"]
+        raise exc
+
+    monkeypatch.setattr(formats, "read_export", read_export)
+    status, _, err = command(path)
+
+    assert status == 1
+    assert "When, Who, How long" in err
+
+
+def test_the_command_dry_run_writes_nothing(cast, export, tmp_path):
+    path = export([row(2, person_email="", person_name="Dana Okafor", client="Acme")],
+                  chosen="harvest")
+    map_file = tmp_path / "map.toml"
+    map_file.write_text('[people]\n"dana okafor" = "bob"\n')
+
+    status, out, _ = command(path, "--format", "harvest", "--map", map_file, "--dry-run")
+
+    assert status == 0
+    assert "Format: harvest (as given)" in out
+    assert "Would import 1 entries: client work 1 (1.00 h)" in out
+    assert "Dry run: nothing was written." in out
+    assert not TimeEntry.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_command_refuses_a_map_that_is_not_toml(cast, export, tmp_path):
+    path = export([row(2)])
+    map_file = tmp_path / "map.toml"
+    map_file.write_text("[kinds\n")
+
+    status, _, err = command(path, "--map", map_file)
+
+    assert status == 1
+    assert "not valid TOML" in err
