@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from clients.models import Client, Engagement
 from reports.balance import balance_compute
 from tracker import services
-from tracker.imports import formats
 from tracker.imports.formats import ImportRow, RowProblem
 from tracker.imports.importer import ImportMapping, import_timesheet
 from tracker.models import ImportBatch, Kind, TimeEntry, User, WeeklyTotal
@@ -293,20 +292,45 @@ def test_the_bulk_service_refuses_what_the_model_would(cast):
 
 
 @pytest.fixture
-def export(monkeypatch, tmp_path):
-    """A file on disk, read as the rows given."""
+def export(tmp_path):
+    """A real export on disk, in the tool's own columns, holding the rows given (a bad date
+    written as `bad_date=` for a row the parser must refuse)."""
 
     def given(rows, chosen="toggl"):
         path = tmp_path / "export.csv"
-        path.write_bytes(b"fake export\n")
-
-        def read_export(stream, *, format="auto"):
-            return formats.ParsedExport(format=chosen, headers=["User"], rows=iter(rows))
-
-        monkeypatch.setattr(formats, "read_export", read_export)
+        lines = []
+        if chosen == "toggl":
+            lines.append("User,Email,Client,Project,Task,Description,Billable,Start date,"
+                         "Start time,End date,End time,Duration,Tags")
+            for item in rows:
+                day = item.get("bad_date") or item["row"].date.isoformat()
+                r = item["row"]
+                seconds = r.seconds
+                duration = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+                lines.append(",".join([
+                    r.person_name, r.person_email, r.client, r.project, r.task, r.description,
+                    "Yes" if r.billable else "No", day, "09:00:00", day, "10:00:00", duration,
+                    '"' + ", ".join(r.tags) + '"',
+                ]))
+        else:  # harvest: names, no e-mails
+            lines.append("Date,Client,Project,Project Code,Task,Notes,Hours,Hours Rounded,"
+                         "Billable?,Invoiced?,Approved?,First Name,Last Name,Roles,Employee?")
+            for item in rows:
+                r = item["row"]
+                first, _, last = r.person_name.partition(" ")
+                lines.append(",".join([
+                    r.date.isoformat(), r.client, r.project, "", r.task, r.description,
+                    f"{r.seconds / 3600:g}", f"{r.seconds / 3600:g}", "Yes", "No", "No",
+                    first, last, "", "Yes",
+                ]))
+        path.write_text("\n".join(lines) + "\n")
         return path
 
     return given
+
+
+def line(n=2, bad_date="", **values) -> dict:
+    return {"row": row(n, **values), "bad_date": bad_date}
 
 
 def command(*args):
@@ -319,7 +343,7 @@ def command(*args):
 
 
 def test_the_command_imports_and_prints_the_format_and_a_summary(cast, export):
-    path = export([row(2, client="Acme", seconds=5400), row(3, task="Webinar", seconds=900)])
+    path = export([line(2, client="Acme", seconds=5400), line(3, task="Webinar", seconds=900)])
 
     status, out, _ = command(path, "--user", "maria")
 
@@ -336,41 +360,36 @@ def test_the_command_imports_and_prints_the_format_and_a_summary(cast, export):
 
 def test_the_command_exits_1_listing_every_problem_and_writes_nothing(cast, export):
     path = export([
-        row(2),
-        RowProblem(row=3, column="Start date", message="'31.02.2026' is not a date"),
-        row(4, person_email="nobody@x.test"),
+        line(2),
+        line(3, bad_date="31.02.2026"),
+        line(4, person_email="nobody@x.test"),
     ])
 
     status, _, err = command(path)
 
     assert status == 1
-    assert err.splitlines()[:2] == [
-        "row 3, column Start date: '31.02.2026' is not a date",
+    problems = err.splitlines()
+    assert problems[0].startswith("row 3, column Start date: '31.02.2026'")
+    assert problems[1] == (
         "row 4, column Email: no one here has the e-mail 'nobody@x.test' (add them, name "
-        "them in the map's [people], or use --create-users)",
-    ]
+        "them in the map's [people], or use --create-users)"
+    )
     assert "nothing was imported" in err
     assert not TimeEntry.objects.exists()
 
 
-def test_the_command_names_the_headers_of_a_file_it_does_not_know(cast, monkeypatch, tmp_path):
+def test_the_command_names_the_headers_of_a_file_it_does_not_know(cast, tmp_path):
     path = tmp_path / "mystery.csv"
-    path.write_text("When,Who,How long\n")
+    path.write_text("When,Who,How long\n2026-09-21,Alice,1:00\n")
 
-    def read_export(stream, *, format="auto"):
-        exc = formats.UnknownFormat("headers seen: When, Who, How long")
-        exc.headers = ["When", "Who", "How long"]
-        raise exc
-
-    monkeypatch.setattr(formats, "read_export", read_export)
     status, _, err = command(path)
 
     assert status == 1
-    assert "When, Who, How long" in err
+    assert "'When', 'Who', 'How long'" in err
 
 
 def test_the_command_dry_run_writes_nothing(cast, export, tmp_path):
-    path = export([row(2, person_email="", person_name="Dana Okafor", client="Acme")],
+    path = export([line(2, person_email="", person_name="Dana Okafor", client="Acme")],
                   chosen="harvest")
     map_file = tmp_path / "map.toml"
     map_file.write_text('[people]\n"dana okafor" = "bob"\n')
@@ -386,7 +405,7 @@ def test_the_command_dry_run_writes_nothing(cast, export, tmp_path):
 
 
 def test_the_command_refuses_a_map_that_is_not_toml(cast, export, tmp_path):
-    path = export([row(2)])
+    path = export([line(2)])
     map_file = tmp_path / "map.toml"
     map_file.write_text("[kinds\n")
 
@@ -394,3 +413,42 @@ def test_the_command_refuses_a_map_that_is_not_toml(cast, export, tmp_path):
 
     assert status == 1
     assert "not valid TOML" in err
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "imports"
+
+
+@pytest.mark.parametrize("name", [
+    "toggl_detailed.csv", "toggl_detailed_bom.csv", "harvest_detailed.csv",
+    "clockify_detailed.csv", "clockify_detailed_eu.csv", "kimai_en.csv", "kimai_de.csv",
+])
+def test_each_tools_export_imports_with_the_tools_own_totals(cast, name):
+    """The real files through the command: the report's hours per kind equal the file's."""
+    from tracker.imports.formats import read_export
+
+    with (FIXTURES / name).open("rb") as stream:
+        parsed = [item for item in read_export(stream).rows]
+    assert all(isinstance(item, ImportRow) for item in parsed)
+    file_seconds = sum(item.seconds for item in parsed)
+
+    status, out, err = command(FIXTURES / name, "--create-users")
+    assert status == 0, err
+    assert TimeEntry.objects.count() == len(parsed)
+    days = [item.date for item in parsed]
+    report = balance_compute(people=User.objects.all(), start=min(days), end=max(days))
+    assert report.totals.seconds.total == file_seconds
+    assert command(FIXTURES / name, "--create-users")[0] == 0  # again: nothing added
+    assert TimeEntry.objects.count() == len(parsed)
+
+
+@pytest.mark.parametrize("name,where", [
+    ("broken_bad_date.csv", "row 3, column"),
+    ("broken_bad_duration.csv", "row "),
+    ("broken_not_utf8.csv", "row 3"),
+    ("broken_unknown_headers.csv", "headers"),
+])
+def test_each_broken_file_writes_nothing_and_says_where(cast, name, where):
+    status, _, err = command(FIXTURES / name, "--create-users")
+    assert status == 1
+    assert where in err
+    assert not TimeEntry.objects.exists() and not ImportBatch.objects.exists()
