@@ -289,6 +289,39 @@ class Activity(models.Model):
         return f"{self.get_kind_display()}: {self.title}"
 
 
+class ImportUpload(models.Model):
+    """A file uploaded on the import page, kept with the options chosen and its dry-run
+    preview until someone confirms it (then its ImportBatch runs from the stored file, in a
+    worker, and again after a broker outage)."""
+
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    file_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    format = models.CharField(max_length=10)
+    create_users = models.BooleanField(default=False)
+    mapping = models.TextField("map (TOML)", blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="import_uploads",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The dry run's figures: rows, entries and hours by kind, what would be created, the
+    # first problems and how many there were (tracker/imports/uploads.py writes it).
+    preview = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.format})"
+
+    @property
+    def confirmable(self) -> bool:
+        return bool(self.preview) and not self.preview.get("problem_count")
+
+
 class ImportBatch(models.Model):
     """One run of an import (manage.py import_timesheet or the import page): what file, who
     ran it, what it brought in, and whether it was undone. Its entries point back at it."""
@@ -311,6 +344,8 @@ class ImportBatch(models.Model):
         related_name="import_batches",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker took it: one "running" far longer than a task may run lost its worker.
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     rows_read = models.PositiveIntegerField(default=0)
@@ -329,6 +364,14 @@ class ImportBatch(models.Model):
     # "row N, column C: message", sorted by row: why a failed batch wrote nothing.
     errors = models.JSONField(default=list, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
+    # The page's imports run from the stored upload; the command's have none.
+    upload = models.OneToOneField(
+        ImportUpload,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="batch",
+    )
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -161,6 +161,18 @@ STORAGES = {
     },
 }
 
+# Uploads (the import page's files): private, never served as /media/; kept until imported.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "uploads"))
+MEDIA_URL = "media/"
+# The import page refuses a bigger file by its size, before reading it. Django keeps an
+# upload up to FILE_UPLOAD_MAX_MEMORY_SIZE in memory and streams a bigger one to a temporary
+# file, so even a refused upload is never held whole in memory; the proxy in front should
+# cap the body a little above IMPORT_MAX_BYTES too (nginx client_max_body_size).
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: 2.5 MB
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields other than files
+FILE_UPLOAD_PERMISSIONS = 0o640
+
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Email: EMAIL_URL (smtp://user:pass@host:port?tls=1) or the usual EMAIL_* variables.
@@ -241,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-report-runs": {
         "task": "reports.tasks.sweep_report_runs_task",
+        "schedule": 60.0,
+    },
+    "sweep-import-batches": {
+        "task": "tracker.tasks.sweep_import_batches_task",
         "schedule": 60.0,
     },
 }
