@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activities, time, week
+from .views import activities, imports, time, week
 
 app_name = "tracker"
 
@@ -19,4 +19,10 @@ urlpatterns = [
     path("activities/<int:pk>/", activities.activity_detail, name="activity_detail"),
     path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
     path("activities/<int:pk>/delete/", activities.activity_delete, name="activity_delete"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/uploads/<int:pk>/", imports.import_preview, name="import_preview"),
+    path("imports/uploads/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("imports/<int:pk>/", imports.import_batch, name="import_batch"),
+    path("imports/<int:pk>/status/", imports.import_batch_status, name="import_batch_status"),
+    path("imports/<int:pk>/undo/", imports.import_batch_undo, name="import_batch_undo"),
 ]

@@ -1,6 +1,6 @@
 from django import template
 
-from tracker.durations import format_duration
+from tracker.durations import decimal_hours, format_duration
 
 register = template.Library()
 
@@ -9,3 +9,9 @@ register = template.Library()
 def duration(seconds):
     """Seconds as h:mm, e.g. 5400 -> 1:30; empty for none."""
     return format_duration(seconds)
+
+
+@register.filter
+def hours(seconds):
+    """Seconds as decimal hours to 2 places, as the reports show them: 9937 -> '2.76'."""
+    return f"{decimal_hours(seconds):.2f}"

@@ -1,0 +1,234 @@
+"""The import page: upload, dry-run preview, confirm (the task runs eagerly here), the batch
+page and its status, the list and undo; managers and admins only."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tracker.imports import uploads
+from tracker.models import ImportBatch, ImportUpload, Kind, TimeEntry
+
+pytestmark = pytest.mark.django_db
+
+EXPORTS = Path(__file__).parent / "imports"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+
+
+def export(name: str, content_type: str = "text/csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, (EXPORTS / name).read_bytes(), content_type=content_type)
+
+
+def upload(client, name="toggl_detailed.csv", **fields):
+    data = {"file": export(name), "format": "auto", "create_users": "on", **fields}
+    return client.post(reverse("tracker:import_list"), data)
+
+
+def confirm(client, django_capture_on_commit_callbacks, upload_obj):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(reverse("tracker:import_confirm", args=[upload_obj.pk]))
+
+
+def test_a_consultant_does_not_find_the_page(client, cast):
+    client.force_login(cast.consultant)
+    assert client.get(reverse("tracker:import_list")).status_code == 404
+    assert upload(client).status_code == 404
+    assert not ImportUpload.objects.exists()
+
+
+def test_the_navigation_links_the_page_for_managers_only(client, cast):
+    client.force_login(cast.manager)
+    assert reverse("tracker:import_list") in client.get(reverse("tracker:my_week")).text
+    client.force_login(cast.consultant)
+    assert reverse("tracker:import_list") not in client.get(reverse("tracker:my_week")).text
+
+
+def test_upload_shows_the_dry_run_and_writes_no_time(client, cast):
+    client.force_login(cast.manager)
+    response = upload(client)
+
+    preview = ImportUpload.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tracker:import_preview", args=[preview.pk])
+    page = client.get(response["Location"]).text
+    assert "3 rows read; 0 already imported; 3 entries to import." in page
+    # Toggl's durations to the second: 2:30:30 + 0:15:07 client, 1:00:00 promotion.
+    kinds = {k["kind"]: (k["entries"], k["seconds"]) for k in preview.preview["kinds"]}
+    assert kinds == {Kind.CLIENT: (2, 9937), Kind.PROMOTION: (1, 3600), Kind.INTERNAL: (0, 0)}
+    assert "Acme GmbH — Website relaunch" in page
+    assert "Import 3 entries" in page
+    assert not TimeEntry.objects.exists() and not ImportBatch.objects.exists()
+
+
+def test_a_broken_file_lists_its_problems_and_cannot_be_confirmed(
+    client, cast, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.manager)
+    upload(client, "broken_bad_duration.csv")
+    broken = ImportUpload.objects.get()
+
+    page = client.get(reverse("tracker:import_preview", args=[broken.pk])).text
+    assert "cannot be imported" in page
+    assert "row 3, column Duration:" in page
+    assert "Import " not in page.split("cannot be imported")[1]  # no confirm button
+    response = confirm(client, django_capture_on_commit_callbacks, broken)
+    assert response.status_code == 302
+    assert not ImportBatch.objects.exists() and not TimeEntry.objects.exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    ("Datum;T\xe4tigkeit;Dauer\n".encode("latin-1"), "is not UTF-8"),
+    ((EXPORTS / "broken_unknown_headers.csv").read_bytes(),
+     "Not a Toggl Track, Harvest, Clockify or Kimai export"),
+])
+def test_a_file_that_is_no_export_is_refused_next_to_the_field(client, cast, content, message):
+    client.force_login(cast.manager)
+    response = client.post(reverse("tracker:import_list"), {
+        "file": SimpleUploadedFile("export.csv", content, content_type="text/csv"),
+        "format": "auto",
+    })
+
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["file"][0]
+    assert 'id="id_file_error"' in response.text
+    assert response.context["form"]["format"].value() == "auto"
+    assert not ImportUpload.objects.exists()
+
+
+def test_a_row_that_is_not_utf8_is_a_problem_of_the_preview(client, cast):
+    client.force_login(cast.manager)
+    upload(client, "broken_not_utf8.csv")
+
+    preview = ImportUpload.objects.get()
+    assert not preview.confirmable
+    assert "not UTF-8" in client.get(reverse("tracker:import_preview", args=[preview.pk])).text
+
+
+def test_a_file_over_the_limit_is_refused_by_its_size_before_it_is_read(
+    client, cast, settings, monkeypatch
+):
+    from tracker.imports import forms
+
+    def read_export(*args, **kwargs):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(forms.formats, "read_export", read_export)
+    settings.IMPORT_MAX_BYTES = 100
+    client.force_login(cast.manager)
+    response = upload(client)
+
+    assert response.status_code == 200
+    error = response.context["form"].errors["file"][0]
+    assert "The file is 532\xa0bytes; the limit is 100\xa0bytes." in error
+    assert not ImportUpload.objects.exists()
+
+
+def test_confirm_runs_the_import_and_the_batch_page_shows_it(
+    client, cast, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.manager)
+    upload(client)
+    preview = ImportUpload.objects.get()
+
+    response = confirm(client, django_capture_on_commit_callbacks, preview)
+
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == reverse("tracker:import_batch", args=[batch.pk])
+    assert batch.status == ImportBatch.Status.DONE and batch.created_by == cast.manager
+    assert batch.upload == preview
+    assert TimeEntry.objects.filter(import_batch=batch).count() == 3
+    assert batch.client_seconds == 9937 and batch.promotion_seconds == 3600
+    page = client.get(response["Location"]).text
+    assert "3 entries imported" in page
+    status = client.get(reverse("tracker:import_batch_status", args=[batch.pk])).json()
+    assert status == {"status": "done", "progress": 100, "rows_read": 3}
+    listing = client.get(reverse("tracker:import_list")).text
+    assert "toggl_detailed.csv" in listing and "2 · 2.76 h" in listing
+
+
+def test_a_second_confirm_is_the_same_import(client, cast, django_capture_on_commit_callbacks):
+    client.force_login(cast.manager)
+    upload(client)
+    preview = ImportUpload.objects.get()
+    confirm(client, django_capture_on_commit_callbacks, preview)
+    confirm(client, django_capture_on_commit_callbacks, preview)
+
+    assert ImportBatch.objects.count() == 1
+    assert TimeEntry.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)  # on_commit runs as in production: in the request
+def test_without_a_broker_the_page_says_so_and_the_sweep_runs_it_later(
+    client, cast, monkeypatch
+):
+    from tracker import tasks
+
+    client.force_login(cast.manager)
+    upload(client)
+    preview = ImportUpload.objects.get()
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("the broker does not answer")
+
+    monkeypatch.setattr(tasks.import_batch_run_task, "delay", refuse)
+    response = client.post(reverse("tracker:import_confirm", args=[preview.pk]))
+    page = client.get(response["Location"]).text
+    assert "The task queue does not answer right now" in page
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.QUEUED and batch.upload.file
+    assert not TimeEntry.objects.exists()
+
+    monkeypatch.undo()  # the broker is back; a minute later the sweep publishes the batch
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        created_at=batch.created_at - uploads.PUBLISH_GRACE
+    )
+    assert tasks.sweep_import_batches_task() == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE
+    assert TimeEntry.objects.filter(import_batch=batch).count() == 3
+
+
+def test_undo_asks_first_then_removes_the_batch_entries(
+    client, cast, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.manager)
+    upload(client)
+    confirm(client, django_capture_on_commit_callbacks, ImportUpload.objects.get())
+    batch = ImportBatch.objects.get()
+    url = reverse("tracker:import_batch_undo", args=[batch.pk])
+
+    assert "Undo the import" in client.get(url).text
+    assert TimeEntry.objects.count() == 3  # GET only asks
+    response = client.post(url)
+
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.UNDONE and batch.undone_by == cast.manager
+    assert not TimeEntry.objects.exists()
+    assert "Import undone: 3 entries removed." in client.get(response["Location"]).text
+
+
+def test_another_managers_batch_and_upload_are_out_of_reach(
+    client, cast, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.manager)
+    upload(client)
+    preview = ImportUpload.objects.get()
+    confirm(client, django_capture_on_commit_callbacks, preview)
+    batch = ImportBatch.objects.get()
+
+    client.force_login(cast.other_manager)
+    for name, pk in [("import_batch", batch.pk), ("import_batch_status", batch.pk),
+                     ("import_batch_undo", batch.pk), ("import_preview", preview.pk)]:
+        assert client.get(reverse(f"tracker:{name}", args=[pk])).status_code == 404, name
+    assert client.post(reverse("tracker:import_batch_undo", args=[batch.pk])).status_code == 404
+    assert "toggl_detailed.csv" not in client.get(reverse("tracker:import_list")).text
+    assert TimeEntry.objects.count() == 3
+
+    client.force_login(cast.admin)  # admins see every batch
+    assert client.get(reverse("tracker:import_batch", args=[batch.pk])).status_code == 200
