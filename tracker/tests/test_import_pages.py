@@ -232,3 +232,49 @@ def test_another_managers_batch_and_upload_are_out_of_reach(
 
     client.force_login(cast.admin)  # admins see every batch
     assert client.get(reverse("tracker:import_batch", args=[batch.pk])).status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_upload_preview_confirm_and_see_the_result_in_chromium(cast, log_in):
+    page = log_in(cast.manager)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Imports").click()
+    page.get_by_label("Export file").set_input_files(str(EXPORTS / "toggl_detailed.csv"))
+    page.get_by_label("Create people who are not here yet").check()
+    page.get_by_role("button", name="Upload and preview").click()
+
+    page.wait_for_selector("text=3 rows read; 0 already imported; 3 entries to import.")
+    assert page.locator("#preview-kinds tbody td.text-end").all_inner_texts() == [
+        "2", "2.76", "1", "1.00", "0", "0.00",
+    ]
+    assert not TimeEntry.objects.exists()
+    page.get_by_role("button", name="Import 3 entries").click()
+
+    page.wait_for_selector("#import-result")
+    assert "3 entries imported" in page.locator("#import-result").inner_text()
+    assert TimeEntry.objects.count() == 3
+    page.get_by_role("link", name="Imports").first.click()
+    assert page.locator("#import-batches tbody tr").count() == 1
+    # Nothing on the page is wider than the window at 1280 px.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_batch_page_follows_a_queued_import_until_it_is_done(cast, log_in, live_server):
+    """The static script polls the status every second and shows the result once done."""
+    preview = uploads.import_upload_create(
+        user=cast.manager, file=export("toggl_detailed.csv"), format="toggl",
+        create_users=True,
+    )
+    batch = uploads.import_upload_confirm(upload=preview, user=cast.manager)  # not published
+    page = log_in(cast.manager)
+    page.goto(f"{live_server.url}{reverse('tracker:import_batch', args=[batch.pk])}")
+    assert page.locator("#import-progress").inner_text() == "0%"
+    assert page.locator("#import-state").inner_text() == "Queued"
+
+    uploads.import_batch_run(batch_id=batch.pk)  # what the worker does
+
+    page.wait_for_selector("#import-result", timeout=5_000)
+    assert "3 entries imported" in page.locator("#import-result").inner_text()
