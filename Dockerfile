@@ -23,8 +23,8 @@ COPY . .
 # DEBUG is off, so settings insist on a SECRET_KEY: a dummy one for this step only, never part
 # of the image's environment. var/ is where the app may write (the code stays read-only).
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \
-    && mkdir -p var \
-    && chown app:app var
+    && mkdir -p var/uploads \
+    && chown -R app:app var
 
 USER app
 

@@ -450,3 +450,14 @@ def test_compose_matches_the_official_schema(compose):
         for error in Draft7Validator(schema).iter_errors(compose)
     ]
     assert not errors, "\n".join(errors)
+
+
+def test_web_and_worker_share_the_import_uploads(services):
+    """The page stores an upload; the worker that imports it must see the same file."""
+    from django.conf import settings
+
+    for name in ("web", "worker"):
+        mounts = [str(volume) for volume in services[name].get("volumes", [])]
+        assert f"uploads:/app/{Path(settings.MEDIA_ROOT).relative_to(settings.BASE_DIR)}" in (
+            mounts), name
+    assert "mkdir -p var/uploads" in DOCKERFILE.read_text()
