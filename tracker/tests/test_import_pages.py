@@ -278,3 +278,15 @@ def test_the_batch_page_follows_a_queued_import_until_it_is_done(cast, log_in, l
 
     page.wait_for_selector("#import-result", timeout=5_000)
     assert "3 entries imported" in page.locator("#import-result").inner_text()
+
+
+def test_a_file_already_imported_offers_nothing_to_confirm(
+    client, cast, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.manager)
+    upload(client)
+    confirm(client, django_capture_on_commit_callbacks, ImportUpload.objects.get())
+    upload(client)
+    again = ImportUpload.objects.latest("pk")
+    page = client.get(reverse("tracker:import_preview", args=[again.pk])).text
+    assert "Nothing new to import" in page and "Import 0 entries" not in page
