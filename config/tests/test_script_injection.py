@@ -21,7 +21,7 @@ from clients.tests.factories import OutcomeFactory, OutcomeMeasurementFactory
 from reports.digests import digest_message
 from reports.models import DigestDelivery, ReportRun, SavedReport
 from reports.saved import saved_report_send
-from tracker.models import Kind
+from tracker.models import ImportBatch, Kind
 from tracker.tests.factories import TimeEntryFactory
 
 pytestmark = [
@@ -92,6 +92,9 @@ def hostile(cast, client):
     SavedReport.objects.create(owner=cast.manager, name="x", params={"period": "last_week"})
     DigestDelivery.objects.create(recipient=cast.consultant, week_start=dt.date(2026, 10, 26),
                                   status=DigestDelivery.Status.FAILED, last_error="x")
+    ImportBatch.objects.create(file_name="x.csv", sha256="0" * 64, format="toggl",
+                               created_by=cast.manager, status=ImportBatch.Status.FAILED,
+                               errors=[f"row 2, column Note: {PROBE}"])
     assert fill_every_free_text_field() > 20
     client.logout()
     return cast
@@ -130,7 +133,7 @@ def test_no_page_shows_typed_script_raw(client, hostile):
     cast = hostile
     seeds = [
         "/", f"/?week={WEEK}", "/time/", "/activities/", "/outcomes/", "/engagements/",
-        "/clients/", "/reports/", "/reports/saved/", "/digests/preferences/",
+        "/clients/", "/reports/", "/reports/saved/", "/digests/preferences/", "/imports/",
         f"/reports/balance/?period=custom&start={DAY}&end=2026-11-08",
         f"/digests/preview/?week={WEEK}",
     ]
