@@ -290,3 +290,35 @@ def test_a_file_already_imported_offers_nothing_to_confirm(
     again = ImportUpload.objects.latest("pk")
     page = client.get(reverse("tracker:import_preview", args=[again.pk])).text
     assert "Nothing new to import" in page and "Import 0 entries" not in page
+
+
+def test_any_uploaded_bytes_get_an_answer_not_a_server_error(client, cast):
+    """Generated files (bytes, CSV-like text, any header) and formats: never a 5xx, and
+    nothing written before a confirm."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client.force_login(cast.manager)
+    header = st.sampled_from([
+        "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,"
+        "End date,End time,Duration,Tags",
+        "Date;Kunde;Projekt;Tätigkeit;Beschreibung;Benutzer;Dauer",
+        "When,Who",
+        "",
+    ])
+    body = st.one_of(st.binary(max_size=300),
+                     st.text(max_size=300).map(lambda text: text.encode("utf-8")))
+
+    @settings(max_examples=30, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(header=header, body=body,
+           fmt=st.sampled_from(["auto", "toggl", "harvest", "clockify", "kimai", "nope"]))
+    def check(header, body, fmt):
+        content = header.encode("utf-8") + b"\n" + body
+        response = client.post(reverse("tracker:import_list"), {
+            "file": SimpleUploadedFile("x.csv", content, "text/csv"), "format": fmt,
+        })
+        assert response.status_code < 500, (header, body, fmt)
+
+    check()
+    assert not TimeEntry.objects.exists() and not ImportBatch.objects.exists()
