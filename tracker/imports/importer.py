@@ -227,7 +227,8 @@ class _People:
             how = "e-mail" if email else "name"
             return (
                 f"no one here has the {how} {who!r} (add them, name them in the map's "
-                "[people], or use --create-users)"
+                "[people], or let the import create them: --create-users, or the page's "
+                "'Create people who are not here yet')"
             )
         return self._plan(row)
 

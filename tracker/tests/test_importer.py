@@ -54,7 +54,8 @@ def test_an_unknown_person_is_refused_with_its_row_and_nothing_is_written(cast):
 
     assert result.problems == [
         "row 3, column Email: no one here has the e-mail 'dana@elsewhere.test' (add them, "
-        "name them in the map's [people], or use --create-users)"
+        "name them in the map's [people], or let the import create them: --create-users, "
+        "or the page's 'Create people who are not here yet')"
     ]
     assert not TimeEntry.objects.exists()
     assert not ImportBatch.objects.exists()
@@ -191,7 +192,8 @@ def test_one_bad_row_writes_nothing_and_every_problem_is_listed_by_row(cast):
         "row 5, column Duration: that makes 25:00 hours for bob on 2026-09-21, more than 24 "
         "(counting time already logged that day)",
         "row 6, column Email: no one here has the e-mail 'nobody@x.test' (add them, name "
-        "them in the map's [people], or use --create-users)",
+        "them in the map's [people], or let the import create them: --create-users, or the page's "
+        "'Create people who are not here yet')",
     ]
     assert TimeEntry.objects.count() == 1
     assert not Client.objects.filter(name="Acme").exists()
@@ -372,7 +374,8 @@ def test_the_command_exits_1_listing_every_problem_and_writes_nothing(cast, expo
     assert problems[0].startswith("row 3, column Start date: '31.02.2026'")
     assert problems[1] == (
         "row 4, column Email: no one here has the e-mail 'nobody@x.test' (add them, name "
-        "them in the map's [people], or use --create-users)"
+        "them in the map's [people], or let the import create them: --create-users, or the page's "
+        "'Create people who are not here yet')"
     )
     assert "nothing was imported" in err
     assert not TimeEntry.objects.exists()
