@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("clients.urls")),
     path("", include("reports.urls")),
     path("", include("reports.urls_digests")),
+    path("api/v1/", include("tracker.api.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

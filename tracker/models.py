@@ -590,3 +590,47 @@ class RunningTimer(models.Model):
 
     def __str__(self):
         return f"{self.user} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self, now: dt.datetime | None = None):
+        """Not revoked and not expired: the tokens that authenticate."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only the SHA-256 of its secret is stored: the secret is shown
+    once, when it is made (services.api_token_create), and cannot be read back."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, validators=[validate_single_line])
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)  # to tell tokens apart in lists
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "name"]
+        constraints = [
+            # A revoked token keeps its row (when it was last used) and frees its name.
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="api_token_unique_active_name",
+                violation_error_message="You already have a token with this name.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.name} ({self.prefix}…)"

@@ -8,7 +8,9 @@ raises ValidationError and writes nothing.
 """
 
 import datetime as dt
+import hashlib
 import math
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from .limits import DATE_RANGE_MESSAGE, date_in_range
 from .models import (
     SECONDS_PER_DAY,
     Activity,
+    ApiToken,
     ImportBatch,
     Kind,
     RunningTimer,
@@ -562,3 +565,44 @@ def person_save(*, user: User) -> User:
 
 def person_delete(*, user: User) -> None:
     user.delete()
+
+
+# API tokens ------------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "cf_"  # lets secret scanners and people recognise a ClientFirst token
+
+
+def api_token_hash(secret: str) -> str:
+    """What is stored and looked up: the SHA-256 of the secret (the secret is random and long,
+    so a plain hash is enough; a slow password hash would slow every request)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns it with its secret, which is never seen again."""
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name,
+        token_hash=api_token_hash(secret),
+        prefix=secret[:10],
+        expires_at=(
+            timezone.now() + dt.timedelta(days=expires_in_days)
+            if expires_in_days is not None else None
+        ),
+    )
+    token.full_clean()
+    token.save(force_insert=True)
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, name: str) -> bool:
+    """Revoke `user`'s active token called `name`; False when there is none."""
+    return bool(
+        ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True)
+        .update(revoked_at=timezone.now())
+    )

@@ -1,0 +1,63 @@
+from rest_framework import serializers
+
+from ..durations import DurationError, parse_duration
+from ..forms import activity_choices, engagement_choices
+from ..models import TimeEntry
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    """An entry in and out. Validates the shape of the input only; the rules (24 hours a
+    day, engagement for client work, …) are the services' (time_entry_create/update), whose
+    ValidationError the views turn into the same 400 with field errors."""
+
+    duration = serializers.CharField(
+        write_only=True, required=False,
+        help_text='Instead of seconds: "1:30", "1.5", "90m" (the forms\' parsing).',
+    )
+
+    class Meta:
+        model = TimeEntry
+        fields = [
+            "id", "consultant", "date", "seconds", "duration", "kind", "engagement",
+            "activity", "billable", "note", "source",
+        ]
+        read_only_fields = ["id", "consultant", "source"]
+        extra_kwargs = {
+            "seconds": {"required": False},
+            "billable": {"required": False, "default": None},
+        }
+
+    def __init__(self, *args, consultant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if consultant is not None:
+            # The same choices as the entry form: the consultant's active engagements
+            # (and the one being edited), and their own activities.
+            keep = self.instance.engagement_id if self.instance else None
+            self.fields["engagement"].queryset = engagement_choices(consultant, keep=keep)
+            self.fields["activity"].queryset = activity_choices(consultant)
+        self.fields["engagement"].error_messages["does_not_exist"] = (
+            "Choose an active engagement you are a member of."
+        )
+        self.fields["activity"].error_messages["does_not_exist"] = "Choose one of your activities."
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["billable"] = serializers.BooleanField(required=False, allow_null=True)
+        return fields
+
+    def validate(self, data):
+        if "duration" in data:
+            if "seconds" in data:
+                raise serializers.ValidationError(
+                    {"duration": "Send either seconds or duration, not both."}
+                )
+            try:
+                data["seconds"] = parse_duration(data.pop("duration"))
+            except DurationError as exc:
+                raise serializers.ValidationError({"duration": str(exc)}) from exc
+        if self.instance is None:
+            if "seconds" not in data:
+                raise serializers.ValidationError({"seconds": "Send seconds or a duration."})
+            if "kind" not in data:
+                raise serializers.ValidationError({"kind": "This field is required."})
+        return data
