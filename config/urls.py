@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from reports.api import BalanceReportView
 from tracker.views import accounts
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", include("reports.urls_digests")),
     path("api/v1/", include("tracker.api.urls")),
     path("api/v1/reports/balance/", BalanceReportView.as_view(), name="api_balance"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

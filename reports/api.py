@@ -2,6 +2,8 @@
 reach and function as the page (reports/views/balance.py) and `balance_report`."""
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +15,14 @@ from .forms import BalanceFilterForm
 
 
 class BalanceReportView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE),
+            *[OpenApiParameter(name, OpenApiTypes.INT) for name in BalanceFilterForm.REACH_FIELDS],
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         params = {k: v for k, v in request.query_params.items() if v}
         if "start" in params or "end" in params:

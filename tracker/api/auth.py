@@ -3,6 +3,8 @@
 import datetime as dt
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions
 
 from ..models import ApiToken
@@ -41,3 +43,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) to a request without credentials.
         return self.keyword
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Names the Bearer token in the OpenAPI schema (/api/schema/)."""
+
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization",
+                                                   token_prefix="Bearer")

@@ -6,6 +6,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -13,7 +15,7 @@ from rest_framework.views import APIView
 
 from .. import figures, services
 from ..filters import TimeEntryFilter
-from ..models import TimeEntry
+from ..models import Kind, TimeEntry
 from ..views.time import within_reach
 from ..week import week_start_of
 from .serializers import TimeEntrySerializer
@@ -29,6 +31,7 @@ def _service_errors(exc: ValidationError) -> exceptions.ValidationError:
 
 
 class MeView(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         user = request.user
         monday = week_start_of(user.today())
@@ -65,6 +68,19 @@ FILTER_NAMES = {"start": "date_from", "end": "date_to"}
 FILTER_KEYS = ("consultant", "team", "client", "engagement", "kind", "billable")
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[
+        OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE),
+        *[OpenApiParameter(name, OpenApiTypes.INT)
+          for name in ("consultant", "team", "client", "engagement")],
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values),
+        OpenApiParameter("billable", OpenApiTypes.BOOL),
+    ]),
+    post=extend_schema(parameters=[
+        OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                         description="A retry with the same key never logs the time twice."),
+    ]),
+)
 class TimeEntryList(generics.ListCreateAPIView):
     serializer_class = TimeEntrySerializer
     pagination_class = EntryCursor

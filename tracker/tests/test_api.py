@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -254,3 +255,18 @@ def test_someone_elses_entry_cannot_be_changed(cast, who):
     assert client.delete(url).status_code == 404
     entry.refresh_from_db()
     assert entry.seconds == 3600
+
+
+def test_schema_is_openapi_json(cast):
+    response = bearer(cast.consultant).get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/time-entries/" in schema["paths"]
+    assert "/api/v1/reports/balance/" in schema["paths"]
+    assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    # drf-spectacular's own validation against the OpenAPI 3 meta-schema.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", tmp_path / "s.yml")
