@@ -214,11 +214,12 @@ class TimeListView(ReachListView):
             data.get("consultant") or data.get("team")
         ):
             return 0
-        others = type(self.filterset)(
-            self.filterset.data, request=self.request,
-            queryset=TimeEntry.objects.exclude(consultant_id__in=self.people),
+        # The same filters, already validated, on everyone else's entries: no second form,
+        # whose menus would be read again.
+        others = self.filterset.filter_queryset(
+            TimeEntry.objects.exclude(consultant_id__in=self.people)
         )
-        return others.qs.order_by().aggregate(seconds=Sum("seconds"))["seconds"] or 0
+        return others.order_by().aggregate(seconds=Sum("seconds"))["seconds"] or 0
 
 
 time_list = TimeListView.as_view()
