@@ -163,16 +163,21 @@ def time_entry_import_errors(entry: TimeEntry) -> dict[str, str]:
     other entries: the importer sums them once for the whole file.)"""
     errors: dict[str, str] = {}
     if not 0 < entry.seconds <= SECONDS_PER_DAY:
-        errors["seconds"] = "A time entry must be more than 0 and at most 24 hours."
+        errors["seconds"] = _constraint_message("time_entry_seconds_within_a_day")
     if not date_in_range(entry.date):
         errors["date"] = DATE_RANGE_MESSAGE
     if entry.kind not in Kind.values:
         errors["kind"] = f"{entry.kind!r} is not a kind of time."
     elif (entry.kind == Kind.CLIENT) != (entry.engagement_id is not None):
-        errors["engagement"] = (
-            "Client work needs an engagement; promotion and internal time have none."
-        )
+        errors["engagement"] = _constraint_message("time_entry_engagement_iff_client")
     return errors
+
+
+def _constraint_message(name: str) -> str:
+    """The message of TimeEntry's database constraint `name`: the checks above repeat the
+    constraints in Python, their words stay the model's."""
+    (constraint,) = (c for c in TimeEntry._meta.constraints if c.name == name)
+    return constraint.violation_error_message
 
 
 @transaction.atomic
