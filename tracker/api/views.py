@@ -18,16 +18,10 @@ from ..filters import TimeEntryFilter
 from ..models import Kind, TimeEntry
 from ..views.time import within_reach
 from ..week import week_start_of
+from .base import service_errors
 from .serializers import TimeEntrySerializer
 
 IDEMPOTENCY_KEY_MAX = 80  # stored in external_id (100) after the caller's id
-
-
-def _service_errors(exc: ValidationError) -> exceptions.ValidationError:
-    """A service's refusal as DRF's 400 with field errors (nothing was written)."""
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 
 class MeView(APIView):
@@ -126,7 +120,7 @@ class TimeEntryList(generics.ListCreateAPIView):
             # Two retries at once: the second meets the first's key in the unique index.
             if key and (earlier := self._replayed(external_id)):
                 return Response(TimeEntrySerializer(earlier).data, status=status.HTTP_200_OK)
-            raise _service_errors(exc) from exc
+            raise service_errors(exc) from exc
         except IntegrityError:
             if key and (earlier := self._replayed(external_id)):
                 return Response(TimeEntrySerializer(earlier).data, status=status.HTTP_200_OK)
@@ -164,7 +158,7 @@ class TimeEntryDetail(generics.RetrieveUpdateDestroyAPIView):
         try:
             entry = services.time_entry_update(entry=entry, **serializer.validated_data)
         except ValidationError as exc:
-            raise _service_errors(exc) from exc
+            raise service_errors(exc) from exc
         return Response(TimeEntrySerializer(entry).data)
 
     def destroy(self, request, *args, **kwargs):
