@@ -5,6 +5,12 @@ from ..forms import activity_choices, engagement_choices
 from ..models import TimeEntry
 
 
+class DetailSerializer(serializers.Serializer):
+    """DRF's answer for a 401, 403, 404 or 409: one message."""
+
+    detail = serializers.CharField()
+
+
 class TimeEntrySerializer(serializers.ModelSerializer):
     """An entry in and out. Validates the shape of the input only; the rules (24 hours a
     day, engagement for client work, …) are the services' (time_entry_create/update), whose
@@ -61,3 +67,34 @@ class TimeEntrySerializer(serializers.ModelSerializer):
             if "kind" not in data:
                 raise serializers.ValidationError({"kind": "This field is required."})
         return data
+
+
+# /api/v1/me/ -----------------------------------------------------------------------------------
+
+
+class MeTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(
+        choices=["member", "manager"],
+        help_text='"manager" for a team the caller manages (member of it or not), '
+                  'else "member".',
+    )
+
+
+class MeWeekSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="Monday of the caller's current ISO week.")
+    client_hours = serializers.FloatField()
+    promotion_hours = serializers.FloatField()
+    internal_hours = serializers.FloatField()
+    total_hours = serializers.FloatField()
+
+
+class MeSerializer(serializers.Serializer):
+    """Response only: who the token belongs to, their teams and this week's hours."""
+
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=["consultant", "manager", "admin"])
+    teams = MeTeamSerializer(many=True)
+    week = MeWeekSerializer()

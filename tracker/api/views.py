@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
@@ -18,14 +17,14 @@ from ..filters import TimeEntryFilter
 from ..models import Kind, TimeEntry
 from ..views.time import within_reach
 from ..week import week_start_of
-from .base import service_errors
-from .serializers import TimeEntrySerializer
+from .base import get_for_write, service_errors
+from .serializers import MeSerializer, TimeEntrySerializer
 
 IDEMPOTENCY_KEY_MAX = 80  # stored in external_id (100) after the caller's id
 
 
 class MeView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: MeSerializer})
     def get(self, request):
         user = request.user
         monday = week_start_of(user.today())
@@ -34,21 +33,25 @@ class MeView(APIView):
                 monday, monday + dt.timedelta(days=6)
             )
         )
-        teams = [user.team] if user.team else []
-        teams += [team for team in user.managed_team_list if team not in teams]
-        return Response({
+        # Objects, not names, so a script can pass a team's id to the filters and reports;
+        # a team the caller both belongs to and manages is listed once, as managed.
+        managed = user.managed_team_list
+        teams = [(team, "manager") for team in managed]
+        if user.team and user.team not in managed:
+            teams.insert(0, (user.team, "member"))
+        return Response(MeSerializer({
             "username": user.username,
             "full_name": user.get_full_name(),
             "role": str(user.role),
-            "teams": [team.name for team in teams],
+            "teams": [{"id": team.pk, "name": team.name, "role": role} for team, role in teams],
             "week": {
-                "start": monday.isoformat(),
+                "start": monday,
                 "client_hours": figures.hours(week.client),
                 "promotion_hours": figures.hours(week.promotion),
                 "internal_hours": figures.hours(week.internal),
                 "total_hours": figures.hours(week.total),
             },
-        })
+        }).data)
 
 
 class EntryCursor(CursorPagination):
@@ -60,6 +63,23 @@ class EntryCursor(CursorPagination):
 # The API's filter names (CONTRACT.md) on the list's own filter set.
 FILTER_NAMES = {"start": "date_from", "end": "date_to"}
 FILTER_KEYS = ("consultant", "team", "client", "engagement", "kind", "billable")
+
+
+def filter_list(filterset_class, queryset, request, *, keys=FILTER_KEYS):
+    """`queryset` through the page's filter set, read from the API's names (`start`, `end`
+    and `keys`): a filter naming something out of reach is 404 as on the page, a bad value
+    400 under the name the caller sent."""
+    params = request.query_params
+    data = {FILTER_NAMES.get(k, k): params[k] for k in (*FILTER_NAMES, *keys)
+            if params.get(k) not in (None, "")}
+    listed = filterset_class(data, queryset=queryset, request=request)
+    listed.check_reach()
+    if not listed.form.is_valid():
+        api_names = {v: k for k, v in FILTER_NAMES.items()}
+        raise exceptions.ValidationError({
+            api_names.get(name, name): messages for name, messages in listed.form.errors.items()
+        })
+    return listed.qs
 
 
 @extend_schema_view(
@@ -81,18 +101,7 @@ class TimeEntryList(generics.ListCreateAPIView):
 
     def get_queryset(self):
         entries = within_reach(TimeEntry.objects, self.request.user)
-        params = self.request.query_params
-        data = {FILTER_NAMES.get(k, k): params[k] for k in (*FILTER_NAMES, *FILTER_KEYS)
-                if params.get(k) not in (None, "")}
-        listed = TimeEntryFilter(data, queryset=entries, request=self.request)
-        listed.check_reach()
-        if not listed.form.is_valid():
-            errors = {
-                {v: k for k, v in FILTER_NAMES.items()}.get(name, name): messages
-                for name, messages in listed.form.errors.items()
-            }
-            raise exceptions.ValidationError(errors)
-        return listed.qs
+        return filter_list(TimeEntryFilter, entries, self.request)
 
     def create(self, request, *args, **kwargs):
         user = request.user
@@ -142,12 +151,17 @@ class TimeEntryDetail(generics.RetrieveUpdateDestroyAPIView):
         return within_reach(TimeEntry.objects, self.request.user)
 
     def _changeable(self) -> TimeEntry:
-        """As on /time/ (_get_entry_for_user): the owner changes an entry, or an admin; a
-        manager only reads it. Anyone else's write answers 404, as the pages do."""
-        entries = self.get_queryset()
-        if not self.request.user.is_admin:
-            entries = entries.filter(consultant=self.request.user)
-        return get_object_or_404(entries, pk=self.kwargs["pk"])
+        """As on /time/ (_get_entry_for_user): the owner changes an entry, or an admin. A
+        manager reads their team's entries but may not change them: 403 (CONTRACT.md), where
+        the page answers 404. Out of sight is 404."""
+        visible = self.get_queryset()
+        writable = visible if self.request.user.is_admin else visible.filter(
+            consultant=self.request.user
+        )
+        return get_for_write(
+            visible, writable, self.kwargs["pk"],
+            why="Only the person who logged this entry (or an admin) may change it.",
+        )
 
     def partial_update(self, request, *args, **kwargs):
         entry = self._changeable()
