@@ -37,6 +37,17 @@ def activity_choices(consultant):
     return Activity.objects.filter(consultant=consultant).order_by("-date", "-pk")
 
 
+def featured_engagement_choices(consultant, *, keep=None):
+    """The engagements an activity may feature: the consultant's (any status: a case study
+    may be a finished one), plus `keep` (the one it features now)."""
+    engagements = Engagement.objects.filter(members=consultant)
+    if keep is not None:
+        engagements = Engagement.objects.filter(pk__in=engagements.values("pk")) | (
+            Engagement.objects.filter(pk=keep)
+        )
+    return engagements.select_related("client").order_by("client__name", "name")
+
+
 # The box means nothing on other kinds: the services store them as not billable.
 BILLABLE_HELP = "Client work only: internal and promotion time is never billable."
 
@@ -215,13 +226,8 @@ class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, consultant, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.consultant = consultant
-        engagements = Engagement.objects.filter(members=consultant)
-        if self.instance.engagement_id:
-            engagements = Engagement.objects.filter(pk__in=engagements.values("pk")) | (
-                Engagement.objects.filter(pk=self.instance.engagement_id)
-            )
-        self.fields["engagement"].queryset = engagements.select_related("client").order_by(
-            "client__name", "name"
+        self.fields["engagement"].queryset = featured_engagement_choices(
+            consultant, keep=self.instance.engagement_id
         )
         for name, limit in (("audience", MAX_AUDIENCE), ("interactions", MAX_AUDIENCE),
                             ("leads", MAX_LEADS)):

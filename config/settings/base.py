@@ -314,6 +314,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "ClientFirst API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two choice sets are both a "kind": each gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "TimeKindEnum": "tracker.models.Kind",
+        "ActivityKindEnum": "tracker.models.ActivityKind",
+    },
 }
 
 LOGGING = {
