@@ -118,12 +118,17 @@ def running_timer(user) -> RunningTimer | None:
     )
 
 
+def timer_elapsed(timer: RunningTimer) -> int:
+    """Whole seconds the timer has run (never negative, should clocks disagree)."""
+    return max(int((timezone.now() - timer.started_at).total_seconds()), 0)
+
+
 def timer_context(request, start_form=None, *, offer_start: bool = True) -> dict:
     """The running timer and its elapsed time, or (with `offer_start`) the form to start one."""
     timer = running_timer(request.user)
     context = {"timer": timer}
     if timer is not None:
-        elapsed = max(int((timezone.now() - timer.started_at).total_seconds()), 0)
+        elapsed = timer_elapsed(timer)
         context["timer_elapsed"] = elapsed
         context["timer_elapsed_text"] = (
             f"{elapsed // 3600}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
