@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from reports.api import BalanceReportView
+from reports.api import BalanceReportView, ReportRunDetail, ReportRunList
 from tracker.views import accounts
 from tracker.views.health import healthz
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("reports.urls_digests")),
     path("api/v1/", include("tracker.api.urls")),
     path("api/v1/reports/balance/", BalanceReportView.as_view(), name="api_balance"),
+    path("api/v1/report-runs/", ReportRunList.as_view(), name="api_report_runs"),
+    path("api/v1/report-runs/<int:pk>/", ReportRunDetail.as_view(), name="api_report_run"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,17 +1,126 @@
-"""/api/v1/reports/balance/: the balance report's JSON (CONTRACT.md), from the same form,
-reach and function as the page (reports/views/balance.py) and `balance_report`."""
+"""/api/v1/reports/balance/ and /api/v1/report-runs/: the balance report's JSON (CONTRACT.md),
+from the same form, reach and function as the page (reports/views/balance.py) and
+`balance_report`; a run is the page's "Build in background" (report_request), followed as
+/reports/<id>/ follows it."""
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from tracker.api.serializers import DetailSerializer
 from tracker.models import User
 
-from .balance import balance_compute
+from .balance import Report, balance_compute
 from .forms import BalanceFilterForm
+from .models import PERIOD_LABELS, ReportRun
+from .services import report_request
+
+# The report's JSON, described for the schema (response only; Report.to_json() writes it).
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class _HoursSerializer(serializers.Serializer):
+    client_hours = serializers.FloatField()
+    promotion_hours = serializers.FloatField()
+    internal_hours = serializers.FloatField()
+    total_hours = serializers.FloatField()
+
+
+class BalanceRowSerializer(_HoursSerializer):
+    consultant = serializers.CharField(help_text="Username.")
+    team = serializers.CharField(allow_null=True)
+    capacity_hours = serializers.FloatField()
+    promotion_share = serializers.FloatField(allow_null=True)
+    outcomes_achieved = serializers.IntegerField()
+    outcomes_verified = serializers.IntegerField()
+    activities = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    leads = serializers.IntegerField()
+    engagements_sourced = serializers.IntegerField()
+    flag = serializers.CharField(allow_null=True)
+
+
+class BalanceTotalsSerializer(_HoursSerializer):
+    outcomes_achieved = serializers.IntegerField()
+    outcomes_verified = serializers.IntegerField()
+    activities = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    leads = serializers.IntegerField()
+    engagements_sourced = serializers.IntegerField()
+
+
+class BalanceTeamSerializer(_HoursSerializer):
+    team = serializers.CharField(allow_null=True)
+    team_id = serializers.IntegerField(allow_null=True)
+    consultants = serializers.IntegerField()
+    capacity_hours = serializers.FloatField()
+    promotion_share = serializers.FloatField(allow_null=True)
+    outcomes_achieved = serializers.IntegerField()
+    outcomes_verified = serializers.IntegerField()
+    flagged = serializers.IntegerField()
+    activities = serializers.IntegerField()
+    reach = serializers.IntegerField()
+
+
+class BalanceEngagementSerializer(serializers.Serializer):
+    engagement_id = serializers.IntegerField()
+    client = serializers.CharField()
+    engagement = serializers.CharField()
+    status = serializers.CharField()
+    hours = serializers.FloatField()
+    logged_hours = serializers.FloatField()
+    budget_hours = serializers.FloatField(allow_null=True)
+    burn = serializers.FloatField(allow_null=True)
+    outcomes = serializers.IntegerField()
+    outcomes_achieved = serializers.IntegerField()
+    progress = serializers.FloatField(allow_null=True)
+
+
+class BalanceWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    client_hours = serializers.FloatField()
+    promotion_hours = serializers.FloatField()
+    internal_hours = serializers.FloatField()
+
+
+class BalanceReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    rows = BalanceRowSerializer(many=True)
+    totals = BalanceTotalsSerializer()
+    teams = BalanceTeamSerializer(many=True)
+    engagements = BalanceEngagementSerializer(many=True)
+    weeks = BalanceWeekSerializer(many=True)
+
+
+NOT_IN_REACH = "No such team, person or client within your reach."
+BAD_INPUT = OpenApiResponse(description="Invalid input: a message per field; nothing written.")
+OUT_OF_REACH = OpenApiResponse(DetailSerializer, description=NOT_IN_REACH)
+
+
+def _filters(data: dict, user) -> BalanceFilterForm:
+    """The page's filter form, valid, over `data`; 404 for a scope out of reach, as the page."""
+    params = {k: v for k, v in data.items() if v not in (None, "")}
+    if "start" in params or "end" in params:
+        params.setdefault("period", "custom")
+    form = BalanceFilterForm(params, user=user)
+    if not form.is_valid():
+        if form.out_of_reach():
+            raise Http404(NOT_IN_REACH)
+        raise exceptions.ValidationError(form.errors)
+    return form
 
 
 class BalanceReportView(APIView):
@@ -21,19 +130,116 @@ class BalanceReportView(APIView):
             OpenApiParameter("end", OpenApiTypes.DATE),
             *[OpenApiParameter(name, OpenApiTypes.INT) for name in BalanceFilterForm.REACH_FIELDS],
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: BalanceReportSerializer, 400: BAD_INPUT, 404: OUT_OF_REACH},
     )
     def get(self, request):
-        params = {k: v for k, v in request.query_params.items() if v}
-        if "start" in params or "end" in params:
-            params.setdefault("period", "custom")
-        form = BalanceFilterForm(params, user=request.user)
-        if not form.is_valid():
-            if form.out_of_reach():
-                raise Http404("No such team, person or client within your reach.")
-            raise exceptions.ValidationError(form.errors)
+        form = _filters(request.query_params.dict(), request.user)
         report = balance_compute(
             people=User.objects.visible_to(request.user), start=form.cleaned_data["start"],
             end=form.cleaned_data["end"], **form.scope(),
         )
         return Response(report.to_json())
+
+
+# Report runs -------------------------------------------------------------------------------------
+
+
+class ReportRunRequestSerializer(serializers.Serializer):
+    """The balance report's parameters, as on its page (`start` and `end`, or a `period`)."""
+
+    period = serializers.ChoiceField(
+        choices=list(PERIOD_LABELS), required=False,
+        help_text='A preset counted from today; "custom" (the default with start/end) uses '
+                  "start and end.",
+    )
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    team = serializers.IntegerField(required=False, allow_null=True)
+    consultant = serializers.IntegerField(required=False, allow_null=True)
+    client = serializers.IntegerField(required=False, allow_null=True)
+
+
+class RunParamsSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    team = serializers.IntegerField(allow_null=True)
+    consultant = serializers.IntegerField(allow_null=True)
+    client = serializers.IntegerField(allow_null=True)
+
+
+class ReportRunSerializer(serializers.ModelSerializer):
+    """A run as /reports/ lists it: who asked, for what, how far it got."""
+
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    params = RunParamsSerializer(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportRun
+        fields = ["id", "url", "status", "progress", "error", "requested_by", "params",
+                  "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+    def get_url(self, run) -> str:
+        return reverse("api_report_run", args=[run.pk])
+
+
+class ReportRunDetailSerializer(ReportRunSerializer):
+    result = serializers.SerializerMethodField(
+        help_text="When done: the balance report's JSON, as /api/v1/reports/balance/ gives it "
+                  "(read from the run, not computed again); else null.",
+    )
+
+    class Meta(ReportRunSerializer.Meta):
+        fields = [*ReportRunSerializer.Meta.fields, "result"]
+        read_only_fields = fields
+
+    @extend_schema_field(BalanceReportSerializer(allow_null=True))
+    def get_result(self, run) -> dict | None:
+        if run.status != ReportRun.Status.DONE:
+            return None
+        return Report.json_of_stored(run.result)
+
+
+def _runs(user):
+    """The runs the caller may follow, as /reports/ lists them (their own; an admin's, all)."""
+    return ReportRun.objects.visible_to(user).select_related("requested_by")
+
+
+class ReportRunList(generics.ListAPIView):
+    serializer_class = ReportRunSerializer
+
+    def get_queryset(self):
+        return _runs(self.request.user).defer("result")  # the list never shows it
+
+    @extend_schema(
+        request=ReportRunRequestSerializer,
+        responses={202: ReportRunDetailSerializer, 400: BAD_INPUT, 404: OUT_OF_REACH},
+    )
+    def post(self, request):
+        """Build the report in the background, as the page's "Build in background": the same
+        report still queued or running is that run again, never queued twice."""
+        shape = ReportRunRequestSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        data = {name: value.isoformat() if hasattr(value, "isoformat") else value
+                for name, value in shape.validated_data.items()}
+        form = _filters(data, request.user)
+        run = report_request(user=request.user, params=form.params())
+        # Without a transaction around the request, the run was published already (with
+        # Celery eager, even built): answer what it is now.
+        run.refresh_from_db()
+        url = reverse("api_report_run", args=[run.pk])
+        return Response(ReportRunDetailSerializer(run).data, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": url})
+
+
+class ReportRunDetail(generics.RetrieveAPIView):
+    serializer_class = ReportRunDetailSerializer
+
+    def get_queryset(self):
+        return _runs(self.request.user)
+
+    @extend_schema(responses={200: ReportRunDetailSerializer, 404: OUT_OF_REACH})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -353,6 +353,17 @@ class Report:
     def to_stored(self) -> dict:
         return self.to_json(ids=True)
 
+    @staticmethod
+    def json_of_stored(stored: dict) -> dict:
+        """A stored report as to_json() gave it when it was built: the stored figures
+        themselves, only without the ids. (from_stored() rebuilds the seconds from the rounded
+        hours, so a total_hours read back that way can differ from the one built by 0.01.)"""
+        ids = ("consultant_id", "team_id")
+        return {**stored, "rows": [
+            {name: value for name, value in row.items() if name not in ids}
+            for row in stored["rows"]
+        ]}
+
     @classmethod
     def from_stored(cls, data: dict) -> "Report":
         return cls(

@@ -70,6 +70,12 @@ def report_key(params: dict) -> str:
 
 
 class ReportRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The runs `user` may follow: their own; an admin's, everyone's."""
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        return self.filter(requested_by=user)
+
     def pending(self):
         return self.filter(status__in=PENDING)
 

@@ -145,17 +145,15 @@ def balance_build(request):
 
 
 def _get_run_for_user(request, pk: int) -> ReportRun:
-    runs = ReportRun.objects.all()
-    if not request.user.is_admin:
-        runs = runs.filter(requested_by=request.user)
+    runs = ReportRun.objects.visible_to(request.user)
     return get_object_or_404(runs.select_related("requested_by"), pk=pk)
 
 
 @login_required
 def run_list(request):
-    runs = ReportRun.objects.select_related("requested_by").defer("result")
-    if not request.user.is_admin:
-        runs = runs.filter(requested_by=request.user)
+    runs = ReportRun.objects.visible_to(request.user).select_related("requested_by").defer(
+        "result"
+    )
     return render(request, "reports/run_list.html", {"runs": runs[:100]})
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tracker.forms import TimerStartForm
-from tracker.models import Kind, RunningTimer, TimeEntry
+from tracker.models import RunningTimer, TimeEntry
 
 from .api_clients import PEOPLE, as_who, bearer
 from .clock import NOW
