@@ -210,6 +210,13 @@ def _runs(user):
 class ReportRunList(generics.ListAPIView):
     serializer_class = ReportRunSerializer
 
+    @extend_schema(responses={
+        200: ReportRunSerializer(many=True),
+        404: OpenApiResponse(DetailSerializer, description="No such page."),
+    })
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return _runs(self.request.user).defer("result")  # the list never shows it
 
