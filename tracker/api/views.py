@@ -6,7 +6,12 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -18,7 +23,7 @@ from ..models import Kind, TimeEntry
 from ..views.time import within_reach
 from ..week import week_start_of
 from .base import get_for_write, service_errors
-from .serializers import MeSerializer, TimeEntrySerializer
+from .serializers import DetailSerializer, MeSerializer, TimeEntrySerializer
 
 IDEMPOTENCY_KEY_MAX = 80  # stored in external_id (100) after the caller's id
 
@@ -143,6 +148,19 @@ class TimeEntryList(generics.ListCreateAPIView):
         ).first()
 
 
+NOT_IN_SIGHT = OpenApiResponse(DetailSerializer, description="No such entry within your reach.")
+NOT_YOURS = OpenApiResponse(DetailSerializer, description="In sight (a manager's team) but "
+                                                          "not yours to change.")
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: TimeEntrySerializer, 404: NOT_IN_SIGHT}),
+    patch=extend_schema(responses={
+        200: TimeEntrySerializer, 403: NOT_YOURS, 404: NOT_IN_SIGHT,
+        400: OpenApiResponse(description="Invalid input: a message per field; nothing written."),
+    }),
+    delete=extend_schema(responses={204: None, 403: NOT_YOURS, 404: NOT_IN_SIGHT}),
+)
 class TimeEntryDetail(generics.RetrieveUpdateDestroyAPIView):
     serializer_class = TimeEntrySerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
