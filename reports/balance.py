@@ -9,6 +9,7 @@ every figure comes from tracker.figures. `Report.to_json()` is CONTRACT.md's JSO
 rounded there, once); `to_stored()` / `from_stored()` are what a ReportRun keeps.
 """
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -84,7 +85,11 @@ def _capacity_hours(capacity: Decimal) -> float:
 
 
 def _seconds_of(row: dict) -> KindSeconds:
-    """The seconds behind a stored row's hours: exact, since they were rounded to 36 s."""
+    """The seconds behind a stored row's hours: stored beside them since runs kept them
+    (to_stored); for a run stored before, rebuilt from the hours, which were rounded to 36 s,
+    so a sum of them read back can be 0.01 h off the one built."""
+    if "seconds" in row:
+        return KindSeconds(**row["seconds"])
     return KindSeconds(**{
         kind: int(Decimal(str(row[f"{kind}_hours"])) * 3600)
         for kind in ("client", "promotion", "internal")
@@ -351,18 +356,29 @@ class Report:
         }
 
     def to_stored(self) -> dict:
-        return self.to_json(ids=True)
+        """to_json(ids=True), each row, team, week and the totals with the seconds by kind
+        behind its hours, so that a run read back (from_stored) shows the figures it was built
+        with, its total hours included. (An engagement shows no sum of rounded hours.)"""
+        stored = self.to_json(ids=True)
+        for key in ("rows", "teams", "weeks"):
+            for item, built in zip(stored[key], getattr(self, key), strict=True):
+                item["seconds"] = dataclasses.asdict(built.seconds)
+        stored["totals"]["seconds"] = dataclasses.asdict(self.totals.seconds)
+        return stored
 
     @staticmethod
     def json_of_stored(stored: dict) -> dict:
         """A stored report as to_json() gave it when it was built: the stored figures
-        themselves, only without the ids. (from_stored() rebuilds the seconds from the rounded
-        hours, so a total_hours read back that way can differ from the one built by 0.01.)"""
-        ids = ("consultant_id", "team_id")
-        return {**stored, "rows": [
-            {name: value for name, value in row.items() if name not in ids}
-            for row in stored["rows"]
-        ]}
+        themselves, without the ids and seconds kept for from_stored()."""
+        def shown(item: dict, hidden=("seconds",)) -> dict:
+            return {name: value for name, value in item.items() if name not in hidden}
+
+        return {
+            **stored, "totals": shown(stored["totals"]),
+            "rows": [shown(row, ("seconds", "consultant_id", "team_id"))
+                     for row in stored["rows"]],
+            **{key: list(map(shown, stored[key])) for key in ("teams", "weeks")},
+        }
 
     @classmethod
     def from_stored(cls, data: dict) -> "Report":

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from clients.models import Outcome
 from clients.tests.factories import EngagementFactory, OutcomeFactory
-from reports.balance import Period, balance_compute
+from reports.balance import Period, Report, balance_compute
 from tracker.models import Activity, Kind, TimeEntry, User
 from tracker.tests.factories import ActivityFactory, TeamFactory, TimeEntryFactory, UserFactory
 
@@ -22,7 +22,7 @@ START, END = dt.date(2026, 1, 5), dt.date(2026, 3, 29)  # 12 whole weeks
 
 def report_for(viewer, **kwargs):
     return balance_compute(people=User.objects.visible_to(viewer),
-                           **{"start": START, "end": END, **kwargs}).to_stored()
+                           **{"start": START, "end": END, **kwargs}).to_json(ids=True)
 
 
 def row_of(report, username):
@@ -266,3 +266,18 @@ def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
         report = balance_compute(people=User.objects.visible_to(cast.manager), start=start,
                                  end=end).to_stored()
     assert row_of(report, "alice")["outcomes_achieved"] == 41
+
+
+def test_a_stored_run_reads_back_with_the_figures_it_was_built_with(cast):
+    """Hours are rounded to 0.01 h (36 s): 7,250 s of client and of promotion work show as
+    2.01 h each but 4.03 h in all. A run read back from hours alone showed 4.02."""
+    alice = cast.consultant
+    TimeEntryFactory(consultant=alice, date=START, seconds=7250, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    TimeEntryFactory(consultant=alice, date=START, seconds=7250, kind=Kind.PROMOTION)
+    built = balance_compute(people=User.objects.visible_to(cast.admin), start=START, end=END)
+    assert row_of(built.to_json(), "alice")["total_hours"] == 4.03
+
+    read_back = Report.from_stored(json.loads(json.dumps(built.to_stored())))
+    assert read_back.to_json() == built.to_json()
+    assert Report.json_of_stored(built.to_stored()) == built.to_json()
