@@ -289,8 +289,24 @@ if not DEBUG:
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
+# The cache holds the API's throttle counts. With REDIS_URL it is Redis, so the gunicorn workers
+# share them; without, each process counts on its own (runserver is one process). Short socket
+# timeouts: a Redis that does not answer skips throttling (tracker/api/throttling.py) quickly.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "clientfirst",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # The REST API (/api/v1/, docs/api.md): personal tokens or the browser session (with CSRF),
-# JSON only, throttled per user and per address (DRF answers 429 with Retry-After).
+# JSON only, throttled per token and per address (tracker/api/throttling.py: 429 with
+# Retry-After). API_THROTTLE_USER is the per-token rate's former name, still read.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tracker.api.auth.BearerTokenAuthentication",
@@ -301,13 +317,20 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "tracker.api.throttling.TokenRateThrottle",
+        "tracker.api.throttling.AnonRateThrottle",
+        "tracker.api.throttling.AddressRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
-        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+        "token": (os.environ.get("API_THROTTLE_TOKEN") or os.environ.get("API_THROTTLE_USER")
+                  or "1200/minute"),
+        "anon": os.environ.get("API_THROTTLE_ANON") or "60/minute",
+        "address": os.environ.get("API_THROTTLE_ADDRESS") or "3000/minute",
     },
+    # How many proxies in front append to X-Forwarded-For. 0: the address is REMOTE_ADDR and
+    # the header is ignored, since a client may write it (DRF's default trusts it whole).
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
+    "EXCEPTION_HANDLER": "tracker.api.throttling.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

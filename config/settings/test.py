@@ -14,3 +14,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Each test run has a queue of its own on a shared Redis: stale messages never reach its worker.
 CELERY_TASK_DEFAULT_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
+# Throttle counts in memory even beside a real Redis: a test's cache.clear() must never empty
+# the database the Celery broker shares.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -273,16 +273,3 @@ def test_schema_generates_without_warnings(tmp_path):
     # drf-spectacular's own validation against the OpenAPI 3 meta-schema.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", tmp_path / "s.yml")
 
-
-def test_too_many_requests_answer_429_with_retry_after(cast, monkeypatch):
-    from django.core.cache import cache
-    from rest_framework.throttling import SimpleRateThrottle
-
-    cache.clear()
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "2/minute",
-                                                               "anon": "2/minute"})
-    client = bearer(cast.consultant)
-    assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
-    limited = client.get("/api/v1/me/")
-    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
-    cache.clear()
