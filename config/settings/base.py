@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (/api/docs/), no CDN
     "tracker",
     "clients",
     "reports",
@@ -335,6 +336,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ClientFirst API",
+    "DESCRIPTION": (
+        "Time, promotion activities and client outcomes, over the same access rules, checks "
+        "and figures as the pages. Send `Authorization: Bearer <token>` with a personal token "
+        "(made on your profile page, /accounts/profile/), or use the signed-in browser "
+        "session. Out of your reach is 404, no or bad credentials 401, a forbidden write 403, "
+        "invalid input 400 with a message per field, too many requests 429 with Retry-After."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Two choice sets are both a "kind": each gets its own name in the schema.
@@ -342,6 +350,14 @@ SPECTACULAR_SETTINGS = {
         "TimeKindEnum": "tracker.models.Kind",
         "ActivityKindEnum": "tracker.models.ActivityKind",
     },
+    # The schema and /api/docs/ are for signed-in people and token holders, like the API.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # validatorUrl null: Swagger UI would otherwise send the schema to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 LOGGING = {
