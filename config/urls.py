@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from reports.api import BalanceReportView, ReportRunDetail, ReportRunList
-from tracker.views import accounts
+from tracker.views import accounts, profile
 from tracker.views.health import healthz
 
 urlpatterns = [
@@ -27,6 +27,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", profile.profile, name="profile"),
+    path("accounts/profile/tokens/<int:pk>/revoke/", profile.token_revoke,
+         name="token_revoke"),
     # Django's names, which its views redirect to.
     path("accounts/password_change/", accounts.PasswordChangeView.as_view(),
          name="password_change"),

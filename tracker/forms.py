@@ -4,16 +4,19 @@ Every logging rule lives in tracker/rules.py; the forms put each message next to
 then save through tracker/services.py, which checks again and writes.
 """
 
+import datetime as dt
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 
 from clients.models import Engagement
 
 from . import services
 from .fields import DurationField, EngagementChoiceField
-from .limits import MAX_AUDIENCE, MAX_LEADS
-from .models import Activity, Kind, RunningTimer, TimeEntry
+from .limits import MAX_API_TOKEN_DAYS, MAX_AUDIENCE, MAX_LEADS
+from .models import Activity, ApiToken, Kind, RunningTimer, TimeEntry
 from .rules import time_entry_errors
 from .widgets import BootstrapMixin, DateInput, VersionedFormMixin
 
@@ -243,6 +246,70 @@ class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         if self.instance.pk:
             return services.activity_update(activity=self.instance, **values)
         return services.activity_create(consultant=self.instance.consultant, **values)
+
+
+class ApiTokenForm(BootstrapMixin, forms.ModelForm):
+    """A new personal API token (the profile page): its name and when it stops working."""
+
+    EXPIRY_CHOICES = [("", "Never"), (7, "In 7 days"), (30, "In 30 days"), (90, "In 90 days"),
+                      (365, "In a year")]
+
+    expires_in = forms.TypedChoiceField(
+        label="Expires", choices=EXPIRY_CHOICES, coerce=int, empty_value=None, required=False,
+    )
+    expires_on = forms.DateField(
+        label="Or on this date", required=False, widget=DateInput(),
+        help_text="It works through that day, in your timezone.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name"]
+        help_texts = {"name": "What it is for, e.g. “laptop sync script”."}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        today = user.today()
+        self.fields["expires_on"].widget.attrs.update({
+            "min": (today + dt.timedelta(days=1)).isoformat(),
+            "max": (today + dt.timedelta(days=MAX_API_TOKEN_DAYS)).isoformat(),
+        })
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        today = self.user.today()
+        if day is not None and not today < day <= today + dt.timedelta(days=MAX_API_TOKEN_DAYS):
+            raise forms.ValidationError(
+                f"Choose a day after today, at most {MAX_API_TOKEN_DAYS // 365} years ahead."
+            )
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("expires_in") and cleaned.get("expires_on"):
+            self.add_error("expires_on", "Choose a number of days or a date, not both.")
+        return cleaned
+
+    def expires_at(self) -> dt.datetime | None:
+        day = self.cleaned_data["expires_on"]
+        if day is None:
+            return None
+        # The first moment of the next day where the person is.
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), self.user.tzinfo)
+
+    def save(self) -> tuple[ApiToken, str] | None:
+        """The token and its secret; None, with the message next to the name, when refused."""
+        try:
+            return services.api_token_create(
+                user=self.user, name=self.cleaned_data["name"],
+                expires_in_days=self.cleaned_data["expires_in"], expires_at=self.expires_at(),
+            )
+        except ValidationError as exc:
+            # Each field was checked above; what the service adds is the rule across rows,
+            # one active token per name, and that message belongs next to the name.
+            self.add_error("name", exc.messages)
+            return None
 
 
 # Django's password forms (its validators and messages) in the app's styling.

@@ -28,6 +28,9 @@ MAX_BUDGET_HOURS = 1_000_000  # some 500 person-years
 # a hundred billion either way, within what the column holds (14 digits, 2 after the point).
 MAX_OUTCOME_VALUE = 100_000_000_000
 
+# An API token lives at most ten years (the profile page and `api_token create --expires`).
+MAX_API_TOKEN_DAYS = 3650
+
 MAX_PER_PAGE = 100  # rows on one page of a list, whatever ?per_page= asks
 
 

@@ -634,3 +634,14 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        """"revoked", "expired" or "active" (ApiTokenQuerySet.active, for this one row)."""
+        from django.utils import timezone
+
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

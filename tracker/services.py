@@ -583,31 +583,44 @@ def api_token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@transaction.atomic
 def api_token_create(
-    *, user: User, name: str, expires_in_days: int | None = None
+    *, user: User, name: str, expires_in_days: int | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token for `user`; returns it with its secret, which is never seen again."""
+    """A new token for `user`; returns it with its secret, which is never seen again.
+
+    It expires `expires_in_days` from now, or at `expires_at`, or never (neither given)."""
+    if expires_in_days is not None:
+        expires_at = timezone.now() + dt.timedelta(days=expires_in_days)
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
         name=name,
         token_hash=api_token_hash(secret),
         prefix=secret[:10],
-        expires_at=(
-            timezone.now() + dt.timedelta(days=expires_in_days)
-            if expires_in_days is not None else None
-        ),
+        expires_at=expires_at,
     )
     token.full_clean()
-    token.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            token.save(force_insert=True)
+    except IntegrityError:
+        # Two requests with one name at once: the second meets the first in the unique index.
+        raise ValidationError(_active_name_constraint().violation_error_message) from None
     return token, secret
 
 
+def _active_name_constraint():
+    return next(constraint for constraint in ApiToken._meta.constraints
+                if constraint.name == "api_token_unique_active_name")
+
+
 @transaction.atomic
-def api_token_revoke(*, user: User, name: str) -> bool:
-    """Revoke `user`'s active token called `name`; False when there is none."""
-    return bool(
-        ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True)
-        .update(revoked_at=timezone.now())
-    )
+def api_token_revoke(*, user: User, name: str | None = None, pk: int | None = None) -> bool:
+    """Revoke `user`'s active token called `name` (the command) or with id `pk` (the profile
+    page, where two tokens may have shared a name over time); False when there is none."""
+    if (name is None) == (pk is None):
+        raise TypeError("api_token_revoke takes a name or a pk")
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    tokens = tokens.filter(name=name) if pk is None else tokens.filter(pk=pk)
+    return bool(tokens.update(revoked_at=timezone.now()))

@@ -12,7 +12,7 @@ def cache_control(response) -> set[str]:
 
 @pytest.mark.parametrize("path", [
     "/", "/time/", "/time/?_export=csv", "/time/?_export=xlsx", "/reports/balance/",
-    "/digests/preferences/",
+    "/digests/preferences/", "/accounts/profile/",
 ])
 def test_signed_in_pages_and_exports_are_private_and_not_stored(client, cast, path):
     client.force_login(cast.manager)

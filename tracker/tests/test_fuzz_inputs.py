@@ -241,6 +241,10 @@ def preferences(world):
     return {"digest_opt_in": "on", "timezone": "Europe/London"}
 
 
+def api_token(world):
+    return {"name": "laptop script", "expires_in": "30", "expires_on": ""}
+
+
 FORMS = {
     "/time/new/": time_entry,
     "/activities/new/": activity,
@@ -252,6 +256,7 @@ FORMS = {
     "/reports/saved/": saved_report,
     "/time/timer/start/": timer,
     "/digests/preferences/": preferences,
+    "/accounts/profile/": api_token,
 }
 
 

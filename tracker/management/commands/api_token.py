@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from tracker.limits import MAX_API_TOKEN_DAYS
 from tracker.models import User
 from tracker.services import api_token_create, api_token_revoke
 
@@ -28,8 +29,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{username} has no active token named {name!r}")
             self.stdout.write(f"Revoked {username}'s token {name!r}.")
             return
-        if expires is not None and not 1 <= expires <= 3650:
-            raise CommandError("--expires must be from 1 to 3650 days")
+        if expires is not None and not 1 <= expires <= MAX_API_TOKEN_DAYS:
+            raise CommandError(f"--expires must be from 1 to {MAX_API_TOKEN_DAYS} days")
         try:
             token, secret = api_token_create(user=user, name=name, expires_in_days=expires)
         except ValidationError as exc:

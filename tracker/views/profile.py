@@ -1,0 +1,57 @@
+"""The profile page (/accounts/profile/): who you are, and your personal API tokens.
+
+A new token's secret is shown once, in the answer to the POST that made it: it is never
+stored (only its hash is), never put in the session, and no later GET can show it. A
+reload re-sends the form, which the taken name refuses. Like every page of a signed-in
+person, the answer carries `Cache-Control: private, no-store` (config/middleware.py), so
+the browser does not keep it on disk either.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from .. import services
+from ..forms import ApiTokenForm
+from ..models import ApiToken
+
+
+def _get_token_for_user(request, pk) -> ApiToken:
+    """One of the signed-in person's own tokens; anyone else's answers 404."""
+    return get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = ApiTokenForm(request.POST or None, user=request.user)
+    created = secret = None
+    if request.method == "POST" and form.is_valid() and (made := form.save()):
+        created, secret = made
+        form = ApiTokenForm(user=request.user)  # a blank form for the next one
+    tokens = ApiToken.objects.filter(user=request.user).order_by(
+        "revoked_at", "-created_at"  # active ones first (NULL sorts first), newest first
+    )
+    return render(request, "tracker/profile.html", {
+        "form": form,
+        "tokens": tokens,
+        "created": created,
+        "secret": secret,
+        "api_me_url": request.build_absolute_uri(reverse("api:me")),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_revoke(request, pk):
+    token = _get_token_for_user(request, pk)
+    if token.revoked_at is not None:
+        messages.info(request, f"The token “{token.name}” was revoked already.")
+        return redirect("profile")
+    if request.method == "POST":
+        services.api_token_revoke(user=request.user, pk=token.pk)
+        messages.success(request, f"Revoked the token “{token.name}”: it no longer works.")
+        return redirect("profile")
+    return render(request, "tracker/token_confirm_revoke.html", {"token": token})
