@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from clients.models import Engagement
 
@@ -577,12 +578,14 @@ def person_delete(*, user: User) -> None:
 API_TOKEN_PREFIX = "cf_"  # lets secret scanners and people recognise a ClientFirst token
 
 
+@sensitive_variables("secret")
 def api_token_hash(secret: str) -> str:
     """What is stored and looked up: the SHA-256 of the secret (the secret is random and long,
     so a plain hash is enough; a slow password hash would slow every request)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@sensitive_variables("secret")
 def api_token_create(
     *, user: User, name: str, expires_in_days: int | None = None,
     expires_at: dt.datetime | None = None,

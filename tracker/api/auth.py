@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions
@@ -16,6 +17,10 @@ LAST_USED_EVERY = dt.timedelta(minutes=1)  # one write a minute per token, not o
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
+    # An error report (Django's 500 page, the mail to ADMINS) lists each frame's variables:
+    # the secret is starred out there. The Authorization header itself is hidden already
+    # (SafeExceptionReporterFilter hides every META key with AUTH in its name).
+    @sensitive_variables("header", "secret")
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
