@@ -345,10 +345,12 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Two choice sets are both a "kind": each gets its own name in the schema.
+    # Choice sets that share a field name ("kind", "status"): one schema name each.
     "ENUM_NAME_OVERRIDES": {
         "TimeKindEnum": "tracker.models.Kind",
         "ActivityKindEnum": "tracker.models.ActivityKind",
+        "EngagementStatusEnum": "clients.models.Engagement.Status",
+        "OutcomeStatusEnum": "clients.models.Outcome.Status",
     },
     # The schema and /api/docs/ are for signed-in people and token holders, like the API.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from clients import api as clients_api
+
 from . import activities, timer, views
 
 app_name = "api"
@@ -12,4 +14,15 @@ urlpatterns = [
     path("activities/", activities.ActivityList.as_view(), name="activities"),
     path("activities/<int:pk>/", activities.ActivityDetail.as_view(), name="activity"),
     path("timer/", timer.TimerView.as_view(), name="timer"),
+    # Clients, engagements, outcomes and their measurements (clients/api.py).
+    path("clients/", clients_api.ClientList.as_view(), name="clients"),
+    path("clients/<int:pk>/", clients_api.ClientDetail.as_view(), name="client"),
+    path("engagements/", clients_api.EngagementList.as_view(), name="engagements"),
+    path("engagements/<int:pk>/", clients_api.EngagementDetail.as_view(), name="engagement"),
+    path("outcomes/", clients_api.OutcomeList.as_view(), name="outcomes"),
+    path("outcomes/<int:pk>/", clients_api.OutcomeDetail.as_view(), name="outcome"),
+    path("outcomes/<int:outcome_pk>/measurements/", clients_api.MeasurementList.as_view(),
+         name="measurements"),
+    path("outcomes/<int:outcome_pk>/measurements/<int:pk>/",
+         clients_api.MeasurementDetail.as_view(), name="measurement"),
 ]
