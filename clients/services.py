@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from tracker.approvals import week_lock_check_rows
 from tracker.models import Activity, Team, User
 
 from .models import Client, Engagement, Outcome, OutcomeMeasurement
@@ -156,7 +157,9 @@ def engagement_update(
 
 @transaction.atomic
 def engagement_delete(*, engagement: Engagement) -> None:
-    """Its outcomes go with it; its time entries keep it (ProtectedError otherwise)."""
+    """Its outcomes go with it; its time entries keep it (ProtectedError otherwise). The
+    activities that featured it lose the link: not in an approved week (WeekLocked)."""
+    week_lock_check_rows(Activity.objects.filter(engagement=engagement))
     engagement.delete()
 
 

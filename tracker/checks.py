@@ -5,53 +5,86 @@ from django.core import checks
 from django.db import OperationalError, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from .lock_triggers import TRIGGER_MIGRATION as LOCK_TRIGGER_MIGRATION
+from .lock_triggers import lock_trigger_problem
 from .rollup import MISSING, TRIGGER_MIGRATION, trigger_problem
 
 
-@checks.register(checks.Tags.database)
-def rollup_triggers_check(app_configs=None, databases=None, **kwargs):
-    """The weekly rollup's triggers are there, and are the ones their migration installs.
+def _migrated(alias):
+    """The migration graph of database `alias` when every migration has run on it, else None:
+    a database not there yet (a build, a fresh clone; `manage.py check` checks the database
+    by default, tracker/management/commands/check.py) has no triggers to lose, and one not
+    fully migrated gets them from migrate, which this check must not stop."""
+    try:
+        executor = MigrationExecutor(connections[alias])
+        graph = executor.loader.graph
+        plan = executor.migration_plan(graph.leaf_nodes())
+    except OperationalError:
+        return None
+    return None if plan else graph
 
-    Without them the reports and the /time/ totals stop counting new time, silently; and a
-    migration can drop them unseen (SQLite rebuilds a table to alter a column, and the
-    rebuild drops the table's triggers). Reported here, never reinstalled behind anyone's back.
+
+# The triggers the database must hold, each with the function that looks for them and what
+# their absence breaks.
+TRIGGER_SETS = (
+    {
+        "problem": trigger_problem, "migration": TRIGGER_MIGRATION,
+        "subject": "The weekly rollup's triggers", "table": "tracker_timeentry",
+        "harm": "reports and the time list's totals do not follow new time entries.",
+        "also": " and rebuilds the rollup", "ids": ("tracker.E001", "tracker.E002"),
+    },
+    {
+        "problem": lock_trigger_problem, "migration": LOCK_TRIGGER_MIGRATION,
+        "subject": "The week lock's triggers", "table": "tracker_timeentry or tracker_activity",
+        "harm": "only the write services refuse changes to an approved week, not bulk "
+                "updates or raw SQL.",
+        "also": "", "ids": ("tracker.E003", "tracker.E004"),
+    },
+)
+
+
+def _trigger_error(*, alias, graph, problem, migration, subject, table, harm, also, ids):
+    app_label, name = migration
+    (previous,) = (
+        parent.key[1] for parent in graph.node_map[migration].parents
+        if parent.key[0] == app_label
+    )
+    what = (
+        f"are missing from {table} (or disabled)"
+        if problem == MISSING
+        else f"are not the ones migration {app_label}.{name} installs"
+    )
+    return checks.Error(
+        f"{subject} {what} in database '{alias}': {harm}",
+        hint=(
+            f"Run migration {app_label}.{name} again; it installs them{also}: python manage.py "
+            f"migrate --skip-checks --database {alias} {app_label} {previous}, then python "
+            f"manage.py migrate --database {alias}."
+        ),
+        id=ids[0] if problem == MISSING else ids[1],
+    )
+
+
+@checks.register(checks.Tags.database)
+def triggers_check(app_configs=None, databases=None, **kwargs):
+    """The weekly rollup's triggers and the week lock's are there, and are the ones their
+    migrations install.
+
+    Without the rollup's, the reports and the /time/ totals stop counting new time, silently;
+    without the lock's, a write that bypasses the services (a bulk update, raw SQL) can change
+    an approved week. A migration can drop them unseen (SQLite rebuilds a table to alter a
+    column, and the rebuild drops the table's triggers). Reported here, never reinstalled
+    behind anyone's back.
     """
     errors = []
     for alias in databases or []:
-        try:
-            executor = MigrationExecutor(connections[alias])
-            graph = executor.loader.graph
-            plan = executor.migration_plan(graph.leaf_nodes())
-        except OperationalError:
-            # `manage.py check` checks the database by default (tracker/management/commands/
-            # check.py): a database not there yet (a build, a fresh clone) has no triggers to
-            # lose, and migrate will say it is unreachable.
+        graph = _migrated(alias)
+        if graph is None:
             continue
-        if plan:
-            # Not fully migrated: migrate installs the triggers, and this check must not stop
-            # it. Checked once every migration has run.
-            continue
-        problem = trigger_problem(connections[alias])
-        if problem is None:
-            continue
-        app_label, name = TRIGGER_MIGRATION
-        (previous,) = (
-            parent.key[1] for parent in graph.node_map[TRIGGER_MIGRATION].parents
-            if parent.key[0] == app_label
-        )
-        what = (
-            "are missing from tracker_timeentry (or disabled)"
-            if problem == MISSING
-            else f"are not the ones migration {app_label}.{name} installs"
-        )
-        errors.append(checks.Error(
-            f"The weekly rollup's triggers {what} in database '{alias}': reports and the "
-            "time list's totals do not follow new time entries.",
-            hint=(
-                f"Run migration {app_label}.{name} again; it installs them and rebuilds the "
-                f"rollup: python manage.py migrate --skip-checks --database {alias} "
-                f"{app_label} {previous}, then python manage.py migrate --database {alias}."
-            ),
-            id="tracker.E001" if problem == MISSING else "tracker.E002",
-        ))
+        for triggers in TRIGGER_SETS:
+            problem = triggers["problem"](connections[alias])
+            if problem:
+                details = {k: v for k, v in triggers.items() if k != "problem"}
+                errors.append(_trigger_error(alias=alias, graph=graph, problem=problem,
+                                             **details))
     return errors

@@ -564,6 +564,92 @@ class WeeklyTotal(models.Model):
         return f"{self.consultant_id} {self.week_start} {self.kind} {self.seconds}s"
 
 
+class WeekStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned"
+
+
+class WeekApprovalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _visible_by_consultant(self, user)
+
+    def decidable_by(self, user):
+        """The weeks `user` may approve or return: their teams' people's (every team's for
+        an admin), never their own: a manager's week goes to another manager or an admin."""
+        rows = self.exclude(consultant=user)
+        if user.is_superuser or user.is_staff:
+            return rows
+        return rows.filter(consultant__team__in=Team.objects.managed_by(user))
+
+
+class WeekApproval(models.Model):
+    """A consultant's ISO week on its way to sign-off: submitted by them, approved or returned
+    (with a comment) by a manager of their team or an admin, reopened by an admin (with a
+    reason). No row is an open week. An approved week is locked: tracker/approvals.py refuses
+    every write into it, and database triggers refuse what bypasses the services.
+
+    The last decision (who, when, the comment) stays on the row when an admin reopens the
+    week, next to who reopened it and why.
+    """
+
+    Status = WeekStatus
+
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="week_approvals",
+        db_index=False,  # (consultant, week_start) covers it
+    )
+    week_start = models.DateField("week", help_text="The Monday of the ISO week.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField("consultant's note", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField("manager's comment", blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WeekApprovalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-week_start", "consultant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant", "week_start"],
+                name="week_approval_one_per_week",
+                violation_error_message="This week already has its approval record.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=WeekStatus.values),
+                name="week_approval_status_valid",
+            ),
+        ]
+        # The approvals page lists a status across people and weeks.
+        indexes = [models.Index(fields=["status", "week_start"])]
+
+    def __str__(self):
+        return f"{self.consultant} {self.week_start:%G-W%V} {self.get_status_display()}"
+
+    @property
+    def iso_week(self) -> str:
+        return f"{self.week_start:%G-W%V}"
+
+    @property
+    def locked(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
 class RunningTimer(models.Model):
     """A stopwatch someone started on /time/; stopping it logs a TimeEntry.
 

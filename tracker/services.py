@@ -5,6 +5,10 @@ logging rules of rules.py), applies the defaults (client work is billable), lets
 set its timestamps and runs in one transaction, taking the row locks it needs. Forms, the
 week grid and the admin call these; they never write the models themselves. Refused input
 raises ValidationError and writes nothing.
+
+Every one of them first asks tracker/approvals.py's week_lock_check() about each date it
+touches (an update: the old and the new): a write into an approved week raises WeekLocked.
+The week approval services live there and are named here too, as services.
 """
 
 import datetime as dt
@@ -23,6 +27,23 @@ from django.views.decorators.debug import sensitive_variables
 
 from clients.models import Engagement
 
+from .approvals import (  # noqa: F401 - the approval services, as services
+    WeekLocked,
+    lock_message,
+    lock_people,
+    locked_weeks,
+    week_approve,
+    week_lock_check,
+    week_lock_check_import,
+    week_lock_check_pairs,
+    week_lock_check_rows,
+    week_may_decide,
+    week_reopen,
+    week_return,
+    week_status,
+    week_submit,
+    week_version,
+)
 from .limits import DATE_RANGE_MESSAGE, date_in_range
 from .models import (
     SECONDS_PER_DAY,
@@ -113,6 +134,7 @@ def time_entry_create(
         source=source,
         external_id=external_id,
     )
+    week_lock_check(consultant=consultant, dates=[date])
     time_entry_validate(entry)
     entry.save(force_insert=True)
     return entry
@@ -135,14 +157,20 @@ def time_entry_update(
 ) -> TimeEntry:
     """Change the fields given; the others keep what is saved now (not what `entry` held
     when it was read: another save meanwhile is not undone). Returns the saved entry."""
-    # Locked: two saves of one entry run one after the other.
+    # The people first (as every write of time), then the entry: two saves of one entry run
+    # one after the other, and an approval cannot come between the lock check and the save.
+    before = TimeEntry.objects.values_list("consultant_id", flat=True).get(pk=entry.pk)
+    lock_people([before, consultant.pk if consultant is not KEEP else before])
     saved = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    old = (saved.consultant_id, saved.date)
     _apply(saved, {
         "consultant": consultant, "date": date, "seconds": seconds, "kind": kind,
         "engagement": engagement, "activity": activity, "note": note, "billable": billable,
         "source": source, "external_id": external_id,
     })
     saved.billable = _billable(saved.kind, saved.billable)
+    # Both weeks: the one it leaves and the one it moves to.
+    week_lock_check_pairs([old, (saved.consultant_id, saved.date)])
     time_entry_validate(saved)
     saved.save()
     return saved
@@ -150,6 +178,8 @@ def time_entry_update(
 
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry) -> None:
+    # The week as saved, not as `entry` was read.
+    week_lock_check_rows(TimeEntry.objects.filter(pk=entry.pk))
     entry.delete()
 
 
@@ -200,6 +230,7 @@ def time_entries_import(
         entry.import_batch = batch
     if messages:
         raise ValidationError(messages)
+    week_lock_check_import(entries)  # all or nothing: the entries in approved weeks named
     return TimeEntry.objects.bulk_create(entries, batch_size=IMPORT_BATCH_SIZE)
 
 
@@ -215,6 +246,8 @@ def import_batch_undo(*, batch: ImportBatch, user: User | None) -> int:
             f"Only a finished import can be undone; this one is {locked.get_status_display()}.",
             code="not_done",
         )
+    # Undoing takes time out of every week it went into: none of them may be approved.
+    week_lock_check_rows(TimeEntry.objects.filter(import_batch=locked))
     deleted, _ = TimeEntry.objects.filter(import_batch=locked).delete()
     locked.status = ImportBatch.Status.UNDONE
     locked.undone_at = timezone.now()
@@ -245,12 +278,6 @@ class WeekCellChange:
         return (self.kind, self.engagement_id, self.activity_id, self.day)
 
 
-def _lock_person(consultant: User) -> None:
-    """One save of a person's time at a time (on SQLite, IMMEDIATE transactions already
-    serialize): the week is read after any other save of it has committed."""
-    list(User.objects.select_for_update().filter(pk=consultant.pk).values_list("pk"))
-
-
 @transaction.atomic
 def time_entries_save_week(
     *, consultant: User, monday: dt.date, changes: Sequence[WeekCellChange]
@@ -264,7 +291,10 @@ def time_entries_save_week(
     cell of several entries or one that breaks a logging rule.
     """
     sunday = monday + dt.timedelta(days=6)
-    _lock_person(consultant)
+    # Locks the person: one save of their week at a time, read after any other committed.
+    week_lock_check(
+        consultant=consultant, dates=[monday, *(change.day for change in changes)]
+    )
     entries = list(
         TimeEntry.objects.select_for_update().filter(consultant=consultant)
         .in_period(monday, sunday).select_related("consultant")
@@ -363,6 +393,8 @@ def timer_start(
         note=note,
         billable=_billable(kind, billable),
     )
+    # Today's week approved (a manager signed it off early): the time would go into it.
+    week_lock_check(consultant=consultant, dates=[consultant.today()])
     errors = time_entry_errors(
         consultant=consultant,
         date=consultant.today(),
@@ -415,6 +447,7 @@ def timer_stop(*, consultant: User, now: dt.datetime | None = None) -> list[Time
     knows how long they really worked, so they discard it and log the time by hand.
     """
     now = now or timezone.now()
+    lock_people([consultant.pk])
     # Locked, so a double click logs the time once.
     timer = (
         RunningTimer.objects.select_for_update(of=("self",))
@@ -428,8 +461,13 @@ def timer_stop(*, consultant: User, now: dt.datetime | None = None) -> list[Time
             "so it was probably left running. Discard it and log the time by hand.",
             code="too_long",
         )
+    # Any day it ran on in an approved week refuses the whole stop: the timer keeps running
+    # (nothing is lost), and its owner discards it and logs the other days by hand, or asks
+    # an admin to reopen the week. Logging part of it silently would lose time.
+    days = timer_day_parts(timer, now)
+    week_lock_check(consultant=consultant, dates=[day for day, _ in days])
     entries, messages = [], []
-    for day, seconds in timer_day_parts(timer, now):
+    for day, seconds in days:
         entry = TimeEntry(
             consultant=timer.user,
             date=day,
@@ -483,6 +521,7 @@ def activity_create(
         audience=audience, interactions=interactions, leads=leads, engagement=engagement,
         note=note,
     )
+    week_lock_check(consultant=consultant, dates=[date])
     activity.full_clean()
     activity.save(force_insert=True)
     return activity
@@ -505,12 +544,16 @@ def activity_update(
     note: str = KEEP,
 ) -> Activity:
     """Change the fields given; the others keep what is saved now. Returns the saved one."""
+    before = Activity.objects.values_list("consultant_id", flat=True).get(pk=activity.pk)
+    lock_people([before, consultant.pk if consultant is not KEEP else before])
     saved = Activity.objects.select_for_update().get(pk=activity.pk)
+    old = (saved.consultant_id, saved.date)
     _apply(saved, {
         "consultant": consultant, "kind": kind, "title": title, "date": date, "venue": venue,
         "url": url, "audience": audience, "interactions": interactions, "leads": leads,
         "engagement": engagement, "note": note,
     })
+    week_lock_check_pairs([old, (saved.consultant_id, saved.date)])
     saved.full_clean()
     saved.save()
     return saved
@@ -518,7 +561,12 @@ def activity_update(
 
 @transaction.atomic
 def activity_delete(*, activity: Activity) -> None:
-    """Delete the activity; the time spent on it stays logged, linked to no activity."""
+    """Delete the activity; the time spent on it stays logged, linked to no activity. Its
+    own week and the weeks of that time (which loses its link) must not be approved."""
+    week_lock_check_pairs([
+        *Activity.objects.filter(pk=activity.pk).values_list("consultant_id", "date"),
+        *activity.time_entries.order_by().values_list("consultant_id", "date").distinct(),
+    ])
     activity.delete()
 
 
@@ -569,7 +617,11 @@ def person_save(*, user: User) -> User:
     return user
 
 
+@transaction.atomic
 def person_delete(*, user: User) -> None:
+    # Their time and activities go with them: not out of an approved week.
+    week_lock_check_rows(TimeEntry.objects.filter(consultant=user))
+    week_lock_check_rows(Activity.objects.filter(consultant=user))
     user.delete()
 
 

@@ -24,9 +24,12 @@ from clients.services import client_create, engagement_create, engagement_update
 from tracker.limits import SECONDS_PER_DAY, date_in_range
 from tracker.models import ImportBatch, Kind, TimeEntry, User, validate_single_line
 from tracker.services import (
+    lock_message,
+    locked_weeks,
     person_save,
     time_entries_import,
 )
+from tracker.week import week_start_of
 
 from .formats import ImportRow, RowProblem
 
@@ -378,6 +381,7 @@ def import_timesheet(
         entries = [entry for entry in entries if entry.external_id not in done]
 
     problems.extend(_over_a_day(entries, people))
+    problems.extend(_in_approved_weeks(entries, people))
     if problems:
         result.problems = [message for _, message in sorted(problems, key=lambda p: p[0])]
         if batch is not None and not dry_run:
@@ -462,6 +466,24 @@ def _over_a_day(entries: list[_Entry], people: _People) -> list[tuple[int, str]]
                 f"for {name} on {entry.date:%Y-%m-%d}, more than 24 (counting time already "
                 "logged that day)",
             ))
+    return problems
+
+
+def _in_approved_weeks(entries: list[_Entry], people: _People) -> list[tuple[int, str]]:
+    """A problem on each row whose date falls in a week its person has had approved: the
+    lock refuses the whole file (one query). New people have no approved week."""
+    users = {
+        key: person.user for key, person in people.resolved.items()
+        if isinstance(person, _Person) and person.user is not None
+    }
+    pairs = {(users[entry.person].pk, entry.date) for entry in entries if entry.person in users}
+    locked = locked_weeks(pairs)
+    problems = []
+    for entry in entries:
+        user = users.get(entry.person)
+        approval = user and locked.get((user.pk, week_start_of(entry.date)))
+        if approval:
+            problems.append(_problem(entry.row, "Date", lock_message(approval)))
     return problems
 
 
