@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import models
 
+from tracker.admin_base import ServiceRefusalsAsMessages
+
 from . import services
 from .models import Client, Engagement, Outcome, OutcomeMeasurement
 
@@ -42,7 +44,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Engagement)
-class EngagementAdmin(admin.ModelAdmin):
+class EngagementAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
     list_display = ["name", "client", "team", "status", "starts_on", "ends_on", "budget_hours"]
     list_filter = ["status", "team", ("starts_on", admin.DateFieldListFilter)]
     list_select_related = ["client", "team"]

@@ -1,11 +1,11 @@
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from . import services
-from .models import Activity, Team, TimeEntry, User
+from .admin_base import ServiceRefusalsAsMessages, WeekLockedAdminForm
+from .models import Activity, Team, TimeEntry, User, WeekApproval
 
 
 @admin.register(Team)
@@ -32,7 +32,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceRefusalsAsMessages, DjangoUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "team", "is_staff"]
     list_filter = ["team", "is_staff", "is_superuser", "is_active", "digest_opt_in"]
     list_select_related = ["team"]
@@ -63,7 +63,7 @@ def _saved_by_service(obj, saved) -> None:
     obj.refresh_from_db()
 
 
-class TimeEntryAdminForm(forms.ModelForm):
+class TimeEntryAdminForm(WeekLockedAdminForm):
     def _post_clean(self):
         super()._post_clean()
         if not self.errors:
@@ -76,7 +76,7 @@ class TimeEntryAdminForm(forms.ModelForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
+class TimeEntryAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
     form = TimeEntryAdminForm
     list_display = ["date", "consultant", "kind", "engagement", "hours", "billable", "source"]
     list_filter = ["kind", "billable", "source", ("date", admin.DateFieldListFilter)]
@@ -105,7 +105,8 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+    form = WeekLockedAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as the pages do
     list_display = ["date", "consultant", "kind", "title", "audience", "leads"]
     list_filter = ["kind", ("date", admin.DateFieldListFilter)]
@@ -128,3 +129,25 @@ class ActivityAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for activity in queryset:
             services.activity_delete(activity=activity)
+
+
+@admin.register(WeekApproval)
+class WeekApprovalAdmin(admin.ModelAdmin):
+    """Read-only: a week changes state only through its services (the Approvals page), which
+    check who may and which transition; a status typed in here would skip both, and the lock."""
+
+    list_display = ["week_start", "consultant", "status", "decided_by", "decided_at",
+                    "reopened_by"]
+    list_filter = ["status", ("week_start", admin.DateFieldListFilter)]
+    list_select_related = ["consultant", "decided_by", "reopened_by"]
+    search_fields = ["consultant__username", "consultant__last_name"]
+    date_hierarchy = "week_start"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -102,6 +102,13 @@ def week_lock_check_pairs(pairs: Iterable[tuple[int, dt.date]]) -> None:
         raise WeekLocked([lock_message(a) for a in approvals], approvals=approvals)
 
 
+def week_lock_errors(pairs: Iterable[tuple[int, dt.date | None]]) -> list[str]:
+    """The lock's messages for (consultant id, date) pairs, without taking a lock: what a form
+    shows before it saves (the service checks again, locked, when it writes)."""
+    locked = locked_weeks((person, day) for person, day in pairs if day is not None)
+    return [lock_message(approval) for _, approval in sorted(locked.items())]
+
+
 def week_lock_check_rows(rows) -> None:
     """week_lock_check for the time entries or activities of a queryset (a bulk delete, the
     entries an import brought in): their distinct (consultant, date), one query."""

@@ -81,6 +81,18 @@ def kind_seconds_by_consultant(entries) -> dict[int, KindSeconds]:
     return {consultant_id: KindSeconds.of(kinds) for consultant_id, kinds in pairs.items()}
 
 
+def kind_seconds_by_week(weekly_totals) -> dict[tuple[int, object], KindSeconds]:
+    """Hours by kind of each (consultant id, Monday) in a WeeklyTotal queryset (the rollup of
+    whole weeks), in one grouped query: the Approvals page's figures of each week."""
+    pairs: dict[tuple, list] = {}
+    for consultant_id, week_start, kind, seconds in (
+        weekly_totals.order_by().values_list("consultant_id", "week_start", "kind")
+        .annotate(total=Sum("seconds"))
+    ):
+        pairs.setdefault((consultant_id, week_start), []).append((kind, seconds))
+    return {key: KindSeconds.of(kinds) for key, kinds in pairs.items()}
+
+
 def promotion_share(seconds: KindSeconds) -> float | None:
     """Promotion / (client + promotion); None when both are 0 (internal time does not count)."""
     both = seconds.client + seconds.promotion

@@ -11,9 +11,9 @@ from django.http import Http404
 from clients.models import Client, Engagement
 
 from .fields import BoundedDateField, EngagementChoiceField, NameChoiceField, PersonChoiceField
-from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User
+from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User, WeekApproval, WeekStatus
 from .selection import Selection
-from .week import period_dates
+from .week import parse_iso_week, period_dates
 from .widgets import BootstrapMixin, DateInput, names_out_of_reach
 
 
@@ -214,3 +214,40 @@ class ActivityFilter(PeriodFilterSet):
     class Meta(PeriodFilterSet.Meta):
         model = Activity
         fields = ["period", "date_from", "date_to", "kind", "consultant"]
+
+
+class IsoWeekField(forms.CharField):
+    """A week typed as 2026-W47: its Monday, or the reason it is no week."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=20, **kwargs)
+        self.widget.attrs.setdefault("placeholder", "2026-W47")
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_iso_week(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class IsoWeekFilter(django_filters.Filter):
+    field_class = IsoWeekField
+
+
+class WeekApprovalFilter(ReachFilterSet):
+    """The Approvals page: by status (submitted unless said), week and person."""
+
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=WeekStatus.choices, empty_label="Any status"
+    )
+    week = IsoWeekFilter(field_name="week_start", label="Week")
+    consultant = PersonFilter(
+        label="Consultant", queryset=visible_people, empty_label="Everyone I can see"
+    )
+
+    class Meta(ReachFilterSet.Meta):
+        model = WeekApproval
+        fields = ["status", "week", "consultant"]

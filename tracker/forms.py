@@ -65,6 +65,16 @@ def _add_rule_errors(form, errors: dict[str, str]) -> None:
             form.add_error(None, message)
 
 
+def _add_lock_errors(form, consultant, date) -> None:
+    """An approved week refuses the form, named with its approver: the week the row is in now
+    (an edit) and the one it would go to. The service checks again when it saves."""
+    pairs = [(consultant.pk, date)]
+    if form.instance.pk:  # clean() runs before the form's values reach the instance
+        pairs.append((form.instance.consultant_id, form.instance.date))
+    for message in services.week_lock_errors(pairs):
+        form.add_error(None, ValidationError(message, code="locked"))
+
+
 class TimeEntryForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """One entry of someone's own time; the rules of tracker/rules.py decide what is allowed."""
 
@@ -116,6 +126,7 @@ class TimeEntryForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
                 exclude_pk=self.instance.pk,
             )
             _add_rule_errors(self, errors)
+        _add_lock_errors(self, self.consultant, cleaned.get("date"))
         return cleaned
 
     def _post_clean(self):
@@ -241,6 +252,11 @@ class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
                                 if not isinstance(v, MinValueValidator)]
             field.widget.attrs.update({"min": 0, "max": limit, "inputmode": "numeric"})
 
+    def clean(self):
+        cleaned = super().clean()
+        _add_lock_errors(self, self.instance.consultant, cleaned.get("date"))
+        return cleaned
+
     def save(self) -> Activity:
         values = {name: self.cleaned_data[name] for name in self._meta.fields}
         if self.instance.pk:
@@ -310,6 +326,47 @@ class ApiTokenForm(BootstrapMixin, forms.ModelForm):
             # one active token per name, and that message belongs next to the name.
             self.add_error("name", exc.messages)
             return None
+
+
+# Week approval ---------------------------------------------------------------------------------
+
+# As the services bound them (tracker/approvals.py), so the box says so before a post.
+COMMENT_MAX = services.MAX_COMMENT
+
+
+class WeekSubmitForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(
+        label="Note for your manager (optional)", required=False, max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class WeekDecisionForm(BootstrapMixin, forms.Form):
+    """Approve or return a submitted week; returning needs a comment. `version` is the
+    week as the page showed it (services.week_version): an edit since is not approved."""
+
+    action = forms.ChoiceField(choices=[("approve", "Approve"), ("return", "Return")],
+                               widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label="Comment", required=False, max_length=COMMENT_MAX,
+        help_text="Required to return a week: say what to fix.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "return" and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", "Say what to fix: returning a week needs a comment.")
+        return cleaned
+
+
+class WeekReopenForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason for reopening", max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why: reopening an approved week needs a reason."},
+    )
 
 
 # Django's password forms (its validators and messages) in the app's styling.

@@ -28,6 +28,7 @@ from django.views.decorators.debug import sensitive_variables
 from clients.models import Engagement
 
 from .approvals import (  # noqa: F401 - the approval services, as services
+    MAX_COMMENT,
     WeekLocked,
     lock_message,
     lock_people,
@@ -37,6 +38,7 @@ from .approvals import (  # noqa: F401 - the approval services, as services
     week_lock_check_import,
     week_lock_check_pairs,
     week_lock_check_rows,
+    week_lock_errors,
     week_may_decide,
     week_reopen,
     week_return,

@@ -14,8 +14,8 @@ from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from .durations import format_duration
-from .models import Activity, ActivityKind, Kind, TimeEntry
+from .durations import decimal_hours, format_duration
+from .models import Activity, ActivityKind, Kind, TimeEntry, WeekApproval
 
 KIND_LABELS = dict(Kind.choices)
 WIDE_ONLY = "d-none d-md-table-cell"  # a column left out at phone width
@@ -247,3 +247,61 @@ class ActivityTable(FastExportMixin, tables.Table):
         "hours": lambda row: hours(row["spent_seconds"]),
         "engagement": itemgetter("engagement__name"),
     }
+
+
+class WeekApprovalTable(tables.Table):
+    """The Approvals page: each week with its hours by kind (the rollup's figures, set on
+    the rows of the page shown as `kind_seconds` by the view) against the person's capacity."""
+
+    week_start = tables.Column(verbose_name="Week", order_by=("week_start", "consultant"))
+    consultant = tables.Column(order_by=("consultant__username",), verbose_name="Consultant")
+    status = tables.Column(verbose_name="Status")
+    client = tables.Column(empty_values=(), orderable=False, verbose_name="Client h",
+                           attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})
+    promotion = tables.Column(empty_values=(), orderable=False, verbose_name="Promotion h",
+                              attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})
+    internal = tables.Column(empty_values=(), orderable=False, verbose_name="Internal h",
+                             attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})
+    total = tables.Column(empty_values=(), orderable=False, verbose_name="Total h",
+                          attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})
+    submitted_at = tables.DateTimeColumn(verbose_name="Submitted", format="D j M H:i",
+                                         attrs={"th": {"class": WIDE_ONLY},
+                                                "td": {"class": WIDE_ONLY}})
+    decided_by = tables.Column(verbose_name="Decided by", order_by=("decided_by__username",),
+                               attrs={"th": {"class": WIDE_ONLY}, "td": {"class": WIDE_ONLY}})
+
+    class Meta:
+        model = WeekApproval
+        fields = ()
+        sequence = ("week_start", "consultant", "status", "client", "promotion", "internal",
+                    "total", "submitted_at", "decided_by")
+        order_by = ("-week_start",)
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "weeks"}
+        empty_text = "No week matches these filters."
+
+    def render_week_start(self, record):
+        url = reverse("tracker:week_detail", args=[record.consultant.username, record.iso_week])
+        return format_html('<a href="{}">{}</a>', url, record.iso_week)
+
+    def render_status(self, record):
+        return format_html('<span class="badge week-{}">{}</span>', record.status,
+                           record.get_status_display())
+
+    def _hours(self, record, kind=None):
+        seconds = record.kind_seconds
+        # Rounded once from the seconds, as every report shows hours (tracker.figures).
+        return f"{decimal_hours(seconds.total if kind is None else seconds.of_kind(kind)):.2f}"
+
+    def render_client(self, record):
+        return self._hours(record, Kind.CLIENT)
+
+    def render_promotion(self, record):
+        return self._hours(record, Kind.PROMOTION)
+
+    def render_internal(self, record):
+        return self._hours(record, Kind.INTERNAL)
+
+    def render_total(self, record):
+        capacity = record.consultant.weekly_capacity_hours
+        return format_html('{} <span class="text-body-secondary small">of {}</span>',
+                           self._hours(record), f"{capacity:.1f}")

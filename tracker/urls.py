@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activities, imports, time, week
+from .views import activities, approvals, imports, time, week
 
 app_name = "tracker"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("activities/<int:pk>/", activities.activity_detail, name="activity_detail"),
     path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
     path("activities/<int:pk>/delete/", activities.activity_delete, name="activity_delete"),
+    path("weeks/", approvals.week_list, name="week_list"),
+    path("weeks/submit/", approvals.week_submit, name="week_submit"),
+    path("weeks/<str:username>/<str:week>/", approvals.week_detail, name="week_detail"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/uploads/<int:pk>/", imports.import_preview, name="import_preview"),
     path("imports/uploads/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),

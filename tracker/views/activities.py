@@ -6,6 +6,7 @@ an admin). Anything else answers 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Sum
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,7 @@ from ..filters import ActivityFilter
 from ..forms import ActivityForm
 from ..models import Activity, Kind, TimeEntry, subquery_total
 from ..tables import ActivityTable
-from .time import ReachListView, activity_time_url, hours_minutes, within_reach
+from .time import ReachListView, activity_time_url, hours_minutes, save_form, within_reach
 
 
 def with_time_spent(activities):
@@ -107,8 +108,8 @@ def activity_detail(request, pk):
 @login_required
 def activity_new(request):
     form = ActivityForm(request.POST or None, consultant=request.user)
-    if request.method == "POST" and form.is_valid():
-        activity = form.save()
+    activity = request.method == "POST" and form.is_valid() and save_form(form)
+    if activity:
         messages.success(request, f"Logged “{activity.title}”. Now log the time it took.")
         return redirect("tracker:activity_detail", pk=activity.pk)
     return render(
@@ -123,9 +124,7 @@ def activity_edit(request, pk):
     activity = _get_activity_for_user(request, pk, change=True)
     form = ActivityForm(request.POST or None, instance=activity, consultant=activity.consultant)
     with transaction.atomic():  # the version check locks the row until it is saved
-        saved = request.method == "POST" and form.is_valid()
-        if saved:
-            form.save()
+        saved = request.method == "POST" and form.is_valid() and save_form(form)
     if saved:
         messages.success(request, "Activity saved.")
         return redirect("tracker:activity_detail", pk=activity.pk)
@@ -140,7 +139,11 @@ def activity_edit(request, pk):
 def activity_delete(request, pk):
     activity = _get_activity_for_user(request, pk, change=True)
     if request.method == "POST":
-        services.activity_delete(activity=activity)
+        try:
+            services.activity_delete(activity=activity)
+        except ValidationError as exc:  # its week, or its time's, is approved (WeekLocked)
+            messages.error(request, "Nothing was deleted: " + " ".join(exc.messages))
+            return redirect("tracker:activity_detail", pk=activity.pk)
         messages.success(request, f"Deleted “{activity.title}”; its time stays logged.")
         return redirect("tracker:activity_list")
     return render(

@@ -230,6 +230,16 @@ class TimeListView(ReachListView):
 time_list = TimeListView.as_view()
 
 
+def save_form(form):
+    """The form saved, or None with the service's refusal on the form (a week approved
+    between the form's check and the save: WeekLocked)."""
+    try:
+        return form.save()
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+
+
 def _render_form(request, form, *, title, action, entry=None):
     return render(
         request,
@@ -259,8 +269,8 @@ def _initial_from_query(request) -> dict:
 def time_new(request):
     if request.method == "POST":
         form = TimeEntryForm(request.POST, consultant=request.user)
-        if form.is_valid():
-            entry = form.save()
+        entry = form.is_valid() and save_form(form)
+        if entry:
             messages.success(
                 request, f"Logged {format_duration(entry.seconds)} on {entry.date:%a %-d %b}."
             )
@@ -275,9 +285,7 @@ def time_edit(request, pk):
     entry = _get_entry_for_user(request, pk)
     form = TimeEntryForm(request.POST or None, instance=entry, consultant=entry.consultant)
     with transaction.atomic():  # the version check locks the row until it is saved
-        saved = request.method == "POST" and form.is_valid()
-        if saved:
-            form.save()
+        saved = request.method == "POST" and form.is_valid() and save_form(form)
     if saved:
         messages.success(request, "Entry saved.")
         return redirect(_next_url(request, reverse("tracker:time_list")))
@@ -300,8 +308,12 @@ def time_duplicate(request, pk):
 def time_delete(request, pk):
     entry = _get_entry_for_user(request, pk)
     if request.method == "POST":
-        services.time_entry_delete(entry=entry)
-        messages.success(request, "Entry deleted.")
+        try:
+            services.time_entry_delete(entry=entry)
+        except ValidationError as exc:  # its week is approved (WeekLocked)
+            messages.error(request, "Nothing was deleted: " + " ".join(exc.messages))
+        else:
+            messages.success(request, "Entry deleted.")
         return redirect(_next_url(request, reverse("tracker:time_list")))
     return render(
         request,

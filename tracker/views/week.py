@@ -9,11 +9,12 @@ from django.urls import reverse
 
 from clients.models import Outcome, OutcomeMeasurement
 
-from .. import figures
+from .. import figures, services
 from ..figures import KindSeconds
+from ..forms import WeekSubmitForm
 from ..grid import WeekGrid
 from ..limits import date_in_range
-from ..models import Activity, Kind, TimeEntry
+from ..models import Activity, Kind, TimeEntry, WeekStatus
 from ..week import iso_week, parse_week, week_start_of
 from .time import timer_context
 
@@ -123,8 +124,17 @@ def my_week(request):
         })
     share_week = totals.promotion_share
     team_median = _team_median_share(user=user, start=four_weeks_start, end=sunday)
+    approval = services.week_status(consultant=user, week_start=monday)
     context = {
         "grid": grid,
+        # An approved week is locked: the grid is shown, not offered for editing. A submitted
+        # one stays editable until it is approved (docs/approvals.md).
+        "approval": approval,
+        "locked": approval.locked,
+        "may_submit": approval.status in (WeekStatus.OPEN, WeekStatus.RETURNED)
+        and monday <= today,
+        "submit_form": WeekSubmitForm(),
+        "submit_url": f"{reverse('tracker:week_submit')}?week={iso_week(monday)}",
         "start": monday,
         "end": sunday,
         "iso_week": iso_week(monday),

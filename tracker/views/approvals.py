@@ -1,0 +1,189 @@
+"""/weeks/: timesheets to approve, and the actions on a week.
+
+Who may do what (the services check it again):
+- a consultant submits their own week from My week (POST /weeks/submit/);
+- a manager sees and decides on the weeks of the people of the teams they manage, an admin
+  on everyone's; nobody on their own (a manager's week goes to another manager of the team
+  or an admin). A consultant who manages nobody gets 404 for the list, and anyone gets 404
+  for a week they may not decide on;
+- an admin reopens an approved week, with a reason.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from clients.models import Outcome, OutcomeMeasurement
+
+from .. import figures, services
+from ..filters import WeekApprovalFilter
+from ..forms import WeekDecisionForm, WeekReopenForm, WeekSubmitForm
+from ..models import Activity, Kind, TimeEntry, User, WeekApproval, WeeklyTotal, WeekStatus
+from ..tables import WeekApprovalTable
+from ..week import iso_week, parse_iso_week
+from .lists import FilteredListView
+from .time import hours_minutes
+
+
+def _require_approver(request) -> None:
+    if not (request.user.is_admin or request.user.is_manager):
+        raise Http404
+
+
+class WeekListView(FilteredListView):
+    """The weeks the user may decide on, submitted ones first shown (the default filter)."""
+
+    table_class = WeekApprovalTable
+    filterset_class = WeekApprovalFilter
+    template_name = "tracker/week_list.html"
+    table_pagination = {"per_page": 25}
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            _require_approver(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if "status" not in self.request.GET:
+            # What waits for a decision, unless the filter says otherwise ("" is any status).
+            kwargs["data"] = {**kwargs["data"].dict(), "status": WeekStatus.SUBMITTED}
+        return kwargs
+
+    def get_queryset(self):
+        return WeekApproval.objects.decidable_by(self.request.user).select_related(
+            "consultant", "decided_by"
+        )
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        rows = [row.record for row in table.page.object_list] if table.page else []
+        # The hours of the weeks on this page: the rollup's, one grouped query.
+        seconds = figures.kind_seconds_by_week(WeeklyTotal.objects.filter(
+            consultant_id__in={row.consultant_id for row in rows},
+            week_start__in={row.week_start for row in rows},
+        ))
+        for row in rows:
+            row.kind_seconds = seconds.get((row.consultant_id, row.week_start),
+                                           figures.KindSeconds())
+        return table
+
+
+week_list = login_required(WeekListView.as_view())
+
+
+def _get_week_for_user(request, username: str, week: str) -> tuple[User, dt.date]:
+    """The person and the Monday if `request.user` may decide on their weeks; else 404."""
+    consultant = get_object_or_404(User.objects.select_related("team"), username=username)
+    try:
+        monday = parse_iso_week(week)
+    except ValueError:
+        raise Http404("No such week.") from None
+    if not services.week_may_decide(request.user, consultant):
+        raise Http404("No such week within your reach.")
+    return consultant, monday
+
+
+@login_required
+def week_detail(request, username: str, week: str):
+    """One person's week: its entries, hours by kind against capacity, that week's outcomes
+    and activities; approve or return it (submitted), or reopen it (approved, admins)."""
+    consultant, monday = _get_week_for_user(request, username, week)
+    decision_form = WeekDecisionForm(
+        initial={"version": services.week_version(consultant=consultant, week_start=monday)}
+    )
+    reopen_form = WeekReopenForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "reopen":
+            reopen_form = WeekReopenForm(request.POST)
+            form, act = reopen_form, lambda data: services.week_reopen(
+                consultant=consultant, week_start=monday, by=request.user, reason=data["reason"])
+        else:
+            decision_form = WeekDecisionForm(request.POST)
+            form, act = decision_form, lambda data: _decide(request, consultant, monday, data)
+        if form.is_valid():
+            try:
+                approval = act(form.cleaned_data)
+            except PermissionDenied:
+                raise Http404("No such week within your reach.") from None
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Week {approval.iso_week} of {consultant}: "
+                                          f"{approval.get_status_display().lower()}.")
+                return redirect(request.path)
+    return render(request, "tracker/week_detail.html", {
+        **_week_context(consultant, monday),
+        "decision_form": decision_form,
+        "reopen_form": reopen_form,
+    }, status=400 if request.method == "POST" else 200)
+
+
+def _decide(request, consultant, monday, data):
+    if data["action"] == "approve":
+        return services.week_approve(consultant=consultant, week_start=monday, by=request.user,
+                                     comment=data["comment"], version=data["version"] or None)
+    return services.week_return(consultant=consultant, week_start=monday, by=request.user,
+                                comment=data["comment"])
+
+
+def _week_context(consultant: User, monday: dt.date) -> dict:
+    sunday = monday + dt.timedelta(days=6)
+    entries = list(
+        TimeEntry.objects.filter(consultant=consultant).in_period(monday, sunday)
+        .select_related("engagement__client", "activity").order_by("date", "pk")
+    )
+    seconds = figures.KindSeconds.of((entry.kind, entry.seconds) for entry in entries)
+    return {
+        "consultant": consultant,
+        "approval": services.week_status(consultant=consultant, week_start=monday),
+        "start": monday,
+        "end": sunday,
+        "iso_week": iso_week(monday),
+        "entries": [{"entry": e, "duration": hours_minutes(e.seconds)} for e in entries],
+        "kind_rows": [
+            {"kind": kind.value, "label": kind.label, "hours": figures.hours(seconds.of_kind(kind))}
+            for kind in Kind
+        ],
+        "total_hours": figures.hours(seconds.total),
+        "capacity_hours": float(consultant.weekly_capacity_hours),
+        "activities": Activity.objects.filter(consultant=consultant).in_period(monday, sunday),
+        "outcomes_achieved": Outcome.objects.filter(
+            engagement__members=consultant, achieved_on__range=(monday, sunday)
+        ).select_related("engagement__client"),
+        "measurements": OutcomeMeasurement.objects.filter(
+            recorded_by=consultant, date__range=(monday, sunday)
+        ).select_related("outcome"),
+    }
+
+
+@login_required
+@require_POST
+def week_submit(request):
+    """Submit the user's own week (?week=2026-W47), with an optional note; back to My week."""
+    back = reverse("tracker:my_week")
+    try:
+        monday = parse_iso_week(request.GET.get("week", ""))
+    except ValueError as exc:
+        messages.error(request, f"Nothing was submitted: {exc}")
+        return redirect(back)
+    back = f"{back}?week={iso_week(monday)}"
+    form = WeekSubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was submitted: " + " ".join(
+            message for errors in form.errors.values() for message in errors))
+        return redirect(back)
+    try:
+        services.week_submit(consultant=request.user, week_start=monday,
+                             note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, "Nothing was submitted: " + " ".join(exc.messages))
+    else:
+        messages.success(request, f"Week {iso_week(monday)} submitted for approval.")
+    return redirect(back)
