@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
 from . import services
@@ -150,4 +150,14 @@ class WeekApprovalAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        # Never deleted here (delete_view refuses, no bulk action). Said of one record, yes:
+        # so deleting its person lists it as what protects them (on_delete=PROTECT), by week,
+        # instead of a bare "no permission to delete week approvals".
+        return obj is not None
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("Week approvals are not deleted.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url,
+                                   {**(extra_context or {}), "show_delete": False})

@@ -223,8 +223,8 @@ class IsoWeekField(forms.CharField):
         super().__init__(max_length=20, **kwargs)
         self.widget.attrs.setdefault("placeholder", "2026-W47")
 
-    def to_python(self, value):
-        value = super().to_python(value)
+    def clean(self, value):
+        value = super().clean(value)  # the text, its length checked
         if not value:
             return None
         try:

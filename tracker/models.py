@@ -596,9 +596,11 @@ class WeekApproval(models.Model):
 
     Status = WeekStatus
 
+    # PROTECT: the sign-off records outlive nothing they vouch for; a person who has left is
+    # deactivated, not deleted (the admin's delete page names the weeks that stop it).
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="week_approvals",
         db_index=False,  # (consultant, week_start) covers it
     )

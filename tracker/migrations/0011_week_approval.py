@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('reopened_at', models.DateTimeField(blank=True, null=True)),
                 ('reopen_reason', models.TextField(blank=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('consultant', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='week_approvals', to=settings.AUTH_USER_MODEL)),
+                ('consultant', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='week_approvals', to=settings.AUTH_USER_MODEL)),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('reopened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],

@@ -53,7 +53,9 @@ class WeekListView(FilteredListView):
         kwargs = super().get_filterset_kwargs(filterset_class)
         if "status" not in self.request.GET:
             # What waits for a decision, unless the filter says otherwise ("" is any status).
-            kwargs["data"] = {**kwargs["data"].dict(), "status": WeekStatus.SUBMITTED}
+            data = self.request.GET.copy()
+            data["status"] = WeekStatus.SUBMITTED
+            kwargs["data"] = data
         return kwargs
 
     def get_queryset(self):

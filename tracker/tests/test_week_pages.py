@@ -1,0 +1,358 @@
+"""The approval pages (My week's submit and status, /weeks/ and a week's page: who reaches
+what, bad input keeps the form) and the lock through every page and the admin."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from tracker import services
+from tracker.imports.formats import ImportRow
+from tracker.imports.importer import import_timesheet
+from tracker.models import Activity, Kind, RunningTimer, TimeEntry, WeekApproval
+from tracker.tests.clock import TODAY
+from tracker.tests.factories import ActivityFactory, TimeEntryFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]
+
+MONDAY = dt.date(2026, 11, 16)  # last week, seen from TODAY
+WEEK = "2026-W47"
+LOCKED = "Week 2026-W47 of Alice Tester was approved by Maria Tester on 25 Nov 2026"
+
+
+def week_url(cast, week=WEEK):
+    return reverse("tracker:week_detail", args=[cast.consultant.username, week])
+
+
+def submit(cast):
+    return services.week_submit(consultant=cast.consultant, week_start=MONDAY)
+
+
+def approved(cast):
+    submit(cast)
+    return services.week_approve(consultant=cast.consultant, week_start=MONDAY, by=cast.manager)
+
+
+def listed(response) -> set:
+    return {(row.record.consultant.username, row.record.iso_week)
+            for row in response.context["table"].paginated_rows}
+
+
+# Who reaches what --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who, status, sees_alice", [
+    ("consultant", 404, None), ("teammate", 404, None), ("outsider", 404, None),
+    ("manager", 200, True), ("other_manager", 200, False), ("admin", 200, True),
+])
+def test_the_approvals_list(client, cast, who, status, sees_alice):
+    TimeEntryFactory(consultant=cast.consultant, date=MONDAY, seconds=5400, kind=Kind.CLIENT,
+                     engagement=cast.engagement)
+    submit(cast)
+    services.week_submit(consultant=cast.outsider, week_start=MONDAY)
+    client.force_login(getattr(cast, who))
+    response = client.get(reverse("tracker:week_list"))
+    assert response.status_code == status
+    if status == 200:
+        assert (("alice", WEEK) in listed(response)) is sees_alice
+        assert (("olga", WEEK) in listed(response)) is (who in ("other_manager", "admin"))
+    if sees_alice:
+        row = next(row for row in response.context["table"].paginated_rows
+                   if row.record.consultant == cast.consultant)
+        assert (row.get_cell("client"), row.get_cell("total")) == (
+            "1.50", "1.50 <span class=\"text-body-secondary small\">of 40.0</span>")
+
+
+def test_the_list_shows_submitted_weeks_unless_filtered(client, cast):
+    approved(cast)
+    services.week_submit(consultant=cast.teammate, week_start=MONDAY)
+    client.force_login(cast.manager)
+    assert listed(client.get(reverse("tracker:week_list"))) == {("bob", WEEK)}
+    assert listed(client.get(reverse("tracker:week_list"), {"status": "approved"})) == {
+        ("alice", WEEK)}
+    assert listed(client.get(reverse("tracker:week_list"), {"status": ""})) == {
+        ("alice", WEEK), ("bob", WEEK)}
+    assert listed(client.get(reverse("tracker:week_list"), {
+        "status": "", "consultant": cast.teammate.pk, "week": WEEK})) == {("bob", WEEK)}
+    response = client.get(reverse("tracker:week_list"), {"week": "next tuesday"})
+    assert "is not an ISO week" in response.content.decode()
+    assert listed(response) == set()
+    # Naming someone out of reach answers 404, as every list does.
+    assert client.get(reverse("tracker:week_list"),
+                      {"consultant": cast.outsider.pk}).status_code == 404
+
+
+def test_the_list_is_not_for_anonymous(client, cast):
+    assert client.get(reverse("tracker:week_list")).status_code == 302
+
+
+@pytest.mark.parametrize("who, status", [
+    ("manager", 200), ("admin", 200), ("other_manager", 404), ("teammate", 404),
+    ("consultant", 404),
+])
+def test_a_weeks_page(client, cast, who, status):
+    TimeEntryFactory(consultant=cast.consultant, date=MONDAY, note="Workshop prep")
+    ActivityFactory(consultant=cast.consultant, date=MONDAY, title="Keynote in Ghent")
+    submit(cast)
+    client.force_login(getattr(cast, who))
+    response = client.get(week_url(cast))
+    assert response.status_code == status
+    if status == 200:
+        page = response.content.decode()
+        assert "Workshop prep" in page and "Keynote in Ghent" in page
+        assert 'id="week-decision"' in page
+
+
+@pytest.mark.parametrize("path", ["nobody/2026-W47", "alice/2026-W99", "alice/47"])
+def test_a_week_that_is_not_there_is_404(client, cast, path):
+    client.force_login(cast.admin)
+    username, week = path.split("/")
+    assert client.get(reverse("tracker:week_detail", args=[username, week])).status_code == 404
+
+
+def test_the_nav_links_approvals_for_managers_and_admins(client, cast):
+    for who, shown in (("consultant", False), ("manager", True), ("admin", True)):
+        client.force_login(getattr(cast, who))
+        assert (b'href="/weeks/"' in client.get("/").content) is shown
+
+
+# The flow on the pages ------------------------------------------------------------------------
+
+
+def test_submit_return_resubmit_approve(client, cast):
+    client.force_login(cast.consultant)
+    response = client.post(f"{reverse('tracker:week_submit')}?week={WEEK}",
+                           {"note": "Tuesday was a holiday"})
+    assert response.status_code == 302
+    assert WeekApproval.objects.get().status == "submitted"
+    page = client.get(f"/?week={WEEK}").content.decode()
+    assert "waiting for approval" in page and 'id="week-submit"' not in page
+
+    client.force_login(cast.manager)
+    # Returning needs a comment: the form comes back, nothing changes.
+    response = client.post(week_url(cast), {"action": "return", "comment": " "})
+    assert response.status_code == 400
+    assert "returning a week needs a comment" in response.content.decode()
+    assert WeekApproval.objects.get().status == "submitted"
+    client.post(week_url(cast), {"action": "return", "comment": "Log the <b>workshop</b>"})
+    assert WeekApproval.objects.get().status == "returned"
+
+    client.force_login(cast.consultant)
+    page = client.get(f"/?week={WEEK}").content.decode()
+    assert "Log the &lt;b&gt;workshop&lt;/b&gt;" in page  # escaped
+    assert "Submit week again" in page
+    client.post(f"{reverse('tracker:week_submit')}?week={WEEK}", {"note": ""})
+
+    client.force_login(cast.manager)
+    version = client.get(week_url(cast)).context["decision_form"]["version"].value()
+    response = client.post(week_url(cast), {"action": "approve", "comment": "",
+                                            "version": version})
+    assert response.status_code == 302
+    assert WeekApproval.objects.get().status == "approved"
+
+    client.force_login(cast.consultant)
+    page = client.get(f"/?week={WEEK}").content.decode()
+    assert 'id="grid-locked"' in page and "Save week" not in page and " readonly" in page
+
+
+def test_an_approval_of_a_week_changed_since_it_was_shown_is_refused(client, cast):
+    submit(cast)
+    client.force_login(cast.manager)
+    version = client.get(week_url(cast)).context["decision_form"]["version"].value()
+    services.time_entry_create(consultant=cast.consultant, date=MONDAY, seconds=60,
+                               kind=Kind.INTERNAL)
+    response = client.post(week_url(cast), {"action": "approve", "version": version})
+    assert response.status_code == 400
+    assert "was changed since you opened it" in response.content.decode()
+    assert WeekApproval.objects.get().status == "submitted"
+
+
+def test_a_managers_own_week_cannot_be_decided_by_them(client, cast):
+    services.week_submit(consultant=cast.manager, week_start=MONDAY)
+    client.force_login(cast.manager)
+    response = client.post(reverse("tracker:week_detail", args=["maria", WEEK]),
+                           {"action": "approve"})
+    assert response.status_code == 404
+    assert WeekApproval.objects.get().status == "submitted"
+
+
+def test_reopen_is_offered_to_admins_only_and_needs_a_reason(client, cast):
+    approved(cast)
+    client.force_login(cast.manager)
+    assert 'id="week-reopen"' not in client.get(week_url(cast)).content.decode()
+    assert client.post(week_url(cast), {"action": "reopen", "reason": "x"}).status_code == 404
+    client.force_login(cast.admin)
+    response = client.post(week_url(cast), {"action": "reopen", "reason": ""})
+    assert response.status_code == 400
+    assert "reopening an approved week needs a reason" in response.content.decode()
+    response = client.post(week_url(cast), {"action": "reopen", "reason": "Client dispute"})
+    assert response.status_code == 302
+    approval = WeekApproval.objects.get()
+    assert (approval.status, approval.reopen_reason, approval.decided_by) == (
+        "open", "Client dispute", cast.manager)
+    client.force_login(cast.consultant)
+    page = client.get(f"/?week={WEEK}").content.decode()
+    assert "Client dispute" in page and 'id="week-submit"' in page
+
+
+def test_submitting_a_week_not_begun_says_why(client, cast):
+    client.force_login(cast.consultant)
+    response = client.post(f"{reverse('tracker:week_submit')}?week=2026-W49", follow=True)
+    assert "has not begun" in response.content.decode()
+    assert not WeekApproval.objects.exists()
+
+
+# The lock, through every page -------------------------------------------------------------------
+
+
+def test_the_time_form_refuses_an_approved_week(client, cast):
+    approved(cast)
+    client.force_login(cast.consultant)
+    response = client.post(reverse("tracker:time_new"), {
+        "date": MONDAY.isoformat(), "seconds": "1:00", "kind": "internal"})
+    assert response.status_code == 200
+    assert LOCKED in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+def test_the_time_form_refuses_moving_an_entry_out_of_an_approved_week(client, cast):
+    entry = TimeEntryFactory(consultant=cast.consultant, date=MONDAY)
+    approved(cast)
+    client.force_login(cast.consultant)
+    response = client.post(reverse("tracker:time_edit", args=[entry.pk]), {
+        "date": TODAY.isoformat(), "seconds": "1:00", "kind": "internal"})
+    assert LOCKED in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.date == MONDAY
+
+
+def test_the_delete_page_refuses(client, cast):
+    entry = TimeEntryFactory(consultant=cast.consultant, date=MONDAY)
+    approved(cast)
+    client.force_login(cast.consultant)
+    response = client.post(reverse("tracker:time_delete", args=[entry.pk]), follow=True)
+    assert LOCKED in response.content.decode()
+    assert TimeEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_grid_refuses_a_post_into_an_approved_week(client, cast):
+    approved(cast)
+    client.force_login(cast.consultant)
+    response = client.post(f"/?week={WEEK}", {"cell-internal-0-0": "1:00",
+                                              "was-cell-internal-0-0": "0"})
+    assert response.status_code == 200
+    assert LOCKED in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+def test_the_timer_page_refuses_to_stop_into_an_approved_week(client, cast, frozen_time):
+    frozen_time.move_to(dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC))  # Sunday night
+    services.timer_start(consultant=cast.consultant, kind=Kind.INTERNAL)
+    frozen_time.move_to(dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC))
+    approved(cast)
+    client.force_login(cast.consultant)
+    response = client.post(reverse("tracker:timer_stop"), follow=True)
+    assert f"The timer was not stopped: {LOCKED.replace('25 Nov', '23 Nov')}" in \
+        response.content.decode()
+    assert RunningTimer.objects.exists() and not TimeEntry.objects.exists()
+
+
+def test_an_import_names_its_rows_in_approved_weeks_and_writes_nothing(cast):
+    approved(cast)
+    rows = [
+        ImportRow(row=2, date=TODAY, seconds=600, person_email=cast.consultant.email,
+                  person_name="", client="", project="", task="Admin", tags="",
+                  description="", billable=False, external_id="a"),
+        ImportRow(row=3, date=MONDAY, seconds=600, person_email=cast.consultant.email,
+                  person_name="", client="", project="", task="Admin", tags="",
+                  description="", billable=False, external_id="b"),
+    ]
+    result = import_timesheet(rows=rows, format="toggl", file_name="t.csv", sha256="0")
+    assert result.problems == [f"row 3, column Date: {LOCKED}; ask an admin to reopen it."]
+    assert not TimeEntry.objects.exists()
+
+
+def test_undoing_an_import_into_an_approved_week_is_refused_on_its_page(client, cast):
+    batch = services.ImportBatch.objects.create(file_name="t.csv", sha256="0", format="toggl",
+                                                status="done", created_by=cast.manager)
+    services.time_entries_import(batch=batch, entries=[
+        TimeEntry(consultant=cast.consultant, date=MONDAY, seconds=60, kind=Kind.INTERNAL)])
+    approved(cast)
+    client.force_login(cast.manager)
+    response = client.post(reverse("tracker:import_batch_undo", args=[batch.pk]), follow=True)
+    assert LOCKED in response.content.decode()
+    assert TimeEntry.objects.count() == 1
+
+
+def test_the_activity_forms_refuse_an_approved_week(client, cast):
+    activity = ActivityFactory(consultant=cast.consultant, date=MONDAY, title="Keynote")
+    approved(cast)
+    client.force_login(cast.consultant)
+    form = {"kind": "talk", "title": "Panel", "date": MONDAY.isoformat(), "audience": 0,
+            "interactions": 0, "leads": 0}
+    assert LOCKED in client.post(reverse("tracker:activity_new"), form).content.decode()
+    response = client.post(reverse("tracker:activity_edit", args=[activity.pk]),
+                           {**form, "title": "Renamed"})
+    assert LOCKED in response.content.decode()
+    response = client.post(reverse("tracker:activity_delete", args=[activity.pk]), follow=True)
+    assert LOCKED in response.content.decode()
+    assert list(Activity.objects.values_list("title", flat=True)) == ["Keynote"]
+
+
+def admin_entry(cast, **values) -> dict:
+    return {"consultant": cast.consultant.pk, "date": MONDAY.isoformat(), "seconds": 3600,
+            "kind": "internal", "engagement": "", "activity": "", "note": "", "source": "",
+            "external_id": "", **values}
+
+
+def test_the_admin_change_form_refuses_an_approved_week(client, cast):
+    entry = TimeEntryFactory(consultant=cast.consultant, date=MONDAY)
+    approved(cast)
+    client.force_login(cast.admin)
+    response = client.post(f"/admin/tracker/timeentry/{entry.pk}/change/",
+                           admin_entry(cast, seconds=7200))
+    assert response.status_code == 200
+    assert LOCKED in str(response.context["adminform"].form.non_field_errors())
+    response = client.post("/admin/tracker/timeentry/add/", admin_entry(cast))
+    assert LOCKED in str(response.context["adminform"].form.non_field_errors())
+    entry.refresh_from_db()
+    assert (entry.seconds, TimeEntry.objects.count()) == (3600, 1)
+
+
+def test_the_admin_deletes_refuse_an_approved_week(client, cast):
+    locked = TimeEntryFactory(consultant=cast.consultant, date=MONDAY)
+    free = TimeEntryFactory(consultant=cast.consultant, date=TODAY)
+    activity = ActivityFactory(consultant=cast.consultant, date=MONDAY)
+    approved(cast)
+    client.force_login(cast.admin)
+    response = client.post("/admin/tracker/timeentry/", {
+        "action": "delete_selected", "_selected_action": [free.pk, locked.pk], "post": "yes",
+    }, follow=True)
+    assert LOCKED in response.content.decode()
+    assert TimeEntry.objects.count() == 2  # all or nothing
+    response = client.post(f"/admin/tracker/timeentry/{locked.pk}/delete/", {"post": "yes"},
+                           follow=True)
+    assert LOCKED in response.content.decode()
+    response = client.post(f"/admin/tracker/activity/{activity.pk}/delete/", {"post": "yes"},
+                           follow=True)
+    assert LOCKED in response.content.decode()
+    # A person with signed-off weeks is deactivated, not deleted: the page names the weeks.
+    response = client.post(f"/admin/tracker/user/{cast.consultant.pk}/delete/", {"post": "yes"},
+                           follow=True)
+    page = response.content.decode()
+    assert "Cannot delete user" in page and "Alice Tester 2026-W47 Approved" in page
+    assert (TimeEntry.objects.count(), Activity.objects.count()) == (2, 1)
+    assert type(cast.consultant).objects.filter(pk=cast.consultant.pk).exists()
+
+
+def test_the_admin_shows_approvals_read_only(client, cast):
+    approved(cast)
+    client.force_login(cast.admin)
+    assert client.get("/admin/tracker/weekapproval/").status_code == 200
+    pk = WeekApproval.objects.get().pk
+    client.post(f"/admin/tracker/weekapproval/{pk}/change/", {"status": "open"})
+    assert client.post(f"/admin/tracker/weekapproval/{pk}/delete/",
+                       {"post": "yes"}).status_code == 403
+    client.post("/admin/tracker/weekapproval/", {
+        "action": "delete_selected", "_selected_action": [pk], "post": "yes"})
+    assert WeekApproval.objects.get().status == "approved"
