@@ -91,3 +91,47 @@ def test_the_user_menu_holds_password_and_log_out(cast, log_in, live_server):
     page.wait_for_load_state()
     page.goto(f"{live_server.url}/time/")
     assert "/accounts/login/" in page.url
+
+
+@time_machine.travel("2026-11-27 15:00 +0000", tick=True)
+def test_a_week_is_submitted_returned_resubmitted_approved_and_locked(cast, log_in):
+    """The approval flow in Chromium: the consultant submits, the manager returns the week
+    with a comment, the consultant reads it, fixes the week and submits again, the manager
+    approves, and the grid is locked."""
+    alice = log_in(cast.consultant)
+    alice.get_by_label("Internal, Monday 23 November").fill("2:00")
+    alice.get_by_role("button", name="Save week").click()
+    alice.wait_for_selector("text=Week saved")
+    alice.get_by_label("Note for your manager (optional)").fill("Short week")
+    alice.get_by_role("button", name="Submit week for approval").click()
+    alice.wait_for_selector("text=submitted for approval")
+    assert alice.locator("#week-status").get_attribute("data-status") == "submitted"
+
+    maria = log_in(cast.manager)
+    maria.get_by_role("link", name="Approvals").click()
+    maria.get_by_role("link", name="2026-W48").click()
+    assert "Short week" in maria.locator("#week-status").inner_text()
+    maria.get_by_label("Comment").fill("Where is Tuesday's workshop?")
+    maria.get_by_role("button", name="Return with comment").click()
+    maria.wait_for_selector("text=returned")
+
+    alice.reload()
+    assert "Where is Tuesday's workshop?" in alice.locator("#week-status").inner_text()
+    alice.get_by_label("Internal, Tuesday 24 November").fill("3:00")
+    alice.get_by_role("button", name="Save week").click()
+    alice.wait_for_selector("text=Week saved")
+    alice.get_by_role("button", name="Submit week again").click()
+    alice.wait_for_selector("text=submitted for approval")
+
+    maria.reload()
+    assert "5.00" in maria.locator("#week-total-hours").inner_text()
+    maria.get_by_role("button", name="Approve week").click()
+    maria.wait_for_selector("text=approved")
+
+    alice.reload()
+    assert alice.locator("#week-status").get_attribute("data-status") == "approved"
+    assert alice.locator("#grid-locked").is_visible()
+    assert alice.get_by_role("button", name="Save week").count() == 0
+    tuesday = alice.get_by_label("Internal, Tuesday 24 November")
+    assert tuesday.get_attribute("readonly") is not None
+    assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [7200, 10800]

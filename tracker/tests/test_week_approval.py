@@ -316,3 +316,29 @@ def test_the_lock_triggers_are_there_and_checked():
     from tracker.lock_triggers import lock_trigger_problem
 
     assert lock_trigger_problem(connection) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_missing_lock_triggers_are_reported_by_the_check(cast):
+    """A SQLite table rebuild, or a hand, drops them: `manage.py check` says so (E003)."""
+    from django.core.checks import Tags, run_checks
+    from django.core.management import call_command
+
+    from tracker.lock_triggers import MISSING, SQLITE_TRIGGERS, lock_trigger_problem
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER clientfirst_week_lock ON tracker_activity")
+        else:
+            cursor.execute(f"DROP TRIGGER {SQLITE_TRIGGERS[-1]}")
+    try:
+        assert lock_trigger_problem(connection) == MISSING
+        [error] = run_checks(tags=[Tags.database], databases=["default"])
+        assert error.id == "tracker.E003"
+        assert "The week lock's triggers are missing" in error.msg
+        assert error.hint.endswith("tracker 0011_week_approval, then python manage.py "
+                                   "migrate --database default.")
+    finally:
+        call_command("migrate", "tracker", "0011_week_approval", verbosity=0)
+        call_command("migrate", verbosity=0)  # the hint: puts them back, keeps the approvals
+    assert lock_trigger_problem(connection) is None
