@@ -19,16 +19,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from clients.models import Outcome, OutcomeMeasurement
-
 from .. import figures, services
 from ..filters import WeekApprovalFilter
 from ..forms import WeekDecisionForm, WeekReopenForm, WeekSubmitForm
-from ..models import Activity, Kind, TimeEntry, User, WeekApproval, WeeklyTotal, WeekStatus
+from ..models import Kind, TimeEntry, User, WeekApproval, WeeklyTotal, WeekStatus
 from ..tables import WeekApprovalTable
 from ..week import iso_week, parse_iso_week
 from .lists import FilteredListView
 from .time import hours_minutes
+from .week import week_records
 
 
 def _require_approver(request) -> None:
@@ -155,13 +154,7 @@ def _week_context(consultant: User, monday: dt.date) -> dict:
         ],
         "total_hours": figures.hours(seconds.total),
         "capacity_hours": float(consultant.weekly_capacity_hours),
-        "activities": Activity.objects.filter(consultant=consultant).in_period(monday, sunday),
-        "outcomes_achieved": Outcome.objects.filter(
-            engagement__members=consultant, achieved_on__range=(monday, sunday)
-        ).select_related("engagement__client"),
-        "measurements": OutcomeMeasurement.objects.filter(
-            recorded_by=consultant, date__range=(monday, sunday)
-        ).select_related("outcome"),
+        **week_records(consultant, monday, sunday),
     }
 
 

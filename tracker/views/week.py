@@ -62,6 +62,20 @@ def _daily_chart(grid: WeekGrid, kinds_by_day: list[dict]) -> dict:
     return {"columns": columns, "height": CHART_DAY_HEIGHT}
 
 
+def week_records(person, monday: dt.date, sunday: dt.date) -> dict:
+    """A person's activities, outcomes achieved and measurements of a week: what My week
+    and the week's approval page show beside the time."""
+    return {
+        "activities": Activity.objects.filter(consultant=person).in_period(monday, sunday),
+        "measurements": OutcomeMeasurement.objects.filter(
+            recorded_by=person, date__range=(monday, sunday)
+        ).select_related("outcome__engagement__client"),
+        "outcomes_achieved": Outcome.objects.filter(
+            engagement__members=person, achieved_on__range=(monday, sunday)
+        ).select_related("engagement__client"),
+    }
+
+
 @login_required
 def my_week(request):
     """This week's grid, hours by kind against capacity, and the plain promotion figures."""
@@ -166,13 +180,7 @@ def my_week(request):
         "share_four_weeks_pct": figures.whole_percent(four_week_totals.promotion_share),
         "team_median_four_weeks_pct": figures.whole_percent(team_median),
         "four_weeks_start": four_weeks_start,
-        "activities": Activity.objects.filter(consultant=user).in_period(monday, sunday),
-        "measurements": OutcomeMeasurement.objects.filter(
-            recorded_by=user, date__range=(monday, sunday)
-        ).select_related("outcome__engagement__client"),
-        "outcomes_achieved": Outcome.objects.filter(
-            engagement__members=user, achieved_on__range=(monday, sunday)
-        ).select_related("engagement__client"),
+        **week_records(user, monday, sunday),
     }
     context.update(timer_context(request, offer_start=False))  # a running timer shows here too
     return render(request, "tracker/my_week.html", context)
