@@ -192,7 +192,7 @@ def _text(value: str, *, field: str, required: bool = False, label: str = "") ->
 def _locked_row(consultant: User, week_start: dt.date) -> WeekApproval | None:
     lock_people([consultant.pk])
     return (
-        WeekApproval.objects.select_for_update()
+        WeekApproval.objects.select_for_update(of=("self",))
         .select_related("decided_by", "consultant")
         .filter(consultant=consultant, week_start=week_start)
         .first()
