@@ -331,7 +331,7 @@ REST_FRAMEWORK = {
     # How many proxies in front append to X-Forwarded-For. 0: the address is REMOTE_ADDR and
     # the header is ignored, since a client may write it (DRF's default trusts it whole).
     "NUM_PROXIES": envint("NUM_PROXIES", 0),
-    "EXCEPTION_HANDLER": "tracker.api.throttling.exception_handler",
+    "EXCEPTION_HANDLER": "tracker.api.base.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

@@ -6,7 +6,8 @@ Three counts, each answered with 429 and `Retry-After` once over its rate:
 - per address, every request, signed in or not, at a higher rate: many tokens (or many
   people behind one address) together are still bounded;
 - per address, the requests without valid credentials (DRF's anonymous rate). A wrong,
-  revoked or expired token counts there too (`exception_handler`), so guessing tokens is slow.
+  revoked or expired token counts there too (`count_refused_credentials`), so guessing
+  tokens is slow.
 
 The address is REMOTE_ADDR, or the one NUM_PROXIES proxies back in X-Forwarded-For (0 by
 default: a client could write that header itself). The counts live in the default cache:
@@ -17,7 +18,7 @@ keeps its own.
 import logging
 
 from redis.exceptions import RedisError
-from rest_framework import exceptions, throttling, views
+from rest_framework import exceptions, throttling
 
 from ..models import ApiToken
 
@@ -63,8 +64,9 @@ class AddressRateThrottle(_FailOpen, throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def exception_handler(exc, context):
-    """DRF's handler, after counting a request refused for its credentials.
+def count_refused_credentials(exc, context):
+    """A request refused for its credentials, counted against the address: Throttled once over
+    the limit, else `exc` unchanged. (The exception handler, tracker.api.base, calls this.)
 
     DRF authenticates and checks permissions before it throttles, so a bad token (401) would
     never reach the throttles: here it is counted against the address (and the anonymous
@@ -75,5 +77,5 @@ def exception_handler(exc, context):
         try:
             view.check_throttles(request)
         except exceptions.Throttled as throttled:
-            exc = throttled
-    return views.exception_handler(exc, context)
+            return throttled
+    return exc
