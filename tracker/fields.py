@@ -13,6 +13,16 @@ class BoundedDateField(forms.DateField):
     default_validators = DATE_VALIDATORS
 
 
+class YesNoField(forms.NullBooleanField):
+    """Yes, no or any (empty). Anything else is refused, where Django's NullBooleanField
+    reads it as "any": `?billable=maybe` must not quietly list every entry."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value:
+            raise forms.ValidationError("Choose true or false.", code="invalid")
+        return super().to_python(value)
+
+
 class DurationField(forms.CharField):
     """A duration typed as 1:30, 1.5, 90m, 1h30 or 1h 30m; cleaned to whole seconds."""
 

@@ -10,7 +10,13 @@ from django.http import Http404
 
 from clients.models import Client, Engagement
 
-from .fields import BoundedDateField, EngagementChoiceField, NameChoiceField, PersonChoiceField
+from .fields import (
+    BoundedDateField,
+    EngagementChoiceField,
+    NameChoiceField,
+    PersonChoiceField,
+    YesNoField,
+)
 from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User, WeekApproval, WeekStatus
 from .selection import Selection
 from .week import parse_iso_week, period_dates
@@ -35,6 +41,18 @@ class AnyBooleanWidget(django_filters.widgets.BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+    def value_from_datadict(self, data, files, name):
+        known = super().value_from_datadict(data, files, name)
+        typed = data.get(name)
+        # Neither true nor false: kept as typed, for YesNoField to refuse.
+        return typed if known is None and typed else known
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """Yes, no or any; another value is an error next to the field (a 400 in the API)."""
+
+    field_class = YesNoField
 
 
 class DateFilter(django_filters.DateFilter):
@@ -151,7 +169,7 @@ class TimeEntryFilter(PeriodFilterSet):
         label="Client", field_name="engagement__client", queryset=visible_clients,
         empty_label="Any client",
     )
-    billable = django_filters.BooleanFilter(label="Billable", widget=AnyBooleanWidget())
+    billable = BooleanFilter(label="Billable", widget=AnyBooleanWidget())
 
     class Meta(PeriodFilterSet.Meta):
         model = TimeEntry
