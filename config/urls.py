@@ -45,3 +45,6 @@ urlpatterns = [
          name="password_reset_complete"),
     path("admin/", admin.site.urls),
 ]
+
+# A path under /api/ that matches no endpoint answers JSON, as the endpoints do.
+handler404 = "tracker.api.errors.not_found"

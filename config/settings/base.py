@@ -360,6 +360,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # validatorUrl null: Swagger UI would otherwise send the schema to validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Separate request and response shapes: what a request must send (a non-blank string:
+    # minLength 1) differs from what a response carries (read-only fields).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # 400/401/403/404/429 on every operation that can meet them (tracker/api/errors.py).
+        "tracker.api.errors.document_common_errors",
+    ],
 }
 
 LOGGING = {

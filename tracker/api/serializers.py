@@ -1,3 +1,4 @@
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from ..durations import DurationError, parse_duration
@@ -67,6 +68,23 @@ class TimeEntrySerializer(serializers.ModelSerializer):
             if "kind" not in data:
                 raise serializers.ValidationError({"kind": "This field is required."})
         return data
+
+
+class TimeEntrySchema(OpenApiSerializerExtension):
+    """What the schema cannot learn from the fields: a response always carries every field,
+    and `billable` is then true or false (null on input means "as the kind says")."""
+
+    target_class = TimeEntrySerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = super().map_serializer(auto_schema, direction)
+        if direction == "response":
+            schema["required"] = sorted(
+                name for name, field in schema["properties"].items()
+                if not field.get("writeOnly")
+            )
+            schema["properties"]["billable"].pop("nullable", None)
+        return schema
 
 
 # /api/v1/me/ -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -95,10 +96,16 @@ def filter_list(filterset_class, queryset, request, *, keys=FILTER_KEYS):
         OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values),
         OpenApiParameter("billable", OpenApiTypes.BOOL),
     ]),
-    post=extend_schema(parameters=[
-        OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                         description="A retry with the same key never logs the time twice."),
-    ]),
+    post=extend_schema(
+        parameters=[
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                             description="A retry with the same key never logs the time twice."),
+        ],
+        examples=[OpenApiExample("An hour and a half of client work", request_only=True, value={
+            "date": "2026-11-02", "duration": "1:30", "kind": "client", "engagement": 12,
+            "note": "kick-off",
+        })],
+    ),
 )
 class TimeEntryList(generics.ListCreateAPIView):
     serializer_class = TimeEntrySerializer
@@ -158,7 +165,9 @@ NOT_YOURS = OpenApiResponse(DetailSerializer, description="In sight (a manager's
     patch=extend_schema(responses={
         200: TimeEntrySerializer, 403: NOT_YOURS, 404: NOT_IN_SIGHT,
         400: OpenApiResponse(description="Invalid input: a message per field; nothing written."),
-    }),
+    }, examples=[
+        OpenApiExample("Two hours instead", request_only=True, value={"duration": "2h"}),
+    ]),
     delete=extend_schema(responses={204: None, 403: NOT_YOURS, 404: NOT_IN_SIGHT}),
 )
 class TimeEntryDetail(generics.RetrieveUpdateDestroyAPIView):
