@@ -51,7 +51,9 @@ CONFIG = schemathesis.Config.from_dict({
 })
 
 # The schema /api/schema/ serves (test_the_schema_tested_is_the_one_served), generated in
-# process so that pytest can name one test per operation.
+# process when the module loads, so that pytest collects one test per operation.
+# (schemathesis.pytest.from_fixture would fetch it inside a test, but fails on pytest 9.2:
+# it sets Function._nodeid, which pytest no longer has.)
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(public=True), config=CONFIG)
 schema.app = WSGIHandler()
 
