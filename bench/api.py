@@ -13,8 +13,8 @@ one token:
    the sum logged;
 3. pages through /api/v1/time-entries/ with the cursor: every entry must be listed once.
 
-The server's throttle is raised for the run (API_THROTTLE_USER=1000000/minute): the default
-1200/minute would answer 429 to one token after a second or so.
+The server's throttles are raised for the run (API_THROTTLE_TOKEN and API_THROTTLE_ADDRESS
+=1000000/minute): the default 1200/minute a token would answer 429 after a second or so.
 
     createdb -h 127.0.0.1 -U postgres clientfirst_bench_api
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/clientfirst_bench_api
@@ -121,7 +121,8 @@ def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
         **os.environ,
         "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
-        "API_THROTTLE_USER": THROTTLE, "PORT": str(port), "WEB_CONCURRENCY": str(workers),
+        "API_THROTTLE_TOKEN": THROTTLE, "API_THROTTLE_ADDRESS": THROTTLE,
+        "PORT": str(port), "WEB_CONCURRENCY": str(workers),
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py",
@@ -168,7 +169,7 @@ def main() -> int:
     server = start_server(port, args.workers, log_path)
     api = Api(f"http://127.0.0.1:{port}", token)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']} · gunicorn "
-          f"{args.workers} workers on :{port} (log {log_path}) · API_THROTTLE_USER={THROTTLE} "
+          f"{args.workers} workers on :{port} (log {log_path}) · API throttles {THROTTLE} "
           f"for this run · {args.concurrency} client threads · {os.cpu_count()} CPUs, load "
           f"average {os.getloadavg()[0]:.1f} · seeded {user.username}")
     failures = []

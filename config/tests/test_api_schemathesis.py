@@ -16,6 +16,7 @@ import datetime as dt
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -112,7 +113,8 @@ def seeded(cast, monkeypatch):
         "consultant": cast.consultant.pk, "team": cast.team.pk,
     })
     _, secret = api_token_create(user=cast.consultant, name="schemathesis")
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": None, "anon": None})
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
+                        dict.fromkeys(django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]))
     # As Django's test client does: a request's end must not close this test's connection
     # (and with it the transaction holding the data above).
     request_started.disconnect(close_old_connections)
