@@ -351,6 +351,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "tracker.models.ActivityKind",
         "EngagementStatusEnum": "clients.models.Engagement.Status",
         "OutcomeStatusEnum": "clients.models.Outcome.Status",
+        "ReportRunStatusEnum": "reports.models.ReportRun.Status",
     },
     # The schema and /api/docs/ are for signed-in people and token holders, like the API.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

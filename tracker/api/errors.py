@@ -3,8 +3,9 @@
 Every endpoint can meet the same few refusals, whoever wrote it: no or a bad token (401), too
 many requests (429), a write refused (403: not the caller's to change, or a browser session
 without its CSRF token), something out of reach or a page past the end (404), input that does
-not validate (400). The schema hook below documents them on every operation that can meet them
-and has not documented them itself, so /api/schema/ lists every status a script may see
+not validate (400); a write of time into an approved week answers 409. The schema hook below
+documents them on every operation that can meet them and has not documented them itself, so
+/api/schema/ lists every status a script may see
 (schemathesis checks that in config/tests/test_api_schemathesis.py).
 """
 
@@ -30,6 +31,8 @@ FIELD_ERRORS = {
 }
 
 UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+# Writes of time, which an approved week refuses with 409 (tracker.approvals.WeekLocked).
+TIME_WRITING_PATHS = ("/api/v1/time-entries/", "/api/v1/activities/", "/api/v1/timer/")
 
 
 def _error(description: str, component: str, headers: dict | None = None) -> dict:
@@ -47,7 +50,7 @@ def document_common_errors(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorDetail", DETAIL)
     schemas.setdefault("FieldErrors", FIELD_ERRORS)
-    for operations in result.get("paths", {}).values():
+    for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in UNSAFE_METHODS | {"get"}:
                 continue
@@ -60,7 +63,7 @@ def document_common_errors(result, generator, request, public):
                     parameter.setdefault("allowEmptyValue", True)
             common = {
                 "429": _error(
-                    "Too many requests (API_THROTTLE_USER).", "ErrorDetail",
+                    "Too many requests (docs/api.md \"Limits\").", "ErrorDetail",
                     headers={"Retry-After": {
                         "schema": {"type": "integer"}, "required": True,
                         "description": "Seconds to wait before trying again.",
@@ -74,6 +77,11 @@ def document_common_errors(result, generator, request, public):
             if method in UNSAFE_METHODS:
                 common["403"] = _error("Not yours to change (or a session without CSRF).",
                                        "ErrorDetail")
+            if method in UNSAFE_METHODS and path.startswith(TIME_WRITING_PATHS):
+                common["409"] = _error(
+                    "The week is approved: the message names it and who approved it.",
+                    "ErrorDetail",
+                )
             if "path" in places or "query" in places:
                 common["404"] = _error("Out of your reach, or no such page.", "ErrorDetail")
             for status, response in common.items():

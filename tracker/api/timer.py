@@ -103,8 +103,10 @@ class TimerView(APIView):
             204: OpenApiResponse(description="discard: thrown away, nothing logged."),
             400: OpenApiResponse(description="Invalid input, or a stop the rules refuse "
                                              "(e.g. over 24 hours): messages by field."),
-            409: OpenApiResponse(DetailSerializer, description="start while one runs; "
-                                                                "stop or discard when none does."),
+            409: OpenApiResponse(DetailSerializer, description=(
+                "start while one runs; stop or discard when none does; a start or stop in an "
+                "approved week (the message names it and who approved it)."
+            )),
         },
     )
     def post(self, request):
