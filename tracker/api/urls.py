@@ -2,7 +2,7 @@ from django.urls import path
 
 from clients import api as clients_api
 
-from . import activities, timer, views
+from . import activities, timer, views, weeks
 
 app_name = "api"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("activities/", activities.ActivityList.as_view(), name="activities"),
     path("activities/<int:pk>/", activities.ActivityDetail.as_view(), name="activity"),
     path("timer/", timer.TimerView.as_view(), name="timer"),
+    # Week approval (issue 13): status, submit, approve, return, reopen.
+    path("weeks/", weeks.WeekList.as_view(), name="weeks"),
+    path("weeks/<str:username>/<str:week>/", weeks.WeekAction.as_view(), name="week"),
     # Clients, engagements, outcomes and their measurements (clients/api.py).
     path("clients/", clients_api.ClientList.as_view(), name="clients"),
     path("clients/<int:pk>/", clients_api.ClientDetail.as_view(), name="client"),
