@@ -21,10 +21,11 @@ def openapi():
 @pytest.mark.parametrize(("path", "method", "statuses"), [
     ("/api/v1/me/", "get", {"200", "401", "429"}),
     ("/api/v1/time-entries/", "get", {"200", "400", "401", "404", "429"}),
-    ("/api/v1/time-entries/", "post", {"201", "400", "401", "403", "429"}),
+    # 409: a write of time into an approved week.
+    ("/api/v1/time-entries/", "post", {"201", "400", "401", "403", "409", "429"}),
     ("/api/v1/time-entries/{id}/", "get", {"200", "401", "404", "429"}),
-    ("/api/v1/time-entries/{id}/", "patch", {"200", "400", "401", "403", "404", "429"}),
-    ("/api/v1/time-entries/{id}/", "delete", {"204", "401", "403", "404", "429"}),
+    ("/api/v1/time-entries/{id}/", "patch", {"200", "400", "401", "403", "404", "409", "429"}),
+    ("/api/v1/time-entries/{id}/", "delete", {"204", "401", "403", "404", "409", "429"}),
     ("/api/v1/reports/balance/", "get", {"200", "400", "401", "404", "429"}),
 ])
 def test_schema_lists_every_status_an_operation_answers(openapi, path, method, statuses):
