@@ -4,6 +4,9 @@ The pages' forms, the admin and (later) the import and the API call these, so va
 (`full_clean`, the model's own rules), the engagement's team and members rules and the
 outcome's status rules are written once. A rule refused is a ValidationError naming the
 field, which a form shows next to it; nothing is written then.
+
+Each records what it changed (tracker/history.py); an update is compared with the row as
+saved, since a form has set its values on the instance before the service sees it.
 """
 
 import datetime as dt
@@ -15,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from tracker import history
 from tracker.approvals import week_lock_check_rows
 from tracker.models import Activity, Team, User
 
@@ -74,19 +78,23 @@ def client_create(
 ) -> Client:
     client = Client(name=name, sector=sector, owner=owner, active=active)
     _save(client)
+    history.record_created(client)
     return client
 
 
 @transaction.atomic
 def client_update(*, client: Client, data: Mapping[str, Any]) -> Client:
     """Change the fields named in `data` (any of CLIENT_FIELDS)."""
+    before = history.saved_state(client)
     _update(client, data, CLIENT_FIELDS)
+    _record_update(client, before)
     return client
 
 
 @transaction.atomic
 def client_delete(*, client: Client) -> None:
     """Only a client without engagements: they keep it (ProtectedError otherwise)."""
+    history.record(client, history.Action.DELETE, before=history.saved_state(client))
     client.delete()
 
 
@@ -131,6 +139,7 @@ def engagement_create(
     _check_plan(team, members, editor)
     _save(engagement)
     engagement.members.set(members)
+    history.record_created(engagement)
     return engagement
 
 
@@ -144,6 +153,7 @@ def engagement_update(
     not see (another team's people) are not theirs to drop, and stay on it.
     """
     data = dict(data)
+    before = history.saved_state(engagement)
     members = list(data.pop("members")) if "members" in data else None
     _check_plan(data.get("team", engagement.team), members, editor)
     _update(engagement, data, ENGAGEMENT_FIELDS)
@@ -152,6 +162,7 @@ def engagement_update(
             visible = User.objects.visible_to(editor).filter(is_active=True)
             members += list(engagement.members.exclude(pk__in=visible.values("pk")))
         engagement.members.set(members)
+    _record_update(engagement, before)
     return engagement
 
 
@@ -160,6 +171,12 @@ def engagement_delete(*, engagement: Engagement) -> None:
     """Its outcomes go with it; its time entries keep it (ProtectedError otherwise). The
     activities that featured it lose the link: not in an approved week (WeekLocked)."""
     week_lock_check_rows(Activity.objects.filter(engagement=engagement))
+    # What goes with it, and what loses its link, each leaves its record.
+    history.record_cleared(
+        Activity.objects.filter(engagement=engagement).select_related("consultant"), "engagement"
+    )
+    _record_outcomes_deleted(Outcome.objects.filter(engagement=engagement))
+    history.record(engagement, history.Action.DELETE, before=history.saved_state(engagement))
     engagement.delete()
 
 
@@ -187,6 +204,7 @@ def outcome_create(
         evidence_note=evidence_note, recorded_by=recorded_by,
     )
     _save(outcome)
+    history.record_created(outcome)
     return outcome
 
 
@@ -194,13 +212,32 @@ def outcome_create(
 def outcome_update(*, outcome: Outcome, data: Mapping[str, Any]) -> Outcome:
     """Change what the outcome measures: the fields named in `data` (any of OUTCOME_FIELDS).
     Its status, achievement and confirmation have their own services below."""
+    before = history.saved_state(outcome)
     _update(outcome, data, OUTCOME_FIELDS)
+    _record_update(outcome, before)
     return outcome
 
 
 @transaction.atomic
 def outcome_delete(*, outcome: Outcome) -> None:
+    _record_outcomes_deleted(Outcome.objects.filter(pk=outcome.pk))
     outcome.delete()
+
+
+def _record_outcomes_deleted(outcomes) -> None:
+    """The records of deleting `outcomes` and their measurements (deleted with them)."""
+    outcomes = outcomes.select_related("engagement__client")
+    history.record_many(
+        OutcomeMeasurement.objects.filter(outcome__in=outcomes)
+        .select_related("outcome__engagement"),
+        history.Action.DELETE,
+    )
+    history.record_many(outcomes, history.Action.DELETE)
+
+
+def _record_update(instance, before: history.State) -> None:
+    history.record(instance, history.Action.UPDATE, before=before,
+                   after=history.snapshot(instance))
 
 
 @dataclass(frozen=True)
@@ -225,6 +262,7 @@ def outcome_status_set(
         achieved_on = None
     elif error := outcome.achievement_date_error(achieved_on):
         raise ValidationError({"achieved_on": error})
+    before = history.saved_state(outcome)
     withdrawn = None
     if outcome.confirmed_on and status != Outcome.Status.ACHIEVED:
         withdrawn = (outcome.confirmed_by, outcome.confirmed_on)
@@ -233,6 +271,7 @@ def outcome_status_set(
     outcome.achieved_on = achieved_on
     outcome.recorded_by = recorded_by
     _save(outcome, ["status", "achieved_on", "confirmed_by", "confirmed_on", "recorded_by"])
+    _record_update(outcome, before)
     return StatusSet(outcome=outcome, withdrawn_confirmation=withdrawn)
 
 
@@ -242,8 +281,10 @@ def outcome_confirmation_set(
 ) -> Outcome:
     """Who at the client confirmed the achievement and when (both, or both empty to
     remove it); only an achieved outcome, never before it was achieved."""
+    before = history.saved_state(outcome)
     outcome.confirmed_by, outcome.confirmed_on = confirmed_by.strip(), confirmed_on
     _save(outcome, ["confirmed_by", "confirmed_on"])
+    _record_update(outcome, before)
     return outcome
 
 
@@ -268,9 +309,12 @@ def outcome_measure(
         outcome=outcome, date=date, value=value, note=note, recorded_by=recorded_by
     )
     _save(measurement)
+    history.record_created(measurement)
     if outcome.status == Outcome.Status.PLANNED:
+        before = history.saved_state(outcome)
         outcome.status = Outcome.Status.IN_PROGRESS
         _save(outcome, ["status"])
+        _record_update(outcome, before)
     return measurement
 
 
@@ -279,10 +323,13 @@ def measurement_update(
     *, measurement: OutcomeMeasurement, data: Mapping[str, Any]
 ) -> OutcomeMeasurement:
     """Correct a reading: the fields named in `data` (any of MEASUREMENT_FIELDS)."""
+    before = history.saved_state(measurement)
     _update(measurement, data, MEASUREMENT_FIELDS)
+    _record_update(measurement, before)
     return measurement
 
 
 @transaction.atomic
 def measurement_delete(*, measurement: OutcomeMeasurement) -> None:
+    history.record(measurement, history.Action.DELETE, before=history.saved_state(measurement))
     measurement.delete()

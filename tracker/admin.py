@@ -5,7 +5,7 @@ from django.db import models, transaction
 
 from . import services
 from .admin_base import ServiceRefusalsAsMessages, WeekLockedAdminForm
-from .models import Activity, Team, TimeEntry, User, WeekApproval
+from .models import Activity, Change, Team, TimeEntry, User, WeekApproval
 
 
 @admin.register(Team)
@@ -161,3 +161,25 @@ class WeekApprovalAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return super().change_view(request, object_id, form_url,
                                    {**(extra_context or {}), "show_delete": False})
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    """The history of every change, read-only: written by the write services alone, never
+    added, changed or deleted here (no permission; the list has no delete action)."""
+
+    list_display = ["at", "object_type", "object_id", "object_label", "action", "username",
+                    "via", "via_ref"]
+    list_filter = ["object_type", "action", "via", ("at", admin.DateFieldListFilter)]
+    search_fields = ["object_label", "username", "via_ref"]
+    date_hierarchy = "at"
+    show_full_result_count = False  # it grows with every write: no COUNT(*) per page
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

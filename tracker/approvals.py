@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import history
 from .models import TimeEntry, User, WeekApproval, WeekStatus
 from .week import iso_week, week_start_of
 
@@ -228,10 +229,13 @@ def week_submit(*, consultant: User, week_start: dt.date, note: str = "") -> Wee
     approval = _locked_row(consultant, monday)
     _refuse_status(approval, week, "submitted", {WeekStatus.OPEN, WeekStatus.RETURNED})
     approval = approval or WeekApproval(consultant=consultant, week_start=monday)
+    before = history.snapshot(approval)  # an open week: no row yet, or a returned one
     approval.status = WeekStatus.SUBMITTED
     approval.submitted_at = timezone.now()
     approval.note = note
     approval.save()
+    history.record(approval, history.Action.SUBMIT, before=before,
+                   after=history.snapshot(approval))
     return approval
 
 
@@ -247,6 +251,7 @@ def _decide(*, consultant, week_start, by, status, comment, version=None) -> Wee
     doing = "approved" if status == WeekStatus.APPROVED else "returned"
     approval = _locked_row(consultant, monday)
     _refuse_status(approval, week, doing, {WeekStatus.SUBMITTED})
+    before = history.snapshot(approval)
     if version and version != week_version(consultant=consultant, week_start=monday):
         raise ValidationError(
             f"Week {week} was changed since you opened it: look at it again before you "
@@ -263,6 +268,8 @@ def _decide(*, consultant, week_start, by, status, comment, version=None) -> Wee
         approval.refresh_from_db()
         _refuse_status(approval, week, doing, set())
     approval.refresh_from_db()
+    action = history.Action.APPROVE if status == WeekStatus.APPROVED else history.Action.RETURN
+    history.record(approval, action, before=before, after=history.snapshot(approval))
     return approval
 
 
@@ -309,10 +316,13 @@ def week_reopen(
             code="invalid_transition",
         )
     now = timezone.now()
+    before = history.snapshot(approval)
     WeekApproval.objects.filter(pk=approval.pk, status=WeekStatus.APPROVED).update(
         status=WeekStatus.OPEN, reopened_by=by, reopened_at=now, reopen_reason=reason,
         updated_at=now,
     )
     approval.refresh_from_db()
+    history.record(approval, history.Action.REOPEN, before=before,
+                   after=history.snapshot(approval))
     return approval
 

@@ -1,6 +1,10 @@
+import functools
 import zoneinfo
 
+from django.urls import reverse
 from django.utils import timezone
+
+from . import history
 
 
 class UserTimezoneMiddleware:
@@ -19,3 +23,28 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class HistoryMiddleware:
+    """Who changes what, and through what (tracker/history.py): the admin, the API (with its
+    token) or a page, for every write the request makes. Read when a change is recorded, so
+    the API's user and token, which DRF authenticates inside the view, are known by then."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/"):
+            via = history.Via.API
+        elif path.startswith(_admin_prefix()):
+            via = history.Via.ADMIN
+        else:
+            via = history.Via.PAGE
+        with history.for_request(request, via):
+            return self.get_response(request)
+
+
+@functools.cache
+def _admin_prefix() -> str:
+    return reverse("admin:index")

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils.functional import cached_property
+from django.utils.timezone import now as timezone_now
 
 from .limits import (  # SECONDS_PER_DAY: where forms and rules import it from
     DATE_VALIDATORS,
@@ -733,3 +734,85 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class Change(models.Model):
+    """One change of a time entry, an activity, an outcome, a measurement, a client, an
+    engagement or a week's approval: who, when, through what, and each field's old and new
+    value. Written by the write services only (tracker/history.py); never changed or deleted
+    through the app (the admin shows it read-only).
+
+    The object is named by type and id, with its label copied, so the record outlives it.
+    `owner`, `team` and `engagement_key` say whose it was, for the reach of a deleted object
+    (history.changes_visible_to)."""
+
+    class ObjectType(models.TextChoices):
+        # CONTRACT.md's names (/api/v1/history/?object=<type>:<id>)
+        TIME_ENTRY = "time-entry", "Time entry"
+        ACTIVITY = "activity", "Activity"
+        OUTCOME = "outcome", "Outcome"
+        MEASUREMENT = "measurement", "Measurement"
+        CLIENT = "client", "Client"
+        ENGAGEMENT = "engagement", "Engagement"
+        WEEK = "week", "Week"
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        DELETE = "delete", "Deleted"
+        SUBMIT = "submit", "Submitted"
+        APPROVE = "approve", "Approved"
+        RETURN = "return", "Returned"
+        REOPEN = "reopen", "Reopened"
+
+    class Via(models.TextChoices):
+        PAGE = "page", "Page"
+        GRID = "grid", "Week grid"
+        TIMER = "timer", "Timer"
+        API = "api", "API"
+        IMPORT = "import", "Import"
+        ADMIN = "admin", "Admin"
+        COMMAND = "command", "Command"
+        SYSTEM = "system", "System"
+
+    object_type = models.CharField(max_length=12, choices=ObjectType.choices)
+    object_id = models.PositiveBigIntegerField()
+    object_label = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField(default=timezone_now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # Kept when the account goes: "who" must not turn into nobody.
+    username = models.CharField(max_length=150, blank=True)
+    via = models.CharField(max_length=10, choices=Via.choices)
+    # The API token (id and name), the import batch, the command: which one of the `via`.
+    via_ref = models.CharField("reference", max_length=200, blank=True)
+    # {field: [old, new]} in plain JSON: dates ISO, decimals as strings, links as ids.
+    changes = models.JSONField(default=dict, blank=True)
+    # {field: [old, new]} for the links only, as their labels read then (a page shows them).
+    labels = models.JSONField(default=dict, blank=True)
+    # Whose it is: the consultant of a time entry, an activity or a week.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # The engagement an engagement, an outcome or a measurement belongs to, and its team.
+    engagement_key = models.BigIntegerField(null=True, blank=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"]),
+            models.Index(fields=["at"]),
+            models.Index(fields=["owner", "at"]),
+            models.Index(fields=["user", "at"]),
+        ]
+
+    def __str__(self):
+        by = self.username or "the system"
+        return f"{self.get_action_display()} {self.object_type} {self.object_id} by {by}"

@@ -9,6 +9,9 @@ raises ValidationError and writes nothing.
 Every one of them first asks tracker/approvals.py's week_lock_check() about each date it
 touches (an update: the old and the new): a write into an approved week raises WeekLocked.
 The week approval services live there and are named here too, as services.
+
+Every one records what it changed (tracker/history.py), in its own transaction; the week
+grid, the timer and imports name themselves as the way the change came (history.acting).
 """
 
 import datetime as dt
@@ -27,6 +30,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from clients.models import Engagement
 
+from . import history
 from .approvals import (  # noqa: F401 - the approval services, as services
     MAX_COMMENT,
     WeekLocked,
@@ -139,6 +143,7 @@ def time_entry_create(
     week_lock_check(consultant=consultant, dates=[date])
     time_entry_validate(entry)
     entry.save(force_insert=True)
+    history.record_created(entry)
     return entry
 
 
@@ -165,6 +170,7 @@ def time_entry_update(
     lock_people([before, consultant.pk if consultant is not KEEP else before])
     saved = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     old = (saved.consultant_id, saved.date)
+    before = history.snapshot(saved)
     _apply(saved, {
         "consultant": consultant, "date": date, "seconds": seconds, "kind": kind,
         "engagement": engagement, "activity": activity, "note": note, "billable": billable,
@@ -175,6 +181,7 @@ def time_entry_update(
     week_lock_check_pairs([old, (saved.consultant_id, saved.date)])
     time_entry_validate(saved)
     saved.save()
+    history.record(saved, history.Action.UPDATE, before=before, after=history.snapshot(saved))
     return saved
 
 
@@ -182,6 +189,7 @@ def time_entry_update(
 def time_entry_delete(*, entry: TimeEntry) -> None:
     # The week as saved, not as `entry` was read.
     week_lock_check_rows(TimeEntry.objects.filter(pk=entry.pk))
+    history.record(entry, history.Action.DELETE, before=history.saved_state(entry))
     entry.delete()
 
 
@@ -233,7 +241,11 @@ def time_entries_import(
     if messages:
         raise ValidationError(messages)
     week_lock_check_import(entries)  # all or nothing: the entries in approved weeks named
-    return TimeEntry.objects.bulk_create(entries, batch_size=IMPORT_BATCH_SIZE)
+    created = TimeEntry.objects.bulk_create(entries, batch_size=IMPORT_BATCH_SIZE)
+    # One record per entry, as an auditor asks of any hour: which import brought it in.
+    with history.acting(via=history.Via.IMPORT, ref=f"batch {batch.pk}" if batch else ""):
+        history.record_many(created, history.Action.CREATE)
+    return created
 
 
 @transaction.atomic
@@ -250,7 +262,14 @@ def import_batch_undo(*, batch: ImportBatch, user: User | None) -> int:
         )
     # Undoing takes time out of every week it went into: none of them may be approved.
     week_lock_check_rows(TimeEntry.objects.filter(import_batch=locked))
-    deleted, _ = TimeEntry.objects.filter(import_batch=locked).delete()
+    brought = TimeEntry.objects.filter(import_batch=locked)
+    with history.acting(via=history.Via.IMPORT, ref=f"batch {locked.pk} undone",
+                        user=user or history.current()[0]):
+        history.record_many(
+            brought.select_related("consultant", "engagement__client", "activity"),
+            history.Action.DELETE,
+        )
+    deleted, _ = brought.delete()
     locked.status = ImportBatch.Status.UNDONE
     locked.undone_at = timezone.now()
     locked.undone_by = user
@@ -327,7 +346,7 @@ def time_entries_save_week(
     if messages:
         raise ValidationError(messages, code="stale")
 
-    writes = []
+    writes, befores = [], {}
     for change in changes:
         cell = held[change.key]
         if not change.seconds:
@@ -340,6 +359,7 @@ def time_entries_save_week(
             continue
         if cell:
             entry = cell[0]
+            befores[entry.pk] = history.snapshot(entry)
             entry.seconds = change.seconds
         else:
             entry = TimeEntry(
@@ -362,12 +382,19 @@ def time_entries_save_week(
         writes.append((entry, cell))
     if messages:
         raise ValidationError(messages)
-    for entry, cell in writes:
-        if entry is None:
-            for gone in cell:
-                gone.delete()
-        else:
-            entry.save()  # an update or an insert; auto_now sets updated_at either way
+    with history.acting(via=history.Via.GRID):
+        for entry, cell in writes:
+            if entry is None:
+                for gone in cell:
+                    history.record_deleted(gone)
+                    gone.delete()
+            elif entry.pk is None:
+                entry.save()
+                history.record_created(entry)
+            else:
+                entry.save()  # auto_now sets updated_at
+                history.record(entry, history.Action.UPDATE, before=befores[entry.pk],
+                               after=history.snapshot(entry))
     return len(changes)
 
 
@@ -487,8 +514,10 @@ def timer_stop(*, consultant: User, now: dt.datetime | None = None) -> list[Time
         entries.append(entry)
     if messages:
         raise ValidationError(messages)
-    for entry in entries:
-        entry.save(force_insert=True)
+    with history.acting(via=history.Via.TIMER):
+        for entry in entries:
+            entry.save(force_insert=True)
+            history.record_created(entry)
     timer.delete()
     return entries
 
@@ -526,6 +555,7 @@ def activity_create(
     week_lock_check(consultant=consultant, dates=[date])
     activity.full_clean()
     activity.save(force_insert=True)
+    history.record_created(activity)
     return activity
 
 
@@ -550,6 +580,7 @@ def activity_update(
     lock_people([before, consultant.pk if consultant is not KEEP else before])
     saved = Activity.objects.select_for_update().get(pk=activity.pk)
     old = (saved.consultant_id, saved.date)
+    before = history.snapshot(saved)
     _apply(saved, {
         "consultant": consultant, "kind": kind, "title": title, "date": date, "venue": venue,
         "url": url, "audience": audience, "interactions": interactions, "leads": leads,
@@ -558,6 +589,7 @@ def activity_update(
     week_lock_check_pairs([old, (saved.consultant_id, saved.date)])
     saved.full_clean()
     saved.save()
+    history.record(saved, history.Action.UPDATE, before=before, after=history.snapshot(saved))
     return saved
 
 
@@ -569,6 +601,15 @@ def activity_delete(*, activity: Activity) -> None:
         *Activity.objects.filter(pk=activity.pk).values_list("consultant_id", "date"),
         *activity.time_entries.order_by().values_list("consultant_id", "date").distinct(),
     ])
+    # What the delete empties on other rows is their change too.
+    history.record_cleared(
+        activity.time_entries.select_related("consultant", "engagement__client"), "activity"
+    )
+    history.record_cleared(
+        Engagement.objects.filter(source_activity=activity).select_related("client"),
+        "source_activity",
+    )
+    history.record(activity, history.Action.DELETE, before=history.saved_state(activity))
     activity.delete()
 
 
@@ -605,8 +646,10 @@ def team_managers_set(*, team: Team, managers) -> None:
     team.managers.set(managers)
 
 
+@transaction.atomic
 def team_delete(*, team: Team) -> None:
     # Members keep their accounts (User.team is SET_NULL); engagements lose their team.
+    history.record_cleared(Engagement.objects.filter(team=team).select_related("client"), "team")
     team.delete()
 
 
@@ -624,6 +667,16 @@ def person_delete(*, user: User) -> None:
     # Their time and activities go with them: not out of an approved week.
     week_lock_check_rows(TimeEntry.objects.filter(consultant=user))
     week_lock_check_rows(Activity.objects.filter(consultant=user))
+    # Their time and activities go with them: each leaves its record.
+    history.record_many(
+        TimeEntry.objects.filter(consultant=user).select_related(
+            "consultant", "engagement__client", "activity"),
+        history.Action.DELETE,
+    )
+    history.record_many(
+        Activity.objects.filter(consultant=user).select_related("consultant", "engagement"),
+        history.Action.DELETE,
+    )
     user.delete()
 
 

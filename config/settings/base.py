@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tracker.middleware.UserTimezoneMiddleware",
+    "tracker.middleware.HistoryMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

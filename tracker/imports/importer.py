@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from clients.models import Client, Engagement
 from clients.services import client_create, engagement_create, engagement_update
+from tracker import history
 from tracker.limits import SECONDS_PER_DAY, date_in_range
 from tracker.models import ImportBatch, Kind, TimeEntry, User, validate_single_line
 from tracker.services import (
@@ -494,7 +495,29 @@ def _write(*, entries, people, clients, engagements, engagement_names, used_enga
                             created_by=user)
     batch.status = ImportBatch.Status.RUNNING
     batch.save()
+    # Everything it writes (people, clients, engagements, entries) is the batch's doing, in
+    # a worker as in a request or the command: on behalf of whoever started it.
+    with history.acting(via=history.Via.IMPORT, ref=f"batch {batch.pk}",
+                        user=user or batch.created_by):
+        _write_rows(entries=entries, people=people, clients=clients, engagements=engagements,
+                    engagement_names=engagement_names, used_engagements=used_engagements,
+                    result=result, batch=batch)
+    batch.status = ImportBatch.Status.DONE
+    batch.finished_at = timezone.now()
+    batch.rows_read, batch.rows_skipped = result.rows_read, result.rows_skipped
+    for kind in Kind.values:
+        setattr(batch, f"{kind}_entries", result.entries_by_kind[kind])
+        setattr(batch, f"{kind}_seconds", result.seconds_by_kind[kind])
+    batch.people_created = len(result.new_people)
+    batch.clients_created = len(result.new_clients)
+    batch.engagements_created = len(result.new_engagements)
+    batch.errors = []
+    batch.save()
+    return batch
 
+
+def _write_rows(*, entries, people, clients, engagements, engagement_names, used_engagements,
+                result, batch) -> None:
     users: dict[str, User] = {}
     for key, person in people.resolved.items():
         if not isinstance(person, _Person):
@@ -547,17 +570,4 @@ def _write(*, entries, people, clients, engagements, engagement_names, used_enga
         for entry in entries
     ]
     time_entries_import(entries=time_entries, batch=batch)
-
-    batch.status = ImportBatch.Status.DONE
-    batch.finished_at = timezone.now()
-    batch.rows_read, batch.rows_skipped = result.rows_read, result.rows_skipped
-    for kind in Kind.values:
-        setattr(batch, f"{kind}_entries", result.entries_by_kind[kind])
-        setattr(batch, f"{kind}_seconds", result.seconds_by_kind[kind])
-    batch.people_created = len(result.new_people)
-    batch.clients_created = len(result.new_clients)
-    batch.engagements_created = len(result.new_engagements)
-    batch.errors = []
-    batch.save()
-    return batch
 

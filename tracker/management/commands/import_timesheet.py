@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from tracker import history
 from tracker.imports import formats
 from tracker.imports.importer import ImportMapping, ImportResult, import_timesheet
 from tracker.models import Kind, User
@@ -77,7 +78,10 @@ class Command(BaseCommand):
             how = "detected" if format == "auto" else "as given"
             self.stdout.write(f"Format: {export.format} ({how})")
             # On a terminal only: tqdm turns itself off when stderr is a file or a pipe.
-            with tqdm(unit=" rows", file=sys.stderr, disable=None, leave=False) as bar:
+            with (
+                tqdm(unit=" rows", file=sys.stderr, disable=None, leave=False) as bar,
+                history.acting(via=history.Via.COMMAND, ref="import_timesheet", user=runner),
+            ):
                 try:
                     result = import_timesheet(
                         rows=export.rows, format=export.format, file_name=path.name,
