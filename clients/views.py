@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 
+from tracker import history
 from tracker.models import Kind, TimeEntry, User
 from tracker.paging import BoundedPaginator
 from tracker.views.lists import FilteredListView
@@ -148,7 +149,8 @@ def client_detail(request, pk):
     return render(
         request,
         "clients/client_detail.html",
-        {"client": client, "table": table, "counts": counts, "can_edit": request.user.is_admin},
+        {"client": client, "table": table, "counts": counts, "can_edit": request.user.is_admin,
+         "history": history.for_page((history.Type.CLIENT, [client.pk]))},
     )
 
 
@@ -301,6 +303,7 @@ def _engagement_page(request, engagement, *, invalid_outcome=None, invalid=None)
             "can_edit": engagement.can_be_edited_by(request.user),
             "can_record": can_record,
             "outcome_forms_url": reverse("clients:engagement_detail", args=[engagement.pk]),
+            "history": history.for_page((history.Type.ENGAGEMENT, [engagement.pk])),
         },
     )
 
@@ -369,6 +372,11 @@ def _outcome_page(request, outcome, *, invalid=None):
             "outcome": outcome,
             "can_record": can_record,
             "outcome_forms_url": reverse("clients:outcome_detail", args=[outcome.pk]),
+            # Its readings' history too: a corrected or deleted reading moves the actual.
+            "history": history.for_page(
+                (history.Type.OUTCOME, [outcome.pk]),
+                (history.Type.MEASUREMENT, [m.pk for m in outcome.measurements.all()]),
+            ),
         },
     )
 

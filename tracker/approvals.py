@@ -234,8 +234,9 @@ def week_submit(*, consultant: User, week_start: dt.date, note: str = "") -> Wee
     approval.submitted_at = timezone.now()
     approval.note = note
     approval.save()
+    # The consultant submits their own week (a script too: outside a request).
     history.record(approval, history.Action.SUBMIT, before=before,
-                   after=history.snapshot(approval))
+                   after=history.snapshot(approval), by=history.current()[0] or consultant)
     return approval
 
 
@@ -269,7 +270,7 @@ def _decide(*, consultant, week_start, by, status, comment, version=None) -> Wee
         _refuse_status(approval, week, doing, set())
     approval.refresh_from_db()
     action = history.Action.APPROVE if status == WeekStatus.APPROVED else history.Action.RETURN
-    history.record(approval, action, before=before, after=history.snapshot(approval))
+    history.record(approval, action, before=before, after=history.snapshot(approval), by=by)
     return approval
 
 
@@ -323,6 +324,6 @@ def week_reopen(
     )
     approval.refresh_from_db()
     history.record(approval, history.Action.REOPEN, before=before,
-                   after=history.snapshot(approval))
+                   after=history.snapshot(approval), by=by)
     return approval
 

@@ -17,7 +17,17 @@ from .fields import (
     PersonChoiceField,
     YesNoField,
 )
-from .models import Activity, ActivityKind, Kind, Team, TimeEntry, User, WeekApproval, WeekStatus
+from .models import (
+    Activity,
+    ActivityKind,
+    Change,
+    Kind,
+    Team,
+    TimeEntry,
+    User,
+    WeekApproval,
+    WeekStatus,
+)
 from .selection import Selection
 from .week import parse_iso_week, period_dates
 from .widgets import BootstrapMixin, DateInput, names_out_of_reach
@@ -269,3 +279,31 @@ class WeekApprovalFilter(ReachFilterSet):
     class Meta(ReachFilterSet.Meta):
         model = WeekApproval
         fields = ["status", "week", "consultant"]
+
+
+class ChangeFilter(ReachFilterSet):
+    """The history list (/history/): by who made the change, whose object it is, the type of
+    object, the action, the path and the period."""
+
+    by = PersonFilter(label="Changed by", field_name="user", queryset=visible_people,
+                      empty_label="Anyone")
+    owner = PersonFilter(label="Whose", field_name="owner", queryset=visible_people,
+                         empty_label="Anyone's")
+    object_type = django_filters.ChoiceFilter(
+        label="Object", choices=Change.ObjectType.choices, empty_label="Any object"
+    )
+    action = django_filters.ChoiceFilter(
+        label="Action", choices=Change.Action.choices, empty_label="Any action"
+    )
+    via = django_filters.ChoiceFilter(
+        label="Through", choices=Change.Via.choices, empty_label="Any way"
+    )
+    # Days in the viewer's timezone (the middleware activates it).
+    date_from = DateFilter(field_name="at__date", lookup_expr="gte", label="From",
+                           widget=DateInput())
+    date_to = DateFilter(field_name="at__date", lookup_expr="lte", label="To",
+                         widget=DateInput())
+
+    class Meta(ReachFilterSet.Meta):
+        model = Change
+        fields = ["date_from", "date_to", "object_type", "action", "via", "by", "owner"]

@@ -215,11 +215,15 @@ def _build(obj, action, before: State | None, after: State | None, actor) -> Cha
 
 
 def record(obj: models.Model, action: str, *, before: State | None = None,
-           after: State | None = None) -> Change | None:
+           after: State | None = None, by: User | None = None) -> Change | None:
     """Record one change of `obj` (a creation: no `before`; a deletion: no `after`, and call
     it before the row goes, while its id is known). An update that changed none of the
-    recorded fields records nothing; returns the record, or None."""
-    change = _build(obj, action, before, after, current())
+    recorded fields records nothing; returns the record, or None.
+
+    `by`: who acts, where the service is told (a week's decision names its manager); else
+    the context's user."""
+    user, via, ref = current()
+    change = _build(obj, action, before, after, (by or user, via, ref))
     if change is not None:
         change.save(force_insert=True)
     return change

@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from . import history
 from .durations import decimal_hours, format_duration
-from .models import Activity, ActivityKind, Kind, TimeEntry, WeekApproval
+from .models import Activity, ActivityKind, Change, Kind, TimeEntry, WeekApproval
 
 KIND_LABELS = dict(Kind.choices)
 WIDE_ONLY = "d-none d-md-table-cell"  # a column left out at phone width
@@ -305,3 +306,45 @@ class WeekApprovalTable(tables.Table):
         capacity = record.consultant.weekly_capacity_hours
         return format_html('{} <span class="text-body-secondary small">of {}</span>',
                            self._hours(record), f"{capacity:.1f}")
+
+
+class ChangeTable(tables.Table):
+    """The history list: each change with who, when, through what and its old -> new lines
+    (tracker/history.py, as the objects' pages show them)."""
+
+    at = tables.DateTimeColumn(verbose_name="When", format="D j M Y, H:i")
+    object_type = tables.Column(verbose_name="Object")
+    object_label = tables.Column(verbose_name="Which", orderable=False)
+    action = tables.Column(verbose_name="Action")
+    username = tables.Column(verbose_name="Who", empty_values=(), order_by=("username",))
+    via = tables.Column(verbose_name="Through")
+    changes = tables.Column(verbose_name="What changed", empty_values=(), orderable=False)
+
+    class Meta:
+        model = Change
+        fields = ()
+        sequence = ("at", "username", "via", "action", "object_type", "object_label",
+                    "changes")
+        order_by = ("-at",)
+        attrs = {"class": "table table-sm table-hover align-top", "id": "history"}
+        empty_text = "No change matches these filters."
+
+    def render_username(self, record):
+        return record.username or "the system"
+
+    def render_via(self, record, value):
+        if record.via_ref:
+            return format_html('{} <span class="small text-body-secondary">({})</span>',
+                               record.get_via_display(), record.via_ref)
+        return record.get_via_display()
+
+    def render_changes(self, record):
+        lines = history.lines(record)
+        return format_html_join(
+            "", "<div class=\"small\">{}: {} → {}</div>",
+            ((line["field"], line["old"], line["new"]) for line in lines),
+        )
+
+    def value_changes(self, record):
+        return "; ".join(f"{line['field']}: {line['old']} → {line['new']}"
+                         for line in history.lines(record))

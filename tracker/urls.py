@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activities, approvals, imports, time, week
+from .views import activities, approvals, history, imports, time, week
 
 app_name = "tracker"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("weeks/", approvals.week_list, name="week_list"),
     path("weeks/submit/", approvals.week_submit, name="week_submit"),
     path("weeks/<str:username>/<str:week>/", approvals.week_detail, name="week_detail"),
+    path("history/", history.history_list, name="history_list"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/uploads/<int:pk>/", imports.import_preview, name="import_preview"),
     path("imports/uploads/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),

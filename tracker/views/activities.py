@@ -12,7 +12,7 @@ from django.db.models import Count, OuterRef, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from .. import services
+from .. import history, services
 from ..filters import ActivityFilter
 from ..forms import ActivityForm
 from ..models import Activity, Kind, TimeEntry, subquery_total
@@ -98,6 +98,7 @@ def activity_detail(request, pk):
             ],
             "spent_text": hours_minutes(sum(entry.seconds for entry in entries)),
             "may_change": may_change,
+            "history": history.for_page((history.Type.ACTIVITY, [activity.pk])),
             "log_time_url": (
                 activity_time_url(activity) if activity.consultant_id == request.user.pk else ""
             ),

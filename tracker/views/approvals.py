@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import figures, services
+from .. import figures, history, services
 from ..filters import WeekApprovalFilter
 from ..forms import WeekDecisionForm, WeekReopenForm, WeekSubmitForm
 from ..models import Kind, TimeEntry, User, WeekApproval, WeeklyTotal, WeekStatus
@@ -141,9 +141,11 @@ def _week_context(consultant: User, monday: dt.date) -> dict:
         .select_related("engagement__client", "activity").order_by("date", "pk")
     )
     seconds = figures.KindSeconds.of((entry.kind, entry.seconds) for entry in entries)
+    approval = services.week_status(consultant=consultant, week_start=monday)
     return {
         "consultant": consultant,
-        "approval": services.week_status(consultant=consultant, week_start=monday),
+        "approval": approval,
+        "history": history.for_page((history.Type.WEEK, [approval.pk] if approval.pk else [])),
         "start": monday,
         "end": sunday,
         "iso_week": iso_week(monday),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .. import services
+from .. import history, services
 from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
 from ..forms import TimeEntryForm, TimerStartForm, entry_initial
@@ -250,6 +250,8 @@ def _render_form(request, form, *, title, action, entry=None):
             "action": action,
             "entry": entry,
             "next": _next_url(request, ""),
+            # Its history, on the edit page (the one page of an entry).
+            "history": entry and history.for_page((history.Type.TIME_ENTRY, [entry.pk])),
         },
     )
 
