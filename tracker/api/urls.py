@@ -2,7 +2,7 @@ from django.urls import path
 
 from clients import api as clients_api
 
-from . import activities, timer, views, weeks
+from . import activities, history, timer, views, weeks
 
 app_name = "api"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     # Week approval (issue 13): status, submit, approve, return, reopen.
     path("weeks/", weeks.WeekList.as_view(), name="weeks"),
     path("weeks/<str:username>/<str:week>/", weeks.WeekAction.as_view(), name="week"),
+    # Each object's history (issue 13): ?object=<type>:<id>.
+    path("history/", history.HistoryView.as_view(), name="history"),
     # Clients, engagements, outcomes and their measurements (clients/api.py).
     path("clients/", clients_api.ClientList.as_view(), name="clients"),
     path("clients/<int:pk>/", clients_api.ClientDetail.as_view(), name="client"),
