@@ -58,6 +58,8 @@ def _week_id(value: str, user) -> int | None:
         monday = parse_iso_week(week)
     except ValueError as exc:
         raise exceptions.ValidationError({"object": [str(exc)]}) from None
+    if "\x00" in username:  # no username has one, and PostgreSQL refuses it in a query
+        raise exceptions.NotFound("No such object within your reach.")
     consultant = get_object_or_404(User.objects.visible_to(user), username=username)
     return WeekApproval.objects.filter(consultant=consultant, week_start=monday).values_list(
         "pk", flat=True

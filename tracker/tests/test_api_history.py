@@ -104,6 +104,7 @@ def test_a_week_by_its_person_and_iso_week(cast):
     assert get(bearer(cast.consultant), "week:alice/2026-W46").json()["results"] == []
     assert get(bearer(cast.outsider), "week:alice/2026-W47").status_code == 404
     assert get(bearer(cast.outsider), f"week:{approval.pk}").status_code == 404
+    assert get(bearer(cast.manager), "week:ali\x00ce/2026-W47").status_code == 404
 
 
 @pytest.mark.parametrize("value", [
