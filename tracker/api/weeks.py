@@ -59,7 +59,10 @@ def week_json(approval: WeekApproval) -> dict:
 
 
 def _person(user, name: str) -> User:
-    """A person `user` sees, by username; out of sight is 404 (as on the pages)."""
+    """A person `user` sees, by username; out of sight is 404 (as on the pages). No username
+    holds a NUL, and PostgreSQL refuses one in a query: 404 before asking."""
+    if "\x00" in name:
+        raise exceptions.NotFound("No such person within your reach.")
     return get_object_or_404(User.objects.visible_to(user), username=name)
 
 

@@ -149,3 +149,9 @@ def test_no_or_a_revoked_token_is_401(cast, week):
     revoked.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert post(revoked, "submit").status_code == 401
     assert status_of(cast) == "open"
+
+
+def test_a_nul_in_a_username_is_404_not_a_database_error(cast, week):
+    alice = bearer(cast.consultant)
+    assert post(alice, "submit", username="ali%00ce").status_code == 404
+    assert alice.get(f"/api/v1/weeks/?consultant=ali%00ce&week={WEEK}").status_code == 404
