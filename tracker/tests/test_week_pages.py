@@ -166,6 +166,12 @@ def test_an_approval_of_a_week_changed_since_it_was_shown_is_refused(client, cas
     assert "was changed since you opened it" in response.content.decode()
     assert WeekApproval.objects.get().status == "submitted"
 
+    # The refusal shows the week as it is now and names that version: approving it after
+    # that look works (the stale version would be refused again and again).
+    version = response.context["decision_form"]["version"].value()
+    assert client.post(week_url(cast), {"action": "approve", "version": version}).status_code == 302
+    assert WeekApproval.objects.get().status == "approved"
+
 
 def test_a_managers_own_week_cannot_be_decided_by_them(client, cast):
     services.week_submit(consultant=cast.manager, week_start=MONDAY)

@@ -115,6 +115,13 @@ def week_detail(request, username: str, week: str):
                 raise Http404("No such week within your reach.") from None
             except ValidationError as exc:
                 form.add_error(None, exc)
+                if form is decision_form:
+                    # The page below shows the week as it is now: the form names that
+                    # version, so approving again after a look approves what was seen
+                    # (the posted, stale one would be refused again and again).
+                    decision_form.data = decision_form.data.copy()
+                    decision_form.data["version"] = services.week_version(
+                        consultant=consultant, week_start=monday)
             else:
                 messages.success(request, f"Week {approval.iso_week} of {consultant}: "
                                           f"{approval.get_status_display().lower()}.")
