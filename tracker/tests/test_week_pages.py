@@ -247,7 +247,16 @@ def test_the_grid_refuses_a_post_into_an_approved_week(client, cast):
     response = client.post(f"/?week={WEEK}", {"cell-internal-0-0": "1:00",
                                               "was-cell-internal-0-0": "0"})
     assert response.status_code == 200
-    assert LOCKED in response.content.decode()
+    page = response.content.decode()
+    assert LOCKED in page
+    # The page says why, not "correct the marked cells" (no cell is wrong), and marks the
+    # typed time it still shows as not saved.
+    assert "Nothing was saved: the week was approved meanwhile." in page
+    assert "correct the marked cells" not in page
+    cell = next(cell for row in response.context["grid"].rows for cell in row.cells
+                if cell.name == "cell-internal-0-0")
+    assert cell.value == "1:00" and cell.error == "Not saved: the week is approved."
+    assert not TimeEntry.objects.exists()
     assert not TimeEntry.objects.exists()
 
 

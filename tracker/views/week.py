@@ -95,6 +95,7 @@ def my_week(request):
     if request.method == "POST":
         grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
         saved = grid.bind(request.POST)
+        locked_meanwhile = False
         if saved:
             try:
                 changed = grid.save()
@@ -102,13 +103,23 @@ def my_week(request):
                 # Saved elsewhere between reading the week and writing it (the service
                 # re-reads it locked): read it again, so the cells say what changed.
                 saved = False
+                locked_meanwhile = isinstance(exc, services.WeekLocked)
                 grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
                 if grid.bind(request.POST):
                     grid.errors.extend(exc.messages)
+                if locked_meanwhile:
+                    # Approved since the page was opened: no cell is wrong, none can be
+                    # saved. What was typed stays in view, marked as not saved, so the
+                    # totals beside it are not taken for saved time.
+                    for row in grid.rows:
+                        for cell in row.cells:
+                            if cell.new_seconds not in (None, cell.seconds):
+                                cell.error = "Not saved: the week is approved."
         if saved:
             messages.success(request, f"Week saved: {changed} cell(s) changed.")
             return redirect(_week_url(monday))
-        messages.error(request, "Nothing was saved: correct the marked cells.")
+        messages.error(request, "Nothing was saved: the week was approved meanwhile."
+                       if locked_meanwhile else "Nothing was saved: correct the marked cells.")
     else:
         grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
 
