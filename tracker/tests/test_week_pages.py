@@ -272,6 +272,20 @@ def test_the_timer_page_refuses_to_stop_into_an_approved_week(client, cast, froz
     assert RunningTimer.objects.exists() and not TimeEntry.objects.exists()
 
 
+def test_the_timer_does_not_start_in_an_approved_week_and_keeps_the_form(client, cast,
+                                                                         frozen_time):
+    frozen_time.move_to(dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC))  # inside week 47
+    approved(cast)
+    client.force_login(cast.consultant)
+    response = client.post(reverse("tracker:timer_start"), {
+        "timer-kind": Kind.INTERNAL, "timer-note": "planning"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert LOCKED.replace("25 Nov", "18 Nov") in page  # an error beside the form, not a note
+    assert response.context["timer_form"]["note"].value() == "planning"  # nothing retyped
+    assert not RunningTimer.objects.exists()
+
+
 def test_an_import_names_its_rows_in_approved_weeks_and_writes_nothing(cast):
     approved(cast)
     rows = [

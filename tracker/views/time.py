@@ -332,7 +332,14 @@ def timer_start(request):
         if form.is_valid():
             try:
                 form.save()
-            except ValidationError as exc:  # one timer per person: a second start is refused
+            except ValidationError as exc:
+                if exc.error_list[0].code != "running":
+                    # Refused for this start, e.g. today's week is approved: the form again,
+                    # with the reason and what was typed.
+                    form.add_error(None, exc)
+                    return render(request, "tracker/time_timer.html",
+                                  timer_context(request, start_form=form))
+                # One timer per person: a second start (another tab) shows the one running.
                 messages.info(request, " ".join(exc.messages))
             else:
                 messages.success(request, "Timer started.")
