@@ -232,6 +232,19 @@ def test_the_time_form_refuses_moving_an_entry_out_of_an_approved_week(client, c
     assert entry.date == MONDAY
 
 
+@pytest.mark.parametrize("view, button", [("time_edit", "Save"), ("time_delete", "Delete")])
+def test_an_entry_of_an_approved_week_says_so_before_anything_is_typed(client, cast, view,
+                                                                      button):
+    entry = TimeEntryFactory(consultant=cast.consultant, date=MONDAY)
+    client.force_login(cast.consultant)
+    url = reverse(f"tracker:{view}", args=[entry.pk])
+    assert f'>{button}</button>' in client.get(url).content.decode()  # open: offered
+    approved(cast)
+    page = client.get(url).content.decode()
+    assert 'id="entry-locked"' in page and LOCKED in page
+    assert f'>{button}</button>' not in page  # nothing offered that would be refused
+
+
 def test_the_delete_page_refuses(client, cast):
     entry = TimeEntryFactory(consultant=cast.consultant, date=MONDAY)
     approved(cast)

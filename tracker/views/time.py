@@ -249,11 +249,20 @@ def _render_form(request, form, *, title, action, entry=None):
             "title": title,
             "action": action,
             "entry": entry,
+            "locked": _lock_messages(entry),
             "next": _next_url(request, ""),
             # Its history, on the edit page (the one page of an entry).
             "history": entry and history.for_page((history.Type.TIME_ENTRY, [entry.pk])),
         },
     )
+
+
+def _lock_messages(entry: TimeEntry | None) -> list[str]:
+    """Why a saved entry cannot be changed, if its week is approved: said when the page
+    opens, rather than after the person has typed a change (the services refuse it anyway)."""
+    if entry is None or entry.pk is None:
+        return []
+    return services.week_lock_errors([(entry.consultant_id, entry.date)])
 
 
 def _initial_from_query(request) -> dict:
@@ -320,7 +329,8 @@ def time_delete(request, pk):
     return render(
         request,
         "tracker/time_confirm_delete.html",
-        {"entry": entry, "duration": hours_minutes(entry.seconds), "next": _next_url(request, "")},
+        {"entry": entry, "duration": hours_minutes(entry.seconds), "next": _next_url(request, ""),
+         "locked": _lock_messages(entry)},
     )
 
 
