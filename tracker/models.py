@@ -22,6 +22,7 @@ from .limits import (  # SECONDS_PER_DAY: where forms and rules import it from
     SECONDS_PER_DAY,
     at_most,
 )
+from .week import week_dates
 
 
 def subquery_total(queryset, group_by: str, aggregate=None):
@@ -647,6 +648,11 @@ class WeekApproval(models.Model):
     @property
     def iso_week(self) -> str:
         return f"{self.week_start:%G-W%V}"
+
+    @property
+    def dates(self) -> str:
+        """Its days, '16–22 Nov 2026': what people read beside the ISO week."""
+        return week_dates(self.week_start)
 
     @property
     def locked(self) -> bool:

@@ -280,9 +280,21 @@ class WeekApprovalTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle", "id": "weeks"}
         empty_text = "No week matches these filters."
 
+    @staticmethod
+    def _week_url(record) -> str:
+        return reverse("tracker:week_detail", args=[record.consultant.username, record.iso_week])
+
     def render_week_start(self, record):
-        url = reverse("tracker:week_detail", args=[record.consultant.username, record.iso_week])
-        return format_html('<a href="{}">{}</a>', url, record.iso_week)
+        # The ISO name alone ("2026-W47") leaves people counting weeks: its days below it.
+        return format_html(
+            '<a class="text-nowrap" href="{}">{}</a><br>'
+            '<span class="small text-body-secondary text-nowrap">{}</span>',
+            self._week_url(record), record.iso_week, record.dates,
+        )
+
+    def render_consultant(self, record):
+        # The name is what a manager scans for: it opens the week too.
+        return format_html('<a href="{}">{}</a>', self._week_url(record), record.consultant)
 
     def render_status(self, record):
         return format_html('<span class="badge week-{}">{}</span>', record.status,

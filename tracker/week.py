@@ -42,6 +42,17 @@ def iso_week(monday: dt.date) -> str:
     return f"{monday:%G-W%V}"
 
 
+def week_dates(monday: dt.date) -> str:
+    """The days of a week as people read them beside its ISO name: '16–22 Nov 2026',
+    '30 Nov – 6 Dec 2026', '28 Dec 2026 – 3 Jan 2027'."""
+    sunday = monday + dt.timedelta(days=6)
+    if monday.year != sunday.year:
+        return f"{monday:%-d %b %Y} – {sunday:%-d %b %Y}"
+    if monday.month != sunday.month:
+        return f"{monday:%-d %b} – {sunday:%-d %b %Y}"
+    return f"{monday:%-d}–{sunday:%-d %b %Y}"
+
+
 def _quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 

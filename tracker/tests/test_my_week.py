@@ -131,7 +131,15 @@ def test_a_cell_with_several_entries_is_edited_on_the_time_page(client, alice):
     page = client.get(URL).content.decode()
     assert 'grid-cell several' in page and 'title="2 entries: change them on the Time page' in page
     response = save(client, {cell("internal-0", 0): "1"})
-    assert "holds 2 entries" in response.content.decode()
+    page = response.content.decode()
+    assert "holds 2 entries" in page
+    # The message links to exactly those entries on the Time page.
+    link = (f'href="/time/?date_from=2026-11-23&amp;date_to=2026-11-23&amp;kind=internal'
+            f'&amp;consultant={alice.pk}" class="several-entries">Open these 2 entries</a>')
+    assert link in page
+    listed = client.get("/time/", {"date_from": "2026-11-23", "date_to": "2026-11-23",
+                                   "kind": "internal", "consultant": alice.pk})
+    assert len(listed.context["table"].rows) == 2
     response = save(client, {cell("internal-0", 0): ""})
     assert not TimeEntry.objects.exists()
 

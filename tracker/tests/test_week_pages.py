@@ -12,6 +12,7 @@ from tracker.imports.importer import import_timesheet
 from tracker.models import Activity, Kind, RunningTimer, TimeEntry, WeekApproval
 from tracker.tests.clock import TODAY
 from tracker.tests.factories import ActivityFactory, TimeEntryFactory
+from tracker.week import week_dates
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]
 
@@ -61,6 +62,11 @@ def test_the_approvals_list(client, cast, who, status, sees_alice):
                    if row.record.consultant == cast.consultant)
         assert (row.get_cell("client"), row.get_cell("total")) == (
             "1.50", "1.50 <span class=\"text-body-secondary small\">of 40.0</span>")
+        # The week by its name and its days, and the person's name, both open the week.
+        url = week_url(cast)
+        assert f'href="{url}">{WEEK}</a>' in row.get_cell("week_start")
+        assert "16–22 Nov 2026" in row.get_cell("week_start")
+        assert f'href="{url}">Alice Tester</a>' in row.get_cell("consultant")
 
 
 def test_the_list_shows_submitted_weeks_unless_filtered(client, cast):
@@ -127,6 +133,7 @@ def test_submit_return_resubmit_approve(client, cast):
     assert WeekApproval.objects.get().status == "submitted"
     page = client.get(f"/?week={WEEK}").content.decode()
     assert "waiting for approval" in page and 'id="week-submit"' not in page
+    assert f"Week {WEEK} (16–22 Nov 2026) submitted for approval." in page
 
     client.force_login(cast.manager)
     # Returning needs a comment: the form comes back, nothing changes.
@@ -134,14 +141,24 @@ def test_submit_return_resubmit_approve(client, cast):
     assert response.status_code == 400
     assert "returning a week needs a comment" in response.content.decode()
     assert WeekApproval.objects.get().status == "submitted"
-    client.post(week_url(cast), {"action": "return", "comment": "Log the <b>workshop</b>"})
+    response = client.post(week_url(cast), {"action": "return",
+                                            "comment": "Log the <b>workshop</b>"}, follow=True)
     assert WeekApproval.objects.get().status == "returned"
+    assert f"Week {WEEK} (16–22 Nov 2026) of Alice Tester: returned." in \
+        response.content.decode()
 
     client.force_login(cast.consultant)
+    # Landing on this week, they are told which week came back and why, with a link to it.
+    page = client.get("/").content.decode()
+    assert 'id="returned-weeks"' in page
+    assert f'href="/?week={WEEK}">Week {WEEK} (16–22 Nov 2026)</a>, by Maria Tester' in page
+    assert "Log the &lt;b&gt;workshop&lt;/b&gt;" in page  # escaped
     page = client.get(f"/?week={WEEK}").content.decode()
+    assert 'id="returned-weeks"' not in page  # the week itself says it in its status
     assert "Log the &lt;b&gt;workshop&lt;/b&gt;" in page  # escaped
     assert "Submit week again" in page
     client.post(f"{reverse('tracker:week_submit')}?week={WEEK}", {"note": ""})
+    assert 'id="returned-weeks"' not in client.get("/").content.decode()
 
     client.force_login(cast.manager)
     version = client.get(week_url(cast)).context["decision_form"]["version"].value()
@@ -398,3 +415,12 @@ def test_the_admin_shows_approvals_read_only(client, cast):
     client.post("/admin/tracker/weekapproval/", {
         "action": "delete_selected", "_selected_action": [pk], "post": "yes"})
     assert WeekApproval.objects.get().status == "approved"
+
+
+@pytest.mark.parametrize("monday, shown", [
+    (dt.date(2026, 11, 16), "16–22 Nov 2026"),
+    (dt.date(2026, 11, 30), "30 Nov – 6 Dec 2026"),
+    (dt.date(2026, 12, 28), "28 Dec 2026 – 3 Jan 2027"),
+])
+def test_a_week_is_shown_with_its_days(monday, shown):
+    assert week_dates(monday) == shown

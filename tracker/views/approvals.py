@@ -24,7 +24,7 @@ from ..filters import WeekApprovalFilter
 from ..forms import WeekDecisionForm, WeekReopenForm, WeekSubmitForm
 from ..models import Kind, TimeEntry, User, WeekApproval, WeeklyTotal, WeekStatus
 from ..tables import WeekApprovalTable
-from ..week import iso_week, parse_iso_week
+from ..week import iso_week, parse_iso_week, week_dates
 from .lists import FilteredListView
 from .time import hours_minutes
 from .week import week_records
@@ -123,8 +123,8 @@ def week_detail(request, username: str, week: str):
                     decision_form.data["version"] = services.week_version(
                         consultant=consultant, week_start=monday)
             else:
-                messages.success(request, f"Week {approval.iso_week} of {consultant}: "
-                                          f"{approval.get_status_display().lower()}.")
+                messages.success(request, f"Week {approval.iso_week} ({approval.dates}) of "
+                                          f"{consultant}: {approval.get_status_display().lower()}.")
                 return redirect(request.path)
     return render(request, "tracker/week_detail.html", {
         **_week_context(consultant, monday),
@@ -189,5 +189,6 @@ def week_submit(request):
     except ValidationError as exc:
         messages.error(request, "Nothing was submitted: " + " ".join(exc.messages))
     else:
-        messages.success(request, f"Week {iso_week(monday)} submitted for approval.")
+        messages.success(request, f"Week {iso_week(monday)} ({week_dates(monday)}) submitted "
+                                  "for approval.")
     return redirect(back)

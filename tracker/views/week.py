@@ -14,7 +14,7 @@ from ..figures import KindSeconds
 from ..forms import WeekSubmitForm
 from ..grid import WeekGrid
 from ..limits import date_in_range
-from ..models import Activity, Kind, TimeEntry, WeekStatus
+from ..models import Activity, Kind, TimeEntry, WeekApproval, WeekStatus
 from ..week import iso_week, parse_week, week_start_of
 from .time import timer_context
 
@@ -151,6 +151,11 @@ def my_week(request):
     team_median = _team_median_share(user=user, start=four_weeks_start, end=sunday)
     approval = services.week_status(consultant=user, week_start=monday)
     context = {
+        # Weeks sent back to fix, wherever My week is showing: a consultant lands on this
+        # week and would not otherwise learn that last week was returned.
+        "returned_weeks": WeekApproval.objects.filter(
+            consultant=user, status=WeekStatus.RETURNED
+        ).exclude(week_start=monday).select_related("decided_by").order_by("week_start"),
         "grid": grid,
         # An approved week is locked: the grid is shown, not offered for editing. A submitted
         # one stays editable until it is approved (docs/approvals.md).
