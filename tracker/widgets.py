@@ -56,7 +56,10 @@ class Select(forms.Select):
 
 def style_for_bootstrap(form) -> None:
     """Bootstrap 5 classes on every widget, and `is-invalid` plus ARIA on fields in error;
-    plain selects become the fast Select above."""
+    plain selects become the fast Select above. The first field in error gets `autofocus`:
+    a form low on a long page (the profile's new token) would otherwise come back with its
+    message out of sight, and a screen reader starts at the top."""
+    focused = False
     for name, field in form.fields.items():
         widget = field.widget
         if type(widget) is forms.Select:
@@ -81,6 +84,11 @@ def style_for_bootstrap(form) -> None:
             if field.help_text:
                 described.append(f"{bound.auto_id}_helptext")
             widget.attrs["aria-describedby"] = " ".join(described)
+            if not focused and not widget.is_hidden:
+                widget.attrs["autofocus"] = True
+                focused = True
+            else:
+                widget.attrs.pop("autofocus", None)  # restyled after a later error
         widget.attrs["class"] = " ".join(classes)
 
 
@@ -94,6 +102,11 @@ class BootstrapMixin:
     def full_clean(self):
         super().full_clean()
         # Rendering happens after validation: mark the fields in error now.
+        style_for_bootstrap(self)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        # An error added after validation (a service's refusal at save) is marked too.
         style_for_bootstrap(self)
 
 

@@ -91,6 +91,9 @@ def test_sending_the_form_again_shows_no_secret_and_makes_nothing(cast):
     html = again.content.decode()
     assert first not in html and not SECRET.search(html)
     assert field_error(html, "name") == "You already have a token with this name."
+    # Refused at save, by the service: the box is marked and focused like any other error.
+    name_box = re.search(r'<input [^>]* id="id_name"[^>]*>', html).group(0)
+    assert "is-invalid" in name_box and "autofocus" in name_box
     assert ApiToken.objects.filter(user=cast.consultant).count() == 1
 
 
@@ -113,6 +116,9 @@ def test_bad_input_is_refused_next_to_its_field_and_kept(cast, fields, field, me
     assert message in field_error(html, field)
     assert not SECRET.search(html)
     assert not ApiToken.objects.exists()
+    # The field in error takes the focus: the form is at the foot of the page.
+    assert "autofocus" in re.search(rf'<[^>]* id="id_{field}"[^>]*>', html).group(0)
+    assert html.count("autofocus") == 1
     if field == "expires_on" and fields.get("expires_on") not in (None, "yesterday"):
         assert f'value="{fields["expires_on"]}"' in html  # what was typed stays in the box
 
