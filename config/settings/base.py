@@ -340,9 +340,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Time, promotion activities and client outcomes, over the same access rules, checks "
         "and figures as the pages. Send `Authorization: Bearer <token>` with a personal token "
-        "(made on your profile page, /accounts/profile/), or use the signed-in browser "
+        "(made on your [profile page](/accounts/profile/)), or use the signed-in browser "
         "session. Out of your reach is 404, no or bad credentials 401, a forbidden write 403, "
-        "invalid input 400 with a message per field, too many requests 429 with Retry-After."
+        "invalid input 400 with a message per field, too many requests 429 with Retry-After. "
+        # Swagger UI renders this as Markdown: the page's one way back to the app.
+        "[Back to ClientFirst](/)"
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

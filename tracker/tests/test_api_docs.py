@@ -78,6 +78,10 @@ def test_swagger_ui_renders_from_this_server_alone(cast, log_in, live_server):
     # Swagger UI drew the operations from /api/schema/.
     page.locator(".opblock-summary-path", has_text="/api/v1/time-entries/").first.wait_for()
     assert page.locator(".info .title").inner_text().startswith("ClientFirst API")
+    # The page has no site menu: its description links the way back and the token page.
+    assert page.locator(".info a", has_text="Back to ClientFirst").get_attribute("href") == "/"
+    assert page.locator(".info a", has_text="profile page").get_attribute(
+        "href") == "/accounts/profile/"
     assert refused == []
     assert any("/api/schema/" in url for url in requested)
     assert not [text for text in problems if "Content Security Policy" in text
