@@ -125,13 +125,30 @@ def test_a_week_is_submitted_returned_resubmitted_approved_and_locked(cast, log_
 
     maria.reload()
     assert "5.00" in maria.locator("#week-total-hours").inner_text()
+    # Alice adds an hour in another tab while Maria looks: Maria's approval is refused, the
+    # page shows the week as it is now, and approving it again then works.
+    tab = log_in(cast.consultant)  # a second window of hers
+    tab.goto(alice.url)
+    tab.get_by_label("Internal, Wednesday 25 November").fill("1:00")
+    tab.get_by_role("button", name="Save week").click()
+    tab.wait_for_selector("text=Week saved")
+    maria.get_by_role("button", name="Approve week").click()
+    maria.wait_for_selector("text=was changed since you opened it")
+    assert "6.00" in maria.locator("#week-total-hours").inner_text()
     maria.get_by_role("button", name="Approve week").click()
     maria.wait_for_selector("text=approved")
 
-    alice.reload()
+    # Alice's first tab, opened before the approval, tries to save: told why, not saved.
+    alice.get_by_label("Internal, Thursday 26 November").fill("1:00")
+    alice.get_by_role("button", name="Save week").click()
+    alice.wait_for_selector("text=Nothing was saved: the week was approved meanwhile.")
+    assert "Not saved" in alice.locator("#err_" + alice.get_by_label(
+        "Internal, Thursday 26 November").get_attribute("name")).inner_text()
+
+    alice.goto(alice.url)  # a GET: reloading the refused POST would send it again
     assert alice.locator("#week-status").get_attribute("data-status") == "approved"
     assert alice.locator("#grid-locked").is_visible()
     assert alice.get_by_role("button", name="Save week").count() == 0
     tuesday = alice.get_by_label("Internal, Tuesday 24 November")
     assert tuesday.get_attribute("readonly") is not None
-    assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [7200, 10800]
+    assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [3600, 7200, 10800]
