@@ -14,21 +14,32 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.urls import Resolver404, resolve
 
-from clients.tests.factories import ClientFactory, EngagementFactory
+from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
+from clients.tests.factories import (
+    ClientFactory,
+    EngagementFactory,
+    OutcomeFactory,
+    OutcomeMeasurementFactory,
+)
 from conftest import need_service
-from tracker.models import Kind, Team, TimeEntry
+from tracker.models import Activity, Kind, Team, TimeEntry, User
 from tracker.services import api_token_create
-from tracker.tests.factories import TeamFactory, TimeEntryFactory, UserFactory
+from tracker.tests.factories import ActivityFactory, TeamFactory, TimeEntryFactory, UserFactory
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 FENCE = re.compile(
     r"((?:^<!--[^\n]*-->\n)*)^```(sh|python)\n(.*?)^```$", re.MULTILINE | re.DOTALL,
 )
-MARKER = re.compile(r"<!--\s*(expect|requires):\s*(.*?)\s*-->")
+MARKER = re.compile(r"<!--\s*(expect|expect-status|requires):\s*(.*?)\s*-->")
 # What a `requires:` marker names, and the path that must resolve for the block to run.
 REQUIRES = {"timer": "/api/v1/timer/"}
-# Each curl fails on an error status (showing the answer), as the doc promises it does not.
-CURL = 'set -euo pipefail\ncurl() { command curl --fail-with-body --silent --show-error "$@"; }\n'
+# Each curl tells stderr the status it got, so the test sees every answer: an error is a
+# failure unless the block says it shows that error (`expect-status:`), and then it must occur
+# (`%{stderr}`: curl 7.63 or later).
+CURL = ('set -euo pipefail\n'
+        'curl() { command curl --silent --show-error'
+        ' --write-out "%{stderr}HTTP %{http_code}\\n" "$@"; }\n')
+STATUS = re.compile(r"^HTTP (\d{3})$", re.MULTILINE)
 
 
 def blocks() -> list:
@@ -52,19 +63,32 @@ HELPER = next(code for language, code, _ in (b.values for b in BLOCKS)
 
 @pytest.fixture
 def example_data(transactional_db):
-    """The doc's data set: alice of team 3 and its manager, engagement 12 of client 7,
-    her entry 345."""
+    """The doc's data set ("The examples"): alice (user 5), manager of team 3 and in it with
+    bob (user 6); engagement 12 of client 7 with alice on it; her entry 345 and her talk 77;
+    outcome 88 of engagement 12 and its reading 120."""
     team = TeamFactory(pk=3, name="Public Sector")
-    alice = UserFactory(username="alice", team=team)
+    alice = UserFactory(pk=5, username="alice", team=team)
+    UserFactory(pk=6, username="bob", team=team)
     team.managers.add(alice)
-    engagement = EngagementFactory(pk=12, name="Tax portal", client=ClientFactory(pk=7),
-                                   members=[alice], team=team)
+    client = ClientFactory(pk=7, name="Revenue Office")
+    engagement = EngagementFactory(pk=12, name="Tax portal", client=client, members=[alice],
+                                   team=team)
     TimeEntryFactory(pk=345, consultant=alice, kind=Kind.CLIENT, engagement=engagement,
-                     date="2026-11-02")
-    # Ids given by hand leave PostgreSQL's sequences behind: move them past, so the
-    # entries the examples log get new ids.
+                     billable=True, date="2026-11-02")
+    ActivityFactory(pk=77, consultant=alice, kind=Activity.Kind.TALK, date="2026-10-14",
+                    title="A tax portal people use", venue="Public Sector Forum",
+                    audience=250, leads=1)
+    outcome = OutcomeFactory(pk=88, engagement=engagement, title="Faster refunds",
+                             metric="Days to refund", unit="days", baseline=30, target=10,
+                             direction=Outcome.Direction.DECREASE,
+                             status=Outcome.Status.IN_PROGRESS)
+    OutcomeMeasurementFactory(pk=120, outcome=outcome, date="2026-11-02", value=18)
+    # Ids given by hand leave PostgreSQL's sequences behind: move them past, so what the
+    # examples create gets new ids.
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Team, TimeEntry]):
+        for sql in connection.ops.sequence_reset_sql(no_style(), [
+            Team, User, Client, Engagement, TimeEntry, Activity, Outcome, OutcomeMeasurement,
+        ]):
             cursor.execute(sql)
     _, secret = api_token_create(user=alice, name="docs")
     return secret
@@ -93,11 +117,19 @@ def test_example_runs(live_server, example_data, language, code, markers):
         program = code if code == HELPER else HELPER + "\n" + code
         command = [sys.executable, "-c", program]
     ran = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-    assert ran.returncode == 0, f"exit {ran.returncode}\n{ran.stdout}\n{ran.stderr}"
+    shown = f"exit {ran.returncode}\n{ran.stdout}\n{ran.stderr}"
+    assert ran.returncode == 0, shown
     # Every request answered, and with JSON (each curl block reads or writes something).
     assert ran.stdout.strip(), ran.stderr
+    expected = {int(text) for kind, text in markers if kind == "expect-status"}
     if language == "sh":
         assert '{"' in ran.stdout, ran.stdout
+        statuses = [int(code) for code in STATUS.findall(ran.stderr)]
+        assert statuses, shown
+        assert [code for code in statuses if code >= 400 and code not in expected] == [], shown
+        assert expected <= set(statuses), shown
+    else:
+        assert not expected, "expect-status: is for shell blocks (the helper stops on an error)"
     for kind, text in markers:
         if kind == "expect":
             assert text in ran.stdout, ran.stdout
