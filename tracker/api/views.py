@@ -101,6 +101,13 @@ def filter_list(filterset_class, queryset, request, *, keys=FILTER_KEYS):
             OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
                              description="A retry with the same key never logs the time twice."),
         ],
+        responses={
+            201: TimeEntrySerializer,
+            200: OpenApiResponse(TimeEntrySerializer, description=(
+                "A retry with an Idempotency-Key already used: the entry it logged then, "
+                "nothing logged again."
+            )),
+        },
         examples=[OpenApiExample("An hour and a half of client work", request_only=True, value={
             "date": "2026-11-02", "duration": "1:30", "kind": "client", "engagement": 12,
             "note": "kick-off",

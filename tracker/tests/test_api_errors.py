@@ -22,7 +22,8 @@ def openapi():
     ("/api/v1/me/", "get", {"200", "401", "429"}),
     ("/api/v1/time-entries/", "get", {"200", "400", "401", "404", "429"}),
     # 409: a write of time into an approved week.
-    ("/api/v1/time-entries/", "post", {"201", "400", "401", "403", "409", "429"}),
+    # 200: a retry with an Idempotency-Key already used answers the entry logged then.
+    ("/api/v1/time-entries/", "post", {"200", "201", "400", "401", "403", "409", "429"}),
     ("/api/v1/time-entries/{id}/", "get", {"200", "401", "404", "429"}),
     ("/api/v1/time-entries/{id}/", "patch", {"200", "400", "401", "403", "404", "409", "429"}),
     ("/api/v1/time-entries/{id}/", "delete", {"204", "401", "403", "404", "409", "429"}),
