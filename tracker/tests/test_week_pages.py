@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from clients.tests.factories import EngagementFactory, OutcomeMeasurementFactory
 from tracker import services
 from tracker.imports.formats import ImportRow
 from tracker.imports.importer import import_timesheet
@@ -107,6 +108,44 @@ def test_a_weeks_page(client, cast, who, status):
         page = response.content.decode()
         assert "Workshop prep" in page and "Keynote in Ghent" in page
         assert 'id="week-decision"' in page
+
+
+@pytest.mark.parametrize("who", ["consultant", "teammate", "other_manager", "outsider"])
+@pytest.mark.parametrize("action", ["approve", "return", "reopen"])
+def test_nobody_but_a_manager_of_the_team_or_an_admin_decides_by_posting(client, cast, who,
+                                                                          action):
+    """Whatever the form says, a POST to someone's week by whoever may not decide on it is
+    404, as its GET, and changes nothing; alice herself included."""
+    submit(cast)
+    client.force_login(getattr(cast, who))
+    response = client.post(week_url(cast), {"action": action, "comment": "ok",
+                                            "reason": "ok"})
+    assert response.status_code == 404
+    assert WeekApproval.objects.get().status == "submitted"
+
+
+def test_a_weeks_page_shows_only_outcomes_its_reader_may_see(client, cast):
+    """Alice recorded on another team's engagement and has left it since: her week's page
+    shows her manager what Maria may see, and not that outcome (its title, its metric)."""
+    health = EngagementFactory(name="Clinic app", team=cast.other_team,
+                               members=[cast.consultant, cast.outsider])
+    seen = OutcomeMeasurementFactory(outcome__engagement=cast.engagement,
+                                     outcome__title="Shorter queues", date=MONDAY,
+                                     recorded_by=cast.consultant)
+    hidden = OutcomeMeasurementFactory(outcome__engagement=health,
+                                       outcome__title="Fewer missed appointments",
+                                       outcome__metric="No-show rate", date=MONDAY,
+                                       recorded_by=cast.consultant)
+    health.members.remove(cast.consultant)
+    submit(cast)
+    client.force_login(cast.manager)
+    page = client.get(week_url(cast)).content.decode()
+    assert seen.outcome.title in page
+    assert hidden.outcome.title not in page and "No-show rate" not in page
+    client.force_login(cast.other_manager)  # who sees the clinic, and decides on nobody here
+    assert client.get(week_url(cast)).status_code == 404
+    client.force_login(cast.admin)
+    assert hidden.outcome.title in client.get(week_url(cast)).content.decode()
 
 
 @pytest.mark.parametrize("path", ["nobody/2026-W47", "alice/2026-W99", "alice/47"])

@@ -127,7 +127,7 @@ def week_detail(request, username: str, week: str):
                                           f"{consultant}: {approval.get_status_display().lower()}.")
                 return redirect(request.path)
     return render(request, "tracker/week_detail.html", {
-        **_week_context(consultant, monday),
+        **_week_context(consultant, monday, viewer=request.user),
         "decision_form": decision_form,
         "reopen_form": reopen_form,
     }, status=400 if request.method == "POST" else 200)
@@ -141,7 +141,7 @@ def _decide(request, consultant, monday, data):
                                 comment=data["comment"])
 
 
-def _week_context(consultant: User, monday: dt.date) -> dict:
+def _week_context(consultant: User, monday: dt.date, *, viewer: User) -> dict:
     sunday = monday + dt.timedelta(days=6)
     entries = list(
         TimeEntry.objects.filter(consultant=consultant).in_period(monday, sunday)
@@ -163,7 +163,7 @@ def _week_context(consultant: User, monday: dt.date) -> dict:
         ],
         "total_hours": figures.hours(seconds.total),
         "capacity_hours": float(consultant.weekly_capacity_hours),
-        **week_records(consultant, monday, sunday),
+        **week_records(consultant, monday, sunday, viewer=viewer),
     }
 
 

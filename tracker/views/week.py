@@ -62,15 +62,19 @@ def _daily_chart(grid: WeekGrid, kinds_by_day: list[dict]) -> dict:
     return {"columns": columns, "height": CHART_DAY_HEIGHT}
 
 
-def week_records(person, monday: dt.date, sunday: dt.date) -> dict:
+def week_records(person, monday: dt.date, sunday: dt.date, *, viewer) -> dict:
     """A person's activities, outcomes achieved and measurements of a week: what My week
-    and the week's approval page show beside the time."""
+    and the week's approval page show beside the time.
+
+    Only outcomes within `viewer`'s reach: a person may have recorded on an engagement their
+    manager does not see (one they have left, or another team's they also manage)."""
+    outcomes = Outcome.objects.visible_to(viewer)
     return {
         "activities": Activity.objects.filter(consultant=person).in_period(monday, sunday),
         "measurements": OutcomeMeasurement.objects.filter(
-            recorded_by=person, date__range=(monday, sunday)
+            recorded_by=person, date__range=(monday, sunday), outcome__in=outcomes,
         ).select_related("outcome__engagement__client"),
-        "outcomes_achieved": Outcome.objects.filter(
+        "outcomes_achieved": outcomes.filter(
             engagement__members=person, achieved_on__range=(monday, sunday)
         ).select_related("engagement__client"),
     }
@@ -196,7 +200,7 @@ def my_week(request):
         "share_four_weeks_pct": figures.whole_percent(four_week_totals.promotion_share),
         "team_median_four_weeks_pct": figures.whole_percent(team_median),
         "four_weeks_start": four_weeks_start,
-        **week_records(user, monday, sunday),
+        **week_records(user, monday, sunday, viewer=user),
     }
     context.update(timer_context(request, offer_start=False))  # a running timer shows here too
     return render(request, "tracker/my_week.html", context)
