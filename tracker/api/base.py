@@ -1,11 +1,12 @@
 """What every endpoint of /api/v1/ shares: how a service's refusal becomes a 400 (a write into
 an approved week a 409), how a write on something the caller may only read becomes a 403, the
-exception handler, and the page-number pagination."""
+JSON parser, the exception handler, and the page-number pagination."""
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from rest_framework import exceptions, status, views
+from rest_framework import exceptions, parsers, status, views
 from rest_framework.pagination import PageNumberPagination
 
 from ..approvals import WeekLocked
@@ -39,12 +40,30 @@ def get_for_write(visible: QuerySet, writable: QuerySet, pk, *, why: str):
     return obj
 
 
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser (settings.REST_FRAMEWORK), except that a body nested deeper than
+    Python's recursion limit (`[[[[…`, a few kilobytes) is a 400 like any other unreadable
+    body: the json module raises RecursionError there, which DRF does not catch (a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+
+
 def exception_handler(exc, context):
-    """DRF's handler (settings.REST_FRAMEWORK), after two translations: a refused credential
-    is counted against the address (throttling), and a service's refusal that no view caught
-    answers as service_errors says, never as a 500."""
+    """DRF's handler (settings.REST_FRAMEWORK), after three translations: a refused credential
+    is counted against the address (throttling), a service's refusal that no view caught
+    answers as service_errors says, never as a 500, and a body over Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 400 like a malformed one (Django's own answer
+    is its HTML error page)."""
     if isinstance(exc, ValidationError):
         exc = service_errors(exc)
+    if isinstance(exc, RequestDataTooBig):
+        exc = exceptions.ParseError(
+            f"The request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
     return views.exception_handler(count_refused_credentials(exc, context), context)
 
 

@@ -1,0 +1,62 @@
+"""A security reviewer's pass over /api/v1/: what a hostile or careless caller may send, and
+what the answers must never give away (docs/api.md "Errors")."""
+
+import datetime as dt
+
+import pytest
+
+from tracker.models import TimeEntry
+
+from .api_clients import bearer
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 11, 2)
+ENTRY = {"date": DAY.isoformat(), "seconds": 1800, "kind": "internal"}
+
+
+def cache_control(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
+
+
+# What a body may hold ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 50_000])
+def test_json_nested_too_deep_is_a_400_not_a_500(cast, body):
+    response = bearer(cast.consultant).post(
+        "/api/v1/time-entries/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+    assert not TimeEntry.objects.exists()
+
+
+def test_a_body_over_the_upload_limit_is_a_json_400(cast, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = bearer(cast.consultant).post(
+        "/api/v1/time-entries/", {**ENTRY, "note": "x" * 20_000}, format="json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "over 10000 bytes" in response.json()["detail"]
+    assert not TimeEntry.objects.exists()
+
+
+@pytest.mark.parametrize("body, content_type, status", [
+    ("date=2026-11-02&seconds=60&kind=internal", "application/x-www-form-urlencoded", 415),
+    ('{"date": "2026-11-02", "seconds": 60, "seconds": 7200, "kind": "internal"}',
+     "application/json", 201),  # the last of a duplicated key, as json.loads reads it
+    ('[{"date": "2026-11-02", "seconds": 60, "kind": "internal"}]', "application/json", 400),
+    ('{"date": "2026-11-02", "seconds": NaN, "kind": "internal"}', "application/json", 400),
+    ('{"date": "2026-11-02", "seconds": 1e400, "kind": "internal"}', "application/json", 400),
+    ('{"date": "2026-11-02", "seconds": 60, "kind": "internal", "note": "a\\u0000b"}',
+     "application/json", 400),
+])
+def test_odd_bodies_are_refused_or_read_plainly_never_a_500(cast, body, content_type, status):
+    response = bearer(cast.consultant).post("/api/v1/time-entries/", body,
+                                            content_type=content_type)
+    assert response.status_code == status, response.content
+    assert TimeEntry.objects.count() == (1 if status == 201 else 0)
+    if status == 201:
+        assert TimeEntry.objects.get().seconds == 7200
