@@ -155,11 +155,20 @@ class TimeEntryList(generics.ListCreateAPIView):
             raise
         return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
-    @staticmethod
-    def _replayed(external_id: str) -> TimeEntry | None:
-        return TimeEntry.objects.filter(
+    def _replayed(self, external_id: str) -> TimeEntry | None:
+        """The entry the caller logged with this key, to answer a retry with.
+
+        The key names the caller (`<user id>:<key>`), but an admin may since have moved the
+        entry to someone else (/admin/): a retry then must not answer with that person's
+        entry, and the key cannot log a second one (the unique index), so it is refused."""
+        earlier = TimeEntry.objects.filter(
             source=TimeEntry.Source.API, external_id=external_id
         ).first()
+        if earlier is not None and earlier.consultant_id != self.request.user.pk:
+            raise exceptions.ValidationError({"Idempotency-Key": (
+                "This key was used for an entry that is no longer yours: send a new key."
+            )})
+        return earlier
 
 
 NOT_IN_SIGHT = OpenApiResponse(DetailSerializer, description="No such entry within your reach.")

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from tracker import services
 from tracker.models import TimeEntry
 
 from .api_clients import bearer
@@ -60,3 +61,24 @@ def test_odd_bodies_are_refused_or_read_plainly_never_a_500(cast, body, content_
     assert TimeEntry.objects.count() == (1 if status == 201 else 0)
     if status == 201:
         assert TimeEntry.objects.get().seconds == 7200
+
+
+# Idempotency-Key -------------------------------------------------------------------------------
+
+
+def test_a_replayed_key_never_answers_with_someone_elses_entry(cast):
+    """An admin moved alice's entry to bob (/admin/): alice's retry with her key must not
+    show her bob's entry, nor log a second one."""
+    alice = bearer(cast.consultant)
+    first = alice.post("/api/v1/time-entries/", ENTRY, format="json",
+                       HTTP_IDEMPOTENCY_KEY="sync-42")
+    assert first.status_code == 201
+    entry = TimeEntry.objects.get()
+    services.time_entry_update(entry=entry, consultant=cast.teammate, note="bob's, in fact")
+
+    again = alice.post("/api/v1/time-entries/", ENTRY, format="json",
+                       HTTP_IDEMPOTENCY_KEY="sync-42")
+    assert again.status_code == 400
+    assert "Idempotency-Key" in again.json()
+    assert "bob's, in fact" not in again.content.decode()
+    assert TimeEntry.objects.count() == 1
