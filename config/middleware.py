@@ -4,11 +4,13 @@ from django.utils.cache import patch_cache_control
 
 
 class PrivateNoStoreMiddleware:
-    """`Cache-Control: private, no-store` on every response to a signed-in person, and on
-    every file download: a shared proxy must not serve one person's week or export to
-    another, and a browser must not keep them on disk after log-out (the back button on a
-    shared machine). Anonymous pages and /healthz are left as they are, and static files
-    never reach this middleware (WhiteNoise answers them first), so they stay cacheable.
+    """`Cache-Control: private, no-store` on every response to a signed-in person, on every
+    file download and on every answer under /api/: a shared proxy must not serve one
+    person's week or export to another, and a browser must not keep them on disk after
+    log-out (the back button on a shared machine). Under /api/ the refusals too: a 401 has
+    no signed-in person to go by, and a 404 is cacheable by default.
+    Anonymous pages and /healthz are left as they are, and static files never reach this
+    middleware (WhiteNoise answers them first), so they stay cacheable.
     """
 
     def __init__(self, get_response):
@@ -18,7 +20,8 @@ class PrivateNoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         download = response.get("Content-Disposition", "").lower().startswith("attachment")
-        if download or (user is not None and user.is_authenticated):
+        api = request.path.startswith("/api/")
+        if download or api or (user is not None and user.is_authenticated):
             patch_cache_control(response, private=True, no_store=True)
         return response
 

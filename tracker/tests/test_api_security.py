@@ -8,7 +8,7 @@ import pytest
 from tracker import services
 from tracker.models import TimeEntry
 
-from .api_clients import bearer
+from .api_clients import as_who, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +82,31 @@ def test_a_replayed_key_never_answers_with_someone_elses_entry(cast):
     assert "Idempotency-Key" in again.json()
     assert "bob's, in fact" not in again.content.decode()
     assert TimeEntry.objects.count() == 1
+
+
+# Headers ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who, path, status", [
+    ("consultant", "/api/v1/me/", 200),
+    ("consultant", "/api/v1/time-entries/", 200),
+    ("consultant", "/api/v1/time-entries/999999/", 404),
+    ("anonymous", "/api/v1/me/", 401),
+    ("revoked", "/api/v1/time-entries/", 401),
+    ("anonymous", "/api/v1/no-such-thing/", 404),
+])
+def test_every_api_answer_is_private_json_and_not_stored(cast, who, path, status):
+    response = as_who(cast, who).get(path)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert {"private", "no-store"} <= cache_control(response)
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/accounts/profile/", "/weeks/"])
+def test_the_new_pages_keep_the_script_policy(client, cast, path):
+    client.force_login(cast.manager)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert {"private", "no-store"} <= cache_control(response)
