@@ -4,11 +4,14 @@ what the answers must never give away (docs/api.md "Errors")."""
 import datetime as dt
 
 import pytest
+from django.test import Client
+from rest_framework.test import APIClient
 
 from tracker import services
-from tracker.models import TimeEntry
+from tracker.models import Kind, TimeEntry
 
 from .api_clients import as_who, bearer
+from .factories import TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +85,164 @@ def test_a_replayed_key_never_answers_with_someone_elses_entry(cast):
     assert "Idempotency-Key" in again.json()
     assert "bob's, in fact" not in again.content.decode()
     assert TimeEntry.objects.count() == 1
+
+
+# Credentials -----------------------------------------------------------------------------------
+
+
+def test_the_token_of_a_deactivated_person_is_refused(cast):
+    client = bearer(cast.consultant)
+    assert client.get("/api/v1/me/").status_code == 200
+    cast.consultant.is_active = False
+    services.person_save(user=cast.consultant)
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    # The same answer as an unknown token: nothing tells a deactivated account apart.
+    unknown = APIClient()
+    unknown.credentials(HTTP_AUTHORIZATION="Bearer cf_no-such-token")
+    assert response.json() == unknown.get("/api/v1/me/").json()
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("post", "/api/v1/time-entries/", ENTRY),
+    ("patch", "/api/v1/time-entries/{entry}/", {"note": "forged"}),
+    ("delete", "/api/v1/time-entries/{entry}/", None),
+    ("post", "/api/v1/timer/", {"action": "start", "kind": "internal"}),
+    ("post", "/api/v1/activities/", {"kind": "talk", "title": "x", "date": "2026-11-02"}),
+    ("post", "/api/v1/report-runs/", {"start": "2026-11-02", "end": "2026-11-08"}),
+])
+def test_a_write_with_the_browser_session_needs_its_csrf_token(cast, method, path, body):
+    """A page on another site cannot make a signed-in browser write: DRF's
+    SessionAuthentication checks the CSRF token that Django's middleware leaves to it."""
+    entry = TimeEntryFactory(consultant=cast.consultant, date=DAY, note="as logged")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(cast.consultant)
+    url = path.format(entry=entry.pk)
+    response = getattr(browser, method)(url, body, content_type="application/json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert list(TimeEntry.objects.values_list("pk", "note")) == [(entry.pk, "as logged")]
+    assert not cast.consultant.activities.exists()
+
+    # With it (the cookie's value in X-CSRFToken, as the pages' scripts send it): written.
+    browser.get("/accounts/profile/")
+    token = browser.cookies["csrftoken"].value
+    response = getattr(browser, method)(url, body, content_type="application/json",
+                                        HTTP_X_CSRFTOKEN=token)
+    assert response.status_code < 300
+
+
+# Reach: nothing tells an id out of reach from one that does not exist --------------------------
+
+
+OUT_OF_REACH = [
+    "/api/v1/time-entries/?consultant={outsider}",
+    "/api/v1/time-entries/?team={other_team}",
+    "/api/v1/time-entries/?engagement={clinic}",
+    "/api/v1/time-entries/?client={clinic_client}",
+    "/api/v1/activities/?consultant={outsider}",
+    "/api/v1/engagements/?client={clinic_client}",
+    "/api/v1/engagements/?member={outsider}",
+    "/api/v1/outcomes/?engagement={clinic}",
+    "/api/v1/outcomes/?credited_to={outsider}",
+    "/api/v1/reports/balance/?start=2026-11-02&end=2026-11-08&consultant={outsider}",
+    "/api/v1/reports/balance/?start=2026-11-02&end=2026-11-08&team={other_team}",
+    "/api/v1/time-entries/{outsider_entry}/",
+    "/api/v1/engagements/{clinic}/",
+    "/api/v1/clients/{clinic_client}/",
+    "/api/v1/outcomes/{clinic_outcome}/",
+    "/api/v1/outcomes/{clinic_outcome}/measurements/",
+    "/api/v1/outcomes/{own_outcome}/measurements/{clinic_measurement}/",
+]
+
+
+@pytest.fixture
+def clinic(cast):
+    """Olga's side of the world (Health), out of alice's reach; and alice's own outcome."""
+    from clients.tests.factories import (
+        EngagementFactory,
+        OutcomeFactory,
+        OutcomeMeasurementFactory,
+    )
+
+    engagement = EngagementFactory(name="Clinic app", team=cast.other_team,
+                                   members=[cast.outsider])
+    measurement = OutcomeMeasurementFactory(outcome__engagement=engagement)
+    return {
+        "outsider": cast.outsider.pk, "other_team": cast.other_team.pk,
+        "clinic": engagement.pk, "clinic_client": engagement.client_id,
+        "clinic_outcome": measurement.outcome_id, "clinic_measurement": measurement.pk,
+        "outsider_entry": TimeEntryFactory(consultant=cast.outsider, date=DAY).pk,
+        "own_outcome": OutcomeFactory(engagement=cast.engagement).pk,
+    }
+
+
+@pytest.mark.parametrize("path", OUT_OF_REACH)
+def test_out_of_reach_answers_as_not_there(cast, clinic, path):
+    """Alice names Health's objects: the answer is the very one for an id that does not
+    exist, status and body, so no id can be probed."""
+    client = bearer(cast.consultant)
+    there = client.get(path.format(**clinic))
+    missing = client.get(path.format(**{
+        name: pk if name == "own_outcome" else 10**9 for name, pk in clinic.items()
+    }))
+    assert there.status_code == 404
+    assert (there.status_code, there.json()) == (missing.status_code, missing.json())
+    # HEAD and OPTIONS tell no more: HEAD as GET, OPTIONS never the object's data.
+    assert client.head(path.format(**clinic)).status_code == 404
+    options = client.options(path.format(**clinic)).content.decode()
+    assert "Clinic app" not in options and str(clinic["outsider"]) + "," not in options
+
+
+# Mass assignment -------------------------------------------------------------------------------
+
+
+def test_read_only_fields_in_a_body_are_ignored(cast):
+    """Who logged it, where it came from, its id and timestamps are never the caller's to
+    set, on create or change."""
+    forged = {"consultant": cast.teammate.pk, "source": "toggl", "id": 999,
+              "external_id": "1:x", "import_batch": 1, "created_at": "2020-01-01T00:00:00Z"}
+    client = bearer(cast.consultant)
+    created = client.post("/api/v1/time-entries/", {**ENTRY, **forged}, format="json")
+    assert created.status_code == 201
+    entry = TimeEntry.objects.get()
+    assert (entry.consultant, entry.source, entry.external_id, entry.import_batch) == (
+        cast.consultant, "api", "", None)
+    assert entry.pk != 999
+
+    changed = client.patch(f"/api/v1/time-entries/{entry.pk}/", {**forged, "note": "ok"},
+                           format="json")
+    assert changed.status_code == 200
+    entry.refresh_from_db()
+    assert (entry.consultant, entry.source, entry.note) == (cast.consultant, "api", "ok")
+
+    activity = client.post("/api/v1/activities/", {
+        "kind": "talk", "title": "Keynote", "date": DAY.isoformat(),
+        "consultant": cast.teammate.pk, "created_at": "2020-01-01T00:00:00Z",
+        "spent_seconds": 99_999}, format="json")
+    assert activity.status_code == 201
+    assert activity.json()["consultant"] == cast.consultant.pk
+    assert activity.json()["spent_seconds"] == 0
+    assert activity.json()["created_at"] > "2026"
+
+
+def test_a_managers_patch_cannot_move_time_into_or_out_of_an_approved_week(cast):
+    """The lock holds for every way the API can move an entry: its date, either way."""
+    monday = dt.date(2026, 11, 9)
+    inside = TimeEntryFactory(consultant=cast.consultant, date=monday, kind=Kind.INTERNAL)
+    outside = TimeEntryFactory(consultant=cast.consultant, date=DAY, kind=Kind.INTERNAL)
+    services.week_submit(consultant=cast.consultant, week_start=monday)
+    services.week_approve(consultant=cast.consultant, week_start=monday, by=cast.manager)
+    for who in ("consultant", "admin"):
+        client = as_who(cast, who)
+        out = client.patch(f"/api/v1/time-entries/{inside.pk}/", {"date": DAY.isoformat()},
+                           format="json")
+        into = client.patch(f"/api/v1/time-entries/{outside.pk}/",
+                            {"date": monday.isoformat()}, format="json")
+        assert (out.status_code, into.status_code) == (409, 409)
+        assert "2026-W46" in into.json()["detail"]
+    assert TimeEntry.objects.get(pk=inside.pk).date == monday
+    assert TimeEntry.objects.get(pk=outside.pk).date == DAY
 
 
 # Headers ---------------------------------------------------------------------------------------
