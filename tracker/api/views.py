@@ -129,6 +129,11 @@ class TimeEntryList(generics.ListCreateAPIView):
             raise exceptions.ValidationError(
                 {"Idempotency-Key": f"At most {IDEMPOTENCY_KEY_MAX} characters."}
             )
+        if not key.isprintable():
+            # A control character (a NUL) would reach the query, which PostgreSQL refuses.
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": "Use printable characters only (e.g. a UUID)."}
+            )
         external_id = f"{user.pk}:{key}" if key else ""
         if key and (earlier := self._replayed(external_id)):
             return Response(TimeEntrySerializer(earlier).data, status=status.HTTP_200_OK)

@@ -22,6 +22,7 @@ from ..week import iso_week, parse_iso_week
 from .base import service_errors
 from .serializers import DetailSerializer
 
+NO_SUCH_PERSON = "No User matches the given query."  # get_object_or_404's, for one answer
 WEEKS_MAX = 520  # one person's weeks, ten years: a list without `week` stays bounded
 
 
@@ -59,10 +60,10 @@ def week_json(approval: WeekApproval) -> dict:
 
 
 def _person(user, name: str) -> User:
-    """A person `user` sees, by username; out of sight is 404 (as on the pages). No username
-    holds a NUL, and PostgreSQL refuses one in a query: 404 before asking."""
+    """A person `user` sees, by username; out of sight is 404 (as on the pages). A name with
+    a NUL is nobody's and never reaches the database, where PostgreSQL refuses it (a 500)."""
     if "\x00" in name:
-        raise exceptions.NotFound("No such person within your reach.")
+        raise exceptions.NotFound(NO_SUCH_PERSON)
     return get_object_or_404(User.objects.visible_to(user), username=name)
 
 

@@ -1,9 +1,11 @@
 """A security reviewer's pass over /api/v1/: what a hostile or careless caller may send, and
 what the answers must never give away (docs/api.md "Errors")."""
 
+import contextlib
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -17,6 +19,20 @@ pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2026, 11, 2)
 ENTRY = {"date": DAY.isoformat(), "seconds": 1800, "kind": "internal"}
+
+
+@contextlib.contextmanager
+def nul_sent_to_the_database():
+    """The query parameters holding a NUL sent while it is open. SQLite stores a NUL,
+    PostgreSQL refuses it with an error (a 500): input must never carry one that far."""
+    sent = []
+
+    def spy(execute, sql, params, many, context):
+        sent.extend(value for value in params or () if "\x00" in str(value))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        yield sent
 
 
 def cache_control(response) -> set[str]:
@@ -85,6 +101,17 @@ def test_a_replayed_key_never_answers_with_someone_elses_entry(cast):
     assert "Idempotency-Key" in again.json()
     assert "bob's, in fact" not in again.content.decode()
     assert TimeEntry.objects.count() == 1
+
+
+def test_an_idempotency_key_with_a_control_character_is_refused_before_any_query(cast):
+    client = bearer(cast.consultant)
+    with nul_sent_to_the_database() as sent:
+        response = client.post("/api/v1/time-entries/", ENTRY, format="json",
+                               HTTP_IDEMPOTENCY_KEY="sync\x0042")
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()
+    assert not sent
+    assert not TimeEntry.objects.exists()
 
 
 # Credentials -----------------------------------------------------------------------------------
@@ -194,6 +221,29 @@ def test_out_of_reach_answers_as_not_there(cast, clinic, path):
     assert "Clinic app" not in options and str(clinic["outsider"]) + "," not in options
 
 
+@pytest.mark.parametrize("how, url", [
+    ("api", "/api/v1/weeks/?consultant=al%00ice&week=2026-W45"),
+    ("api", "/api/v1/weeks/?consultant=%00"),
+    ("api-post", "/api/v1/weeks/al%00ice/2026-W45/"),
+    ("page", "/weeks/al%00ice/2026-W45/"),
+])
+def test_a_username_with_a_nul_is_nobody_and_never_reaches_the_database(cast, how, url):
+    """PostgreSQL refuses a NUL in a text parameter with an error (a 500 there; SQLite takes
+    it): such a name is answered 404 before any query names it."""
+    if how == "page":
+        client = Client()
+        client.force_login(cast.admin)
+    else:
+        client = bearer(cast.admin)
+    with nul_sent_to_the_database() as sent:
+        if how == "api-post":
+            response = client.post(url, {"action": "approve"}, format="json")
+        else:
+            response = client.get(url)
+    assert response.status_code == 404
+    assert not sent
+
+
 # Mass assignment -------------------------------------------------------------------------------
 
 
@@ -226,7 +276,7 @@ def test_read_only_fields_in_a_body_are_ignored(cast):
     assert activity.json()["created_at"] > "2026"
 
 
-def test_a_managers_patch_cannot_move_time_into_or_out_of_an_approved_week(cast):
+def test_an_api_patch_moves_no_time_into_or_out_of_an_approved_week(cast):
     """The lock holds for every way the API can move an entry: its date, either way."""
     monday = dt.date(2026, 11, 9)
     inside = TimeEntryFactory(consultant=cast.consultant, date=monday, kind=Kind.INTERNAL)

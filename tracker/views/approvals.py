@@ -80,7 +80,10 @@ week_list = login_required(WeekListView.as_view())
 
 
 def _get_week_for_user(request, username: str, week: str) -> tuple[User, dt.date]:
-    """The person and the Monday if `request.user` may decide on their weeks; else 404."""
+    """The person and the Monday if `request.user` may decide on their weeks; else 404. A
+    name with a NUL is nobody's and never reaches the database (PostgreSQL refuses it)."""
+    if "\x00" in username:
+        raise Http404("No such person.")
     consultant = get_object_or_404(User.objects.select_related("team"), username=username)
     try:
         monday = parse_iso_week(week)
