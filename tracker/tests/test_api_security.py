@@ -159,6 +159,15 @@ def test_a_write_with_the_browser_session_needs_its_csrf_token(cast, method, pat
     assert response.status_code < 300
 
 
+def test_making_a_token_on_the_profile_page_needs_the_csrf_token(cast):
+    """Another site cannot make a signed-in browser create a token for it."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(cast.consultant)
+    response = browser.post("/accounts/profile/", {"name": "planted"})
+    assert response.status_code == 403
+    assert not cast.consultant.api_tokens.exists()
+
+
 # Reach: nothing tells an id out of reach from one that does not exist --------------------------
 
 
