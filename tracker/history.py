@@ -340,8 +340,12 @@ def field_label(model, name: str) -> str:
 def lines(change: Change) -> list[dict]:
     """The change as a page says it: [{"field": "Duration", "old": "1:00", "new": "1:30"}]."""
     model = MODELS[change.object_type]
+    # In the model's field order: PostgreSQL's jsonb keeps keys in an order of its own
+    # (shortest first), and a page should read the same on either database.
+    order = {field.name: place for place, field in enumerate(model._meta.get_fields())}
     shown = []
-    for name, (old, new) in change.changes.items():
+    for name, (old, new) in sorted(change.changes.items(),
+                                   key=lambda item: (order.get(item[0], len(order)), item[0])):
         old_label, new_label = change.labels.get(name, [None, None])
         try:
             shown.append({
