@@ -31,7 +31,7 @@ TRIGGER_SETS = (
         "problem": trigger_problem, "migration": TRIGGER_MIGRATION,
         "subject": "The weekly rollup's triggers", "table": "tracker_timeentry",
         "harm": "reports and the time list's totals do not follow new time entries.",
-        "also": " and rebuilds the rollup", "ids": ("tracker.E001", "tracker.E002"),
+        "also": "; the rollup is rebuilt from the entries", "ids": ("tracker.E001", "tracker.E002"),
     },
     {
         "problem": lock_trigger_problem, "migration": LOCK_TRIGGER_MIGRATION,
@@ -45,10 +45,6 @@ TRIGGER_SETS = (
 
 def _trigger_error(*, alias, graph, problem, migration, subject, table, harm, also, ids):
     app_label, name = migration
-    (previous,) = (
-        parent.key[1] for parent in graph.node_map[migration].parents
-        if parent.key[0] == app_label
-    )
     what = (
         f"are missing from {table} (or disabled)"
         if problem == MISSING
@@ -56,10 +52,10 @@ def _trigger_error(*, alias, graph, problem, migration, subject, table, harm, al
     )
     return checks.Error(
         f"{subject} {what} in database '{alias}': {harm}",
+        # Not "roll the migration back and run it again": that would drop every later table.
         hint=(
-            f"Run migration {app_label}.{name} again; it installs them{also}: python manage.py "
-            f"migrate --skip-checks --database {alias} {app_label} {previous}, then python "
-            f"manage.py migrate --database {alias}."
+            f"Reinstall them with the SQL migration {app_label}.{name} froze (nothing is rolled "
+            f"back){also}: python manage.py install_triggers --database {alias}"
         ),
         id=ids[0] if problem == MISSING else ids[1],
     )

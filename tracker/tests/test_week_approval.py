@@ -2,6 +2,7 @@
 an approved week refuses every write service, and the database refuses what bypasses them."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -336,9 +337,7 @@ def test_missing_lock_triggers_are_reported_by_the_check(cast):
         [error] = run_checks(tags=[Tags.database], databases=["default"])
         assert error.id == "tracker.E003"
         assert "The week lock's triggers are missing" in error.msg
-        assert error.hint.endswith("tracker 0011_week_approval, then python manage.py "
-                                   "migrate --database default.")
+        assert error.hint.endswith("python manage.py install_triggers --database default")
     finally:
-        call_command("migrate", "tracker", "0011_week_approval", verbosity=0)
-        call_command("migrate", verbosity=0)  # the hint: puts them back, keeps the approvals
+        call_command("install_triggers", stdout=StringIO())  # the hint: no table dropped
     assert lock_trigger_problem(connection) is None
