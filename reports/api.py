@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from tracker.api.serializers import DetailSerializer
+from tracker.api.serializers import DetailSerializer, KindHoursSerializer
 from tracker.models import User
 
 from .balance import Report, balance_compute
@@ -32,37 +32,26 @@ class PeriodSerializer(serializers.Serializer):
     end = serializers.DateField()
 
 
-class _HoursSerializer(serializers.Serializer):
-    client_hours = serializers.FloatField()
-    promotion_hours = serializers.FloatField()
-    internal_hours = serializers.FloatField()
-    total_hours = serializers.FloatField()
+class BalanceTotalsSerializer(KindHoursSerializer):
+    outcomes_achieved = serializers.IntegerField()
+    outcomes_verified = serializers.IntegerField()
+    activities = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    leads = serializers.IntegerField()
+    engagements_sourced = serializers.IntegerField()
 
 
-class BalanceRowSerializer(_HoursSerializer):
+class BalanceRowSerializer(BalanceTotalsSerializer):
+    """A consultant's line: the totals' figures for one person, and theirs alone."""
+
     consultant = serializers.CharField(help_text="Username.")
     team = serializers.CharField(allow_null=True)
     capacity_hours = serializers.FloatField()
     promotion_share = serializers.FloatField(allow_null=True)
-    outcomes_achieved = serializers.IntegerField()
-    outcomes_verified = serializers.IntegerField()
-    activities = serializers.IntegerField()
-    reach = serializers.IntegerField()
-    leads = serializers.IntegerField()
-    engagements_sourced = serializers.IntegerField()
     flag = serializers.CharField(allow_null=True)
 
 
-class BalanceTotalsSerializer(_HoursSerializer):
-    outcomes_achieved = serializers.IntegerField()
-    outcomes_verified = serializers.IntegerField()
-    activities = serializers.IntegerField()
-    reach = serializers.IntegerField()
-    leads = serializers.IntegerField()
-    engagements_sourced = serializers.IntegerField()
-
-
-class BalanceTeamSerializer(_HoursSerializer):
+class BalanceTeamSerializer(KindHoursSerializer):
     team = serializers.CharField(allow_null=True)
     team_id = serializers.IntegerField(allow_null=True)
     consultants = serializers.IntegerField()

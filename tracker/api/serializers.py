@@ -100,12 +100,17 @@ class MeTeamSerializer(serializers.Serializer):
     )
 
 
-class MeWeekSerializer(serializers.Serializer):
-    start = serializers.DateField(help_text="Monday of the caller's current ISO week.")
+class KindHoursSerializer(serializers.Serializer):
+    """Hours by kind and in all, as tracker.figures rounds them: My week's, the report's."""
+
     client_hours = serializers.FloatField()
     promotion_hours = serializers.FloatField()
     internal_hours = serializers.FloatField()
     total_hours = serializers.FloatField()
+
+
+class MeWeekSerializer(KindHoursSerializer):
+    start = serializers.DateField(help_text="Monday of the caller's current ISO week.")
 
 
 class MeSerializer(serializers.Serializer):
