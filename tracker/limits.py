@@ -32,6 +32,8 @@ MAX_OUTCOME_VALUE = 100_000_000_000
 MAX_API_TOKEN_DAYS = 3650
 
 MAX_PER_PAGE = 100  # rows on one page of a list, whatever ?per_page= asks
+# The last page of a list not counted (the history): 200 pages of 50 rows; deeper, filter it.
+MAX_LAZY_PAGE = 200
 
 
 def date_in_range(day: dt.date) -> bool:

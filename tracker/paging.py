@@ -9,13 +9,14 @@ indexes serve, and reads its own rows only; the paginator gets the count for fre
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable
+from django_tables2.paginators import LazyPaginator
 
 from clients.models import Engagement
-from tracker.limits import MAX_PER_PAGE
+from tracker.limits import MAX_LAZY_PAGE, MAX_PER_PAGE
 from tracker.selection import WEEK
 
 DATE_ORDER = ("date", "pk")
@@ -36,6 +37,26 @@ class BoundedPaginator(Paginator):
         except (TypeError, ValueError):
             pass  # not a number: Django's own error (the first page)
         return super().validate_number(number)
+
+
+class LazyBoundedPaginator(LazyPaginator):
+    """For a list too big to count and with no rollup to count it by (the history of every
+    change): no COUNT(*); a page reads its rows and one more, to know whether a next page
+    follows. Pages are bounded as BoundedPaginator's are, and by MAX_LAZY_PAGE: past it
+    (a huge OFFSET), the first page is shown; the filters narrow a search instead."""
+
+    def __init__(self, object_list, per_page, **kwargs):
+        super().__init__(object_list, min(max(int(per_page), 1), MAX_PER_PAGE), **kwargs)
+
+    def validate_number(self, number):
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            pass  # not a number: the first page, as django-tables2 shows it
+        number = super().validate_number(number)
+        if number > MAX_LAZY_PAGE:
+            raise EmptyPage(f"Pages go to {MAX_LAZY_PAGE}: narrow the list with its filters.")
+        return number
 
 
 class CountedPaginator(BoundedPaginator):

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients import services as client_services
@@ -117,3 +119,24 @@ def test_the_history_list_filters_by_object_person_and_period(client, cast, froz
 def test_naming_someone_out_of_reach_in_the_history_filters_is_404(client, cast):
     client.force_login(cast.manager)
     assert client.get(f"/history/?owner={cast.outsider.pk}").status_code == 404
+
+
+def test_the_history_list_pages_without_counting(client, cast):
+    """The history grows with every change: its pages never COUNT(*) it. A page reads its
+    rows and one more, to offer "next"; the last page offers none; a page number past the
+    bound, or no number, shows the first page."""
+    for minutes in range(1, 8):
+        services.time_entry_create(consultant=cast.consultant, date=MONDAY,
+                                   seconds=minutes * 60, kind=Kind.INTERNAL)
+    client.force_login(cast.admin)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/history/?per_page=3")
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    table = first.context["table"]
+    assert len(table.paginated_rows) == 3 and table.page.has_next()
+    assert 'href="?per_page=3&amp;page=2"' in first.content.decode()
+    last = client.get("/history/?per_page=3&page=3").context["table"]
+    assert len(last.paginated_rows) == 1 and not last.page.has_next()
+    for page in ("0", "x", "201", "99999999999999999999"):
+        shown = client.get(f"/history/?per_page=3&page={page}").context["table"]
+        assert shown.page.number == 1, page

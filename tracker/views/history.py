@@ -5,7 +5,7 @@ from django.http import Http404
 
 from .. import history
 from ..filters import ChangeFilter
-from ..paging import BoundedPaginator
+from ..paging import LazyBoundedPaginator
 from ..tables import ChangeTable
 from .lists import FilteredListView
 
@@ -15,7 +15,7 @@ class HistoryListView(FilteredListView):
     filterset_class = ChangeFilter
     template_name = "tracker/history_list.html"
     export_name = "history"
-    table_pagination = {"per_page": 50, "paginator_class": BoundedPaginator}
+    table_pagination = {"per_page": 50, "paginator_class": LazyBoundedPaginator}
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
