@@ -32,6 +32,23 @@ class PeriodSerializer(serializers.Serializer):
     end = serializers.DateField()
 
 
+def _unapproved_fields():
+    """The mark beside a row's, a team's or the totals' figures (never a change of them):
+    the weeks not yet approved they include. Null in a run stored before they were counted."""
+    return (
+        serializers.IntegerField(
+            allow_null=True,
+            help_text="ISO weeks (one per person and week) with time in the period that are "
+                      "not approved (open, submitted or returned), summed over people; null in "
+                      "a run stored before approvals were counted.",
+        ),
+        serializers.FloatField(
+            allow_null=True,
+            help_text="The hours of the period in those weeks; null as unapproved_weeks.",
+        ),
+    )
+
+
 class BalanceTotalsSerializer(KindHoursSerializer):
     outcomes_achieved = serializers.IntegerField()
     outcomes_verified = serializers.IntegerField()
@@ -39,6 +56,7 @@ class BalanceTotalsSerializer(KindHoursSerializer):
     reach = serializers.IntegerField()
     leads = serializers.IntegerField()
     engagements_sourced = serializers.IntegerField()
+    unapproved_weeks, unapproved_hours = _unapproved_fields()
 
 
 class BalanceRowSerializer(BalanceTotalsSerializer):
@@ -62,6 +80,7 @@ class BalanceTeamSerializer(KindHoursSerializer):
     flagged = serializers.IntegerField()
     activities = serializers.IntegerField()
     reach = serializers.IntegerField()
+    unapproved_weeks, unapproved_hours = _unapproved_fields()
 
 
 class BalanceEngagementSerializer(serializers.Serializer):
@@ -85,6 +104,18 @@ class BalanceWeekSerializer(serializers.Serializer):
     internal_hours = serializers.FloatField()
 
 
+class BalanceSourceSerializer(KindHoursSerializer):
+    """The hours of the report's people and period that came in one way."""
+
+    source = serializers.CharField(
+        help_text="A time entry's `source` (e.g. toggl, api; manual entries' value).",
+    )
+    label = serializers.CharField(help_text='As people read it, e.g. "Toggl".')
+    share = serializers.FloatField(
+        allow_null=True, help_text="Of all the section's hours (0.25 = a quarter).",
+    )
+
+
 class BalanceReportSerializer(serializers.Serializer):
     period = PeriodSerializer()
     rows = BalanceRowSerializer(many=True)
@@ -92,6 +123,10 @@ class BalanceReportSerializer(serializers.Serializer):
     teams = BalanceTeamSerializer(many=True)
     engagements = BalanceEngagementSerializer(many=True)
     weeks = BalanceWeekSerializer(many=True)
+    sources = BalanceSourceSerializer(
+        many=True, help_text="Hours by source, in the order of the sources; empty in a run "
+                             "stored before they were counted.",
+    )
 
 
 NOT_IN_REACH = "No such team, person or client within your reach."

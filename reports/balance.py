@@ -7,6 +7,11 @@ period and the raw entries for the partial weeks at its edges, so it is exact fo
 It returns a `Report`: frozen dataclasses holding time as integer seconds and shares exact;
 every figure comes from tracker.figures. `Report.to_json()` is CONTRACT.md's JSON (hours
 rounded there, once); `to_stored()` / `from_stored()` are what a ReportRun keeps.
+
+Beside the figures, marks that never change them: how many of the weeks behind each row,
+team and the totals are not yet approved (figures.unapproved_time), and the hours by source
+(manual, timer, an import, the API) of the same people and period. A run stored before these
+existed reads back with the marks unknown (None) and no sources.
 """
 
 import dataclasses
@@ -29,7 +34,7 @@ from django.db.models.functions import Coalesce
 
 from clients.models import Client, Engagement, Outcome, outcome_progress
 from tracker import figures
-from tracker.figures import KindSeconds, hours
+from tracker.figures import KindSeconds, Unapproved, hours, unapproved_time
 from tracker.models import Activity, Team, TimeEntry, User, WeeklyTotal, subquery_total
 from tracker.selection import split_weeks
 from tracker.week import week_start_of
@@ -96,6 +101,35 @@ def _seconds_of(row: dict) -> KindSeconds:
     })
 
 
+def _unapproved_of(item: dict) -> Unapproved | None:
+    """The stored mark of a row, team or the totals; None for a run stored before marks."""
+    if item.get("unapproved_weeks") is None:
+        return None
+    seconds = item.get("unapproved_seconds")
+    if seconds is None:
+        seconds = int(Decimal(str(item["unapproved_hours"])) * 3600)
+    return Unapproved(weeks=item["unapproved_weeks"], seconds=seconds)
+
+
+class _Marked:
+    """The unapproved-weeks mark of a row, a team or the totals (None: not known, a run
+    stored before marks were counted)."""
+
+    unapproved: Unapproved | None
+
+    @property
+    def unapproved_weeks(self) -> int | None:
+        return None if self.unapproved is None else self.unapproved.weeks
+
+    @property
+    def unapproved_hours(self) -> float | None:
+        return None if self.unapproved is None else self.unapproved.hours
+
+    def _marks_json(self) -> dict:
+        return {"unapproved_weeks": self.unapproved_weeks,
+                "unapproved_hours": self.unapproved_hours}
+
+
 class _Hours:
     """The hours a row shows, each rounded once from its seconds."""
 
@@ -119,7 +153,7 @@ class _Hours:
 
 
 @dataclass(frozen=True)
-class Row(_Hours):
+class Row(_Marked, _Hours):
     """A consultant's line: CONTRACT.md's row, plus their id and their team's."""
 
     consultant: str
@@ -136,6 +170,7 @@ class Row(_Hours):
     leads: int
     engagements_sourced: int
     flag: str | None
+    unapproved: Unapproved | None
 
     @property
     def capacity_hours(self) -> float:
@@ -158,6 +193,7 @@ class Row(_Hours):
             "leads": self.leads,
             "engagements_sourced": self.engagements_sourced,
             "flag": self.flag,
+            **self._marks_json(),
         }
         if ids:
             data.update(consultant_id=self.consultant_id, team_id=self.team_id)
@@ -169,7 +205,7 @@ class Row(_Hours):
             consultant=row["consultant"], consultant_id=row["consultant_id"],
             team=row["team"], team_id=row["team_id"], seconds=_seconds_of(row),
             capacity=Decimal(str(row["capacity_hours"])),
-            promotion_share=row["promotion_share"],
+            promotion_share=row["promotion_share"], unapproved=_unapproved_of(row),
             **{name: row[name] for name in (
                 "outcomes_achieved", "outcomes_verified", "activities", "reach", "leads",
                 "engagements_sourced", "flag",
@@ -178,7 +214,7 @@ class Row(_Hours):
 
 
 @dataclass(frozen=True)
-class Totals(_Hours):
+class Totals(_Marked, _Hours):
     """The report's totals: hours from the seconds summed; an outcome credited to several
     people counted once."""
 
@@ -189,6 +225,7 @@ class Totals(_Hours):
     reach: int
     leads: int
     engagements_sourced: int
+    unapproved: Unapproved | None
 
     COUNTS = ("outcomes_achieved", "outcomes_verified", "activities", "reach", "leads",
               "engagements_sourced")
@@ -200,15 +237,17 @@ class Totals(_Hours):
             "internal_hours": self.internal_hours,
             "total_hours": self.total_hours,
             **{name: getattr(self, name) for name in self.COUNTS},
+            **self._marks_json(),
         }
 
     @classmethod
     def from_stored(cls, totals: dict) -> "Totals":
-        return cls(seconds=_seconds_of(totals), **{name: totals[name] for name in cls.COUNTS})
+        return cls(seconds=_seconds_of(totals), unapproved=_unapproved_of(totals),
+                   **{name: totals[name] for name in cls.COUNTS})
 
 
 @dataclass(frozen=True)
-class TeamRow(_Hours):
+class TeamRow(_Marked, _Hours):
     team: str | None
     team_id: int | None
     consultants: int
@@ -220,6 +259,7 @@ class TeamRow(_Hours):
     flagged: int
     activities: int
     reach: int
+    unapproved: Unapproved | None
 
     @property
     def capacity_hours(self) -> float:
@@ -241,12 +281,14 @@ class TeamRow(_Hours):
             "flagged": self.flagged,
             "activities": self.activities,
             "reach": self.reach,
+            **self._marks_json(),
         }
 
     @classmethod
     def from_stored(cls, team: dict) -> "TeamRow":
         return cls(
             seconds=_seconds_of(team), capacity=Decimal(str(team["capacity_hours"])),
+            unapproved=_unapproved_of(team),
             **{name: team[name] for name in (
                 "team", "team_id", "consultants", "promotion_share", "outcomes_achieved",
                 "outcomes_verified", "flagged", "activities", "reach",
@@ -321,6 +363,56 @@ class Week(_Hours):
                    seconds=_seconds_of(week))
 
 
+def source_label(source: str) -> str:
+    """A source as people read it ("Toggl", "Manual"); a value no longer among the choices
+    (a run stored before they changed) as itself."""
+    return dict(TimeEntry.Source.choices).get(source, source)
+
+
+def _source_order(source: str) -> tuple:
+    """The Source choices' order; values not among them after, alphabetically."""
+    values = list(TimeEntry.Source.values)
+    return (values.index(source), "") if source in values else (len(values), source)
+
+
+@dataclass(frozen=True)
+class SourceRow(_Hours):
+    """The hours of the report's people and period that came in one way: by hand, the timer,
+    an import of a tool's export, the API."""
+
+    source: str  # the TimeEntry.Source value
+    seconds: KindSeconds
+    share: float | None  # of all the section's hours, exact
+
+    @property
+    def label(self) -> str:
+        return source_label(self.source)
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "label": self.label,
+                "client_hours": self.client_hours, "promotion_hours": self.promotion_hours,
+                "internal_hours": self.internal_hours, "total_hours": self.total_hours,
+                "share": figures.rounded_share(self.share)}
+
+    @classmethod
+    def from_stored(cls, row: dict) -> "SourceRow":
+        return cls(source=row["source"], seconds=_seconds_of(row), share=row["share"])
+
+
+def _source_rows(pairs) -> tuple[SourceRow, ...]:
+    """SourceRows from (source, kind, seconds) triples, in the Source choices' order."""
+    by_source = defaultdict(list)
+    for source, kind, seconds in pairs:
+        by_source[source].append((kind, seconds))
+    seconds = {source: KindSeconds.of(kinds) for source, kinds in by_source.items()}
+    whole = sum(value.total for value in seconds.values())
+    return tuple(
+        SourceRow(source=source, seconds=seconds[source],
+                  share=figures.share_of(seconds[source].total, whole))
+        for source in sorted(seconds, key=_source_order)
+    )
+
+
 @dataclass(frozen=True)
 class Report:
     period: Period
@@ -329,6 +421,7 @@ class Report:
     teams: tuple[TeamRow, ...]
     engagements: tuple[EngagementRow, ...]
     weeks: tuple[Week, ...]
+    sources: tuple[SourceRow, ...] = ()
 
     def row_of(self, consultant_id: int) -> Row | None:
         return next((row for row in self.rows if row.consultant_id == consultant_id), None)
@@ -337,13 +430,20 @@ class Report:
     def flagged(self) -> list[Row]:
         return [row for row in self.rows if row.flag]
 
+    @property
+    def people_unapproved(self) -> int | None:
+        """How many people's rows include weeks not yet approved (None: not known)."""
+        if self.totals.unapproved is None:
+            return None
+        return sum(1 for row in self.rows if row.unapproved_weeks)
+
     def _period_json(self) -> dict:
         return {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()}
 
     def to_json(self, *, ids: bool = False) -> dict:
         """CONTRACT.md's "Balance report JSON" (period, rows sorted by username, totals),
-        followed by the teams, engagements and weeks sections, as `balance_report` has
-        always printed it. With `ids`, each row also has its consultant_id and team_id:
+        followed by the teams, engagements, weeks and sources sections, as `balance_report`
+        prints it. With `ids`, each row also has its consultant_id and team_id:
         what a ReportRun keeps (from_stored reads every run stored so far)."""
         return {
             "period": {"start": self.period.start.isoformat(),
@@ -353,31 +453,45 @@ class Report:
             "teams": [team.to_json() for team in self.teams],
             "engagements": [engagement.to_json() for engagement in self.engagements],
             "weeks": [week.to_json() for week in self.weeks],
+            "sources": [source.to_json() for source in self.sources],
         }
 
     def to_stored(self) -> dict:
-        """to_json(ids=True), each row, team, week and the totals with the seconds by kind
-        behind its hours, so that a run read back (from_stored) shows the figures it was built
-        with, its total hours included. (An engagement shows no sum of rounded hours.)"""
+        """to_json(ids=True), each row, team, week, source and the totals with the seconds by
+        kind behind its hours (and the unapproved seconds behind its mark), so that a run read
+        back (from_stored) shows the figures it was built with, its total hours included.
+        (An engagement shows no sum of rounded hours.)"""
         stored = self.to_json(ids=True)
-        for key in ("rows", "teams", "weeks"):
+        for key in ("rows", "teams", "weeks", "sources"):
             for item, built in zip(stored[key], getattr(self, key), strict=True):
                 item["seconds"] = dataclasses.asdict(built.seconds)
         stored["totals"]["seconds"] = dataclasses.asdict(self.totals.seconds)
+        for item, built in (*zip(stored["rows"], self.rows, strict=True),
+                            *zip(stored["teams"], self.teams, strict=True),
+                            (stored["totals"], self.totals)):
+            if built.unapproved is not None:
+                item["unapproved_seconds"] = built.unapproved.seconds
         return stored
 
     @staticmethod
     def json_of_stored(stored: dict) -> dict:
         """A stored report as to_json() gave it when it was built: the stored figures
-        themselves, without the ids and seconds kept for from_stored()."""
-        def shown(item: dict, hidden=("seconds",)) -> dict:
-            return {name: value for name, value in item.items() if name not in hidden}
+        themselves, without the ids and seconds kept for from_stored(). A run stored before
+        the marks and sources has them as unknown: null marks, no sources."""
+        unknown = {"unapproved_weeks": None, "unapproved_hours": None}
+
+        def shown(item: dict, hidden=("seconds", "unapproved_seconds"), marks=None) -> dict:
+            return {**{name: value for name, value in item.items() if name not in hidden},
+                    **{name: value for name, value in (marks or {}).items() if name not in item}}
 
         return {
-            **stored, "totals": shown(stored["totals"]),
-            "rows": [shown(row, ("seconds", "consultant_id", "team_id"))
+            **stored, "totals": shown(stored["totals"], marks=unknown),
+            "rows": [shown(row, ("seconds", "unapproved_seconds", "consultant_id", "team_id"),
+                           marks=unknown)
                      for row in stored["rows"]],
-            **{key: list(map(shown, stored[key])) for key in ("teams", "weeks")},
+            "teams": [shown(team, marks=unknown) for team in stored["teams"]],
+            "weeks": list(map(shown, stored["weeks"])),
+            "sources": list(map(shown, stored.get("sources", []))),
         }
 
     @classmethod
@@ -390,6 +504,7 @@ class Report:
             teams=tuple(map(TeamRow.from_stored, data["teams"])),
             engagements=tuple(map(EngagementRow.from_stored, data["engagements"])),
             weeks=tuple(map(Week.from_stored, data["weeks"])),
+            sources=tuple(map(SourceRow.from_stored, data.get("sources", []))),
         )
 
 
@@ -488,8 +603,9 @@ def balance_compute(
 
     `people` is whom the caller may report on, from the access layer:
     `User.objects.visible_to(viewer)` for a person, `User.objects.all()` for an operator or
-    the digests. Six queries at most whatever the data size: time (the period, and its
-    weeks), people with their activities, the engagements worked on and their outcomes.
+    the digests. Nine queries at most whatever the data size: time (the period, and its
+    weeks), people with their activities, the engagements worked on and their outcomes, the
+    weeks with time and which of them are approved (the marks), the hours by source.
     """
     period = Period(start, end)
     # An unfiltered set of people (an admin's or an operator's) reads the rollup unfiltered.
@@ -515,6 +631,8 @@ def balance_compute(
             worked[consultant_id].add(engagement_id)
             engagement_seconds[engagement_id] += total
 
+    unapproved = unapproved_time(start=start, end=end,
+                                 consultants=None if everyone else people_qs)
     engagements = _engagements_worked(engagement_seconds)
     if client is not None:
         engagement_seconds = {
@@ -558,6 +676,7 @@ def balance_compute(
             engagements_sourced=user.sourced_count,
             flag=figures.flag(share=share, threshold=figures.threshold_of(user.team),
                               outcomes_achieved=len(outcomes)),
+            unapproved=unapproved.get(user.pk, Unapproved()),
         ))
 
     return Report(
@@ -570,11 +689,28 @@ def balance_compute(
             Week(week_start=monday, seconds=KindSeconds.of(week_cells[monday]))
             for monday in sorted(week_cells)
         ),
+        sources=_sources(period, people_qs, everyone),
+    )
+
+
+def _sources(period: Period, people, everyone: bool) -> tuple[SourceRow, ...]:
+    """The hours by source and kind of the people in scope over the period: one grouped
+    query of the entries (the rollup does not keep the source)."""
+    entries = TimeEntry.objects.in_period(period.start, period.end)
+    if not everyone:
+        entries = entries.filter(consultant__in=people)
+    return _source_rows(
+        entries.order_by().values_list("source", "kind").annotate(total=Sum("seconds"))
     )
 
 
 def _sum_seconds(rows) -> KindSeconds:
     return sum((row.seconds for row in rows), KindSeconds())
+
+
+def _sum_unapproved(rows) -> Unapproved:
+    """The rows' marks summed: weeks counted per person, hours from the seconds summed."""
+    return sum((row.unapproved for row in rows), Unapproved())
 
 
 def _totals(rows, outcomes) -> Totals:
@@ -587,6 +723,7 @@ def _totals(rows, outcomes) -> Totals:
         reach=sum(row.reach for row in rows),
         leads=sum(row.leads for row in rows),
         engagements_sourced=sum(row.engagements_sourced for row in rows),
+        unapproved=_sum_unapproved(rows),
     )
 
 
@@ -612,6 +749,7 @@ def _teams(rows, credited) -> tuple[TeamRow, ...]:
             flagged=sum(1 for row in members if row.flag),
             activities=sum(row.activities for row in members),
             reach=sum(row.reach for row in members),
+            unapproved=_sum_unapproved(members),
         ))
     return tuple(teams)
 

@@ -47,6 +47,19 @@ class Drill:
         return _url("clients:engagement_list", sourced_by=consultant, starts_from=self.start,
                     starts_to=self.end)
 
+    def unapproved(self, **scope) -> str:
+        """The entries of the period in weeks not yet approved."""
+        return _url("tracker:time_list", approved="no", date_from=self.start,
+                    date_to=self.end, **scope)
+
+    def source(self, source: str, kind=None) -> str | None:
+        """The entries of the period that came in by `source`, within the report's scope;
+        None where no list filter selects its people (a client's)."""
+        if self.scope is None:
+            return None
+        # The list names manual entries "manual", whatever value the field stores for them.
+        return self.time(kind=kind, source=source or "manual", **self.scope)
+
 
 def shown(value) -> str:
     """A figure as the page writes it, rows and totals alike: hours with two places, counts
@@ -73,10 +86,14 @@ class NumberColumn(tables.Column):
                  "tf": {"class": "text-end fw-semibold"}}
         super().__init__(*args, attrs=attrs, **kwargs)
 
+    def text(self, value):
+        """The figure as the page writes it (a row's cell and the footer alike)."""
+        return shown(value)
+
     def render(self, value, record, table):
         if self.drill is None or value in (None, 0, 0.0):
-            return shown(value)
-        return _link(shown(value), self.drill(table.drill, record))
+            return self.text(value)
+        return _link(self.text(value), self.drill(table.drill, record))
 
     def value(self, value):
         return value
@@ -88,8 +105,29 @@ class NumberColumn(tables.Column):
         if self.drill is not None and value:
             url = self.drill(table.drill, None)
             if url:
-                return _link(shown(value), url)
-        return shown(value) if value is not None else ""
+                return _link(self.text(value), url)
+        return self.text(value)
+
+
+def unapproved_mark(weeks: int | None):
+    """The mark of a figure that includes weeks not yet approved: "◐ 2 wk", read out as
+    "2 weeks not yet approved"; a plain 0 when every week is approved, "—" when not known
+    (a run stored before approvals were counted)."""
+    if not weeks:
+        return shown(weeks)
+    label = f"{weeks} week{'s' if weeks != 1 else ''} not yet approved"
+    return format_html(
+        '<span class="badge text-bg-info unapproved" title="{}">'
+        '<span aria-hidden="true">◐ {} wk</span><span class="visually-hidden">{}</span></span>',
+        label, f"{weeks:,}", label,
+    )
+
+
+class UnapprovedColumn(NumberColumn):
+    """Weeks not yet approved, with their mark; exported as the bare count."""
+
+    def text(self, value):
+        return unapproved_mark(value)
 
 
 class PercentColumn(NumberColumn):
@@ -134,6 +172,16 @@ def _outcomes_drill(verified=None):
     return drill
 
 
+def _unapproved_drill(d, record):
+    if record is not None:
+        return d.unapproved(consultant=record.consultant_id)
+    return None if d.scope is None else d.unapproved(**d.scope)
+
+
+def _team_unapproved_drill(d, record):
+    return d.unapproved(team=record.team_id) if record and record.team_id else None
+
+
 def _activities_drill(d, record):
     if record is not None:
         return d.activities(consultant=record.consultant_id)
@@ -151,6 +199,10 @@ class ConsultantTable(ReportTable):
                                   total="internal_hours")
     total_hours = NumberColumn(verbose_name="Total h", drill=_time_drill(None),
                                total="total_hours")
+    unapproved_weeks = UnapprovedColumn(verbose_name="Unapproved weeks",
+                                        drill=_unapproved_drill, total="unapproved_weeks")
+    unapproved_hours = NumberColumn(verbose_name="Unapproved h", drill=_unapproved_drill,
+                                    total="unapproved_hours")
     capacity_hours = NumberColumn(verbose_name="Capacity h")
     promotion_share = PercentColumn(verbose_name="Promotion share %")
     outcomes_achieved = NumberColumn(verbose_name="Outcomes", total="outcomes_achieved",
@@ -202,6 +254,9 @@ class TeamTable(ReportTable):
     total_hours = NumberColumn(verbose_name="Total h",
                                drill=lambda d, r: d.time(team=r.team_id)
                                if r and r.team_id else None)
+    unapproved_weeks = UnapprovedColumn(verbose_name="Unapproved weeks",
+                                        drill=_team_unapproved_drill)
+    unapproved_hours = NumberColumn(verbose_name="Unapproved h", drill=_team_unapproved_drill)
     capacity_hours = NumberColumn(verbose_name="Capacity h")
     promotion_share = PercentColumn(verbose_name="Promotion share %")
     outcomes_achieved = NumberColumn(verbose_name="Outcomes",
@@ -214,6 +269,37 @@ class TeamTable(ReportTable):
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "teams"}
         orderable = True
+
+
+def _source_drill(kind):
+    def drill(d, record):
+        if record is not None:
+            return d.source(record.source, kind)
+        return None if d.scope is None else d.time(kind=kind, **d.scope)
+
+    return drill
+
+
+class SourceTable(ReportTable):
+    """Hours by source: how the report's hours came in (by hand, the timer, an import, the
+    API); its total row is the report's totals."""
+
+    label = tables.Column(verbose_name="Source", footer="Total", orderable=False)
+    # The code, for a spreadsheet to filter on; the page shows the label.
+    source = tables.Column(verbose_name="Source code", visible=False)
+    client_hours = NumberColumn(verbose_name="Client h", drill=_source_drill(Kind.CLIENT),
+                                total="client_hours")
+    promotion_hours = NumberColumn(verbose_name="Promotion h",
+                                   drill=_source_drill(Kind.PROMOTION), total="promotion_hours")
+    internal_hours = NumberColumn(verbose_name="Internal h", drill=_source_drill(Kind.INTERNAL),
+                                  total="internal_hours")
+    total_hours = NumberColumn(verbose_name="Total h", drill=_source_drill(None),
+                               total="total_hours")
+    share = PercentColumn(verbose_name="Share of hours %")
+
+    class Meta:
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "sources"}
+        orderable = False
 
 
 class EngagementTable(ReportTable):
@@ -278,7 +364,7 @@ def fast_rows(table: ReportTable) -> dict:
             url = None
             if renderers[name] is not None:
                 text = renderers[name](value=value)
-            elif isinstance(spec, PercentColumn):
+            elif isinstance(spec, PercentColumn | UnapprovedColumn):
                 text = spec.text(value)
             elif value is None:
                 text = spec.default if spec.default is not None else "—"

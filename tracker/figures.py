@@ -1,7 +1,8 @@
 """The figures ClientFirst shows, each defined once.
 
 Hours by kind, the promotion share, the team's median share, the "brand over client" flag,
-hours per outcome (yield) and budget burn. My week, the balance report (its page, exports,
+hours per outcome (yield), budget burn, a part's share of a whole and the time in weeks not
+yet approved. My week, the balance report (its page, exports,
 command and task), the digests and the engagement pages call these definitions; none of them
 divides or compares figures of its own.
 
@@ -14,6 +15,7 @@ This module sits with the time records and imports nothing above them, so the cl
 the reports can both use it.
 """
 
+import datetime as dt
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Sum
 
 from .durations import decimal_hours
-from .models import Kind
+from .models import Kind, WeekApproval, WeekStatus
+from .selection import Selection
 
 DEFAULT_THRESHOLD = Decimal("0.30")  # the promotion share above which a team flags someone
 BRAND_OVER_CLIENT = "brand_over_client"  # the flag's code, as CONTRACT.md's JSON writes it
@@ -149,3 +152,52 @@ def budget_burn(logged_seconds: int, budget_hours) -> float | None:
     if not budget_hours:
         return None
     return logged_seconds / 3600 / float(budget_hours)
+
+
+def share_of(part: int, whole: int) -> float | None:
+    """`part` / `whole` (e.g. one source's seconds of all seconds); None when whole is 0."""
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Unapproved:
+    """What a figure holds of weeks not yet approved: the ISO weeks (one per person and week)
+    with time in the period whose week is open, submitted or returned, and the seconds of the
+    period in them. A mark beside the figures: their hours are never changed by it."""
+
+    weeks: int = 0
+    seconds: int = 0
+
+    def __add__(self, other: "Unapproved") -> "Unapproved":
+        return Unapproved(self.weeks + other.weeks, self.seconds + other.seconds)
+
+    @property
+    def hours(self) -> float:
+        return hours(self.seconds)
+
+
+def unapproved_time(*, start: dt.date, end: dt.date, consultants=None) -> dict[int, Unapproved]:
+    """Each consultant's Unapproved between start and end (inclusive), for those who have
+    any; `consultants` is ids or a queryset of people (None: everyone).
+
+    A week counts when the days of it inside the period hold time (a partial week at an edge
+    counts for its days inside) and it has no approved WeekApproval: open (no row),
+    submitted and returned weeks all count. Two queries: the seconds by person and week (the
+    rollup for whole weeks, the entries for the edges), and the approved weeks among them.
+    """
+    weeks = Selection(start=start, end=end, consultants=consultants).seconds_by_person_week()
+    if not weeks:
+        return {}
+    mondays = [monday for _, monday in weeks]
+    approved = WeekApproval.objects.filter(
+        status=WeekStatus.APPROVED, week_start__range=(min(mondays), max(mondays))
+    )
+    if consultants is not None:
+        approved = approved.filter(consultant_id__in=consultants)
+    approved = set(approved.values_list("consultant_id", "week_start"))
+    result: dict[int, Unapproved] = {}
+    for key, seconds in weeks.items():
+        if key not in approved:
+            consultant_id = key[0]
+            result[consultant_id] = result.get(consultant_id, Unapproved()) + Unapproved(1, seconds)
+    return result

@@ -48,6 +48,14 @@ def split_weeks(start: dt.date | None, end: dt.date | None):
     return (first, last), edges
 
 
+def _edge_week(edges):
+    """The Monday of each entry's partial week, `edges` being split_weeks()'s partial weeks."""
+    return Case(
+        *(When(date__range=edge, then=Value(week_start_of(edge[0]))) for edge in edges),
+        output_field=DateField(),
+    )
+
+
 @dataclass(frozen=True)
 class WeekKindTotal:
     week: dt.date
@@ -119,17 +127,28 @@ class Selection:
         def by_week_and_kind(rows, edges):
             if edges is None:
                 return rows.values_list("week_start", "kind")
-            week = Case(
-                *(When(date__range=edge, then=Value(week_start_of(edge[0]))) for edge in edges),
-                output_field=DateField(),
-            )
-            return rows.annotate(week=week).values_list("week", "kind")
+            return rows.annotate(week=_edge_week(edges)).values_list("week", "kind")
 
         totals = [
             WeekKindTotal(week, kind, seconds or 0, entries or 0)
             for week, kind, seconds, entries in self._union(by_week_and_kind)
         ]
         return sorted(totals, key=lambda total: (total.week, total.kind), reverse=True)
+
+    def seconds_by_person_week(self) -> dict[tuple[int, dt.date], int]:
+        """Seconds by (consultant id, Monday of the ISO week), for the weeks that hold time
+        in the selection (a partial week at an edge: its days inside), in one query."""
+
+        def by_person_and_week(rows, edges):
+            if edges is None:
+                return rows.values_list("consultant_id", "week_start")
+            return rows.annotate(week=_edge_week(edges)).values_list("consultant_id", "week")
+
+        return {
+            (consultant_id, week): seconds
+            for consultant_id, week, seconds, _ in self._union(by_person_and_week)
+            if seconds
+        }
 
     def entries_by(self, column: str) -> dict:
         """Entries by "engagement" (its id; None for time without one) or by "billable",

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from clients.models import Outcome
 from clients.tests.factories import EngagementFactory, OutcomeFactory
 from reports.balance import Period, Report, balance_compute
+from tracker.approvals import week_approve, week_submit
 from tracker.models import Activity, Kind, TimeEntry, User
 from tracker.tests.factories import ActivityFactory, TeamFactory, TimeEntryFactory, UserFactory
+from tracker.week import week_start_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +29,11 @@ def report_for(viewer, **kwargs):
 
 def row_of(report, username):
     return next(row for row in report["rows"] if row["consultant"] == username)
+
+
+def submit_and_approve(consultant, day, *, by):
+    week_submit(consultant=consultant, week_start=week_start_of(day))
+    week_approve(consultant=consultant, week_start=week_start_of(day), by=by)
 
 
 def test_period_split_into_whole_weeks_and_edges():
@@ -66,6 +73,8 @@ def test_contract_example_shape_and_figures(cast):
         "total_hours": 45.5, "capacity_hours": 480.0, "promotion_share": 0.111,
         "outcomes_achieved": 2, "outcomes_verified": 1, "activities": 1, "reach": 12000,
         "leads": 2, "engagements_sourced": 1, "flag": None,
+        # Time in the first and the last week, neither approved: all of it unapproved.
+        "unapproved_weeks": 2, "unapproved_hours": 45.5,
         "consultant_id": alice.pk, "team_id": cast.team.pk,
     }
 
@@ -249,23 +258,31 @@ def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, star
 
 
 def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
+    """Eight queries whatever the number of people, weeks, entries and approvals: five for
+    the figures, two for the unapproved marks (the weeks with time, the approved ones among
+    them), one for the hours by source."""
     def add(n):
         for i in range(n):
             day = dt.date(2026, 1, 7) + dt.timedelta(days=i % 28)
             TimeEntryFactory(consultant=cast.consultant, date=day, seconds=600, kind=Kind.CLIENT,
-                             engagement=cast.engagement)
+                             engagement=cast.engagement, source="toggl" if i % 2 else "")
             ActivityFactory(consultant=cast.teammate, date=day)
             OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=day)
+            newcomer = UserFactory(username=f"new{n}-{i}", team=cast.team)
+            TimeEntryFactory(consultant=newcomer, date=day, seconds=600, kind=Kind.INTERNAL)
+            submit_and_approve(newcomer, day, by=cast.manager)
 
     start, end = dt.date(2026, 1, 7), dt.date(2026, 2, 4)  # Wednesday to Wednesday: two edges
     add(1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         balance_compute(people=User.objects.visible_to(cast.manager), start=start, end=end)
     add(40)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         report = balance_compute(people=User.objects.visible_to(cast.manager), start=start,
                                  end=end).to_stored()
     assert row_of(report, "alice")["outcomes_achieved"] == 41
+    assert row_of(report, "alice")["unapproved_weeks"] == 5  # 7 Jan to 4 Feb: five ISO weeks
+    assert report["totals"]["unapproved_weeks"] == 5  # every newcomer's week is approved
 
 
 def test_a_stored_run_reads_back_with_the_figures_it_was_built_with(cast):

@@ -16,9 +16,20 @@ from ..forms import BalanceFilterForm, SavedReportForm
 from ..models import ReportRun, SavedReport
 from ..saved import saved_report_create, saved_report_delete
 from ..services import report_request, report_retry
-from ..tables import ConsultantTable, EngagementTable, TeamTable, fast_rows
+from ..tables import (
+    ConsultantTable,
+    Drill,
+    EngagementTable,
+    SourceTable,
+    TeamTable,
+    fast_rows,
+    unapproved_mark,
+)
 
-TABLES = {"consultants": ConsultantTable, "teams": TeamTable, "engagements": EngagementTable}
+# In the page's order; a table's title on the page, where its name does not say it.
+TABLES = {"consultants": ConsultantTable, "teams": TeamTable, "sources": SourceTable,
+          "engagements": EngagementTable}
+TITLES = {"sources": "Hours by source"}
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 
 
@@ -39,6 +50,8 @@ def _tables(request, report: Report, params: dict) -> dict:
         "consultants": ConsultantTable(list(report.rows), period=period, totals=report.totals,
                                        scope=scope, prefix="c-"),
         "teams": TeamTable(list(report.teams), period=period, prefix="t-"),
+        "sources": SourceTable(list(report.sources), period=period, totals=report.totals,
+                               scope=scope, prefix="s-"),
         "engagements": EngagementTable(list(report.engagements), period=period, prefix="e-"),
     }
     for table in built.values():
@@ -69,6 +82,23 @@ def _export(request, report: Report, params: dict):
     return exporter.response(filename=f"{filename}.{export_format}")
 
 
+def _unapproved_line(report: Report, params: dict) -> dict:
+    """The line above the tables: how many weeks behind the figures are not yet approved,
+    with the mark, and a link to their entries where a list filter selects the report's
+    people. `known` is False for a run stored before approvals were counted."""
+    totals = report.totals
+    scope = _drill_scope(params)
+    return {
+        "known": totals.unapproved is not None,
+        "weeks": totals.unapproved_weeks,
+        "hours": totals.unapproved_hours,
+        "people": report.people_unapproved,
+        "mark": unapproved_mark(totals.unapproved_weeks),
+        "url": Drill(report.period, scope).unapproved(**scope)
+        if scope is not None and totals.unapproved_weeks else None,
+    }
+
+
 def _inline(user, params: dict) -> bool:
     """Small scopes render at once; an admin's everyone-report is built by Celery."""
     return not (user.is_admin and not (params["team"] or params["consultant"] or params["client"]))
@@ -84,7 +114,11 @@ def _report_context(request, report: Report, params: dict) -> dict:
         "report": report,
         "params": params,
         "tables": tables,
-        "fast_tables": {name: fast_rows(table) for name, table in tables.items()},
+        "fast_tables": {
+            name: {**fast_rows(table), "title": TITLES.get(name, name.capitalize())}
+            for name, table in tables.items()
+        },
+        "unapproved": _unapproved_line(report, params),
         "base_query": query.urlencode(),
         "weekly_chart": charts.weekly_stack(report.weeks),
         "share_chart": charts.share_vs_outcomes(report.rows),

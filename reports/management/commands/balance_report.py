@@ -12,6 +12,7 @@ CSV_COLUMNS = [
     "consultant", "team", "client_hours", "promotion_hours", "internal_hours", "total_hours",
     "capacity_hours", "promotion_share", "outcomes_achieved", "outcomes_verified",
     "activities", "reach", "leads", "engagements_sourced", "flag",
+    "unapproved_weeks", "unapproved_hours",
 ]
 
 
