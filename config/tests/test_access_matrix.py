@@ -101,7 +101,7 @@ POST_ONLY = "405 405 405 405 405 LOGIN"  # a GET of a form's target: no page the
 ANYONE = "200 200 200 200 200 200"  # no log-in needed
 API_EVERYONE = "200 200 200 200 200 401"
 API_IN_REACH = "200 404 200 404 200 401"
-API_EMPTY_BODY = "400 400 400 400 400 401"  # signed in: an empty body, refused by field
+API_EACH_OWN = "201 201 201 201 201 401"  # each signed-in person writes their own
 
 # alice's entries, activities and weeks are hers and, for a manager, read-only: the pages
 # answer 404 to a manager's change, the API 403 (docs/api.md "Time entries").
@@ -206,18 +206,22 @@ ROUTES: dict[str, Row] = {
                                names_her=True, GET=ANYONE, POST=ANYONE),
     # --- the API (docs/api.md): a token per role; anonymous is 401 -------------------------
     "api:me": row(GET=API_EVERYONE),
-    "api:time_entries": row(GET=API_EVERYONE, POST=API_EMPTY_BODY, also={
+    "api:time_entries": row(body={"date": "2026-11-24", "duration": "1:00", "kind": "internal"},
+                            GET=API_EVERYONE, POST=API_EACH_OWN, also={
         "GET ?consultant={alice.pk}": API_IN_REACH,
     }),
     "api:time_entry": row("entry", GET=API_IN_REACH, PATCH="200 404 403 404 200 401",
                           DELETE="204 404 403 404 204 401"),
-    "api:activities": row(GET=API_EVERYONE, POST=API_EMPTY_BODY, also={
+    "api:activities": row(body={"kind": "talk", "title": "Outcomes, not hours",
+                                "date": "2026-11-24"},
+                          GET=API_EVERYONE, POST=API_EACH_OWN, also={
         "GET ?consultant={alice.pk}": API_IN_REACH,
     }),
     "api:activity": row("activity", GET=API_IN_REACH, PATCH="200 404 403 404 200 401",
                         DELETE="204 404 403 404 204 401"),
-    "api:timer": row(GET=API_EVERYONE, POST=API_EMPTY_BODY),
-    "api:weeks": row(GET=API_EMPTY_BODY, also={  # name a consultant, a week or both
+    "api:timer": row(body={"action": "start", "kind": "internal"},
+                     GET=API_EVERYONE, POST=API_EACH_OWN),
+    "api:weeks": row(GET="400 400 400 400 400 401", also={  # name a consultant, a week or both
         f"GET ?consultant=alice&week={WEEK}": API_IN_REACH,
         "GET ?consultant=alice": API_IN_REACH,
         f"GET ?week={WEEK}": API_EVERYONE,  # the week of everyone you see
@@ -227,15 +231,25 @@ ROUTES: dict[str, Row] = {
                     body={"action": "approve"}, GET="405 405 405 405 405 401",
                     POST="403 404 200 404 200 401"),
     "api:history": row(query="object=time-entry:{entry.pk}", GET=API_IN_REACH),
-    "api:clients": row(GET=API_EVERYONE, POST="403 403 403 403 400 401"),
     # Clients are the admins' to change; the client still has an engagement: 409.
-    "api:client": row("client", GET=API_IN_REACH, PUT="403 404 403 404 400 401",
+    "api:clients": row(body={"name": "Land Registry"},
+                       GET=API_EVERYONE, POST="403 403 403 403 201 401"),
+    "api:client": row("client", body={"name": "Revenue Agency", "sector": "Tax"},
+                      GET=API_IN_REACH, PUT="403 404 403 404 200 401",
                       PATCH="403 404 403 404 200 401", DELETE="403 404 403 404 409 401"),
-    "api:engagements": row(GET=API_EVERYONE, POST="403 403 400 400 400 401", also={
-        "GET ?member={alice.pk}": API_IN_REACH,
-    }),
-    # Edited by its team's managers and admins, deleted by admins (it has time logged: 409).
-    "api:engagement": row("engagement", GET=API_IN_REACH, PUT="403 404 400 404 400 401",
+    # Planned by managers for a team they manage (omar: not hers, refused by field) and
+    # admins; edited by its team's managers and admins; deleted by admins (time logged: 409).
+    "api:engagements": row(body={"client": "{client.pk}", "name": "Phase 2",
+                                 "starts_on": "2026-12-01", "team": "{engagement.team_id}",
+                                 "members": ["{alice.pk}"]},
+                           GET=API_EVERYONE, POST="403 403 201 400 201 401", also={
+                               "GET ?member={alice.pk}": API_IN_REACH,
+                           }),
+    "api:engagement": row("engagement", body={"client": "{client.pk}", "name": "Tax portal",
+                                              "starts_on": "2026-01-01",
+                                              "team": "{engagement.team_id}",
+                                              "members": ["{alice.pk}"]},
+                          GET=API_IN_REACH, PUT="403 404 200 404 200 401",
                           PATCH="403 404 200 404 200 401", DELETE="403 404 403 404 409 401"),
     "api:outcomes": row(body={"engagement": "{engagement.pk}", "title": "Fewer calls",
                               "metric": "Calls a week", "baseline": "400", "target": "250",
@@ -246,7 +260,8 @@ ROUTES: dict[str, Row] = {
     "api:outcome": row("outcome", GET=API_IN_REACH, PATCH="200 404 200 404 200 401",
                        DELETE="204 404 204 404 204 401"),
     "api:measurements": row(kwargs=lambda w: {"outcome_pk": w.outcome.pk},
-                            GET=API_IN_REACH, POST="400 404 400 404 400 401"),
+                            body={"date": "2026-11-20", "value": "15"},
+                            GET=API_IN_REACH, POST="201 404 201 404 201 401"),
     "api:measurement": row("measurement", kwargs=lambda w: {"outcome_pk": w.outcome.pk},
                            GET=API_IN_REACH, PATCH="200 404 200 404 200 401",
                            DELETE="204 404 204 404 204 401"),
@@ -391,6 +406,8 @@ def url_of(name: str, spec: Row, world: World, *, pk: int | None = None) -> str:
 
 
 def formatted(value, world: World):
+    if isinstance(value, list):
+        return [formatted(item, world) for item in value]
     return value.format_map(world) if isinstance(value, str) else value
 
 
@@ -410,7 +427,7 @@ def ask(world: World, role: str, method: str, url: str, body: dict):
             response = client.generic(method, url, json.dumps(body),
                                       content_type="application/json", headers=headers)
         else:
-            response = client.generic(method, url, urlencode(body),
+            response = client.generic(method, url, urlencode(body, doseq=True),
                                       content_type="application/x-www-form-urlencoded",
                                       headers=headers)
         transaction.set_rollback(True)
