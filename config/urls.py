@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", profile.profile, name="profile"),
+    path("accounts/profile/reminder/", profile.reminder_set, name="profile_reminder"),
     path("accounts/profile/tokens/<int:pk>/revoke/", profile.token_revoke,
          name="token_revoke"),
     # Django's names, which its views redirect to.

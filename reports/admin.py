@@ -5,21 +5,21 @@ from .models import DigestDelivery, ReportRun, SavedReport, SavedReportDelivery
 
 @admin.register(DigestDelivery)
 class DigestDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["week_start", "recipient", "status", "attempts", "next_attempt_at",
+    list_display = ["week_start", "kind", "recipient", "status", "attempts", "next_attempt_at",
                     "sent_at", "last_error"]
-    list_filter = ["status", "week_start"]
+    list_filter = ["kind", "status", "week_start"]
     list_select_related = ["recipient"]
     search_fields = ["recipient__username", "recipient__email", "message_id"]
     readonly_fields = ["message_id", "claimed_at", "sent_at", "created_at"]
     actions = ["retry_failed"]
 
-    @admin.action(description="Retry the selected failed digests")
+    @admin.action(description="Retry the selected failed digests and reminders")
     def retry_failed(self, request, queryset):
         # Failed rows are final for the planner; an admin sends them again on purpose.
         count = queryset.filter(status=DigestDelivery.Status.FAILED).update(
             status=DigestDelivery.Status.PENDING, next_attempt_at=None, last_error=""
         )
-        self.message_user(request, f"{count} digest(s) will be sent by the next planner run.")
+        self.message_user(request, f"{count} e-mail(s) will be sent by the next planner run.")
 
 
 @admin.register(ReportRun)

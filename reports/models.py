@@ -11,18 +11,29 @@ from tracker.models import validate_single_line
 
 
 class DigestDelivery(models.Model):
-    """One weekly digest for one recipient: the row that makes sending exactly-once."""
+    """One weekly e-mail for one recipient: the row that makes sending exactly-once.
+
+    Two kinds share the machinery (reports/digests/): the weekly digest, and the reminder
+    of a week left unsubmitted (reports/digests/reminders.py). One row per recipient, week
+    and kind."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", "Weekly digest"
+        REMINDER = "reminder", "Timesheet reminder"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # Nothing to send any more: a reminded week was submitted before it went out.
+        SKIPPED = "skipped", "Skipped"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
     )
     week_start = models.DateField(help_text="Monday of the ISO week the digest covers.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DIGEST)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -42,12 +53,13 @@ class DigestDelivery(models.Model):
         indexes = [models.Index(fields=["week_start", "status"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "week_start"], name="one_digest_per_recipient_and_week"
+                fields=["recipient", "week_start", "kind"],
+                name="one_delivery_per_recipient_week_and_kind",
             ),
         ]
 
     def __str__(self):
-        return f"{self.recipient} {self.iso_week} {self.status}"
+        return f"{self.recipient} {self.iso_week} {self.kind} {self.status}"
 
     @property
     def iso_week(self) -> str:

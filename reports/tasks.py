@@ -41,6 +41,14 @@ def plan_digests_task(week_start: str | None = None) -> int:
     return enqueue_digest_chunks(digests.digests_plan(week_start=week))
 
 
+@shared_task
+def plan_reminders_task(week_start: str | None = None) -> int:
+    """Run by beat every hour: the timesheet reminders that are due (Monday 12:00 in each
+    person's timezone, last week unsubmitted), sent by the digest's chunk task."""
+    week = dt.date.fromisoformat(week_start) if week_start else None
+    return enqueue_digest_chunks(digests.reminders_plan(week_start=week))
+
+
 @shared_task(
     # Only the database can fail the whole chunk: SMTP errors are kept on each row.
     autoretry_for=(OperationalError, InterfaceError),

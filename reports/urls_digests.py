@@ -10,4 +10,6 @@ urlpatterns = [
     path("digests/preview/", digests.preview, name="preview"),
     path("digests/preferences/", digests.preferences, name="preferences"),
     path("digests/unsubscribe/<str:token>/", digests.unsubscribe, name="unsubscribe"),
+    path("reminders/unsubscribe/<str:token>/", digests.unsubscribe, {"kind": "reminder"},
+         name="reminder_unsubscribe"),
 ]

@@ -137,6 +137,35 @@ def week_lock_check_import(entries) -> None:
     raise WeekLocked(messages, approvals=list(locked.values()))
 
 
+# Where weeks stand -------------------------------------------------------------------------------
+
+# A week not (yet, or again) handed in: open (no record at all, or reopened) or returned to
+# fix. What the digest counts as unsubmitted and what the reminder is about.
+UNSUBMITTED = frozenset({WeekStatus.OPEN, WeekStatus.RETURNED})
+
+
+def people_with_week_unsubmitted(people, week_start: dt.date):
+    """Those of `people` (a User queryset) whose week starting `week_start` is unsubmitted."""
+    handed_in = WeekApproval.objects.filter(week_start=week_start).exclude(status__in=UNSUBMITTED)
+    return people.exclude(pk__in=handed_in.values("consultant_id"))
+
+
+def week_states_by_team(week_start: dt.date) -> dict[int, dict[int, str]]:
+    """{team id: {person id: status}} of that week for every active person with a team (no
+    record is "open"). Two queries, whatever the number of teams: the digests of a chunk
+    share them."""
+    states: dict[int, dict[int, str]] = defaultdict(dict)
+    people = User.objects.filter(is_active=True, team__isnull=False)
+    for person_id, team_id in people.order_by().values_list("pk", "team_id"):
+        states[team_id][person_id] = WeekStatus.OPEN
+    for person_id, team_id, status in (
+        WeekApproval.objects.filter(week_start=week_start, consultant__in=people)
+        .order_by().values_list("consultant_id", "consultant__team_id", "status")
+    ):
+        states[team_id][person_id] = status
+    return dict(states)
+
+
 # Approval --------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from clients.models import Engagement
 from . import services
 from .fields import DurationField, EngagementChoiceField
 from .limits import MAX_API_TOKEN_DAYS, MAX_AUDIENCE, MAX_LEADS
-from .models import Activity, ApiToken, Kind, RunningTimer, TimeEntry
+from .models import Activity, ApiToken, Kind, RunningTimer, TimeEntry, User
 from .rules import time_entry_errors
 from .widgets import BootstrapMixin, DateInput, VersionedFormMixin
 
@@ -262,6 +262,15 @@ class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         if self.instance.pk:
             return services.activity_update(activity=self.instance, **values)
         return services.activity_create(consultant=self.instance.consultant, **values)
+
+
+class WeekReminderForm(BootstrapMixin, forms.ModelForm):
+    """The profile page's switch for the Monday-noon timesheet reminder."""
+
+    class Meta:
+        model = User
+        fields = ["week_reminder_opt_in"]
+        labels = {"week_reminder_opt_in": "Remind me when last week's timesheet is not submitted"}
 
 
 class ApiTokenForm(BootstrapMixin, forms.ModelForm):

@@ -149,6 +149,10 @@ class User(AbstractUser):
         validators=[MinValueValidator(0), MaxValueValidator(168)],
     )
     digest_opt_in = models.BooleanField("weekly digest", default=True)
+    week_reminder_opt_in = models.BooleanField(
+        "timesheet reminder", default=True,
+        help_text="An e-mail on Monday at noon when last week is not submitted yet.",
+    )
 
     objects = ClientFirstUserManager()
 

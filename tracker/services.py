@@ -631,6 +631,16 @@ def digest_unsubscribe(*, user: User) -> None:
     User.objects.filter(pk=user.pk).update(digest_opt_in=False)
 
 
+def week_reminder_opt_in_set(*, user: User, opt_in: bool) -> None:
+    """Turn the Monday-noon timesheet reminder on or off (the profile page, the e-mail's
+    one-click link): only that field changes."""
+    User.objects.filter(pk=user.pk).update(week_reminder_opt_in=opt_in)
+
+
+def week_reminder_unsubscribe(*, user: User) -> None:
+    week_reminder_opt_in_set(user=user, opt_in=False)
+
+
 # --- people and teams (the admin's writes) -------------------------------------------------
 
 

@@ -255,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.plan_digests_task",
         "schedule": crontab(minute=5),
     },
+    "plan-week-reminders": {
+        "task": "reports.tasks.plan_reminders_task",
+        "schedule": crontab(minute=7),
+    },
     "sweep-report-runs": {
         "task": "reports.tasks.sweep_report_runs_task",
         "schedule": 60.0,
@@ -271,6 +275,8 @@ DIGEST_SENDING_LEASE_SECONDS = envint("DIGEST_SENDING_LEASE_SECONDS", 120)
 DIGEST_MAX_ATTEMPTS = envint("DIGEST_MAX_ATTEMPTS", 5)
 DIGEST_RETRY_BACKOFF_SECONDS = envint("DIGEST_RETRY_BACKOFF_SECONDS", 60)
 DIGEST_CHUNK_SIZE = envint("DIGEST_CHUNK_SIZE", 50)
+# The timesheet reminder (Monday 12:00, last week unsubmitted): off here turns it off for all.
+WEEK_REMINDERS = envbool("WEEK_REMINDERS", True)
 
 # Security: secure by default once DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -11,7 +11,12 @@
   and a retry time (backoff) until the last attempt marks it failed. A chunk of rows shares
   one SMTP connection and the balance reports of the teams in it.
 - content: every figure comes from reports.balance.balance_compute, the one computation of
-  the balance report; nothing here adds up hours.
+  the balance report; nothing here adds up hours. A manager's team section (an admin's
+  organisation section) also says how many of the week's timesheets are unsubmitted or
+  wait for approval (tracker.approvals.week_states_by_team, read once a chunk).
+- reminders: the timesheet reminder, a row of kind "reminder" on the same machinery: planned
+  (planning.reminders_plan) for Monday 12:00 in each person's timezone when their last week
+  is still unsubmitted, checked again just before it is sent, sent exactly once.
 
 `from reports import digests` gives the names the task, the command and the views use.
 """
@@ -27,7 +32,17 @@ from .content import (
     unsubscribe_token,
     user_from_unsubscribe_token,
 )
-from .planning import delivery_chunks, digests_plan, due_recipients, due_weeks, recipients
+from .planning import (
+    delivery_chunks,
+    digests_plan,
+    due_recipients,
+    due_weeks,
+    recipients,
+    reminder_recipients,
+    reminders_due,
+    reminders_plan,
+)
+from .reminders import reminder_message, reminders_enabled
 from .sending import (
     ChunkResult,
     digest_send,
@@ -43,6 +58,7 @@ __all__ = [
     "WeekReports", "delivery_chunks", "digest_context", "digest_message",
     "digest_send", "digests_plan", "digests_send_many", "due_recipients", "due_week",
     "due_weeks", "iso_week", "last_week_start", "max_attempts", "message_id",
-    "parse_iso_week", "recipients", "retry_delay", "sending_lease", "unsubscribe_token",
+    "parse_iso_week", "recipients", "reminder_message", "reminder_recipients", "reminders_due",
+    "reminders_enabled", "reminders_plan", "retry_delay", "sending_lease", "unsubscribe_token",
     "user_from_unsubscribe_token",
 ]

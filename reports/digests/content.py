@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from clients.models import Outcome
 from tracker import figures
-from tracker.models import Activity, Kind, TimeEntry, User
+from tracker.approvals import UNSUBMITTED, week_states_by_team
+from tracker.models import Activity, Kind, TimeEntry, User, WeekStatus
 
 from ..balance import Report, Row, balance_compute
 from ..emails import make_message
@@ -30,10 +31,15 @@ NEAR_BUDGET = 0.9  # burn from which an engagement is "near or over budget"
 # ".v2": the first links signed the user id alone and never expired; under a new salt they
 # fail like any bad signature (the friendly page), instead of parsing as something else.
 UNSUBSCRIBE_SALT = "reports.digests.unsubscribe.v2"
+# Each kind of e-mail signs its links under its own salt: a reminder's link turns off the
+# reminder, never the digest, and the other way round.
+UNSUBSCRIBE_SALTS = {"digest": UNSUBSCRIBE_SALT, "reminder": "reports.reminders.unsubscribe"}
 UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=60)
 # What a preview shows in place of the recipient's own link: a manager previewing a team
 # member's digest must not get a link that turns that person's digest off.
 UNSUBSCRIBE_PLACEHOLDER = "preview"
+# Why a planned e-mail did not go out after all (kept on its row).
+UNSUBSCRIBED = "Not sent: the recipient unsubscribed or left before it went out."
 KIND_COLOURS = {Kind.CLIENT: "#1f6feb", Kind.PROMOTION: "#d97706", Kind.INTERNAL: "#6b7280"}
 UNUSED_COLOUR = "#e5e7eb"
 
@@ -47,6 +53,13 @@ class WeekReports:
     teams: dict = field(default_factory=dict)
     worked: dict = field(default_factory=dict)
     activities: dict = field(default_factory=dict)
+    week_states: dict = field(default_factory=dict)
+
+    def timesheets(self, week_start: dt.date) -> dict[int, dict[int, str]]:
+        """{team id: {person id: status}} of the week: every team's, read once a chunk."""
+        if week_start not in self.week_states:
+            self.week_states[week_start] = week_states_by_team(week_start)
+        return self.week_states[week_start]
 
     def team(self, team, week_start: dt.date, *, weeks: int = 1) -> Report:
         start = week_start - dt.timedelta(days=7 * (weeks - 1))
@@ -283,7 +296,32 @@ def observation(*, user, week_start: dt.date, row: Row, team_median: float | Non
     return None
 
 
-def team_section(*, team, week_start: dt.date, reports: WeekReports) -> dict:
+def timesheets_section(*, viewer, week_start: dt.date, reports: WeekReports,
+                       team=None) -> dict:
+    """Where the week's timesheets stand, of `team`'s active people (of every team's without
+    one): how many are unsubmitted (no record, open or returned) and how many wait for
+    approval, with links to the Approvals page. The reader's own week is left out: it goes
+    to someone else, and the Approvals page does not list it for them."""
+    by_team = reports.timesheets(week_start)
+    groups = [by_team.get(team.pk, {})] if team is not None else list(by_team.values())
+    counts = Counter(
+        status for group in groups for person_id, status in group.items()
+        if person_id != viewer.pk
+    )
+    people = sum(counts.values())
+    week = iso_week(week_start)
+    approvals = reverse("tracker:week_list")
+    return {
+        "people": people,
+        "unsubmitted": sum(counts[status] for status in UNSUBMITTED),
+        "waiting": counts[WeekStatus.SUBMITTED],
+        "all_approved": people > 0 and counts[WeekStatus.APPROVED] == people,
+        "unsubmitted_url": absolute(approvals, week=week, status="unsubmitted"),
+        "waiting_url": absolute(approvals, week=week, status=WeekStatus.SUBMITTED),
+    }
+
+
+def team_section(*, team, week_start: dt.date, reports: WeekReports, viewer) -> dict:
     """A managed team's week: the balance table, flags, budgets and outcomes."""
     report = reports.team(team, week_start)
     rows = report.rows
@@ -315,6 +353,8 @@ def team_section(*, team, week_start: dt.date, reports: WeekReports) -> dict:
         "near_budget": _near_budget(report),
         "outcomes": outcomes,
         "report_url": _report_url(week_start, team=team.pk),
+        "timesheets": timesheets_section(viewer=viewer, week_start=week_start,
+                                         reports=reports, team=team),
     }
 
 
@@ -322,17 +362,19 @@ class UnsubscribeLinkExpired(Exception):
     """A genuine unsubscribe link, older than UNSUBSCRIBE_MAX_AGE."""
 
 
-def unsubscribe_token(user, week_start: dt.date) -> str:
-    """The link of one message: its recipient and week, signed.
+def _signer(kind: str) -> signing.Signer:
+    return signing.Signer(salt=UNSUBSCRIBE_SALTS[kind])
+
+
+def unsubscribe_token(user, week_start: dt.date, kind: str = "digest") -> str:
+    """The link of one message: its recipient and week, signed (for its kind of e-mail).
 
     The same on every attempt at the same digest (a retry sends the very same message). It
     stops working UNSUBSCRIBE_MAX_AGE after the digest was due, the Monday after its week,
     so a link that leaks (a forwarded digest, a mailbox read years later) dies; the
     preferences page still turns the digest off.
     """
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(
-        {"user": user.pk, "week": iso_week(week_start)}
-    )
+    return _signer(kind).sign_object({"user": user.pk, "week": iso_week(week_start)})
 
 
 def unsubscribe_link_expires(week_start: dt.date) -> dt.date:
@@ -340,13 +382,14 @@ def unsubscribe_link_expires(week_start: dt.date) -> dt.date:
     return week_start + dt.timedelta(days=7) + UNSUBSCRIBE_MAX_AGE
 
 
-def user_from_unsubscribe_token(token: str) -> User | None:
-    """The recipient of a current link; None for a forged, mangled or old-style one.
+def user_from_unsubscribe_token(token: str, kind: str = "digest") -> User | None:
+    """The recipient of a current link; None for a forged, mangled or old-style one, or
+    one of another kind of e-mail.
 
     Raises UnsubscribeLinkExpired for a genuine link past its age.
     """
     try:
-        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+        data = _signer(kind).unsign_object(token)
         week_start = parse_iso_week(data["week"])
         user_id = data["user"]
     except (signing.BadSignature, ValueError, TypeError, KeyError):
@@ -358,16 +401,27 @@ def user_from_unsubscribe_token(token: str) -> User | None:
     return User.objects.filter(pk=user_id).first()
 
 
-def message_id(*, recipient_id: int, week_start: dt.date) -> str:
+def message_id(*, recipient_id: int, week_start: dt.date, kind: str = "digest") -> str:
     """The same for every attempt: a mail system that sees a copy twice can tell."""
     host = urlsplit(settings.SITE_URL).hostname or "clientfirst"
-    return f"<digest-{recipient_id}-{iso_week(week_start)}@{host}>"
+    return f"<{kind}-{recipient_id}-{iso_week(week_start)}@{host}>"
+
+
+def mail_headers(*, message_id: str, unsubscribe_url: str) -> dict:
+    """The headers of every weekly e-mail: its Message-ID and a one-click unsubscribe."""
+    return {
+        "Message-ID": message_id,
+        # RFC 8058 one-click: the mail client POSTs to the link, no log-in, no form.
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
 
 
 ORGANISATION_TEAMS = 25  # an admin's overview lists this many teams, flagged ones first
 
 
-def organisation_section(*, viewer, week_start: dt.date) -> dict:
+def organisation_section(*, viewer, week_start: dt.date, reports: WeekReports) -> dict:
     """For admins: every team's line of the week's report, and the totals."""
     report = balance_compute(people=User.objects.visible_to(viewer), start=week_start,
                              end=week_start + dt.timedelta(days=6))
@@ -383,6 +437,8 @@ def organisation_section(*, viewer, week_start: dt.date) -> dict:
         "share_pct": _percent(report.totals.seconds.promotion_share),
         "flagged": sum(team.flagged for team in report.teams),
         "report_url": _report_url(week_start),
+        "timesheets": timesheets_section(viewer=viewer, week_start=week_start,
+                                         reports=reports),
     }
 
 
@@ -417,12 +473,11 @@ def digest_context(*, user, week_start: dt.date, reports: WeekReports | None = N
     reports = reports or WeekReports()
     me = consultant_section(user=user, week_start=week_start, reports=reports)
     teams = [
-        team_section(team=team, week_start=week_start, reports=reports)
+        team_section(team=team, week_start=week_start, reports=reports, viewer=user)
         for team in user.managed_team_list
     ]
-    organisation = organisation_section(viewer=user, week_start=week_start) if (
-        user.is_admin
-    ) else None
+    organisation = organisation_section(viewer=user, week_start=week_start,
+                                        reports=reports) if user.is_admin else None
     if (teams or organisation) and me and not (me["row"].total_hours or me["activities"]):
         me = None  # a manager who logs no time of their own reads about their teams
     week = iso_week(week_start)
@@ -455,12 +510,9 @@ def digest_message(*, user, week_start: dt.date, reports: WeekReports | None = N
         "digest",
         to=user.email,
         context=context,
-        headers={
-            "Message-ID": message_id(recipient_id=user.pk, week_start=week_start),
-            # RFC 8058 one-click: the mail client POSTs to the link, no log-in, no form.
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
+        headers=mail_headers(
+            message_id=message_id(recipient_id=user.pk, week_start=week_start),
+            unsubscribe_url=context["unsubscribe_url"],
+        ),
         connection=connection,
     )

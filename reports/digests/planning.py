@@ -1,4 +1,5 @@
-"""Who is due for which week: Monday 08:00 in each recipient's own timezone.
+"""Who is due for which week: Monday 08:00 in each recipient's own timezone (the digest),
+Monday 12:00 for the reminder of a week left unsubmitted.
 
 The planner writes one DigestDelivery row per recipient and week (the unique constraint
 makes a second planner, or a late one, create nothing twice) and returns the rows to send
@@ -15,11 +16,15 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from tracker.approvals import people_with_week_unsubmitted
 from tracker.models import User
 
 from ..models import DigestDelivery
+from .reminders import REMIND_AT, reminders_enabled
 from .sending import claimable, give_up_abandoned
-from .weeks import SEND_WINDOW, due_week, send_moment
+from .weeks import SEND_AT, SEND_WINDOW, due_week, send_moment
+
+Kind = DigestDelivery.Kind
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +44,20 @@ def _zone(name: str) -> dt.tzinfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def due_weeks(*, now: dt.datetime) -> dict[dt.date, list[str]]:
+def due_weeks(*, now: dt.datetime, people=None, at: dt.time = SEND_AT
+              ) -> dict[dt.date, list[str]]:
     """{week due: [timezones]}: one query for the timezones in use, not one per person.
 
-    A timezone whose week fell due more than SEND_WINDOW ago is due for nothing: its people
-    got that week's digest already, or it is too late to be worth sending.
+    A timezone whose week fell due (the Monday after it, at `at`) more than SEND_WINDOW ago
+    is due for nothing: its people got that week's e-mail already, or it is too late to be
+    worth sending. `people`: the digest's recipients unless said.
     """
+    people = recipients() if people is None else people
     weeks = defaultdict(list)
-    for name in recipients().order_by().values_list("timezone", flat=True).distinct():
+    for name in people.order_by().values_list("timezone", flat=True).distinct():
         zone = _zone(name)
-        week = due_week(now, zone)
-        if now - send_moment(week, zone) <= SEND_WINDOW:
+        week = due_week(now, zone, at)
+        if now - send_moment(week, zone, at) <= SEND_WINDOW:
             weeks[week].append(name)
     return dict(weeks)
 
@@ -80,19 +88,61 @@ def digests_plan(*, week_start: dt.date | None = None, now: dt.datetime | None =
             week: recipients().filter(timezone__in=zones)
             for week, zones in due_weeks(now=now).items()
         }
+    return deliveries_plan(kind=Kind.DIGEST, wanted=wanted, week_start=week_start, now=now)
+
+
+def reminder_recipients():
+    """Who may get a timesheet reminder: active people of a team, with an e-mail, opted in."""
+    return User.objects.filter(
+        is_active=True, week_reminder_opt_in=True, team__isnull=False
+    ).exclude(email="")
+
+
+def reminders_due(*, week_start: dt.date):
+    """The reminder's recipients whose week is unsubmitted and who have no reminder of it."""
+    return people_with_week_unsubmitted(reminder_recipients(), week_start).exclude(
+        pk__in=DigestDelivery.objects.filter(week_start=week_start, kind=Kind.REMINDER)
+        .values("recipient_id")
+    )
+
+
+def reminders_plan(*, week_start: dt.date | None = None, now: dt.datetime | None = None
+                   ) -> list[int]:
+    """digests_plan for the timesheet reminder: a row for each opted-in person whose last
+    week is still unsubmitted at Monday 12:00 in their timezone (within SEND_WINDOW), or
+    whose `week_start` week is; nothing at all while WEEK_REMINDERS is off."""
+    if not reminders_enabled():
+        return []
+    now = now or timezone.now()
+    people = reminder_recipients()
+    if week_start is not None:
+        wanted = {week_start: people_with_week_unsubmitted(people, week_start)}
+    else:
+        wanted = {
+            week: people_with_week_unsubmitted(people.filter(timezone__in=zones), week)
+            for week, zones in due_weeks(now=now, people=people, at=REMIND_AT).items()
+        }
+    return deliveries_plan(kind=Kind.REMINDER, wanted=wanted, week_start=week_start, now=now)
+
+
+def deliveries_plan(*, kind: str, wanted: dict, week_start: dt.date | None,
+                    now: dt.datetime) -> list[int]:
+    """Create a `kind` row for each of the `wanted` {week: people} that has none, and return
+    the rows of that kind to send now: those of `week_start` only, or of recent weeks."""
     for week, people in wanted.items():
         # Only the people without a row yet: an hourly run writes nothing once all are in.
         missing = people.exclude(
-            pk__in=DigestDelivery.objects.filter(week_start=week).values("recipient_id")
+            pk__in=DigestDelivery.objects.filter(week_start=week, kind=kind)
+            .values("recipient_id")
         ).values_list("pk", flat=True)
         # ignore_conflicts: a planner running at the same moment may insert some of them.
         DigestDelivery.objects.bulk_create(
-            [DigestDelivery(recipient_id=pk, week_start=week) for pk in missing],
+            [DigestDelivery(recipient_id=pk, week_start=week, kind=kind) for pk in missing],
             ignore_conflicts=True,
             batch_size=1000,
         )
     give_up_abandoned(now)
-    rows = DigestDelivery.objects.filter(claimable(now))
+    rows = DigestDelivery.objects.filter(claimable(now), kind=kind)
     if week_start is not None:
         rows = rows.filter(week_start=week_start)
     else:

@@ -1,4 +1,5 @@
-"""Sending each digest exactly once: claim, send, record; retry with backoff; give up.
+"""Sending each digest (or reminder) exactly once: claim, send, record; retry with backoff;
+give up.
 
 A runner claims a row with a conditional update before it builds the message; the row is
 marked sent at the moment the SMTP server takes the message (reports.emails.
@@ -22,11 +23,13 @@ from django.utils import timezone
 
 from ..emails import DeliveryUnconfirmed, SendAborted, message_send_once
 from ..models import DigestDelivery
-from .content import WeekReports, digest_message, message_id
+from . import reminders
+from .content import UNSUBSCRIBED, WeekReports, digest_message, message_id
 
 log = logging.getLogger(__name__)
 
 Status = DigestDelivery.Status
+Kind = DigestDelivery.Kind
 
 
 def sending_lease() -> dt.timedelta:
@@ -149,11 +152,10 @@ def digests_send_many(*, delivery_ids: list[int], connection=None) -> ChunkResul
             if not _claim(delivery.pk, claimed_at):
                 result.skipped += 1
                 continue
-            if not _wants_digest(delivery.recipient):
-                _ours(delivery.pk, claimed_at).update(
-                    status=Status.FAILED,
-                    last_error="Not sent: the recipient unsubscribed or left before it went out.",
-                )
+            unwanted = _unwanted(delivery)
+            if unwanted is not None:
+                status, reason = unwanted
+                _ours(delivery.pk, claimed_at).update(status=status, last_error=reason)
                 result.skipped += 1
                 continue
             if unreachable is None:
@@ -200,11 +202,28 @@ def _wants_digest(user) -> bool:
     return user.is_active and user.digest_opt_in and bool(user.email)
 
 
+def _unwanted(delivery) -> tuple[str, str] | None:
+    """Why a claimed row is no longer to be sent, as (status, reason); None: send it."""
+    if delivery.kind == Kind.REMINDER:
+        return reminders.reminder_unwanted(delivery.recipient, delivery.week_start)
+    if not _wants_digest(delivery.recipient):
+        return Status.FAILED, UNSUBSCRIBED
+    return None
+
+
+def _message(delivery, reports: WeekReports):
+    if delivery.kind == Kind.REMINDER:
+        return reminders.reminder_message(user=delivery.recipient, week_start=delivery.week_start)
+    return digest_message(user=delivery.recipient, week_start=delivery.week_start,
+                          reports=reports)
+
+
 def _send_claimed(delivery, claimed_at, connection, reports, result) -> str:
     """Build and send one claimed row: "sent", "retry", "failed" or "lost" (not ours)."""
     started = time.perf_counter()
     committed = False
-    reference = message_id(recipient_id=delivery.recipient_id, week_start=delivery.week_start)
+    reference = message_id(recipient_id=delivery.recipient_id, week_start=delivery.week_start,
+                           kind=delivery.kind)
 
     def commit() -> bool:
         nonlocal committed
@@ -219,9 +238,7 @@ def _send_claimed(delivery, claimed_at, connection, reports, result) -> str:
         return committed
 
     try:
-        message = digest_message(
-            user=delivery.recipient, week_start=delivery.week_start, reports=reports
-        )
+        message = _message(delivery, reports)
         rendered = time.perf_counter()
         result.render_seconds += rendered - started
         try:

@@ -15,15 +15,15 @@ def last_week_start(today: dt.date) -> dt.date:
     return today - dt.timedelta(days=today.weekday() + 7)
 
 
-def due_week(now: dt.datetime, tz: dt.tzinfo) -> dt.date:
-    """The last week whose following Monday 08:00 has passed in timezone `tz`."""
+def due_week(now: dt.datetime, tz: dt.tzinfo, at: dt.time = SEND_AT) -> dt.date:
+    """The last week whose following Monday `at` (08:00) has passed in timezone `tz`."""
     local = now.astimezone(tz)
     monday = local.date() - dt.timedelta(days=local.weekday())
-    if local < dt.datetime.combine(monday, SEND_AT, tzinfo=tz):
+    if local < dt.datetime.combine(monday, at, tzinfo=tz):
         monday -= dt.timedelta(days=7)
     return monday - dt.timedelta(days=7)
 
 
-def send_moment(week_start: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """When the digest of the week starting `week_start` is due: the next Monday, 08:00."""
-    return dt.datetime.combine(week_start + dt.timedelta(days=7), SEND_AT, tzinfo=tz)
+def send_moment(week_start: dt.date, tz: dt.tzinfo, at: dt.time = SEND_AT) -> dt.datetime:
+    """When the e-mail of the week starting `week_start` is due: the next Monday, `at`."""
+    return dt.datetime.combine(week_start + dt.timedelta(days=7), at, tzinfo=tz)

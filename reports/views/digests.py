@@ -6,7 +6,8 @@
 - /digests/preferences/ turns the digest on or off and sets the timezone it follows.
 - /digests/unsubscribe/<token>/ needs no log-in: the signed token is the authorisation; it
   names one digest (recipient and week) and expires after UNSUBSCRIBE_MAX_AGE, when the page
-  says so and points to the preferences instead.
+  says so and points to the preferences instead. /reminders/unsubscribe/<token>/ is the same
+  for the timesheet reminder (its own signing salt: one kind's link never turns off the other).
 """
 
 import zoneinfo
@@ -16,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -126,7 +128,9 @@ def preferences(request):
             "Your weekly digest is on." if person.digest_opt_in else "Your weekly digest is off.",
         )
         return redirect("digests:preferences")
-    deliveries = DigestDelivery.objects.filter(recipient=request.user).order_by("-week_start")[:8]
+    deliveries = DigestDelivery.objects.filter(
+        recipient=request.user, kind=DigestDelivery.Kind.DIGEST
+    ).order_by("-week_start")[:8]
     return render(request, "reports/digest_preferences.html", {
         "form": form,
         "deliveries": deliveries,
@@ -142,29 +146,45 @@ def _timezone_names() -> list[str]:
     )
 
 
-# The one view without CSRF protection: a mail client's RFC 8058 one-click POST carries no
+# What each kind of e-mail's unsubscribe page calls it, and where a person turns it back on.
+UNSUBSCRIBE_PAGES = {
+    "digest": {"what": "weekly digest", "what_plural": "weekly digests",
+               "preferences": "digests:preferences", "preferences_label": "digest preferences",
+               "service": services.digest_unsubscribe},
+    "reminder": {"what": "timesheet reminder", "what_plural": "timesheet reminders",
+                 "preferences": "profile", "preferences_label": "profile",
+                 "service": services.week_reminder_unsubscribe},
+}
+
+
+# The views without CSRF protection: a mail client's RFC 8058 one-click POST carries no
 # session and no token. The signed token in the URL is the authorisation, and all it can do
-# is turn that one person's digest off.
+# is turn that one person's digest (or reminder) off.
 @csrf_exempt
 @never_cache  # it names the person: no proxy or shared browser keeps it
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token: str):
+def unsubscribe(request, token: str, kind: str = "digest"):
+    about = UNSUBSCRIBE_PAGES[kind]
+
     def page(state, person=None, status=200):
         return render(request, "reports/digest_unsubscribe.html", {
             "state": state, "person": person,
             "max_age_days": digests.UNSUBSCRIBE_MAX_AGE.days,
+            "what": about["what"], "what_plural": about["what_plural"],
+            "preferences_url": reverse(about["preferences"]),
+            "preferences_label": about["preferences_label"],
         }, status=status)
 
     if token == digests.UNSUBSCRIBE_PLACEHOLDER:
         return page("preview")  # the link of a previewed digest: it unsubscribes nobody
     try:
-        user = digests.user_from_unsubscribe_token(token)
+        user = digests.user_from_unsubscribe_token(token, kind)
     except digests.UnsubscribeLinkExpired:
         return page("expired", status=410)
     if user is None:
-        # Forged, mangled, or in the first links' format (user id only, never expiring).
+        # Forged, mangled, another kind's, or in the first links' format (user id only).
         return page("invalid", status=404)
     if request.method == "POST":
-        services.digest_unsubscribe(user=user)
+        about["service"](user=user)
         return page("done", user)
     return page("confirm", user)

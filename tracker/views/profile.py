@@ -1,4 +1,5 @@
-"""The profile page (/accounts/profile/): who you are, and your personal API tokens.
+"""The profile page (/accounts/profile/): who you are, your timesheet reminder, and your
+personal API tokens.
 
 A new token's secret is shown once, in the answer to the POST that made it: it is never
 stored (only its hash is), never put in the session, and no later GET can show it. A
@@ -7,14 +8,15 @@ person, the answer carries `Cache-Control: private, no-store` (config/middleware
 the browser does not keep it on disk either.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
-from ..forms import ApiTokenForm
+from ..forms import ApiTokenForm, WeekReminderForm
 from ..models import ApiToken
 
 
@@ -40,7 +42,22 @@ def profile(request):
         "created": created,
         "secret": secret,
         "api_me_url": request.build_absolute_uri(reverse("api:me")),
+        "reminder_form": WeekReminderForm(instance=request.user),
+        "reminders_on": settings.WEEK_REMINDERS,
     })
+
+
+@login_required
+@require_POST
+def reminder_set(request):
+    """The profile page's timesheet reminder switch (an unchecked box posts nothing: off)."""
+    form = WeekReminderForm(request.POST)
+    form.is_valid()  # a checkbox: always valid, absent is False
+    opt_in = form.cleaned_data["week_reminder_opt_in"]
+    services.week_reminder_opt_in_set(user=request.user, opt_in=opt_in)
+    messages.success(request, "Your timesheet reminder is on." if opt_in
+                     else "Your timesheet reminder is off.")
+    return redirect(f"{reverse('profile')}#reminder")
 
 
 @login_required

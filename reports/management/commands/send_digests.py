@@ -6,11 +6,11 @@ digest for a week. A run after a crashed worker re-sends what the crash left uns
 the rows' lease (DIGEST_SENDING_LEASE_SECONDS) has expired.
 """
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
 from reports import digests
-from reports.tasks import enqueue_digest_chunks
+
+from ._weekly_mail import deliver, week_asked
 
 
 class Command(BaseCommand):
@@ -23,28 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, week=None, sync=False, **options):
-        if week:
-            try:
-                week_start = digests.parse_iso_week(week)
-            except ValueError as exc:
-                raise CommandError(str(exc)) from exc
-        else:
-            week_start = digests.last_week_start(timezone.localdate())
+        week_start = week_asked(week)
         delivery_ids = digests.digests_plan(week_start=week_start)
-        label = digests.iso_week(week_start)
-        if sync:
-            result = digests.digests_send_many(delivery_ids=delivery_ids)
-            self.stdout.write(
-                f"{label}: sent {result.sent} digest(s), {result.skipped} skipped, "
-                f"{len(result.retry)} to retry, {result.failed} failed"
-            )
-            return
-        try:
-            chunks = enqueue_digest_chunks(delivery_ids)
-        except Exception as exc:  # noqa: BLE001 - the broker is away: say so, lose nothing
-            raise CommandError(
-                f"{label}: could not reach the broker ({exc}); the {len(delivery_ids)} "
-                "digest(s) stay pending: run this again when it answers (the hourly planner "
-                "also picks up the last two weeks' pending digests)."
-            ) from exc
-        self.stdout.write(f"{label}: enqueued {len(delivery_ids)} digest(s) in {chunks} task(s)")
+        deliver(self.stdout, label=digests.iso_week(week_start), delivery_ids=delivery_ids,
+                sync=sync, noun="digest")
