@@ -10,6 +10,7 @@ from django.http import Http404
 
 from clients.models import Client, Engagement
 
+from .approvals import UNSUBMITTED
 from .fields import (
     BoundedDateField,
     EngagementChoiceField,
@@ -265,11 +266,16 @@ class IsoWeekFilter(django_filters.Filter):
     field_class = IsoWeekField
 
 
+# Open (no record, or reopened) or returned: what the digest counts as not submitted.
+NOT_SUBMITTED = "unsubmitted"
+
+
 class WeekApprovalFilter(ReachFilterSet):
     """The Approvals page: by status (submitted unless said), week and person."""
 
     status = django_filters.ChoiceFilter(
-        label="Status", choices=WeekStatus.choices, empty_label="Any status"
+        label="Status", empty_label="Any status", method="filter_status",
+        choices=[*WeekStatus.choices, (NOT_SUBMITTED, "Not submitted (open or returned)")],
     )
     week = IsoWeekFilter(field_name="week_start", label="Week")
     consultant = PersonFilter(
@@ -279,6 +285,11 @@ class WeekApprovalFilter(ReachFilterSet):
     class Meta(ReachFilterSet.Meta):
         model = WeekApproval
         fields = ["status", "week", "consultant"]
+
+    def filter_status(self, queryset, name, value):
+        if value == NOT_SUBMITTED:
+            return queryset.filter(status__in=UNSUBMITTED)
+        return queryset.filter(status=value)
 
 
 class ChangeFilter(ReachFilterSet):

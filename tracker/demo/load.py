@@ -15,9 +15,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
+from tracker import approvals, history
 from tracker.demo.plan import DemoPlan
 from tracker.demo.vocabulary import DEMO_PASSWORD, EMAIL_DOMAIN
-from tracker.models import Activity, Team, TimeEntry, User
+from tracker.models import Activity, Change, Team, TimeEntry, User
 from tracker.rollup import rollup_suspended
 
 ENTRY_BATCH_SIZE = 5000
@@ -97,6 +98,8 @@ def plan_write(*, plan: DemoPlan, laps: Laps) -> dict:
         counts = _write_other_rows(plan)
         laps.lap("other rows")
         counts["time entries"] = _write_time_entries(plan, laps)
+        counts["weeks"] = _write_week_approvals(plan)
+        laps.lap("week approvals")
     laps.lap("commit")
     if _uses_copy(connection):
         # Fresh statistics, so the first report does not plan against an empty table.
@@ -307,3 +310,24 @@ def _copy_time_entries(plan: DemoPlan) -> int:
             copy.write("".join(lines))
             total += len(rows)
     return total
+
+
+def _write_week_approvals(plan: DemoPlan) -> int:
+    """The weeks' sign-off, through the approval services as people would do it (submitted
+    by the consultant, approved or returned by their team's manager), after the time: each
+    step leaves its history record, and an approved week is locked from then on."""
+    weeks = [(person, monday, state, comment) for person, monday, state, comment
+             in plan.week_approvals() if person.team and person.team.manager]
+    people = User.objects.select_related("team").in_bulk(
+        {person.pk for person, *_ in weeks} | {person.team.manager.pk for person, *_ in weeks}
+    )
+    with history.acting(via=Change.Via.COMMAND, ref="seed_demo"):
+        for person, monday, state, comment in weeks:
+            consultant, manager = people[person.pk], people[person.team.manager.pk]
+            approvals.week_submit(consultant=consultant, week_start=monday)
+            if state == "approved":
+                approvals.week_approve(consultant=consultant, week_start=monday, by=manager)
+            elif state == "returned":
+                approvals.week_return(consultant=consultant, week_start=monday, by=manager,
+                                      comment=comment)
+    return len(weeks)

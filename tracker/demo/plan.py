@@ -36,6 +36,7 @@ from tracker.demo.vocabulary import (
     PLACES,
     PROMOTER_SHARE,
     RETAINER_ENGAGEMENTS,
+    RETURN_COMMENT,
     SECTORS,
     TEAM_SIZE,
     UNIT_SECONDS,
@@ -63,6 +64,7 @@ class DemoPlan:
 
     def __init__(self, *, consultants: int, weeks: int, seed: int, today: dt.date):
         self.rng = random.Random(seed)
+        self.seed = seed
         self.weeks = weeks
         last_monday, self.period_end = last_week(today)
         self.period_start = last_monday - dt.timedelta(weeks=weeks - 1)
@@ -578,3 +580,31 @@ class DemoPlan:
                             )
                         )
             yield rows
+
+    # Week approvals ----------------------------------------------------------------------
+
+    def week_approvals(self) -> list[tuple[_Person, dt.date, str, str]]:
+        """(consultant, Monday, state, comment) for each week that is not left open, oldest
+        first: for most consultants every week but the last two or three approved by their
+        team's manager, the recent ones submitted and waiting, last week submitted by about
+        six in ten; a few are further behind with approvals; the demo consultant has one
+        week returned with a comment. (A Random of its own, so the rest of the demo stays
+        what the seed gave before weeks were approved.)"""
+        rng = random.Random(f"{self.seed}-weeks")
+        last_monday = self.period_end - dt.timedelta(days=6)
+        weeks = []
+        for person in self.consultants:
+            waiting = rng.randint(3, 6) if rng.random() < 0.15 else rng.randint(1, 2)
+            returned = 1 if person.username == LOGIN_CONSULTANT else None
+            for ago in range(self.weeks - 1, -1, -1):  # oldest first
+                monday = last_monday - dt.timedelta(weeks=ago)
+                if ago == returned:
+                    weeks.append((person, monday, "returned", RETURN_COMMENT))
+                elif ago == 0:
+                    if rng.random() < 0.6:
+                        weeks.append((person, monday, "submitted", ""))
+                elif ago <= waiting:
+                    weeks.append((person, monday, "submitted", ""))
+                else:
+                    weeks.append((person, monday, "approved", ""))
+        return weeks

@@ -185,3 +185,7 @@ NOTES = {
     Kind.INTERNAL.value: ["Team meeting", "Training", "Admin", "Recruiting interviews",
                           "Knowledge sharing", "1:1s", "Bid writing", ""],
 }  # fmt: skip
+
+# What the demo manager wrote on the week they returned to the demo consultant.
+RETURN_COMMENT = ("Some internal time has no note: please say what it was for, "
+                  "then submit the week again.")

@@ -15,7 +15,7 @@ from django.db.models import Count, F, Sum
 from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
 from tracker.demo import load
 from tracker.demo.plan import DemoPlan
-from tracker.models import Activity, Team, TimeEntry, User, WeeklyTotal
+from tracker.models import Activity, Change, Team, TimeEntry, User, WeekApproval, WeeklyTotal
 
 pytestmark = pytest.mark.django_db
 
@@ -244,6 +244,10 @@ def fingerprint():
             Activity.objects, "consultant__username", "date", "kind", "title", "venue", "url",
             "audience", "interactions", "leads", "engagement__name",
         ),
+        "weeks": rows(
+            WeekApproval.objects, "consultant__username", "week_start", "status", "comment",
+            "decided_by__username",
+        ),
         "entries": Counter(
             TimeEntry.objects.values_list(
                 "consultant__username", "date", "seconds", "kind", "engagement__client__name",
@@ -254,6 +258,7 @@ def fingerprint():
 
 
 def wipe():
+    WeekApproval.objects.all().delete()  # an approved week's time is locked
     TimeEntry.objects.all().delete()  # engagements protect their time
     Engagement.objects.all().delete()
     Client.objects.all().delete()
@@ -338,3 +343,30 @@ def test_a_large_demo_plans_teams_of_eight_and_one_in_fifteen_all_brand():
     assert len({client.name for client in plan.clients}) == len(plan.clients)
     assert plan.period_end == LAST_SUNDAY
     assert plan.period_start == LAST_SUNDAY - dt.timedelta(weeks=104, days=-1)
+
+
+def test_weeks_in_every_state_through_the_approval_services(seeded, client):
+    from tracker.models import WeekStatus
+
+    states = Counter(WeekApproval.objects.values_list("status", flat=True))
+    assert states[WeekStatus.APPROVED] and states[WeekStatus.SUBMITTED]
+    oldest = WeekApproval.objects.filter(week_start=dt.date(2026, 2, 16))
+    assert oldest.filter(status=WeekStatus.APPROVED).count() > 8  # most of the 16
+    assert states[WeekStatus.RETURNED] == 1
+    returned = WeekApproval.objects.get(status=WeekStatus.RETURNED)
+    assert returned.consultant.username == "consultant" and returned.comment
+    # Last week: some consultants submitted it, the others have not yet.
+    last_week = WeekApproval.objects.filter(week_start=LAST_SUNDAY - dt.timedelta(days=6))
+    assert 0 < last_week.count() < 16
+    # Each decision was made by the consultant's own manager, and left its history.
+    for approval in WeekApproval.objects.filter(status=WeekStatus.APPROVED)[:20]:
+        assert approval.decided_by.managed_teams.filter(pk=approval.consultant.team_id).exists()
+    assert Change.objects.filter(object_type="week", action="approve").count() == states[
+        WeekStatus.APPROVED]
+    # The demo manager finds submitted weeks of their team waiting on the Approvals page.
+    client.force_login(User.objects.get(username="manager"))
+    page = client.get("/weeks/")
+    assert page.status_code == 200
+    waiting = [row.record for row in page.context["table"].page.object_list]
+    assert waiting and all(week.status == WeekStatus.SUBMITTED for week in waiting)
+    assert {week.consultant.team.name for week in waiting} == {"Public Sector"}

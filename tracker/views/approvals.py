@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import figures, history, services
-from ..filters import WeekApprovalFilter
+from ..filters import NOT_SUBMITTED, WeekApprovalFilter
 from ..forms import WeekDecisionForm, WeekReopenForm, WeekSubmitForm
-from ..models import Kind, TimeEntry, User, WeekApproval, WeeklyTotal, WeekStatus
+from ..models import Kind, Team, TimeEntry, User, WeekApproval, WeeklyTotal, WeekStatus
 from ..tables import WeekApprovalTable
 from ..week import iso_week, parse_iso_week, week_dates
 from .lists import FilteredListView
@@ -61,6 +61,23 @@ class WeekListView(FilteredListView):
         return WeekApproval.objects.decidable_by(self.request.user).select_related(
             "consultant", "decided_by"
         )
+
+    def get_table_data(self):
+        """Not submitted, for one week: the open and returned records, and the people of
+        the user's teams with no record of that week at all (an open week has none)."""
+        rows = super().get_table_data()
+        filters = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        week = filters.get("week")
+        if filters.get("status") != NOT_SUBMITTED or not week:
+            return rows
+        people = User.objects.filter(is_active=True, team__isnull=False).exclude(
+            pk=self.request.user.pk
+        ).exclude(week_approvals__week_start=week).select_related("team")
+        if not self.request.user.is_admin:
+            people = people.filter(team__in=Team.objects.managed_by(self.request.user))
+        if filters.get("consultant"):
+            people = people.filter(pk=filters["consultant"].pk)
+        return [*rows, *(WeekApproval(consultant=person, week_start=week) for person in people)]
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
