@@ -13,13 +13,13 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
     readonly_fields = ["message_id", "claimed_at", "sent_at", "created_at"]
     actions = ["retry_failed"]
 
-    @admin.action(description="Retry the selected failed digests and reminders")
+    @admin.action(description="Retry the selected failed digests")
     def retry_failed(self, request, queryset):
         # Failed rows are final for the planner; an admin sends them again on purpose.
         count = queryset.filter(status=DigestDelivery.Status.FAILED).update(
             status=DigestDelivery.Status.PENDING, next_attempt_at=None, last_error=""
         )
-        self.message_user(request, f"{count} e-mail(s) will be sent by the next planner run.")
+        self.message_user(request, f"{count} digest(s) will be sent by the next planner run.")
 
 
 @admin.register(ReportRun)
