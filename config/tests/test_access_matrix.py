@@ -204,6 +204,9 @@ ROUTES: dict[str, Row] = {
     # client's one-click POST carries no session), and all it does is turn her digest off.
     "digests:unsubscribe": row(kwargs=lambda w: {"token": w.unsubscribe_token},
                                names_her=True, GET=ANYONE, POST=ANYONE),
+    # The same for her timesheet reminder of that week, signed under the reminder's own salt.
+    "digests:reminder_unsubscribe": row(kwargs=lambda w: {"token": w.reminder_token},
+                                        names_her=True, GET=ANYONE, POST=ANYONE),
     # --- the API (docs/api.md): a token per role; anonymous is 401 -------------------------
     "api:me": row(GET=API_EVERYONE),
     "api:time_entries": row(body={"date": "2026-11-24", "duration": "1:00", "kind": "internal"},
@@ -278,6 +281,8 @@ ROUTES: dict[str, Row] = {
     "login": row(GET=ANYONE, POST=ANYONE),
     "logout": row(GET="405 405 405 405 405 405", POST="302 302 302 302 302 302"),
     "profile": row(GET=EVERYONE, POST=EVERYONE),
+    # Each person's own reminder switch: a form's target, no page.
+    "profile_reminder": row(GET=POST_ONLY, POST="302 302 302 302 302 LOGIN"),
     "token_revoke": row("token", GET="200 404 404 404 404 LOGIN",
                         POST="302 404 404 404 404 LOGIN"),
     "password_change": row(GET=EVERYONE, POST=EVERYONE),
@@ -312,6 +317,7 @@ class World:
     saved: object
     token: object
     unsubscribe_token: str
+    reminder_token: str
     reset_uid: str
     reset_token: str
     clients: dict = field(default_factory=dict)  # a test client per role, signed in
@@ -360,6 +366,7 @@ def world(cast, settings) -> World:
         upload=upload, batch=batch, run=run, saved=saved,
         token=None,
         unsubscribe_token=unsubscribe_token(alice, dt.date(2026, 11, 16)),
+        reminder_token=unsubscribe_token(alice, dt.date(2026, 11, 16), "reminder"),
         reset_uid=urlsafe_base64_encode(force_bytes(alice.pk)),
         reset_token="",
     )
