@@ -86,8 +86,9 @@ class TimeEntryAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
     search_fields = ["note", "consultant__username", "engagement__name", "external_id"]
     date_hierarchy = "date"
     autocomplete_fields = ["consultant", "engagement", "activity"]
-    # Provenance, set by the import that brought the entry in; undone with the batch.
-    readonly_fields = ["import_batch"]
+    # Provenance, set by the path that made the entry (the admin's own: "manual"): the
+    # import that brought it in (undone with the batch), the API token. Never typed in.
+    readonly_fields = ["source", "import_batch", "api_token"]
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
 
     def save_model(self, request, obj, form, change):

@@ -17,9 +17,11 @@ class YesNoField(forms.NullBooleanField):
     """Yes, no or any (empty). Anything else is refused, where Django's NullBooleanField
     reads it as "any": `?billable=maybe` must not quietly list every entry."""
 
+    message = "Choose true or false."
+
     def to_python(self, value):
         if isinstance(value, str) and value:
-            raise forms.ValidationError("Choose true or false.", code="invalid")
+            raise forms.ValidationError(self.message, code="invalid")
         return super().to_python(value)
 
 

@@ -28,6 +28,7 @@ from .models import (
     User,
     WeekApproval,
     WeekStatus,
+    entry_week_approved,
 )
 from .selection import Selection
 from .week import parse_iso_week, period_dates
@@ -64,6 +65,32 @@ class BooleanFilter(django_filters.BooleanFilter):
     """Yes, no or any; another value is an error next to the field (a 400 in the API)."""
 
     field_class = YesNoField
+
+
+class YesNoWordsWidget(forms.Select):
+    """Any, yes or no, spelled `yes` and `no` in the address (?approved=yes, as the balance
+    report links to the list); another value is kept as typed, for the field to refuse."""
+
+    WORDS = {"yes": True, "no": False}
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, [("", "Any"), ("yes", "Yes"), ("no", "No")])
+
+    def format_value(self, value):
+        spelled = {flag: word for word, flag in self.WORDS.items()}
+        return super().format_value(spelled.get(value, value))
+
+    def value_from_datadict(self, data, files, name):
+        typed = data.get(name)
+        return self.WORDS.get(typed.lower(), typed or None) if isinstance(typed, str) else typed
+
+
+class YesNoWordsField(YesNoField):
+    message = "Choose yes or no."
+
+
+class YesNoWordsFilter(BooleanFilter):
+    field_class = YesNoWordsField
 
 
 class DateFilter(django_filters.DateFilter):
@@ -181,13 +208,22 @@ class TimeEntryFilter(PeriodFilterSet):
         empty_label="Any client",
     )
     billable = BooleanFilter(label="Billable", widget=AnyBooleanWidget())
+    # Provenance (the balance report links here with ?source= and ?approved=yes|no).
+    source = django_filters.ChoiceFilter(
+        label="Source", choices=TimeEntry.Source.choices, empty_label="Any source"
+    )
+    approved = YesNoWordsFilter(label="Week approved", method="filter_approved",
+                                widget=YesNoWordsWidget())
 
     class Meta(PeriodFilterSet.Meta):
         model = TimeEntry
         fields = [
             "period", "date_from", "date_to", "kind", "engagement", "client", "billable",
-            "consultant", "team",
+            "source", "approved", "consultant", "team",
         ]
+
+    def filter_approved(self, queryset, name, value):
+        return queryset.filter(entry_week_approved() if value else ~entry_week_approved())
 
     def selection(self, people: list[int] | None) -> Selection:
         """The same entries as `qs`, described for tracker.selection (totals from the rollup).
@@ -231,6 +267,8 @@ class TimeEntryFilter(PeriodFilterSet):
             billable=data.get("billable"),
             consultants=consultants,
             engagements=engagements,
+            source=data.get("source") or None,
+            approved=data.get("approved"),
         )
 
 

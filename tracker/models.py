@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, IntegerField, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils.functional import cached_property
 from django.utils.timezone import now as timezone_now
@@ -328,6 +328,12 @@ class ImportUpload(models.Model):
         return bool(self.preview) and not self.preview.get("problem_count")
 
 
+class ImportBatchQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The import pages' reach: an admin sees every batch, a manager the ones they ran."""
+        return self.all() if user.is_admin else self.filter(created_by=user)
+
+
 class ImportBatch(models.Model):
     """One run of an import (manage.py import_timesheet or the import page): what file, who
     ran it, what it brought in, and whether it was undone. Its entries point back at it."""
@@ -386,12 +392,19 @@ class ImportBatch(models.Model):
         related_name="+",
     )
 
+    objects = ImportBatchQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "import batches"
 
     def __str__(self):
         return f"{self.file_name} ({self.format}, {self.get_status_display()})"
+
+    def seen_by(self, user) -> bool:
+        """May `user` open this batch's page? The import pages (managers and admins only)
+        with ImportBatchQuerySet.visible_to's reach, for one batch and no query."""
+        return user.is_admin or (user.is_manager and self.created_by_id == user.pk)
 
     @property
     def entries(self) -> int:
@@ -400,6 +413,69 @@ class ImportBatch(models.Model):
     @property
     def seconds(self) -> int:
         return self.client_seconds + self.promotion_seconds + self.internal_seconds
+
+
+class EntrySource(models.TextChoices):
+    """Where a time entry came from (its provenance): a form or the week grid, the timer, an
+    import of one of these tools (with its batch), the API (with its token)."""
+
+    MANUAL = "manual", "Manual"
+    TIMER = "timer", "Timer"
+    TOGGL = "toggl", "Toggl"
+    HARVEST = "harvest", "Harvest"
+    CLOCKIFY = "clockify", "Clockify"
+    KIMAI = "kimai", "Kimai"
+    API = "api", "API"
+
+
+IMPORTED_SOURCES = (EntrySource.TOGGL, EntrySource.HARVEST, EntrySource.CLOCKIFY,
+                    EntrySource.KIMAI)
+
+
+class WeekStart(models.Func):
+    """The Monday of a date's ISO week, in SQL: the expression the rollup's and the week
+    lock's triggers use. Not TruncWeek, which SQLite runs in Python for every row."""
+
+    output_field = models.DateField()
+    arity = 1
+    template = "date(%(expressions)s, 'weekday 0', '-6 days')"  # SQLite: Sunday, back 6 days
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection,
+                           template="date_trunc('week', %(expressions)s)::date", **extra_context)
+
+
+def _entry_week_approvals():
+    """The approval record of an outer time entry's week (at most one row)."""
+    return WeekApproval.objects.filter(
+        consultant=OuterRef("consultant_id"), week_start=WeekStart(OuterRef("date"))
+    )
+
+
+def entry_week_status():
+    """An expression for a time entry's week status ("open" for a week without a record):
+    a correlated subquery on the approvals' unique (consultant, week) index, so a page of
+    entries, an export or an API list reads every row's status in its own query."""
+    return Coalesce(
+        Subquery(_entry_week_approvals().values("status")[:1]), Value(WeekStatus.OPEN),
+        output_field=models.CharField(),
+    )
+
+
+def entry_week_approved():
+    """A condition: the time entry's week is approved (~ for "is not")."""
+    return Exists(_entry_week_approvals().filter(status=WeekStatus.APPROVED))
+
+
+def source_text(source: str, batch_id: int | None = None, token_name: str | None = None) -> str:
+    """Where an entry came from, as the time list and its exports say it: "Manual",
+    "Timer", "Toggl import #12", "API · laptop" (the token's name, never its secret)."""
+    label = EntrySource(source).label if source in EntrySource.values else source
+    if source in IMPORTED_SOURCES:
+        return f"{label} import #{batch_id}" if batch_id else f"{label} import"
+    if source == EntrySource.API and token_name:
+        return f"{label} · {token_name}"
+    return label
 
 
 class TimeEntryQuerySet(models.QuerySet):
@@ -412,13 +488,8 @@ class TimeEntryQuerySet(models.QuerySet):
 
 
 class TimeEntry(models.Model):
-    class Source(models.TextChoices):
-        MANUAL = "", "Manual"
-        TOGGL = "toggl", "Toggl"
-        HARVEST = "harvest", "Harvest"
-        CLOCKIFY = "clockify", "Clockify"
-        KIMAI = "kimai", "Kimai"
-        API = "api", "API"
+    Source = EntrySource
+    IMPORTED = IMPORTED_SOURCES
 
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -452,7 +523,7 @@ class TimeEntry(models.Model):
     )
     note = models.TextField(blank=True)
     billable = models.BooleanField(default=False)
-    source = models.CharField(max_length=10, choices=Source.choices, blank=True, default="")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     external_id = models.CharField(max_length=100, blank=True, default="")
     # Provenance: the import that brought the entry in. PROTECT: a batch is never deleted
     # under its entries; undoing it deletes them (import_batch_undo) and keeps the record.
@@ -462,6 +533,16 @@ class TimeEntry(models.Model):
         null=True,
         blank=True,
         related_name="time_entries",
+    )
+    # Provenance: the API token that created the entry (None through a browser session).
+    # SET_NULL: the entry stays when its person is deleted with their tokens.
+    api_token = models.ForeignKey(
+        "ApiToken",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # the partial index below: most entries have none
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -475,6 +556,9 @@ class TimeEntry(models.Model):
             models.Index(fields=["consultant", "date"]),
             models.Index(fields=["date"]),
             models.Index(fields=["engagement", "date"]),
+            # What a token's deletion sets to NULL (SET_NULL), found without a table scan.
+            models.Index(fields=["api_token"], condition=Q(api_token__isnull=False),
+                         name="time_entry_api_token"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -501,6 +585,10 @@ class TimeEntry(models.Model):
                 name="time_entry_activity_only_for_promotion",
                 violation_error_message="Only promotion time can link to an activity.",
             ),
+            models.CheckConstraint(
+                condition=Q(source__in=EntrySource.values),
+                name="time_entry_source_valid",
+            ),
             models.UniqueConstraint(
                 fields=["source", "external_id"],
                 condition=~Q(external_id=""),
@@ -515,6 +603,12 @@ class TimeEntry(models.Model):
     @property
     def hours(self) -> float:
         return self.seconds / 3600
+
+    @property
+    def source_text(self) -> str:
+        """source_text() of this entry (its token read: select_related("api_token"))."""
+        token = self.api_token if self.api_token_id else None
+        return source_text(self.source, self.import_batch_id, token and token.name)
 
     def clean(self):
         errors = {}

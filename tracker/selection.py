@@ -2,9 +2,10 @@
 
 Whole ISO weeks are read from the rollup (tracker.WeeklyTotal), the partial weeks at the
 edges of a date range from the entries themselves: one query, exact for any dates, and as
-fast for a million entries as for a hundred. The list's totals come from it, and so does its
-deep paging: knowing how many entries each week holds, page 30,000 starts from the right
-week instead of counting past 750,000 rows.
+fast for a million entries as for a hundred. The rollup knows neither an entry's source nor
+its week's approval: narrowed by those, every figure is read from the entries. The list's
+totals come from it, and so does its deep paging: knowing how many entries each week holds,
+page 30,000 starts from the right week instead of counting past 750,000 rows.
 """
 
 import datetime as dt
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, DateField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from .models import TimeEntry, WeeklyTotal
+from .models import TimeEntry, WeeklyTotal, entry_week_approved
 from .week import week_start_of
 
 WEEK = dt.timedelta(days=7)
@@ -76,7 +77,27 @@ class Selection:
     billable: bool | None = None
     consultants: object = None
     engagements: object = None
+    source: str | None = None
+    approved: bool | None = None
     empty: bool = False
+
+    @property
+    def from_entries(self) -> bool:
+        """Narrowed by what the rollup does not know: every figure from the entries."""
+        return self.source is not None or self.approved is not None
+
+    def _entries(self):
+        """The selected entries themselves (for from_entries)."""
+        rows = TimeEntry.objects.all()
+        if self.start is not None:
+            rows = rows.filter(date__gte=self.start)
+        if self.end is not None:
+            rows = rows.filter(date__lte=self.end)
+        if self.source is not None:
+            rows = rows.filter(source=self.source)
+        if self.approved is not None:
+            rows = rows.filter(entry_week_approved() if self.approved else ~entry_week_approved())
+        return self._narrow(rows, engagement="engagement_id")
 
     def _narrow(self, rows, *, engagement: str):
         if self.kind is not None:
@@ -95,6 +116,10 @@ class Selection:
         their ranges): rows of (*group, seconds, entries) from one UNION ALL."""
         if self.empty:
             return []
+        if self.from_entries:
+            # Every entry as an edge of no range: `group` gets them by day (edges empty).
+            rows = group(self._entries().order_by(), ())
+            return list(rows.annotate(seconds=Sum("seconds"), entries=Count("pk")))
         whole, edges = split_weeks(self.start, self.end)
         parts = []
         if whole is not None:
@@ -127,12 +152,16 @@ class Selection:
         def by_week_and_kind(rows, edges):
             if edges is None:
                 return rows.values_list("week_start", "kind")
+            if not edges:  # every entry, by day: summed into weeks below
+                return rows.values_list("date", "kind")
             return rows.annotate(week=_edge_week(edges)).values_list("week", "kind")
 
-        totals = [
-            WeekKindTotal(week, kind, seconds or 0, entries or 0)
-            for week, kind, seconds, entries in self._union(by_week_and_kind)
-        ]
+        summed: dict[tuple[dt.date, str], list[int]] = {}
+        for day, kind, seconds, entries in self._union(by_week_and_kind):
+            cell = summed.setdefault((week_start_of(day), kind), [0, 0])
+            cell[0] += seconds or 0
+            cell[1] += entries or 0
+        totals = [WeekKindTotal(week, kind, *cell) for (week, kind), cell in summed.items()]
         return sorted(totals, key=lambda total: (total.week, total.kind), reverse=True)
 
     def seconds_by_person_week(self) -> dict[tuple[int, dt.date], int]:
@@ -142,13 +171,16 @@ class Selection:
         def by_person_and_week(rows, edges):
             if edges is None:
                 return rows.values_list("consultant_id", "week_start")
+            if not edges:  # every entry, by day: summed into weeks below
+                return rows.values_list("consultant_id", "date")
             return rows.annotate(week=_edge_week(edges)).values_list("consultant_id", "week")
 
-        return {
-            (consultant_id, week): seconds
-            for consultant_id, week, seconds, _ in self._union(by_person_and_week)
-            if seconds
-        }
+        summed: dict[tuple[int, dt.date], int] = {}
+        for consultant_id, day, seconds, _ in self._union(by_person_and_week):
+            if seconds:
+                key = (consultant_id, week_start_of(day))
+                summed[key] = summed.get(key, 0) + seconds
+        return summed
 
     def entries_by(self, column: str) -> dict:
         """Entries by "engagement" (its id; None for time without one) or by "billable",

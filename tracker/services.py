@@ -124,10 +124,12 @@ def time_entry_create(
     activity: Activity | None = None,
     note: str = "",
     billable: bool | None = None,
-    source: str = "",
+    source: str = TimeEntry.Source.MANUAL,
     external_id: str = "",
+    api_token: ApiToken | None = None,
 ) -> TimeEntry:
-    """Log time; `billable` left out follows the kind (client work is billable)."""
+    """Log time; `billable` left out follows the kind (client work is billable). `source`
+    and `api_token` say where it came from (the API names the token it was called with)."""
     entry = TimeEntry(
         consultant=consultant,
         date=date,
@@ -139,6 +141,7 @@ def time_entry_create(
         billable=_billable(kind, billable),
         source=source,
         external_id=external_id,
+        api_token=api_token,
     )
     week_lock_check(consultant=consultant, dates=[date])
     time_entry_validate(entry)
@@ -506,6 +509,7 @@ def timer_stop(*, consultant: User, now: dt.datetime | None = None) -> list[Time
             activity=timer.activity,
             note=timer.note,
             billable=_billable(timer.kind, timer.billable),
+            source=TimeEntry.Source.TIMER,
         )
         try:
             time_entry_validate(entry)

@@ -16,9 +16,19 @@ from django.utils.html import format_html, format_html_join
 
 from . import history
 from .durations import decimal_hours, format_duration
-from .models import Activity, ActivityKind, Change, Kind, TimeEntry, WeekApproval
+from .models import (
+    Activity,
+    ActivityKind,
+    Change,
+    Kind,
+    TimeEntry,
+    WeekApproval,
+    WeekStatus,
+    source_text,
+)
 
 KIND_LABELS = dict(Kind.choices)
+WEEK_STATUS_LABELS = dict(WeekStatus.choices)
 WIDE_ONLY = "d-none d-md-table-cell"  # a column left out at phone width
 ACTIVITY_KIND_LABELS = dict(ActivityKind.choices)
 
@@ -99,6 +109,13 @@ class TimeEntryTable(FastExportMixin, tables.Table):
         order_by=("billable", "date", "pk"), verbose_name="Billable",
         attrs={"th": {"class": WIDE_ONLY}},
     )
+    # Provenance: where the entry came from, and whether its week is signed off. The week's
+    # status is the list's annotation (TimeListView: one subquery per query, none per row).
+    source = tables.Column(empty_values=(), orderable=False, verbose_name="Source",
+                           attrs={"th": {"class": WIDE_ONLY}})
+    week = tables.Column(accessor="week_status", orderable=False, verbose_name="Week",
+                         exclude_from_export=True)
+    week_status = tables.Column(orderable=False, verbose_name="Week status", visible=False)
     note = tables.Column(verbose_name="Note", orderable=False, attrs={"th": {"class": WIDE_ONLY}})
     actions = tables.Column(
         accessor="pk", verbose_name="Actions", orderable=False, exclude_from_export=True
@@ -109,7 +126,7 @@ class TimeEntryTable(FastExportMixin, tables.Table):
         fields = ()
         sequence = (
             "date", "duration", "consultant", "kind", "client", "engagement", "activity",
-            "hours", "seconds", "billable", "note", "actions",
+            "hours", "seconds", "billable", "source", "week", "week_status", "note", "actions",
         )
         order_by = ("-date",)
         empty_text = "No time logged matches these filters."
@@ -156,7 +173,8 @@ class TimeEntryTable(FastExportMixin, tables.Table):
     # Export values: numbers stay numbers, dates stay dates.
     export_fields = (
         "date", "consultant__username", "kind", "engagement__client__name", "engagement__name",
-        "activity__title", "seconds", "billable", "note",
+        "activity__title", "seconds", "billable", "source", "import_batch_id", "api_token__name",
+        "week_status", "note",
     )
     export_values = {
         "date": itemgetter("date"),
@@ -168,6 +186,9 @@ class TimeEntryTable(FastExportMixin, tables.Table):
         "hours": lambda row: hours(row["seconds"]),
         "seconds": itemgetter("seconds"),
         "billable": itemgetter("billable"),
+        "source": lambda row: source_text(row["source"], row["import_batch_id"],
+                                          row["api_token__name"]),
+        "week_status": lambda row: WEEK_STATUS_LABELS[row["week_status"]],
         "note": itemgetter("note"),
     }
 

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from .. import figures, services
 from ..filters import TimeEntryFilter
-from ..models import Kind, TimeEntry
+from ..models import ApiToken, Kind, TimeEntry, entry_week_status
 from ..views.time import within_reach
 from ..week import week_start_of
 from .base import get_for_write, service_errors
@@ -60,6 +60,12 @@ class MeView(APIView):
         }).data)
 
 
+def request_token(request) -> ApiToken | None:
+    """The token a request authenticated with (BearerTokenAuthentication); None through the
+    browser session."""
+    return request.auth if isinstance(request.auth, ApiToken) else None
+
+
 class EntryCursor(CursorPagination):
     # Newest first, the id breaking ties: stable while entries are added.
     ordering = ("-date", "-id")
@@ -68,7 +74,8 @@ class EntryCursor(CursorPagination):
 
 # The API's filter names (CONTRACT.md) on the list's own filter set.
 FILTER_NAMES = {"start": "date_from", "end": "date_to"}
-FILTER_KEYS = ("consultant", "team", "client", "engagement", "kind", "billable")
+FILTER_KEYS = ("consultant", "team", "client", "engagement", "kind", "billable", "source",
+               "approved")
 
 
 def filter_list(filterset_class, queryset, request, *, keys=FILTER_KEYS):
@@ -95,6 +102,10 @@ def filter_list(filterset_class, queryset, request, *, keys=FILTER_KEYS):
           for name in ("consultant", "team", "client", "engagement")],
         OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values),
         OpenApiParameter("billable", OpenApiTypes.BOOL),
+        OpenApiParameter("source", OpenApiTypes.STR, enum=TimeEntry.Source.values,
+                         description="Where the entries came from."),
+        OpenApiParameter("approved", OpenApiTypes.STR, enum=["yes", "no"],
+                         description="Entries whose week is approved (yes) or not (no)."),
     ]),
     post=extend_schema(
         parameters=[
@@ -120,6 +131,8 @@ class TimeEntryList(generics.ListCreateAPIView):
 
     def get_queryset(self):
         entries = within_reach(TimeEntry.objects, self.request.user)
+        # Each entry's week status in the list's own query, not one query per entry.
+        entries = entries.annotate(week_status=entry_week_status())
         return filter_list(TimeEntryFilter, entries, self.request)
 
     def create(self, request, *args, **kwargs):
@@ -147,7 +160,7 @@ class TimeEntryList(generics.ListCreateAPIView):
                     kind=data["kind"], engagement=data.get("engagement"),
                     activity=data.get("activity"), note=data.get("note", ""),
                     billable=data.get("billable"), source=TimeEntry.Source.API,
-                    external_id=external_id,
+                    external_id=external_id, api_token=request_token(request),
                 )
         except ValidationError as exc:
             # Two retries at once: the second meets the first's key in the unique index.
@@ -196,7 +209,9 @@ class TimeEntryDetail(generics.RetrieveUpdateDestroyAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return within_reach(TimeEntry.objects, self.request.user)
+        return within_reach(TimeEntry.objects, self.request.user).annotate(
+            week_status=entry_week_status()
+        )
 
     def _changeable(self) -> TimeEntry:
         """As on /time/ (_get_entry_for_user): the owner changes an entry, or an admin. A

@@ -291,7 +291,8 @@ def _copy_time_entries(plan: DemoPlan) -> int:
     ]  # fmt: skip
     sql = f"COPY {quote(TimeEntry._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
     stamp = timezone.now().isoformat()
-    tail = f"\t\t\t{stamp}\t{stamp}\n"  # source and external_id empty
+    # Logged by hand (source "manual"), no external id.
+    tail = f"\t{TimeEntry.Source.MANUAL}\t\t{stamp}\t{stamp}\n"
     NULL = "\\N"
     day_text = {}
     total = 0

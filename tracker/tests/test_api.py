@@ -145,7 +145,8 @@ def test_list_shows_only_entries_within_reach(cast):
     assert bearer(cast.outsider).get(f"/api/v1/time-entries/{alices.pk}/").status_code == 404
     shown = bearer(cast.manager).get(f"/api/v1/time-entries/{alices.pk}/").json()
     assert set(shown) == {"id", "consultant", "date", "seconds", "kind", "engagement",
-                          "activity", "billable", "note", "source"}
+                          "activity", "billable", "note", "source", "import_batch",
+                          "week_status"}
 
 
 def test_list_filters_and_out_of_reach_filter_is_404(cast):

@@ -43,7 +43,7 @@ def test_who_reads_an_entrys_history(cast, entry, who, status):
             ("update", {"seconds": [3600, 5400]}),
             ("create", {"consultant": [None, cast.consultant.pk], "date": [None, "2026-11-23"],
                         "seconds": [None, 3600], "kind": [None, "internal"],
-                        "billable": [None, False]}),
+                        "billable": [None, False], "source": [None, "manual"]}),
         ]
         assert results[0]["by"] is None and results[0]["via"] == "system"
 

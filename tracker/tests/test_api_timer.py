@@ -49,7 +49,8 @@ def test_start_read_stop_logs_the_time(cast, frozen_time):
     assert stopped.json() == [{
         "id": entry.pk, "consultant": cast.consultant.pk, "date": "2026-11-25",
         "seconds": 2580, "kind": "client", "engagement": cast.engagement.pk,
-        "activity": None, "billable": True, "note": "Calls", "source": "",
+        "activity": None, "billable": True, "note": "Calls", "source": "timer",
+        "import_batch": None, "week_status": "open",
     }]
     assert client.get(URL).json() == {"running": False}
 

@@ -4,11 +4,14 @@ import datetime as dt
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count, Sum
 
+from tracker.checks import triggers_check
+from tracker.lock_triggers import lock_trigger_problem
 from tracker.models import TimeEntry, WeeklyTotal
+from tracker.rollup import trigger_problem
 from tracker.tests.factories import TimeEntryFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,3 +56,64 @@ def test_the_rollup_moves_to_tracker_with_its_rows_and_triggers(cast):
         [("tracker",)]
     TimeEntryFactory(consultant=cast.consultant, date=dt.date(2026, 3, 4), seconds=60)
     assert WeeklyTotal.objects.get(consultant=cast.consultant).seconds == 3660
+
+
+BEFORE_PROVENANCE = [("tracker", "0014_week_reminder_opt_in")]
+
+
+def test_provenance_names_every_source_and_keeps_the_triggers(cast):
+    """0015: a blank source becomes "timer" where the entry's creation record says the timer
+    made it, else "manual"; the API's entries get their token back. The entries of an
+    approved week are named too (the week lock's triggers stand aside for it), and the
+    rollup's and the lock's triggers are there afterwards, on SQLite (whose table rebuild
+    drops them) as on PostgreSQL."""
+    monday = dt.date(2026, 11, 9)
+    try:
+        apps = migrate(BEFORE_PROVENANCE)
+        OldTimeEntry = apps.get_model("tracker", "TimeEntry")
+        Change = apps.get_model("tracker", "Change")
+        token = apps.get_model("tracker", "ApiToken").objects.create(
+            user_id=cast.consultant.pk, name="laptop", token_hash="0" * 64, prefix="cf_0")
+
+        def entry(day, seconds, source="", via=None, ref=""):
+            made = OldTimeEntry.objects.create(consultant_id=cast.consultant.pk, date=day,
+                                               seconds=seconds, kind="internal", source=source)
+            if via:
+                Change.objects.create(object_type="time-entry", object_id=made.pk,
+                                      action="create", via=via, via_ref=ref)
+            return made.pk
+
+        ids = {
+            "form": entry(monday, 3600, via="page"),
+            "grid": entry(monday + dt.timedelta(days=1), 1800, via="grid"),
+            "timer": entry(monday + dt.timedelta(days=2), 900, via="timer", ref="page"),
+            "seed": entry(monday + dt.timedelta(days=3), 600),  # no record: a bulk load
+            "api": entry(monday + dt.timedelta(days=7), 300, source="api", via="api",
+                         ref=f"token {token.pk} “laptop”"),
+            "toggl": entry(monday + dt.timedelta(days=8), 60, source="toggl"),
+        }
+        # Approved after its entries were logged: from now on the triggers refuse to change them.
+        apps.get_model("tracker", "WeekApproval").objects.create(
+            consultant_id=cast.consultant.pk, week_start=monday, status="approved")
+        assert lock_trigger_problem(connection) is None  # as 0013 left them
+    finally:
+        migrate()
+    sources = dict(TimeEntry.objects.values_list("pk", "source"))
+    assert {name: sources[pk] for name, pk in ids.items()} == {
+        "form": "manual", "grid": "manual", "timer": "timer", "seed": "manual", "api": "api",
+        "toggl": "toggl",
+    }
+    assert TimeEntry.objects.get(pk=ids["api"]).api_token_id == token.pk
+    assert not TimeEntry.objects.exclude(pk=ids["api"]).filter(api_token__isnull=False).exists()
+
+    assert trigger_problem(connection) is None and lock_trigger_problem(connection) is None
+    assert triggers_check(databases=["default"]) == []
+    # The rollup is exact, and keeps following the entries.
+    assert list(totals(WeeklyTotal.objects.all(), Sum("entries"))) == \
+        list(totals(TimeEntry.objects.all(), Count("pk"))) == [(cast.consultant.pk, 7260, 6)]
+    TimeEntryFactory(consultant=cast.consultant, date=dt.date(2026, 11, 18), seconds=60)
+    assert WeeklyTotal.objects.filter(week_start=dt.date(2026, 11, 16)).aggregate(
+        s=Sum("seconds"))["s"] == 420
+    # The approved week is locked again, even against a bulk update.
+    with pytest.raises(IntegrityError, match="clientfirst_week_locked"):
+        TimeEntry.objects.filter(pk=ids["form"]).update(seconds=60)

@@ -27,8 +27,8 @@ def _require_importer(request) -> None:
 
 
 def _batches_for_user(user):
-    batches = ImportBatch.objects.select_related("created_by", "upload")
-    return batches if user.is_admin else batches.filter(created_by=user)
+    # The same reach as ImportBatch.seen_by, which the time list links the batches by.
+    return ImportBatch.objects.visible_to(user).select_related("created_by", "upload")
 
 
 def _get_batch_for_user(request, pk) -> ImportBatch:

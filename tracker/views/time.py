@@ -23,7 +23,7 @@ from .. import history, services
 from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
 from ..forms import TimeEntryForm, TimerStartForm, entry_initial
-from ..models import Activity, Kind, RunningTimer, TimeEntry, User
+from ..models import Activity, Kind, RunningTimer, TimeEntry, User, entry_week_status
 from ..paging import (
     CountedPaginator,
     GroupOrder,
@@ -41,7 +41,9 @@ GROUPED_COLUMNS = ("engagement", "kind", "billable")  # sorted pages seek by gro
 
 def _get_entry_for_user(request, pk) -> TimeEntry:
     """The entry `pk` if the user may change it (their own, or any for an admin); else 404."""
-    entries = TimeEntry.objects.select_related("consultant", "engagement__client", "activity")
+    entries = TimeEntry.objects.select_related(
+        "consultant", "engagement__client", "activity", "import_batch", "api_token"
+    )
     if not request.user.is_admin:
         entries = entries.filter(consultant=request.user)
     return get_object_or_404(entries, pk=pk)
@@ -170,8 +172,12 @@ class TimeListView(ReachListView):
     def get_queryset(self):
         self.people = people_within_reach(self.request.user)
         entries = within_reach(TimeEntry.objects, self.request.user, self.people)
+        # The week's status is a subquery of the rows read: a page's 25 entries, or an
+        # export's every row, in the same query (no query per row, none for the ids).
         return PagedByIdsQuerySet.of(
-            entries.select_related("consultant", "engagement__client", "activity")
+            entries.select_related(
+                "consultant", "engagement__client", "activity", "import_batch", "api_token"
+            ).annotate(week_status=entry_week_status())
         )
 
     def get_table_data(self):
