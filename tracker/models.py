@@ -489,7 +489,6 @@ class TimeEntryQuerySet(models.QuerySet):
 
 class TimeEntry(models.Model):
     Source = EntrySource
-    IMPORTED = IMPORTED_SOURCES
 
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -24,8 +24,8 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     )
 
     import_batch = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The import that brought the entry in (null for any other "
-                                  "source).",
+        read_only=True, allow_null=True,
+        help_text="The import that brought the entry in (null for any other source).",
     )
     week_status = serializers.SerializerMethodField(
         help_text="The approval status of the entry's ISO week.",
