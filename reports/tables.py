@@ -57,8 +57,7 @@ class Drill:
         None where no list filter selects its people (a client's)."""
         if self.scope is None:
             return None
-        # The list names manual entries "manual", whatever value the field stores for them.
-        return self.time(kind=kind, source=source or "manual", **self.scope)
+        return self.time(kind=kind, source=source, **self.scope)
 
 
 def shown(value) -> str:

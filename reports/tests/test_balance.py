@@ -265,7 +265,7 @@ def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
         for i in range(n):
             day = dt.date(2026, 1, 7) + dt.timedelta(days=i % 28)
             TimeEntryFactory(consultant=cast.consultant, date=day, seconds=600, kind=Kind.CLIENT,
-                             engagement=cast.engagement, source="toggl" if i % 2 else "")
+                             engagement=cast.engagement, source="toggl" if i % 2 else "manual")
             ActivityFactory(consultant=cast.teammate, date=day)
             OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=day)
             newcomer = UserFactory(username=f"new{n}-{i}", team=cast.team)

@@ -140,16 +140,14 @@ def test_teams_and_totals_sum_the_weeks_and_round_the_summed_seconds(cast):
 def test_hours_by_source_are_the_entries_sums_by_source_and_kind(cast):
     alice, bob, olga = cast.consultant, cast.teammate, cast.outsider
     entries = [
-        (alice, "", Kind.CLIENT, 5400), (alice, "toggl", Kind.CLIENT, 3600),
+        (alice, "manual", Kind.CLIENT, 5400), (alice, "toggl", Kind.CLIENT, 3600),
         (alice, "toggl", Kind.PROMOTION, 1800), (bob, "api", Kind.INTERNAL, 900),
-        (bob, "", Kind.PROMOTION, 1200), (bob, "kimai", Kind.CLIENT, 2700),
+        (bob, "timer", Kind.PROMOTION, 1200), (bob, "kimai", Kind.CLIENT, 2700),
         (olga, "harvest", Kind.INTERNAL, 3600),
     ]
     for person, source, kind, seconds in entries:
         log(person, WEEKS[2], seconds, kind, source=source)
     log(alice, START - dt.timedelta(days=1), 3600, source="toggl")  # before the period
-    # A value no longer among the choices (a run, an old row): shown as itself, last.
-    TimeEntry.objects.filter(consultant=olga).update(source="legacy")
 
     for viewer, scope, people in [
         (cast.admin, {}, {alice, bob, olga}),
@@ -162,8 +160,7 @@ def test_hours_by_source_are_the_entries_sums_by_source_and_kind(cast):
         for entry in TimeEntry.objects.filter(date__range=(START, END), consultant__in=people):
             expected[entry.source][entry.kind] += entry.seconds
         order = [value for value in TimeEntry.Source.values if value in expected]
-        assert [s.source for s in built.sources] == order + (
-            ["legacy"] if olga in people else [])
+        assert [s.source for s in built.sources] == order
         whole = sum(sum(kinds.values()) for kinds in expected.values())
         for source in built.sources:
             mine = expected[source.source]
@@ -175,8 +172,8 @@ def test_hours_by_source_are_the_entries_sums_by_source_and_kind(cast):
         assert sum(s.seconds.total for s in built.sources) == built.totals.seconds.total
 
     by_source = {s["source"]: s for s in report(cast.admin).to_json()["sources"]}
-    assert by_source[""]["label"] == "Manual" and by_source["toggl"]["label"] == "Toggl"
-    assert by_source["legacy"]["label"] == "legacy"
+    assert by_source["manual"]["label"] == "Manual" and by_source["timer"]["label"] == "Timer"
+    assert by_source["harvest"]["label"] == "Harvest"
     assert by_source["toggl"] == {"source": "toggl", "label": "Toggl", "client_hours": 1.0,
                                   "promotion_hours": 0.5, "internal_hours": 0.0,
                                   "total_hours": 1.5, "share": round(5400 / 19200, 3)}
@@ -315,7 +312,7 @@ def test_a_client_scope_has_no_link_that_would_list_other_entries(client, marked
     assert [(link.get("consultant"), link.get("team")) for link in found
             if link.get("approved")] == [(str(marked.consultant.pk), None)] * 2 + [
         (None, str(marked.team.pk))] * 2
-    assert [s.source for s in response.context["report"].sources] == ["", "toggl"]
+    assert [s.source for s in response.context["report"].sources] == ["manual", "toggl"]
 
 
 def test_a_page_at_phone_width_scrolls_its_tables(client, marked):
@@ -368,7 +365,7 @@ def test_exports_carry_the_unapproved_columns_and_the_sources(client, marked):
 
     sources = csv_rows(client.get(URL, {**query, "_export": "csv", "table": "sources"}))
     assert [(s["Source"], s["Source code"], s["Total h"]) for s in sources] == [
-        ("Manual", "", "4.0"), ("Toggl", "toggl", "1.5")]
+        ("Manual", "manual", "4.0"), ("Toggl", "toggl", "1.5")]
     assert float(sources[1]["Share of hours %"]) == 27.3  # 1.5 of 5.5 h
 
     response = client.get(URL, {**query, "_export": "xlsx", "table": "sources"})
@@ -379,7 +376,7 @@ def test_exports_carry_the_unapproved_columns_and_the_sources(client, marked):
 
     body = client.get(URL, {**query, "_export": "json", "table": "sources"}).json()
     assert [(s["source"], s["total_hours"]) for s in body["sources"]] == [
-        ("", 4.0), ("toggl", 1.5)]
+        ("manual", 4.0), ("toggl", 1.5)]
 
 
 def test_the_command_prints_the_marks(marked):
@@ -396,7 +393,7 @@ def test_the_command_prints_the_marks(marked):
                  stdout=out)
     printed = json.loads(out.getvalue())
     assert printed["totals"]["unapproved_hours"] == 2.5
-    assert [s["source"] for s in printed["sources"]] == ["", "toggl"]
+    assert [s["source"] for s in printed["sources"]] == ["manual", "toggl"]
 
 
 def test_the_api_gives_the_marks_and_the_sources(marked):
