@@ -256,6 +256,14 @@ def _write_time_entries(plan: DemoPlan, laps: Laps) -> int:
     return total
 
 
+def _source_of(consultant: int, day) -> str:
+    """How a demo entry was logged: a day in four by the timer, the rest by hand. (The
+    balance report's hours by source and the time list's Source column then have something
+    to show.)"""
+    return TimeEntry.Source.TIMER if (consultant + day.toordinal()) % 4 == 0 else \
+        TimeEntry.Source.MANUAL
+
+
 # A loader, not a person's write: it bypasses tracker/services.py (full_clean and the logging
 # rules per row would take hours on a million entries) and writes a plan already valid by
 # construction, billable flags included.
@@ -273,6 +281,7 @@ def _bulk_create_time_entries(plan: DemoPlan) -> int:
                     activity_id=activity,
                     note=note,
                     billable=billable,
+                    source=_source_of(consultant, day),
                 )
                 for consultant, day, seconds, kind, engagement, activity, note, billable in rows
             ],
@@ -291,8 +300,9 @@ def _copy_time_entries(plan: DemoPlan) -> int:
     ]  # fmt: skip
     sql = f"COPY {quote(TimeEntry._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
     stamp = timezone.now().isoformat()
-    # Logged by hand (source "manual"), no external id.
-    tail = f"\t{TimeEntry.Source.MANUAL}\t\t{stamp}\t{stamp}\n"
+    # No external id: logged by hand or by the timer (_source_of).
+    tails = {source: f"\t{source}\t\t{stamp}\t{stamp}\n"
+             for source in (TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER)}
     NULL = "\\N"
     day_text = {}
     total = 0
@@ -306,7 +316,7 @@ def _copy_time_entries(plan: DemoPlan) -> int:
                 activity = NULL if activity is None else activity
                 lines.append(
                     f"{consultant}\t{date}\t{seconds}\t{kind}\t{engagement}\t{activity}\t"
-                    f"{note}\t{'t' if billable else 'f'}{tail}"
+                    f"{note}\t{'t' if billable else 'f'}{tails[_source_of(consultant, day)]}"
                 )
             copy.write("".join(lines))
             total += len(rows)

@@ -370,3 +370,11 @@ def test_weeks_in_every_state_through_the_approval_services(seeded, client):
     waiting = [row.record for row in page.context["table"].page.object_list]
     assert waiting and all(week.status == WeekStatus.SUBMITTED for week in waiting)
     assert {week.consultant.team.name for week in waiting} == {"Public Sector"}
+
+
+def test_the_demo_time_has_sources_to_show(seeded):
+    """The balance report's hours by source and the time list's Source column show the timer
+    beside the hand-logged time: a day in four of each person's is timed."""
+    by_source = dict(TimeEntry.objects.values_list("source").annotate(n=Count("pk")))
+    assert set(by_source) == {TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER}
+    assert 0.15 < by_source[TimeEntry.Source.TIMER] / sum(by_source.values()) < 0.35
