@@ -98,7 +98,7 @@ class EngagementTable(tables.Table):
     status = tables.Column()
     budget_hours = tables.Column(verbose_name="Budget (h)", attrs=NUMBER)
     logged_hours = tables.Column(verbose_name="Logged (h)", attrs=NUMBER)
-    burn = tables.Column(verbose_name="Burn %", attrs={"td": {"style": "min-width: 9rem"}})
+    burn = tables.Column(verbose_name="Burn %", attrs={"td": {"class": "cell-bar"}})
     outcomes = AchievedOfTotalColumn()
     outcomes_achieved = ExportOnlyColumn(verbose_name="Outcomes achieved")
     outcomes_total = ExportOnlyColumn(verbose_name="Outcomes total")
@@ -157,7 +157,7 @@ class OutcomeTable(tables.Table):
     actual_value = OutcomeFigureColumn(verbose_name="Actual")
     progress = tables.Column(
         accessor="progress_ratio", verbose_name="Progress %",
-        attrs={"td": {"style": "min-width: 9rem"}},
+        attrs={"td": {"class": "cell-bar"}},
     )
     status = tables.Column()
     achieved_on = tables.DateColumn(verbose_name="Achieved on", format="j M Y")

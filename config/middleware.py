@@ -1,5 +1,6 @@
 """Project-wide middleware that belongs to no one app."""
 
+from django.conf import settings
 from django.utils.cache import patch_cache_control
 
 
@@ -26,31 +27,19 @@ class PrivateNoStoreMiddleware:
         return response
 
 
-# Scripts only from our own files: a tag or an on*= attribute that slipped into a page
-# unescaped would still not run. Inline style attributes are allowed (the charts and bars
-# use them). Django's admin is left to its own markup: a contrib template there (celery
-# beat's task form) carries an inline script.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'self'",
-])
-
-
-class ContentSecurityPolicyMiddleware:
-    """The policy above on every page outside /admin/, unless a view set its own (the
-    digest's HTML part on its own is served as a sandbox)."""
+class PermissionsPolicyMiddleware:
+    """`Permissions-Policy` from settings.PERMISSIONS_POLICY on every response, unless a view
+    set its own. Built once: the header is the same for every page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
         return response

@@ -38,10 +38,10 @@ def _bar(percent, *, label, css):
     width = max(0.0, min(percent, 100.0))
     return format_html(
         '<div class="d-flex align-items-center gap-2">'
-        '<div class="progress flex-grow-1" style="height: .6rem; min-width: 4rem" '
+        '<div class="progress progress-thin flex-grow-1" '
         'role="progressbar" aria-label="{}" aria-valuenow="{}" aria-valuetext="{}%" '
         'aria-valuemin="0" aria-valuemax="100">'
-        '<div class="progress-bar {}" style="width: {}%"></div></div>'
+        '<div class="progress-bar {}" data-width="{}"></div></div>'
         '<span class="text-nowrap">{}%</span></div>',
         label, f"{width:.0f}", f"{percent:.0f}", css, f"{width:.1f}", f"{percent:.0f}",
     )
@@ -155,8 +155,7 @@ def sparkline(outcome, measurements=None, width=260, height=90):
     )
     return format_html(
         '<svg class="sparkline" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
-        'aria-label="{title}" xmlns="http://www.w3.org/2000/svg" font-size="{font}" '
-        'style="max-width: 100%; height: auto">'
+        'aria-label="{title}" xmlns="http://www.w3.org/2000/svg" font-size="{font}">'
         "<title>{title}</title>"
         '<line x1="{left}" x2="{w}" y1="{by}" y2="{by}" stroke="{grey}" stroke-width="1"></line>'
         '<line x1="{left}" x2="{w}" y1="{ty}" y2="{ty}" stroke="{green}" stroke-width="1" '

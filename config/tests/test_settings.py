@@ -1,6 +1,7 @@
 """Production mode refuses to start without its secrets, in one line; schema checks still run."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +42,34 @@ def test_production_settings_pass_the_deploy_check():
     result = manage("check", "--deploy", "--fail-level", "WARNING",
                     SECRET_KEY="kq3-" + "x7Yz" * 15, ALLOWED_HOSTS="clientfirst.example.com")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def compose_web_environment(**host_env) -> dict[str, str]:
+    import yaml
+
+    from config.tests.test_compose import COMPOSE_FILE, service_environment
+
+    web = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["web"]
+    return service_environment(web, {"SECRET_KEY": "kq3-" + "x7Yz" * 15, **host_env})
+
+
+def test_compose_behind_tls_passes_the_deploy_check():
+    """docker-compose.yml's web service, with the three switches its header says to turn on
+    behind a TLS proxy: nothing left for `check --deploy` to warn about (the database and
+    Redis named there are not contacted)."""
+    tls = {"SECURE_SSL_REDIRECT": "1", "SESSION_COOKIE_SECURE": "1", "CSRF_COOKIE_SECURE": "1"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING",
+                    **compose_web_environment(**tls))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_without_tls_warns_only_about_tls():
+    """The try-out on http://localhost: the deploy check names exactly what TLS would fix."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **compose_web_environment())
+    assert result.returncode == 1
+    warnings = set(re.findall(r"\(security\.(W\d+)\)", result.stdout + result.stderr))
+    # W008 SECURE_SSL_REDIRECT, W012 SESSION_COOKIE_SECURE, W016 CSRF_COOKIE_SECURE.
+    assert warnings == {"W008", "W012", "W016"}, result.stdout + result.stderr
 
 
 def test_gunicorn_freezes_the_loaded_app_before_each_fork():

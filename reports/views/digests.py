@@ -10,8 +10,13 @@
   for the timesheet reminder (its own signing salt: one kind's link never turns off the other).
 """
 
+import base64
+import hashlib
 import zoneinfo
+from html.parser import HTMLParser
 
+from csp.constants import UNSAFE_HASHES
+from csp.utils import build_policy
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -101,7 +106,7 @@ def preview(request):
         User.objects.visible_to(request.user).filter(is_active=True).by_name()
         if request.user.is_admin or request.user.is_manager else None
     )
-    return render(request, "reports/digest_preview.html", {
+    response = render(request, "reports/digest_preview.html", {
         "form": form,
         "recipient": recipient,
         "people": people,
@@ -111,6 +116,34 @@ def preview(request):
         "part": "text" if part == "text" else "html",
         "html": html,
     })
+    if html:
+        response["Content-Security-Policy"] = _policy_with_styles_of(html)
+    return response
+
+
+class _StyleAttributes(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.values = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.values.update(value for name, value in attrs if name == "style" and value)
+
+
+def _policy_with_styles_of(html: str) -> str:
+    """The site's policy, plus the style attributes of `html` by their hashes.
+
+    The framed e-mail (an iframe's srcdoc) lives under this page's policy, and an e-mail
+    styles itself inline, as mail clients require. Allowing exactly its own attributes keeps
+    every other inline style, and every inline script, refused on the page.
+    """
+    parser = _StyleAttributes()
+    parser.feed(html)
+    hashes = sorted(
+        f"'sha256-{base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()}'"
+        for value in parser.values
+    )
+    return build_policy(update={"style-src-attr": [UNSAFE_HASHES, *hashes]})
 
 
 @login_required
