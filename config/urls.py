@@ -31,6 +31,8 @@ urlpatterns = [
     path("accounts/profile/reminder/", profile.reminder_set, name="profile_reminder"),
     path("accounts/profile/tokens/<int:pk>/revoke/", profile.token_revoke,
          name="token_revoke"),
+    path("accounts/profile/sessions/log-out-others/", profile.sessions_end_others,
+         name="sessions_end_others"),
     # Django's names, which its views redirect to.
     path("accounts/password_change/", accounts.PasswordChangeView.as_view(),
          name="password_change"),

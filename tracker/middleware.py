@@ -1,6 +1,8 @@
 import functools
+import time
 import zoneinfo
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,6 +45,30 @@ class HistoryMiddleware:
             via = history.Via.PAGE
         with history.for_request(request, via):
             return self.get_response(request)
+
+
+class SessionRefreshMiddleware:
+    """Keeps a signed-in person's session alive while they use it: it ends SESSION_COOKIE_AGE
+    (a working day) after their last request, give or take SESSION_REFRESH_SECONDS.
+
+    Django moves a session's expiry on only when the session is saved; saving it on every
+    request (SESSION_SAVE_EVERY_REQUEST) would cost a database write per page. Here the
+    session is touched at most once every SESSION_REFRESH_SECONDS, which saves it with a new
+    expiry and sends the cookie again with a new Max-Age.
+    """
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - request.session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                request.session[self.KEY] = now
+        return self.get_response(request)
 
 
 @functools.cache

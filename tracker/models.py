@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.timezone import now as timezone_now
 
@@ -153,6 +154,9 @@ class User(AbstractUser):
         "timesheet reminder", default=True,
         help_text="An e-mail on Monday at noon when last week is not submitted yet.",
     )
+    # Mixed into the hash every session of this user carries (get_session_auth_hash): a new
+    # value ends them all (services.user_sessions_end). Blank: the hash is Django's own.
+    session_epoch = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = ClientFirstUserManager()
 
@@ -173,6 +177,13 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's HMAC of the password hash, with the session epoch after it: a new password
+        or a new epoch, and the sessions that carry the old hash are over."""
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, self.password + self.session_epoch, secret=secret,
+                           algorithm="sha256").hexdigest()
 
     @property
     def is_admin(self) -> bool:

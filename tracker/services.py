@@ -16,6 +16,7 @@ grid, the timer and imports name themselves as the way the change came (history.
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import secrets
 from collections import Counter, defaultdict
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -63,6 +65,8 @@ from .models import (
     User,
 )
 from .rules import time_entry_errors
+
+log = logging.getLogger(__name__)
 
 KEEP: Any = object()  # an update's argument left out: the field keeps its value
 
@@ -748,3 +752,27 @@ def api_token_revoke(*, user: User, name: str | None = None, pk: int | None = No
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
     tokens = tokens.filter(name=name) if pk is None else tokens.filter(pk=pk)
     return bool(tokens.update(revoked_at=timezone.now()))
+
+
+# Sessions --------------------------------------------------------------------------------------
+
+
+def user_sessions_end(*, user: User) -> None:
+    """Ends every session `user` has: a new session epoch changes the hash each session must
+    carry (User._get_session_auth_hash). A view keeps its own session with Django's
+    update_session_auth_hash. API tokens are not sessions: they keep working."""
+    user.session_epoch = secrets.token_hex(16)
+    user.save(update_fields=["session_epoch"])
+    log.info("Sessions ended: every session of %s (user %s) was logged out",
+             user.username, user.pk)
+
+
+def user_login_failures_clear(*, user: User) -> int:
+    """Forgets the failed log-ins counted against `user`'s account (django-axes), which ends
+    its lockout: a reset by e-mail has shown the person is who they say. Each address's own
+    count stays. Returns how many records went."""
+    count = axes_reset(username=user.get_username())
+    if count:
+        log.info("Log-in failures cleared for %s (user %s) after a password reset",
+                 user.username, user.pk)
+    return count

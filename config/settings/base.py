@@ -3,6 +3,7 @@
 Production is these same settings with DEBUG off, SECRET_KEY and ALLOWED_HOSTS set.
 """
 
+import datetime as dt
 import os
 import secrets
 import sys
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "django_celery_beat",
+    "axes",  # failed log-ins, and the lockout after too many (below)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from here (/api/docs/), no CDN
@@ -100,6 +102,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tracker.middleware.UserTimezoneMiddleware",
     "tracker.middleware.HistoryMiddleware",
+    "tracker.middleware.SessionRefreshMiddleware",
+    # Last, as axes asks: it turns a locked-out log-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,6 +149,41 @@ AUTH_USER_MODEL = "tracker.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tracker:my_week"
 LOGOUT_REDIRECT_URL = "login"
+
+# Password guessing (django-axes, docs/operations.md "Log-in lockout"). A log-in is refused
+# after AXES_FAILURE_LIMIT failures within AXES_COOLOFF_TIME counted per account (one account
+# guessed from many addresses) and, separately, per address (one address guessing many
+# accounts); a failure in that window counts whatever its user agent. Refused attempts during
+# a lockout are not counted, so guessing on cannot keep an account locked longer than the
+# cool-off after its tenth failure; a successful reset by e-mail clears the account's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out log-in
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the address's count: a guesser with one real account could
+# otherwise log into it every ninth failure and guess other accounts on.
+AXES_RESET_ON_SUCCESS = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "tracker.views.accounts.locked_out"
+# The address as the API's throttles take it (NUM_PROXIES below), not a header a client writes.
+AXES_CLIENT_IP_CALLABLE = "tracker.throttles.client_address"
+AXES_VERBOSE = False  # no start-up banner; failures are logged by axes at WARNING anyway
+
+# Sessions end after a working day without a request (SessionRefreshMiddleware moves the
+# expiry on at most every SESSION_REFRESH_SECONDS, not with a write per request).
+SESSION_COOKIE_AGE = envint("SESSION_IDLE_HOURS", 10) * 3600
+SESSION_REFRESH_SECONDS = 300
+
+# Rates of the pages' own throttles (tracker/throttles.py), "count/period" as the API's.
+PAGE_THROTTLE_RATES = {
+    "password_reset_address": os.environ.get("PASSWORD_RESET_THROTTLE_ADDRESS") or "10/hour",
+    "password_reset_account": os.environ.get("PASSWORD_RESET_THROTTLE_ACCOUNT") or "3/hour",
+    "token_create": os.environ.get("TOKEN_CREATE_THROTTLE") or "10/hour",
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -285,6 +285,8 @@ ROUTES: dict[str, Row] = {
     "profile_reminder": row(GET=POST_ONLY, POST="302 302 302 302 302 LOGIN"),
     "token_revoke": row("token", GET="200 404 404 404 404 LOGIN",
                         POST="302 404 404 404 404 LOGIN"),
+    # Each person's own other sessions; nothing to see there.
+    "sessions_end_others": row(GET=POST_ONLY, POST="302 302 302 302 302 LOGIN"),
     "password_change": row(GET=EVERYONE, POST=EVERYONE),
     "password_change_done": row(GET=EVERYONE),
     "password_reset": row(GET=ANYONE, POST=ANYONE),

@@ -10,35 +10,19 @@ Three counts, each answered with 429 and `Retry-After` once over its rate:
   tokens is slow.
 
 The address is REMOTE_ADDR, or the one NUM_PROXIES proxies back in X-Forwarded-For (0 by
-default: a client could write that header itself). The counts live in the default cache:
-Redis when REDIS_URL is set, so every gunicorn worker shares them; otherwise each process
-keeps its own.
+default: a client could write that header itself), as everywhere (tracker/throttles.py).
+The counts live in the default cache: Redis when REDIS_URL is set, so every gunicorn worker
+shares them; otherwise each process keeps its own. A cache that does not answer lets
+requests through (tracker.throttles.FailOpen).
 """
 
-import logging
-
-from redis.exceptions import RedisError
 from rest_framework import exceptions, throttling
 
 from ..models import ApiToken
-
-log = logging.getLogger(__name__)
-
-
-class _FailOpen:
-    """A cache that does not answer lets the request through (and says so in the log):
-    throttling protects the API, it must not take it down with Redis."""
-
-    def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except (RedisError, OSError) as exc:
-            log.warning("API throttle %s skipped: the cache did not answer (%s)",
-                        self.scope, type(exc).__name__)
-            return True
+from ..throttles import FailOpen
 
 
-class TokenRateThrottle(_FailOpen, throttling.SimpleRateThrottle):
+class TokenRateThrottle(FailOpen, throttling.SimpleRateThrottle):
     scope = "token"
 
     def get_cache_key(self, request, view):
@@ -51,11 +35,11 @@ class TokenRateThrottle(_FailOpen, throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class AnonRateThrottle(_FailOpen, throttling.AnonRateThrottle):
+class AnonRateThrottle(FailOpen, throttling.AnonRateThrottle):
     """Requests without valid credentials, per address (scope "anon")."""
 
 
-class AddressRateThrottle(_FailOpen, throttling.SimpleRateThrottle):
+class AddressRateThrottle(FailOpen, throttling.SimpleRateThrottle):
     """Every request from an address, whoever makes it."""
 
     scope = "address"

@@ -136,7 +136,7 @@ def test_a_cache_that_does_not_answer_lets_requests_through(cast, rates, setting
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }}
     client = client_for(token(cast.consultant))
-    with caplog.at_level(logging.WARNING, logger="tracker.api.throttling"):
+    with caplog.at_level(logging.WARNING, logger="tracker.throttles"):
         assert [client.get(ME).status_code for _ in range(2)] == [200, 200]
     assert "the cache did not answer" in caplog.text
 

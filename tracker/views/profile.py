@@ -1,15 +1,18 @@
-"""The profile page (/accounts/profile/): who you are, your timesheet reminder, and your
-personal API tokens.
+"""The profile page (/accounts/profile/): who you are, your timesheet reminder, your
+personal API tokens, and a way to log out every other session.
 
 A new token's secret is shown once, in the answer to the POST that made it: it is never
 stored (only its hash is), never put in the session, and no later GET can show it. A
 reload re-sends the form, which the taken name refuses. Like every page of a signed-in
 person, the answer carries `Cache-Control: private, no-store` (config/middleware.py), so
-the browser does not keep it on disk either.
+the browser does not keep it on disk either. Making tokens is throttled per person
+(settings.PAGE_THROTTLE_RATES["token_create"]): a session taken over cannot mint them by the
+hundred.
 """
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import services
 from ..forms import ApiTokenForm, WeekReminderForm
 from ..models import ApiToken
+from ..throttles import throttle_wait
 
 
 def _get_token_for_user(request, pk) -> ApiToken:
@@ -30,9 +34,15 @@ def _get_token_for_user(request, pk) -> ApiToken:
 def profile(request):
     form = ApiTokenForm(request.POST or None, user=request.user)
     created = secret = None
-    if request.method == "POST" and form.is_valid() and (made := form.save()):
-        created, secret = made
-        form = ApiTokenForm(user=request.user)  # a blank form for the next one
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if wait := throttle_wait("token_create", f"user-{request.user.pk}"):
+            form.add_error(None, f"You have made too many tokens lately. Try again in {wait} "
+                                 f"minute{'s' * (wait != 1)}.")
+            status = 429
+        elif made := form.save():
+            created, secret = made
+            form = ApiTokenForm(user=request.user)  # a blank form for the next one
     tokens = ApiToken.objects.filter(user=request.user).order_by(
         "revoked_at", "-created_at"  # active ones first (NULL sorts first), newest first
     )
@@ -44,7 +54,19 @@ def profile(request):
         "api_me_url": request.build_absolute_uri(reverse("api:me")),
         "reminder_form": WeekReminderForm(instance=request.user),
         "reminders_on": settings.WEEK_REMINDERS,
-    })
+        "session_idle_hours": round(settings.SESSION_COOKIE_AGE / 3600),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def sessions_end_others(request):
+    """Logs out every other browser signed in as this person; this one stays signed in."""
+    services.user_sessions_end(user=request.user)
+    update_session_auth_hash(request, request.user)  # this session carries the new hash
+    messages.success(request, "Logged out everywhere else. Your API tokens still work: "
+                              "revoke any you no longer trust.")
+    return redirect("profile")
 
 
 @login_required
