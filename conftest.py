@@ -59,6 +59,16 @@ def cast(db):
 
 
 @pytest.fixture(autouse=True)
+def _throttles_start_from_nothing():
+    """The throttle counts (the API's and the pages', in the test settings' in-memory cache)
+    of one test never refuse another's requests. Failed log-ins (django-axes) are rows in the
+    database, which each test's rollback or flush empties."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _approvals_do_not_block_the_flush(request):
     """After a test that commits (transaction=True, the live server), its week approvals go
     first: Django then empties every table with DELETE on SQLite, and the week lock's

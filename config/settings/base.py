@@ -461,5 +461,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # axes says INFO twice per failed log-in; its warnings (a failure, a lockout) stay,
+        # and tracker.views.accounts names who was locked out and from where.
+        "axes": {"level": "WARNING"},
+    },
 }
