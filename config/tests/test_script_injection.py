@@ -35,7 +35,8 @@ DAY = "2026-11-03"  # in last week, the digests' week
 WEEK = "2026-W45"
 
 # Not free text: identifiers, secrets and validated values a person cannot fill with markup.
-NOT_FREE_TEXT = {"password", "username", "timezone", "message_id", "kind"}  # kind: the rollup's
+NOT_FREE_TEXT = {"password", "session_epoch", "username", "timezone", "message_id",
+                "kind"}  # kind: the rollup's
 MAX_PAGES_PER_ROLE = 250
 
 

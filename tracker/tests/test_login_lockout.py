@@ -2,12 +2,14 @@
 credentials are throttled: through the real log-in, reset and profile forms."""
 
 import datetime as dt
+import io
 import logging
 import re
 
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 
 from tracker.models import ApiToken
@@ -105,6 +107,15 @@ def test_a_password_reset_by_email_ends_the_accounts_lockout(cast, settings):
                         follow=True)
     assert "log-ins to your account were paused" in done.content.decode()
     browser, response = attempt("alice", new, "192.0.2.10")
+    assert response.status_code == 302 and logged_in(browser)
+
+
+def test_an_operator_ends_a_lockout_with_axes_reset(cast):
+    for n in range(LIMIT):
+        attempt("alice", WRONG, f"203.0.113.{n}")
+    assert refused_as_locked(attempt("alice", RIGHT)[1])
+    call_command("axes_reset_username", "alice", stdout=io.StringIO())
+    browser, response = attempt("alice", RIGHT)
     assert response.status_code == 302 and logged_in(browser)
 
 
