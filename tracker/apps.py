@@ -6,4 +6,9 @@ class TrackerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .middleware import stamp_session_at_log_in
+
+        user_logged_in.connect(stamp_session_at_log_in, dispatch_uid="stamp_session_at_log_in")

@@ -54,7 +54,8 @@ class SessionRefreshMiddleware:
     Django moves a session's expiry on only when the session is saved; saving it on every
     request (SESSION_SAVE_EVERY_REQUEST) would cost a database write per page. Here the
     session is touched at most once every SESSION_REFRESH_SECONDS, which saves it with a new
-    expiry and sends the cookie again with a new Max-Age.
+    expiry and sends the cookie again with a new Max-Age. The log-in stamps it first
+    (`stamp_session_at_log_in`), so the pages right after a log-in write nothing.
     """
 
     KEY = "_refreshed_at"
@@ -69,6 +70,13 @@ class SessionRefreshMiddleware:
             if now - request.session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
                 request.session[self.KEY] = now
         return self.get_response(request)
+
+
+def stamp_session_at_log_in(sender, request, user, **kwargs):
+    """user_logged_in (connected in apps.py): the log-in saves the session with a fresh expiry
+    anyway; note when, for SessionRefreshMiddleware."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SessionRefreshMiddleware.KEY] = int(time.time())
 
 
 @functools.cache
