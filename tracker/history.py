@@ -251,6 +251,21 @@ def record_many(objects: Iterable[models.Model], action: str) -> int:
     return len(changes)
 
 
+def record_steps(steps: Iterable[tuple]) -> int:
+    """Many changes written in bulk by a loader (seed_demo's weeks), each step
+    (obj, action, before, after, by, at) recorded as its service would have recorded it then,
+    inserted in batches. Returns how many."""
+    _, via, ref = current()
+    changes = []
+    for obj, action, before, after, by, at in steps:
+        change = _build(obj, action, before, after, (by, via, ref))
+        if change is not None:
+            change.at = at
+            changes.append(change)
+    Change.objects.bulk_create(changes, batch_size=2000)
+    return len(changes)
+
+
 def record_cleared(rows: models.QuerySet, field: str) -> int:
     """Before a delete empties `field` (on_delete=SET_NULL) on `rows`: one update each."""
     actor = current()

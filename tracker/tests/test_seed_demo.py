@@ -9,10 +9,14 @@ from io import StringIO
 import pytest
 import time_machine
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
+from django.test import RequestFactory
+from django.utils import timezone
 
 from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
+from tracker import services
 from tracker.demo import load
 from tracker.demo.plan import DemoPlan
 from tracker.models import Activity, Change, Team, TimeEntry, User, WeekApproval, WeeklyTotal
@@ -145,9 +149,11 @@ def test_most_are_client_first_and_a_few_are_all_brand(seeded):
 
 
 def test_the_three_logins_work_with_demo(seeded):
-    consultant = authenticate(username="consultant", password="demo")
-    manager = authenticate(username="manager", password="demo")
-    admin = authenticate(username="admin", password="demo")
+    def log_in(username):  # as the log-in form does: with its request (axes counts it)
+        return authenticate(RequestFactory().post("/accounts/login/"), username=username,
+                            password="demo")
+
+    consultant, manager, admin = log_in("consultant"), log_in("manager"), log_in("admin")
     assert consultant and manager and admin
     assert consultant.role == "consultant" and consultant.engagements.exists()
     assert list(manager.managed_teams.all()) == [consultant.team]
@@ -363,6 +369,26 @@ def test_weeks_in_every_state_through_the_approval_services(seeded, client):
         assert approval.decided_by.managed_teams.filter(pk=approval.consultant.team_id).exists()
     assert Change.objects.filter(object_type="week", action="approve").count() == states[
         WeekStatus.APPROVED]
+    # Each step's record is the one its service leaves, dated when it was taken: submitted
+    # by the consultant the Monday after the week, decided by the manager the next day.
+    approved = WeekApproval.objects.filter(status=WeekStatus.APPROVED).select_related(
+        "consultant", "decided_by").first()
+    records = list(Change.objects.filter(object_type="week", object_id=approved.pk)
+                   .order_by("at").values_list("action", "username", "via", "changes", "at"))
+    assert records == [
+        ("submit", approved.consultant.username, "command",
+         {"status": ["open", "submitted"]}, approved.submitted_at),
+        ("approve", approved.decided_by.username, "command",
+         {"status": ["submitted", "approved"]}, approved.decided_at),
+    ]
+    assert approved.submitted_at.date() == approved.week_start + dt.timedelta(days=7)
+    assert approved.submitted_at < approved.decided_at <= timezone.now()
+    # And the approved week is locked.
+    entry = TimeEntry.objects.filter(consultant=approved.consultant,
+                                     date__range=(approved.week_start, approved.week_start
+                                                  + dt.timedelta(days=6))).first()
+    with pytest.raises(ValidationError, match="was approved by"):
+        services.time_entry_update(entry=entry, seconds=entry.seconds + 60)
     # The demo manager finds submitted weeks of their team waiting on the Approvals page.
     client.force_login(User.objects.get(username="manager"))
     page = client.get("/weeks/")
