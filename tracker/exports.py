@@ -7,10 +7,13 @@ exported as `percent()` under a header that ends in "%", a code stays a code (ne
 badge). HTML that still reaches a cell is cut down to its text, as a last line of defence.
 
 In CSV, a cell that starts with = + - @, a tab or a carriage return is read as a formula by
-Excel, LibreOffice and Google Sheets; such text gets a leading apostrophe. In XLSX every text
+Excel, LibreOffice and Google Sheets; such text gets a leading apostrophe. Every text cell is
+quoted too: a spreadsheet set to split on ";" (German or French Excel) would otherwise read
+"a;=1+1" as two cells, the second a formula. In XLSX every text
 cell is written as a text cell, which no spreadsheet runs: the text stays exactly as typed.
 """
 
+import csv
 import html
 import io
 
@@ -59,6 +62,8 @@ class SafeTableExport(TableExport):
     def export(self):
         if self.format == self.XLSX:
             return xlsx_bytes(self.dataset)
+        if self.format == self.CSV:
+            return self.dataset.export(self.CSV, quoting=csv.QUOTE_NONNUMERIC)
         return super().export()
 
 

@@ -37,7 +37,19 @@ from .widgets import BootstrapMixin, DateInput, names_out_of_reach
 
 class FilterForm(BootstrapMixin, forms.Form):
     """A list's filter form: a "…_to" date before its "…_from" date is refused next to the
-    "to" field, and the list then shows nothing (strict filtering)."""
+    "to" field, and the list then shows nothing (strict filtering).
+
+    A value that is no choice is refused without being written back (a link can carry
+    5,000 characters, or text that turns the message around); the error of a filter whose
+    field is hidden (a consultant's own `consultant=`) is said above the list."""
+
+    INVALID_CHOICE = "Choose one of the listed values."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if "invalid_choice" in field.error_messages:
+                field.error_messages["invalid_choice"] = self.INVALID_CHOICE
 
     def clean(self):
         cleaned = super().clean()
@@ -46,6 +58,10 @@ class FilterForm(BootstrapMixin, forms.Form):
             start, end = cleaned.get(start_name), cleaned.get(end_name)
             if start and end and end < start:
                 self.add_error(end_name, "This is before the From date.")
+        for name, field in self.fields.items():
+            if field.widget.is_hidden and name in self.errors:
+                self.add_error(None, f"The {field.label or name} filter is not valid: "
+                                     "the list shows nothing.")
         return cleaned
 
 

@@ -220,11 +220,25 @@ def test_the_source_and_approved_filters(client, cast, sources, query, notes):
 def test_a_bad_filter_value_is_said_next_to_it_and_lists_nothing(client, cast, sources):
     client.force_login(cast.manager)
     for query, message in [({"approved": "maybe"}, "Choose yes or no."),
-                           ({"source": "fax"}, "Select a valid choice.")]:
+                           ({"source": "fax"}, "Choose one of the listed values."),
+                           ({"source": "x" * 5000}, "Choose one of the listed values.")]:
         response = client.get("/time/", query)
         assert response.status_code == 200
         assert message in response.content.decode()
         assert rows_by_note(response) == {} and response.context["totals"]["count"] == 0
+        # A bad value is not written back into the message (a link may carry 5,000 characters).
+        assert all(len(error) < 40 for errors in response.context["filter"].form.errors.values()
+                   for error in errors)
+
+
+def test_a_consultants_hidden_filter_says_when_it_is_not_valid(client, cast, sources):
+    """A consultant's `consultant=` filter is hidden (only themselves in it): a value that is
+    no person (a mangled drill-down link) is said above the list, which shows nothing."""
+    client.force_login(cast.consultant)
+    response = client.get("/time/", {"consultant": "1\x00"})
+    assert response.status_code == 200
+    assert "The Consultant filter is not valid" in response.content.decode()
+    assert rows_by_note(response) == {}
 
 
 def test_the_filters_menus_keep_what_was_chosen(client, cast, sources):

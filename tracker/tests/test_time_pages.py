@@ -338,6 +338,20 @@ def test_every_formula_trigger_is_neutralised(client, cast):
     )
 
 
+def test_a_formula_after_a_semicolon_stays_in_its_cell(client, cast):
+    """German or French Excel splits a CSV on ";": every text cell is quoted (OWASP's advice
+    beside the apostrophe), so "a;=1+1" is one quoted cell. Numbers stay bare numbers."""
+    TimeEntryFactory(consultant=cast.consultant, date=TODAY, seconds=60, note="a;=1+1")
+    client.force_login(cast.consultant)
+    text = client.get("/time/", {"_export": "csv"}).content.decode("utf-8-sig")
+    header, line = text.splitlines()[:2]
+    assert header.startswith('"Date","Kind"')
+    assert '"a;=1+1"' in line and '"Manual"' in line
+    assert ",60," in line  # the seconds: a number, unquoted
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["Note"] == "a;=1+1" and row["Seconds"] == "60"
+
+
 def test_xlsx_export_keeps_hours_as_numbers(client, cast, world):
     client.force_login(cast.manager)
     response = client.get("/time/", {"_export": "xlsx"})
