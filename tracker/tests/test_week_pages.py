@@ -229,6 +229,29 @@ def test_an_approval_of_a_week_changed_since_it_was_shown_is_refused(client, cas
     assert WeekApproval.objects.get().status == "approved"
 
 
+@pytest.mark.parametrize("second", [
+    {"action": "approve", "comment": ""},
+    {"action": "return", "comment": "Fix Tuesday, please"},
+])
+def test_a_decision_from_a_second_tab_is_told_why_it_was_refused(client, cast, second):
+    """Two tabs (or two managers) on one submitted week: the first approval wins; the second
+    click is told the week was already approved and by whom, above the page, with the
+    comment it would have sent, though the week no longer offers the form it came from."""
+    submit(cast)
+    client.force_login(cast.manager)
+    version = client.get(week_url(cast)).context["decision_form"]["version"].value()
+    assert client.post(week_url(cast), {"action": "approve",
+                                        "version": version}).status_code == 302
+    response = client.post(week_url(cast), {**second, "version": version})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="decision-refused"' in page
+    assert f"Week {WEEK} of Alice Tester was approved by Maria Tester" in page
+    if second["comment"]:
+        assert "Your comment was not sent: “Fix Tuesday, please”" in page
+    assert WeekApproval.objects.get().status == "approved"
+
+
 def test_a_managers_own_week_cannot_be_decided_by_them(client, cast):
     services.week_submit(consultant=cast.manager, week_start=MONDAY)
     client.force_login(cast.manager)

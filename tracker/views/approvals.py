@@ -150,6 +150,7 @@ def week_detail(request, username: str, week: str):
         **_week_context(consultant, monday, viewer=request.user),
         "decision_form": decision_form,
         "reopen_form": reopen_form,
+        "refused_forms": (decision_form, reopen_form),
     }, status=400 if request.method == "POST" else 200)
 
 
