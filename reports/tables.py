@@ -47,6 +47,12 @@ class Drill:
         return _url("clients:engagement_list", sourced_by=consultant, starts_from=self.start,
                     starts_to=self.end)
 
+    def within(self, **filters) -> dict | None:
+        """`filters` narrowed to the report's population, for a figure of a group of it (a
+        team, an engagement): a consultant's report counts only their rows of the group.
+        None where no list filter selects that population (a client's people)."""
+        return None if self.scope is None else {**self.scope, **filters}
+
     def unapproved(self, **scope) -> str:
         """The entries of the period in weeks not yet approved."""
         return _url("tracker:time_list", approved="no", date_from=self.start,
@@ -178,7 +184,25 @@ def _unapproved_drill(d, record):
 
 
 def _team_unapproved_drill(d, record):
-    return d.unapproved(team=record.team_id) if record and record.team_id else None
+    scope = d.within(team=record.team_id) if record and record.team_id else None
+    return d.unapproved(**scope) if scope is not None else None
+
+
+def _team_time_drill(kind=None):
+    def drill(d, record):
+        scope = d.within(team=record.team_id) if record and record.team_id else None
+        return d.time(kind=kind, **scope) if scope is not None else None
+
+    return drill
+
+
+def _engagement_time_drill(d, record):
+    """An engagement's hours in the period by the people in scope. In a client's report
+    those are everyone who logged time on it (they worked for the client)."""
+    if record is None:
+        return None
+    return d.time(**(d.within(engagement=record.engagement_id)
+                     or {"engagement": record.engagement_id}))
 
 
 def _activities_drill(d, record):
@@ -242,25 +266,21 @@ class TeamTable(ReportTable):
     team = tables.Column(default="(no team)")
     consultants = NumberColumn()
     client_hours = NumberColumn(verbose_name="Client h",
-                                drill=lambda d, r: d.time(kind=Kind.CLIENT, team=r.team_id)
-                                if r and r.team_id else None)
+                                drill=_team_time_drill(Kind.CLIENT))
     promotion_hours = NumberColumn(verbose_name="Promotion h",
-                                   drill=lambda d, r: d.time(kind=Kind.PROMOTION, team=r.team_id)
-                                   if r and r.team_id else None)
+                                   drill=_team_time_drill(Kind.PROMOTION))
     internal_hours = NumberColumn(verbose_name="Internal h",
-                                  drill=lambda d, r: d.time(kind=Kind.INTERNAL, team=r.team_id)
-                                  if r and r.team_id else None)
+                                  drill=_team_time_drill(Kind.INTERNAL))
     total_hours = NumberColumn(verbose_name="Total h",
-                               drill=lambda d, r: d.time(team=r.team_id)
-                               if r and r.team_id else None)
+                               drill=_team_time_drill())
     unapproved_weeks = UnapprovedColumn(verbose_name="Unapproved weeks",
                                         drill=_team_unapproved_drill)
     unapproved_hours = NumberColumn(verbose_name="Unapproved h", drill=_team_unapproved_drill)
     capacity_hours = NumberColumn(verbose_name="Capacity h")
     promotion_share = PercentColumn(verbose_name="Promotion share %")
     outcomes_achieved = NumberColumn(verbose_name="Outcomes",
-                                     drill=lambda d, r: d.outcomes(team=r.team_id)
-                                     if r and r.team_id else None)
+                                     drill=lambda d, r: d.outcomes(**d.within(team=r.team_id))
+                                     if r and r.team_id and d.scope is not None else None)
     flagged = NumberColumn(verbose_name="Flagged")
     activities = NumberColumn(verbose_name="Activities")
     reach = NumberColumn()
@@ -309,7 +329,7 @@ class EngagementTable(ReportTable):
     )
     status = tables.Column()
     hours = NumberColumn(verbose_name="Hours in period",
-                         drill=lambda d, r: d.time(engagement=r.engagement_id) if r else None)
+                         drill=_engagement_time_drill)
     logged_hours = NumberColumn(
         verbose_name="Logged h (all time)",
         drill=lambda d, r: _url("tracker:time_list", engagement=r.engagement_id) if r else None,

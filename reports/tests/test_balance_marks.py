@@ -307,11 +307,10 @@ def test_a_client_scope_has_no_link_that_would_list_other_entries(client, marked
     response = client.get(URL, {**CUSTOM, "client": marked.engagement.client.pk})
     found = links(response.content.decode())
     assert not any("source" in link for link in found)
-    # alice's count and hours, and her team's (as the team's other figures link), but no
-    # link for the totals or the line above the tables.
+    # alice's count and hours, but no link for her team's (the team's other people did not
+    # all work for the client), the totals or the line above the tables.
     assert [(link.get("consultant"), link.get("team")) for link in found
-            if link.get("approved")] == [(str(marked.consultant.pk), None)] * 2 + [
-        (None, str(marked.team.pk))] * 2
+            if link.get("approved")] == [(str(marked.consultant.pk), None)] * 2
     assert [s.source for s in response.context["report"].sources] == ["manual", "toggl"]
 
 

@@ -469,3 +469,36 @@ def test_figures_are_written_one_way_in_rows_totals_and_summary(client, data):
     assert "<strong>7.00 h</strong> client work, 5.50 h promotion" in summary, summary
     footer = page[page.index("<tfoot"):page.index("</tfoot>")]
     assert ">7.00<" in footer and ">5.50<" in footer
+
+
+@pytest.mark.parametrize("scope", ["consultant", "client", "team"])
+def test_every_team_and_engagement_figure_of_a_narrowed_report_lists_its_own_rows(
+        client, data, scope):
+    """A report of one consultant (or a client, or a team): a team's or an engagement's
+    hours link to a list whose total is that figure, not the whole team's or engagement's
+    time; where no list can select the figure's people (a team in a client's report), the
+    figure links nowhere."""
+    TimeEntryFactory(consultant=data.teammate, date=dt.date(2026, 10, 14), seconds=5400,
+                     kind=Kind.CLIENT, engagement=data.engagement)
+    data.engagement.members.add(data.teammate)
+    value = {"consultant": data.consultant.pk, "team": data.team.pk,
+             "client": data.engagement.client.pk}[scope]
+    client.force_login(data.manager)
+    response = client.get(URL, {**CUSTOM, scope: value})
+    tables = response.context["fast_tables"]
+    checked = 0
+    for name, figure_names in [("teams", ["client_hours", "total_hours"]),
+                               ("engagements", ["hours"])]:
+        header = [h["name"] for h in tables[name]["header"]]
+        for row in tables[name]["rows"]:
+            cells = dict(zip(header, row["cells"], strict=True))
+            for figure in figure_names:
+                cell = cells[figure]
+                if cell["url"] is None:
+                    assert scope == "client" and name == "teams"
+                    continue
+                listed = client.get(cell["url"])
+                assert f"{listed.context['totals']['total_hours']:,.2f}" == cell["text"], (
+                    name, figure, cell["url"])
+                checked += 1
+    assert checked >= (1 if scope == "client" else 3)

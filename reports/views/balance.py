@@ -49,10 +49,11 @@ def _tables(request, report: Report, params: dict) -> dict:
     built = {
         "consultants": ConsultantTable(list(report.rows), period=period, totals=report.totals,
                                        scope=scope, prefix="c-"),
-        "teams": TeamTable(list(report.teams), period=period, prefix="t-"),
+        "teams": TeamTable(list(report.teams), period=period, scope=scope, prefix="t-"),
         "sources": SourceTable(list(report.sources), period=period, totals=report.totals,
                                scope=scope, prefix="s-"),
-        "engagements": EngagementTable(list(report.engagements), period=period, prefix="e-"),
+        "engagements": EngagementTable(list(report.engagements), period=period, scope=scope,
+                                       prefix="e-"),
     }
     for table in built.values():
         RequestConfig(request, paginate=False).configure(table)
