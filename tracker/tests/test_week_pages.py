@@ -190,7 +190,7 @@ def test_submit_return_resubmit_approve(client, cast):
     # Landing on this week, they are told which week came back and why, with a link to it.
     page = client.get("/").content.decode()
     assert 'id="returned-weeks"' in page
-    assert f'href="/?week={WEEK}">Week {WEEK} (16–22 Nov 2026)</a>, by Maria Tester' in page
+    assert f'href="/?week={WEEK}">Week {WEEK} (16–22 Nov 2026)</a>, returned by Maria Tester' in page
     assert "Log the &lt;b&gt;workshop&lt;/b&gt;" in page  # escaped
     page = client.get(f"/?week={WEEK}").content.decode()
     assert 'id="returned-weeks"' not in page  # the week itself says it in its status
@@ -278,6 +278,13 @@ def test_reopen_is_offered_to_admins_only_and_needs_a_reason(client, cast):
     client.force_login(cast.consultant)
     page = client.get(f"/?week={WEEK}").content.decode()
     assert "Client dispute" in page and 'id="week-submit"' in page
+    # Landing on another week, they are told this one came back to them, and why.
+    page = client.get("/").content.decode()
+    assert 'id="returned-weeks"' in page
+    assert (f'href="/?week={WEEK}">Week {WEEK} (16–22 Nov 2026)</a>, reopened by Root Tester: '
+            "“Client dispute”") in page
+    client.post(f"{reverse('tracker:week_submit')}?week={WEEK}", {"note": ""})
+    assert 'id="returned-weeks"' not in client.get("/").content.decode()
 
 
 def test_submitting_a_week_not_begun_says_why(client, cast):

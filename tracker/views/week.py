@@ -3,7 +3,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -155,11 +155,15 @@ def my_week(request):
     team_median = _team_median_share(user=user, start=four_weeks_start, end=sunday)
     approval = services.week_status(consultant=user, week_start=monday)
     context = {
-        # Weeks sent back to fix, wherever My week is showing: a consultant lands on this
-        # week and would not otherwise learn that last week was returned.
+        # Weeks sent back to fix or reopened by an admin, wherever My week is showing: a
+        # consultant lands on this week and would not otherwise learn that last week came
+        # back to them.
         "returned_weeks": WeekApproval.objects.filter(
-            consultant=user, status=WeekStatus.RETURNED
-        ).exclude(week_start=monday).select_related("decided_by").order_by("week_start"),
+            Q(status=WeekStatus.RETURNED)
+            | Q(status=WeekStatus.OPEN, reopened_at__isnull=False),
+            consultant=user,
+        ).exclude(week_start=monday).select_related("decided_by", "reopened_by")
+        .order_by("week_start"),
         "grid": grid,
         # An approved week is locked: the grid is shown, not offered for editing. A submitted
         # one stays editable until it is approved (docs/approvals.md).
