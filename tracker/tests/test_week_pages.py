@@ -89,6 +89,19 @@ def test_the_list_shows_submitted_weeks_unless_filtered(client, cast):
                       {"consultant": cast.outsider.pk}).status_code == 404
 
 
+def test_open_weeks_of_a_chosen_week_include_the_people_with_no_record(client, cast):
+    """An open week nobody touched has no record: "Open" for a chosen week lists those
+    people too (as "Not submitted" does); without a week, the page says to choose one."""
+    services.week_submit(consultant=cast.teammate, week_start=MONDAY)
+    client.force_login(cast.manager)
+    page = client.get(reverse("tracker:week_list"), {"status": "open", "week": WEEK})
+    assert listed(page) == {("alice", WEEK)}  # bob submitted; maria's own week is not hers
+    page = client.get(reverse("tracker:week_list"), {"status": "open"})
+    assert listed(page) == set() and 'id="choose-a-week"' in page.content.decode()
+    page = client.get(reverse("tracker:week_list"), {"status": "submitted"})
+    assert 'id="choose-a-week"' not in page.content.decode()
+
+
 def test_the_list_is_not_for_anonymous(client, cast):
     assert client.get(reverse("tracker:week_list")).status_code == 302
 
@@ -190,7 +203,8 @@ def test_submit_return_resubmit_approve(client, cast):
     # Landing on this week, they are told which week came back and why, with a link to it.
     page = client.get("/").content.decode()
     assert 'id="returned-weeks"' in page
-    assert f'href="/?week={WEEK}">Week {WEEK} (16–22 Nov 2026)</a>, returned by Maria Tester' in page
+    assert (f'href="/?week={WEEK}">Week {WEEK} (16–22 Nov 2026)</a>, returned by Maria Tester'
+            in page)
     assert "Log the &lt;b&gt;workshop&lt;/b&gt;" in page  # escaped
     page = client.get(f"/?week={WEEK}").content.decode()
     assert 'id="returned-weeks"' not in page  # the week itself says it in its status

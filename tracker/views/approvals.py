@@ -63,12 +63,12 @@ class WeekListView(FilteredListView):
         )
 
     def get_table_data(self):
-        """Not submitted, for one week: the open and returned records, and the people of
-        the user's teams with no record of that week at all (an open week has none)."""
+        """Not submitted or open, for one week: the records, and the people of the user's
+        teams with no record of that week at all (an open week has none)."""
         rows = super().get_table_data()
         filters = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
         week = filters.get("week")
-        if filters.get("status") != NOT_SUBMITTED or not week:
+        if filters.get("status") not in (NOT_SUBMITTED, WeekStatus.OPEN) or not week:
             return rows
         people = User.objects.filter(is_active=True, team__isnull=False).exclude(
             pk=self.request.user.pk
@@ -78,6 +78,15 @@ class WeekListView(FilteredListView):
         if filters.get("consultant"):
             people = people.filter(pk=filters["consultant"].pk)
         return [*rows, *(WeekApproval(consultant=person, week_start=week) for person in people)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        # Weeks not submitted without a week chosen: only those with a record are listed.
+        context["choose_a_week"] = (
+            filters.get("status") in (NOT_SUBMITTED, WeekStatus.OPEN) and not filters.get("week")
+        )
+        return context
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
