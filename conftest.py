@@ -62,10 +62,14 @@ def cast(db):
 def _throttles_start_from_nothing():
     """The throttle counts (the API's and the pages', in the test settings' in-memory cache)
     of one test never refuse another's requests. Failed log-ins (django-axes) are rows in the
-    database, which each test's rollback or flush empties."""
+    database, which each test's rollback or flush empties. A cache another test found not
+    answering is asked again (the throttles' pause after a failure is per process)."""
     from django.core.cache import cache
 
+    from tracker.throttles import FailOpen
+
     cache.clear()
+    FailOpen._cache_down_until = 0.0
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -18,3 +19,18 @@ def _create_broker_folders(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+@worker_ready.connect
+def _sweep_on_start(sender, **kwargs):
+    """A worker that starts publishes the sweeps, so what was asked for while the broker or
+    every worker was away (report runs, imports, digests) is done without waiting for beat,
+    or with no beat at all. Each is idempotent: a row is claimed by one worker, once."""
+    from reports.tasks import plan_digests_task, plan_reminders_task, sweep_report_runs_task
+    from tracker.queueing import task_publish
+    from tracker.tasks import sweep_import_batches_task
+
+    task_publish(sweep_report_runs_task, 0)
+    task_publish(sweep_import_batches_task, 0)
+    task_publish(plan_digests_task)
+    task_publish(plan_reminders_task)

@@ -51,3 +51,5 @@ urlpatterns = [
 
 # A path under /api/ that matches no endpoint answers JSON, as the endpoints do.
 handler404 = "tracker.api.errors.not_found"
+# A request that lost the database answers 503, not 500 (config/errors.py).
+handler500 = "config.errors.server_error"

@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.http import Http404
@@ -10,16 +11,20 @@ from django.utils import timezone
 
 from clients.models import Client
 from tracker.models import Team, User
+from tracker.queueing import task_publish
 
 from .balance import Report, balance_compute
 from .models import ReportRun, report_key
 
 log = logging.getLogger(__name__)
 
-# A run still "running" after this was held by a worker that died; a queued run not picked
-# up after PUBLISH_GRACE is published again (the broker may have been down).
-RUNNING_LEASE = dt.timedelta(minutes=10)
+# A queued run not picked up after PUBLISH_GRACE is published again (the broker may have been
+# down); a run still "running" after running_lease() was held by a worker that died.
 PUBLISH_GRACE = dt.timedelta(seconds=30)
+
+
+def running_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "REPORT_RUN_LEASE_SECONDS", 600))
 
 
 def scope_objects(*, user, params: dict) -> dict:
@@ -52,14 +57,12 @@ def report_compute(*, user, params: dict) -> Report:
 
 
 def _publish(run_id: int) -> None:
+    """Hand the run to the broker; when it does not answer the run stays queued, unpublished,
+    and the sweep publishes it later."""
     from .tasks import build_report_task
 
-    try:
-        build_report_task.delay(run_id)
-    except Exception as exc:  # noqa: BLE001 - the broker is down: the sweep publishes later
-        log.warning("report run %s stays queued: could not publish (%s)", run_id, exc)
-        return
-    ReportRun.objects.filter(pk=run_id).update(published_at=timezone.now())
+    if task_publish(build_report_task, run_id):
+        ReportRun.objects.filter(pk=run_id).update(published_at=timezone.now())
 
 
 def report_request(*, user, params: dict) -> ReportRun:
@@ -88,7 +91,7 @@ def report_build(*, run_id: int) -> bool:
     now = timezone.now()
     claimed = ReportRun.objects.filter(pk=run_id).filter(
         Q(status=ReportRun.Status.QUEUED)
-        | Q(status=ReportRun.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
+        | Q(status=ReportRun.Status.RUNNING, started_at__lt=now - running_lease())
     ).update(
         status=ReportRun.Status.RUNNING, started_at=now, progress=10, attempts=F("attempts") + 1
     )
@@ -130,13 +133,18 @@ def report_retry(*, run: ReportRun) -> ReportRun:
     return run
 
 
-def report_runs_sweep() -> int:
-    """Publish runs the broker never got, and runs whose worker died; returns how many."""
+def report_runs_sweep(*, grace: dt.timedelta = PUBLISH_GRACE) -> int:
+    """Publish runs the broker never got, and runs whose worker died; returns how many.
+
+    `grace` spares a run just queued, whose request may still be publishing it; a worker
+    that starts sweeps with none (a run published twice is built once: report_build claims).
+    """
     now = timezone.now()
+    lease = running_lease()
     stale = ReportRun.objects.filter(
-        Q(status=ReportRun.Status.QUEUED, created_at__lt=now - PUBLISH_GRACE)
-        & (Q(published_at__isnull=True) | Q(published_at__lt=now - RUNNING_LEASE))
-        | Q(status=ReportRun.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
+        Q(status=ReportRun.Status.QUEUED, created_at__lt=now - grace)
+        & (Q(published_at__isnull=True) | Q(published_at__lt=now - lease))
+        | Q(status=ReportRun.Status.RUNNING, started_at__lt=now - lease)
     ).values_list("pk", flat=True)
     run_ids = list(stale[:500])
     for run_id in run_ids:

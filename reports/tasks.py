@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from tracker.queueing import task_publish
+
 from . import digests
 
 log = logging.getLogger(__name__)
@@ -26,11 +28,13 @@ def enqueue_digest_chunks(delivery_ids: list[int]) -> int:
     """Publish the rows in chunks: one task, one SMTP connection, per chunk.
 
     Called after the rows are committed (the planner writes them in autocommit). A publish
-    that fails leaves them pending, and the next hourly planner publishes them again.
+    that fails leaves them pending, and the next hourly planner (or a worker as it starts)
+    publishes them again: ConnectionError says so to the caller.
     """
     chunks = digests.delivery_chunks(delivery_ids, digest_chunk_size())
     for chunk in chunks:
-        send_digest_chunk_task.delay(chunk)
+        if not task_publish(send_digest_chunk_task, chunk):
+            raise ConnectionError("the broker did not answer; the rows stay pending")
     return len(chunks)
 
 
@@ -68,7 +72,8 @@ def send_digest_chunk_task(delivery_ids: list[int]) -> int:
     if retry_at is not None:
         countdown = max((retry_at - timezone.now()).total_seconds(), 1)
         if countdown <= LONGEST_COUNTDOWN:
-            send_digest_chunk_task.apply_async((result.retry,), countdown=countdown)
+            # Not taken: the rows keep their next attempt, for the hourly planner.
+            task_publish(send_digest_chunk_task, result.retry, countdown=countdown)
     return result.sent
 
 
@@ -80,11 +85,13 @@ def build_report_task(run_id: int) -> bool:
 
 
 @shared_task
-def sweep_report_runs_task() -> int:
-    """Run by beat every minute: nothing requested is lost while the broker was away."""
-    from .services import report_runs_sweep
+def sweep_report_runs_task(grace_seconds: float | None = None) -> int:
+    """Run by beat every minute, and by a worker as it starts (with no grace): nothing
+    requested is lost while the broker or the workers were away."""
+    from .services import PUBLISH_GRACE, report_runs_sweep
 
-    return report_runs_sweep()
+    grace = PUBLISH_GRACE if grace_seconds is None else dt.timedelta(seconds=grace_seconds)
+    return report_runs_sweep(grace=grace)
 
 
 @shared_task(

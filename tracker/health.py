@@ -23,8 +23,11 @@ def broker_health() -> str:
         import redis
 
         try:
+            # One attempt within BROKER_TIMEOUT: /healthz answers within a second even when
+            # Redis accepts connections and never answers.
             client = redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+                settings.REDIS_URL, socket_connect_timeout=settings.BROKER_TIMEOUT,
+                socket_timeout=settings.BROKER_TIMEOUT, retry=None,
             )
             client.ping()
         except Exception as exc:  # noqa: BLE001

@@ -1,23 +1,17 @@
 """Celery tasks for the records: thin, they fetch by id and call tracker/imports/uploads.py."""
 
-import logging
+import datetime as dt
 
 from celery import shared_task
 
-from .imports.uploads import import_batch_run, import_batches_to_publish
-
-log = logging.getLogger(__name__)
+from .imports.uploads import PUBLISH_GRACE, import_batch_run, import_batches_to_publish
+from .queueing import task_publish
 
 
 def import_batch_publish(batch_id: int) -> bool:
     """Hand a queued batch to the broker; False when it does not answer. The batch stays
     queued with its upload, and the sweep publishes it again once the broker is back."""
-    try:
-        import_batch_run_task.delay(batch_id)
-    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep publishes later
-        log.warning("import batch %s stays queued: could not publish (%s)", batch_id, exc)
-        return False
-    return True
+    return task_publish(import_batch_run_task, batch_id)
 
 
 @shared_task
@@ -26,9 +20,11 @@ def import_batch_run_task(batch_id: int) -> bool:
 
 
 @shared_task
-def sweep_import_batches_task() -> int:
-    """Run by beat every minute: an import confirmed while the broker was away is not lost."""
-    batch_ids = import_batches_to_publish()
+def sweep_import_batches_task(grace_seconds: float | None = None) -> int:
+    """Run by beat every minute, and by a worker as it starts (with no grace): an import
+    confirmed while the broker was away, or left by a worker that died, is not lost."""
+    grace = PUBLISH_GRACE if grace_seconds is None else dt.timedelta(seconds=grace_seconds)
+    batch_ids = import_batches_to_publish(grace=grace)
     for batch_id in batch_ids:
         import_batch_publish(batch_id)
     return len(batch_ids)

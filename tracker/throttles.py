@@ -13,6 +13,7 @@ refused request is not counted, and a cache that does not answer lets the reques
 
 import logging
 import math
+import time
 
 from django.conf import settings
 from redis.exceptions import RedisError
@@ -25,16 +26,26 @@ def client_address(request) -> str:
     return BaseThrottle().get_ident(request)
 
 
+# After the cache failed to answer, the throttles leave it alone this long (per process): each
+# request would otherwise wait the cache's timeout once per throttle.
+CACHE_RETRY_AFTER = 15.0
+
+
 class FailOpen:
     """A cache that does not answer lets the request through (and says so in the log):
     throttling protects the app, it must not take it down with Redis."""
 
+    _cache_down_until = 0.0  # time.monotonic() until which the cache is not asked
+
     def allow_request(self, request, view):
+        if time.monotonic() < FailOpen._cache_down_until:
+            return True
         try:
             return super().allow_request(request, view)
         except (RedisError, OSError) as exc:
-            log.warning("Throttle %s skipped: the cache did not answer (%s)",
-                        self.scope, type(exc).__name__)
+            FailOpen._cache_down_until = time.monotonic() + CACHE_RETRY_AFTER
+            log.warning("Throttle %s skipped for %.0fs: the cache did not answer (%s)",
+                        self.scope, CACHE_RETRY_AFTER, type(exc).__name__)
             return True
 
 

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.errors.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,6 +136,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Menus iterate their querysets; a server-side cursor costs a DECLARE and FETCH round trips
     # for a few dozen rows each (and breaks behind a transaction-pooling pgbouncer).
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # A database that does not answer fails a request (503, config/errors.py) within
+    # seconds instead of holding it: libpq's connect timeout, in whole seconds.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": envint("DATABASE_CONNECT_TIMEOUT", 3),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL and IMMEDIATE let web, worker and beat share one file without "database is locked".
@@ -253,15 +260,23 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport in var/broker,
 # so a real worker and beat run with no server at all.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+BROKER_TIMEOUT = float(os.environ.get("BROKER_TIMEOUT") or 0.5)  # seconds
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A Redis that accepts connections but never answers must not hang a web request: a
+    # publish (and /healthz's ping) waits at most BROKER_TIMEOUT to connect and as long for
+    # the answer, once (no retry below), then the row stays queued for a sweep
+    # (tracker/queueing.py). Redis on the same network answers in milliseconds; the worker's
+    # BRPOP is unaffected (it reads only when Redis has answered).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # A Redis that accepts but never answers must not hang a web request.
-        "socket_connect_timeout": 3,
-        "socket_timeout": 5,
-        "max_retries": 2,
-        "visibility_timeout": 3600,
+        "socket_connect_timeout": BROKER_TIMEOUT,
+        "socket_timeout": BROKER_TIMEOUT,
+        "max_retries": 1,
+        # A message a worker took and never acknowledged (killed with kill -9) is delivered
+        # again after this; the sweeps publish such a run or import again much sooner
+        # (REPORT_RUN_LEASE_SECONDS, IMPORT_BATCH_LEASE_SECONDS). Above any countdown.
+        "visibility_timeout": envint("BROKER_VISIBILITY_TIMEOUT", 3600),
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -271,12 +286,15 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# One attempt: each retry waits the broker's timeout again, and a publish that fails is
+# published by the next sweep anyway. (A pooled connection that Redis closed is replaced by
+# redis-py before the command, without counting as a retry.)
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 0,
     "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 1,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
@@ -312,6 +330,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
 }
+
+# Report runs and import batches "running" longer than this were held by a worker that died:
+# the sweeps (beat's every minute, a worker's as it starts) publish them again.
+REPORT_RUN_LEASE_SECONDS = envint("REPORT_RUN_LEASE_SECONDS", 600)
+IMPORT_BATCH_LEASE_SECONDS = envint("IMPORT_BATCH_LEASE_SECONDS", 900)
 
 # Weekly digests (reports/digests/): a row held in "sending" longer than the lease belonged to
 # a worker that died; temporary SMTP errors retry with backoff up to the last attempt.
@@ -381,7 +404,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "clientfirst",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
 else:

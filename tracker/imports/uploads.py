@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
@@ -21,9 +22,13 @@ log = logging.getLogger(__name__)
 PREVIEW_PROBLEMS = 20  # the first problems shown; the count says how many more
 # A queued batch older than this with no worker on it was never published (broker down).
 PUBLISH_GRACE = dt.timedelta(minutes=1)
-# A batch "running" longer than this lost its worker (the task's hard time limit is 6 min).
-RUNNING_LEASE = dt.timedelta(minutes=15)
 PROGRESS_EVERY = 1000  # rows between progress writes (the importer reports per 1000)
+
+
+def running_lease() -> dt.timedelta:
+    """A batch "running" longer than this lost its worker (the task's hard time limit is
+    6 min, so 15 min by default)."""
+    return dt.timedelta(seconds=getattr(settings, "IMPORT_BATCH_LEASE_SECONDS", 900))
 
 
 def file_sha256(stream) -> str:
@@ -113,7 +118,7 @@ def import_batch_run(*, batch_id: int) -> bool:
     now = timezone.now()
     claimed = ImportBatch.objects.filter(pk=batch_id, upload__isnull=False).filter(
         Q(status=ImportBatch.Status.QUEUED)
-        | Q(status=ImportBatch.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
+        | Q(status=ImportBatch.Status.RUNNING, started_at__lt=now - running_lease())
     ).update(status=ImportBatch.Status.RUNNING, started_at=now, rows_read=0)
     if not claimed:
         return False
@@ -143,11 +148,12 @@ def import_batch_run(*, batch_id: int) -> bool:
     return True
 
 
-def import_batches_to_publish() -> list[int]:
-    """Batches the broker never got (queued a while) and batches whose worker died."""
+def import_batches_to_publish(*, grace: dt.timedelta = PUBLISH_GRACE) -> list[int]:
+    """Batches the broker never got (queued longer than `grace`) and batches whose worker
+    died. A batch published twice runs once: import_batch_run claims it."""
     now = timezone.now()
     stale = ImportBatch.objects.filter(upload__isnull=False).filter(
-        Q(status=ImportBatch.Status.QUEUED, created_at__lt=now - PUBLISH_GRACE)
-        | Q(status=ImportBatch.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
+        Q(status=ImportBatch.Status.QUEUED, created_at__lt=now - grace)
+        | Q(status=ImportBatch.Status.RUNNING, started_at__lt=now - running_lease())
     )
     return list(stale.values_list("pk", flat=True)[:100])

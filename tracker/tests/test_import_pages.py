@@ -175,7 +175,7 @@ def test_without_a_broker_the_page_says_so_and_the_sweep_runs_it_later(
     def refuse(*args, **kwargs):
         raise ConnectionError("the broker does not answer")
 
-    monkeypatch.setattr(tasks.import_batch_run_task, "delay", refuse)
+    monkeypatch.setattr(tasks.import_batch_run_task, "apply_async", refuse)
     response = client.post(reverse("tracker:import_confirm", args=[preview.pk]))
     page = client.get(response["Location"]).text
     assert "The task queue does not answer right now" in page

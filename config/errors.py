@@ -1,0 +1,63 @@
+"""When the database does not answer: a plain 503 that says to try again, never a traceback.
+
+A request that meets a lost or refused database connection (PostgreSQL restarted, cut or
+failing over) ends here, through the middleware for errors raised in a view and through
+handler500 for those raised elsewhere (a middleware reading the session). Its transaction
+was rolled back with the connection, so nothing it wrote is half there. The broken
+connection is closed, and the next request opens a new one (CONN_HEALTH_CHECKS checks a
+persistent one first): the app recovers by itself once the database answers again.
+"""
+
+import contextlib
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
+from django.views import defaults
+
+log = logging.getLogger(__name__)
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+MESSAGE = "The database is not answering right now. Nothing was saved; try again in a moment."
+
+
+def database_unavailable(request, exc: BaseException) -> HttpResponse:
+    log.warning("503 for %s %s: the database did not answer (%s: %s)",
+                request.method, request.path, type(exc).__name__, str(exc).strip()[:200])
+    for connection in connections.all(initialized_only=True):
+        with contextlib.suppress(Exception):
+            connection.close()
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": MESSAGE}, status=503)
+    else:
+        # Rendered without the request: its context processors would ask the database.
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that lost the database answers 503 (in development too, where handler500 is
+    replaced by Django's debug page)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return database_unavailable(request, exception)
+        return None
+
+
+def server_error(request):
+    """handler500: 503 when the database was the cause, else the plain 500 page."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):
+        return database_unavailable(request, exc)
+    return defaults.server_error(request)
