@@ -208,6 +208,51 @@ def celery_worker_process(transactional_db, settings, tmp_path):
 
 
 @pytest.fixture
+def celery_broker():
+    """Point this process's Celery app (the web side) at another broker URL, publishing for
+    real (not eagerly); the real broker again at the end. Yields `point_at(url)`."""
+    from kombu import pools
+
+    from config import celery_app
+
+    old_url = celery_app.conf.broker_url
+    celery_app.conf.task_always_eager = False
+
+    def point_at(url):
+        celery_app.conf.broker_url = url
+        celery_app.pool.force_close_all()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+        pools.reset()
+
+    try:
+        yield point_at
+    finally:
+        point_at(old_url)
+        celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def tcp_proxy():
+    """Start proxies in front of real servers (config/tests/tcp_proxy.py): `start(host, port)`
+    returns one, passing; a test switches it to cut or black-hole. All closed at the end."""
+    from config.tests.tcp_proxy import TcpProxy
+
+    proxies = []
+
+    def start(host: str, port: int) -> TcpProxy:
+        proxy = TcpProxy(host, port)
+        proxies.append(proxy)
+        return proxy
+
+    try:
+        yield start
+    finally:
+        for proxy in proxies:
+            proxy.close()
+
+
+@pytest.fixture
 def browser(live_server):
     """A real headless Chromium (Debian's package) driven by Playwright."""
     chromium_path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
