@@ -17,16 +17,13 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views import defaults
 
-log = logging.getLogger(__name__)
-
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
 MESSAGE = "The database is not answering right now. Nothing was saved; try again in a moment."
 
 
-def database_unavailable(request, exc: BaseException) -> HttpResponse:
-    log.warning("503 for %s %s: the database did not answer (%s: %s)",
-                request.method, request.path, type(exc).__name__, str(exc).strip()[:200])
+def database_unavailable(request) -> HttpResponse:
+    """The 503 (django.request logs it, in one line: DatabaseErrorsBriefly)."""
     for connection in connections.all(initialized_only=True):
         with contextlib.suppress(Exception):
             connection.close()
@@ -51,13 +48,27 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_ERRORS):
-            return database_unavailable(request, exception)
+            return database_unavailable(request)
         return None
+
+
+class DatabaseErrorsBriefly(logging.Filter):
+    """django.request logs a lost database in one line, not a traceback per request: during
+    an outage every request fails the same way, and the tracebacks would bury the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], DATABASE_ERRORS):
+            exc = record.exc_info[1]
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            # The message is formatted with record.args later: a % in the reason is literal.
+            record.msg = f"{record.msg} (the database did not answer: {reason.replace('%', '%%')})"
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def server_error(request):
     """handler500: 503 when the database was the cause, else the plain 500 page."""
     exc = sys.exc_info()[1]
     if isinstance(exc, DATABASE_ERRORS):
-        return database_unavailable(request, exc)
+        return database_unavailable(request)
     return defaults.server_error(request)

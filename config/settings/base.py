@@ -482,6 +482,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"database_errors_briefly": {"()": "config.errors.DatabaseErrorsBriefly"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -489,5 +490,6 @@ LOGGING = {
         # axes says INFO twice per failed log-in; its warnings (a failure, a lockout) stay,
         # and tracker.views.accounts names who was locked out and from where.
         "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["database_errors_briefly"]},
     },
 }
