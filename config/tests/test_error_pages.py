@@ -21,3 +21,34 @@ def test_out_of_reach_is_a_plain_404_page(client, cast, settings):
     response = client.get(f"/engagements/{cast.engagement.pk}/")
     assert response.status_code == 404
     assert "not within your reach" in response.content.decode()
+
+
+def test_a_lost_database_is_a_plain_503_page_and_json_under_the_api(cast, settings, caplog,
+                                                                   monkeypatch):
+    """The fast check on any database; the real cut is test_faults_database.py (PostgreSQL
+    behind a proxy, gunicorn)."""
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    settings.DEBUG = False
+    browser = Client(raise_request_exception=False)
+    browser.force_login(cast.consultant)
+    assert browser.get("/time/").status_code == 200
+
+    def refused(self, sql, params=None):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refused)
+    page = browser.get("/time/")
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    text = " ".join(page.content.decode().split())
+    assert "back in a moment" in text and "nothing of it was saved" in text
+    assert "Traceback" not in text and "OperationalError" not in text
+    api = browser.get("/api/v1/me/")
+    assert api.status_code == 503 and "not answering" in api.json()["detail"]
+    logged = [r for r in caplog.records if r.name == "django.request"]
+    assert logged and all(r.exc_info is None for r in logged)
+    assert "the database did not answer: OperationalError" in logged[0].getMessage()
+
+    monkeypatch.undo()  # the database is back: so is the page, with no restart
+    assert browser.get("/time/").status_code == 200
