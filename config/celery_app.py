@@ -25,12 +25,12 @@ def _create_broker_folders(sender, **kwargs):
 def _sweep_on_start(sender, **kwargs):
     """A worker that starts publishes the sweeps, so what was asked for while the broker or
     every worker was away (report runs, imports, digests) is done without waiting for beat,
-    or with no beat at all. Each is idempotent: a row is claimed by one worker, once."""
-    from reports.tasks import plan_digests_task, plan_reminders_task, sweep_report_runs_task
+    or with no beat at all. Each is idempotent: a row is claimed by one worker, once. New
+    digests are left to beat's hourly planner (it plans at each person's Monday 08:00)."""
+    from reports.tasks import sweep_digests_task, sweep_report_runs_task
     from tracker.queueing import task_publish
     from tracker.tasks import sweep_import_batches_task
 
     task_publish(sweep_report_runs_task, 0)
     task_publish(sweep_import_batches_task, 0)
-    task_publish(plan_digests_task)
-    task_publish(plan_reminders_task)
+    task_publish(sweep_digests_task)

@@ -53,6 +53,13 @@ def plan_reminders_task(week_start: str | None = None) -> int:
     return enqueue_digest_chunks(digests.reminders_plan(week_start=week))
 
 
+@shared_task
+def sweep_digests_task() -> int:
+    """Run by a worker as it starts: the digests and reminders planned and still to send
+    (the broker was away, a worker died) are published; planning is beat's, hourly."""
+    return enqueue_digest_chunks(digests.deliveries_to_send())
+
+
 @shared_task(
     # Only the database can fail the whole chunk: SMTP errors are kept on each row.
     autoretry_for=(OperationalError, InterfaceError),

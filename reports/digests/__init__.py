@@ -33,6 +33,7 @@ from .content import (
     user_from_unsubscribe_token,
 )
 from .planning import (
+    deliveries_to_send,
     delivery_chunks,
     digests_plan,
     due_recipients,
@@ -55,7 +56,7 @@ from .weeks import due_week, iso_week, last_week_start, parse_iso_week
 
 __all__ = [
     "UNSUBSCRIBE_MAX_AGE", "UNSUBSCRIBE_PLACEHOLDER", "ChunkResult", "UnsubscribeLinkExpired",
-    "WeekReports", "delivery_chunks", "digest_context", "digest_message",
+    "WeekReports", "deliveries_to_send", "delivery_chunks", "digest_context", "digest_message",
     "digest_send", "digests_plan", "digests_send_many", "due_recipients", "due_week",
     "due_weeks", "iso_week", "last_week_start", "max_attempts", "message_id",
     "parse_iso_week", "recipients", "reminder_message", "reminder_recipients", "reminders_due",

@@ -141,8 +141,19 @@ def deliveries_plan(*, kind: str, wanted: dict, week_start: dt.date | None,
             ignore_conflicts=True,
             batch_size=1000,
         )
+    return deliveries_to_send(kind=kind, week_start=week_start, now=now)
+
+
+def deliveries_to_send(*, kind: str | None = None, week_start: dt.date | None = None,
+                       now: dt.datetime | None = None) -> list[int]:
+    """The rows already planned that are to be sent now (a retry that is due, a runner that
+    died, a publish the broker never took): of `kind` (else of any), of `week_start` only
+    or of recent weeks. Creates none: a worker that starts sweeps with this."""
+    now = now or timezone.now()
     give_up_abandoned(now)
-    rows = DigestDelivery.objects.filter(claimable(now), kind=kind)
+    rows = DigestDelivery.objects.filter(claimable(now))
+    if kind is not None:
+        rows = rows.filter(kind=kind)
     if week_start is not None:
         rows = rows.filter(week_start=week_start)
     else:
