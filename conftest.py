@@ -1,6 +1,7 @@
 """Shared fixtures: the fixed cast for access tests, and the real services when present."""
 
 import os
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -9,6 +10,16 @@ from clients.tests.factories import EngagementFactory
 from tracker.tests.factories import TeamFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+def wait_for(predicate, seconds: float = 60, step: float = 0.2) -> bool:
+    """Whether `predicate()` comes true within `seconds` (for work done by another process)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())
 
 
 def need_service(reason: str):
@@ -205,6 +216,67 @@ def celery_worker_process(transactional_db, settings, tmp_path):
         celery_app.conf.task_always_eager = True
         # The worker's connections must be gone before the test database is flushed.
         connection.close()
+
+
+@dataclass
+class TableLock:
+    """A PostgreSQL table lock held by a connection of its own (see the `table_lock` fixture)."""
+
+    connection: object
+
+    def release(self) -> None:
+        if not self.connection.closed:
+            self.connection.rollback()
+            self.connection.close()
+
+    @staticmethod
+    def waiting(statement: str = "") -> int:
+        """How many sessions on the test database wait for a lock (running `statement`)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND strpos(query, %s) > 0",
+                [statement],
+            )
+            return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def table_lock(transactional_db):
+    """`lock(*tables, mode=...)` holds a table lock on PostgreSQL until `.release()`: a real
+    worker's query on the table waits behind it, so a test catches the task mid-way without
+    mocking any of its work. Released at the end in any case."""
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        need_service("a table lock is taken on PostgreSQL (DATABASE_URL)")
+    held = []
+
+    def lock(*tables: str, mode: str = "ACCESS EXCLUSIVE") -> TableLock:
+        session = psycopg.connect(
+            host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+            password=db["PASSWORD"] or None, dbname=db["NAME"],
+        )
+        session.execute(f"LOCK TABLE {', '.join(tables)} IN {mode} MODE")
+        held.append(TableLock(session))
+        return held[-1]
+
+    try:
+        yield lock
+    finally:
+        for table in held:
+            table.release()
+
+
+def worker_swept(start, number: int = 0) -> bool:
+    """Whether the `number`th worker started by celery_worker_process has run the three
+    sweeps it publishes as it starts (config/celery_app.py)."""
+    log = start.logs / f"worker-{number}.log"
+    return log.read_text().count(" succeeded in ") >= 3
 
 
 @pytest.fixture

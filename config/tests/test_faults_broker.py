@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import need_service
+from conftest import need_service, wait_for
 from reports.models import DigestDelivery, ReportRun
 from tracker.models import ImportBatch, ImportUpload, Kind, TimeEntry
 from tracker.tests.factories import TimeEntryFactory
@@ -33,15 +33,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 MOST_SECONDS = 1.5
 TOGGL = os.path.join(os.path.dirname(__file__), "..", "..", "tracker", "tests", "imports",
                      "toggl_detailed.csv")
-
-
-def wait_for(predicate, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def timed(label: str, call):

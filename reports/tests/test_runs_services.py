@@ -1,12 +1,14 @@
 """Report runs through the real parts: a Celery worker on Redis, and a broker that is down."""
 
 import datetime as dt
+import os
+import signal
 import time
 
 import pytest
 from django.test import Client
 
-from conftest import need_service
+from conftest import TableLock, need_service, wait_for, worker_swept
 from reports.models import ReportRun
 from reports.services import report_request, report_runs_sweep
 from tracker.models import Kind
@@ -16,15 +18,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
 PARAMS = {"period": "custom", "start": "2026-10-05", "end": "2026-11-01", "team": None,
           "consultant": None, "client": None}
-
-
-def wait_for(predicate, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
@@ -76,6 +69,36 @@ def test_broker_down_keeps_the_run_queued_and_the_sweep_publishes_it(
     celery_worker_process()
     assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == "done")
     assert ReportRun.objects.get(pk=run.pk).attempts == 1
+
+
+def test_a_worker_killed_mid_run_then_a_new_worker_builds_it_exactly_once(
+    entries, celery_worker_process, table_lock
+):
+    """kill -9 the worker's process group while it builds a run: the run stays "running";
+    once its lease is over (2 s here, 10 min by default) a new worker, with no beat, sweeps
+    as it starts and builds it. The killed worker's message comes back only after Redis's
+    visibility timeout, and then finds the run done."""
+    lease = 2
+    first = celery_worker_process(REPORT_RUN_LEASE_SECONDS=str(lease))
+    assert wait_for(lambda: worker_swept(celery_worker_process), 30)
+    # The report's query waits behind this lock: the worker is caught mid-run.
+    time_entries = table_lock("tracker_timeentry", "reports_weeklytotal")
+    run = report_request(user=entries.admin, params=PARAMS)
+    assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == "running"
+                    and TableLock.waiting() >= 1, 30)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    time_entries.release()
+    run.refresh_from_db()
+    assert run.status == "running" and run.attempts == 1 and run.result is None
+
+    time.sleep(max(0.0, lease - (time.time() - run.started_at.timestamp())) + 0.5)
+    celery_worker_process(REPORT_RUN_LEASE_SECONDS=str(lease))
+    assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == "done", 60)
+    run.refresh_from_db()
+    assert run.attempts == 2 and run.progress == 100 and ReportRun.objects.count() == 1
+    alice = next(row for row in run.result["rows"] if row["consultant"] == "alice")
+    assert alice["client_hours"] == 2.0
 
 
 def test_two_requests_racing_for_one_report_queue_one_run(entries):
