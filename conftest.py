@@ -140,6 +140,18 @@ def smtp_server():
         controller.stop()
 
 
+def database_url_elsewhere(host: str = "", port: int = 0) -> str:
+    """The test database (PostgreSQL) as a DATABASE_URL for another process, at `host` and
+    `port` if given (a proxy in front)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = host or db["HOST"] or "127.0.0.1"
+    port = port or db["PORT"] or 5432
+    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
+
+
 @pytest.fixture
 def celery_worker_process(transactional_db, settings, tmp_path):
     """A real `celery -A config worker` process on Redis, sharing the test database.
@@ -159,14 +171,9 @@ def celery_worker_process(transactional_db, settings, tmp_path):
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         need_service("REDIS_URL is not set: no Redis for a real Celery worker")
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         need_service("a real worker needs the test database on PostgreSQL (DATABASE_URL)")
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    database_url = (
-        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
+    database_url = database_url_elsewhere()
     started = []
     celery_app.conf.task_always_eager = False
 
@@ -322,6 +329,36 @@ def tcp_proxy():
     finally:
         for proxy in proxies:
             proxy.close()
+
+
+@pytest.fixture
+def gunicorn_app(settings, tmp_path):
+    """`start(workers=2, **env)`: the app under gunicorn on loopback (config/tests/web.py),
+    its sessions signed with this process's SECRET_KEY so a test's force_login works there.
+    An env value of None removes the variable. Stopped at the end."""
+    from config.tests.web import gunicorn_start
+
+    started = []
+
+    def start(workers: int = 2, **env):
+        environment = {
+            **os.environ, "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0", "VAR_DIR": str(tmp_path),
+        }
+        environment.update(env)
+        environment = {key: value for key, value in environment.items() if value is not None}
+        try:
+            app = gunicorn_start(environment, tmp_path / f"gunicorn-{len(started)}.log", workers)
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        started.append(app)
+        return app
+
+    try:
+        yield start
+    finally:
+        for app in started:
+            app.stop()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ worker starts, with no beat running.
 
 import datetime as dt
 import os
+import threading
 import time
 from collections import Counter
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import need_service, wait_for
+from conftest import database_url_elsewhere, need_service, wait_for
 from reports.models import DigestDelivery, ReportRun
 from tracker.models import ImportBatch, ImportUpload, Kind, TimeEntry
 from tracker.tests.factories import TimeEntryFactory
@@ -151,3 +152,44 @@ def test_with_the_broker_away_no_request_waits_and_nothing_asked_for_is_lost(
     received = Counter(message["Message-ID"] for message in smtp_server.messages)
     for delivery in deliveries:
         assert received[delivery.message_id] == 1, delivery.recipient.username
+
+
+def test_four_reports_asked_for_at_once_leave_the_log_in_page_free(
+    cast, broker_proxy, gunicorn_app, settings
+):
+    """The issue's case, under gunicorn with its production config and 3 sync workers: with
+    Redis black-holed, four background reports asked for at once held the log-in page 10 s."""
+    broker_proxy.black_hole()
+    app = gunicorn_app(
+        workers=3, DJANGO_SETTINGS_MODULE="config.settings.base", DEBUG="1",
+        DATABASE_URL=database_url_elsewhere(), REDIS_URL=settings.REDIS_URL,
+        CELERY_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+    )
+    admin = Client()
+    admin.force_login(cast.admin)
+    session = admin.cookies["sessionid"].value
+    for _ in range(3):
+        app.fetch("GET", "/accounts/login/")
+    today = timezone.localdate()
+    answers = {}
+
+    def build(days: int):
+        answers[days] = app.fetch("POST", "/reports/balance/build/", session=session, form={
+            "period": "custom", "start": (today - dt.timedelta(days=days)).isoformat(),
+            "end": today.isoformat(),
+        })
+
+    builds = [threading.Thread(target=build, args=(days,)) for days in (7, 14, 21, 28)]
+    for thread in builds:
+        thread.start()
+    time.sleep(0.05)
+    log_in = app.fetch("GET", "/accounts/login/")
+    for thread in builds:
+        thread.join(30)
+    figures = ", ".join(f"{answer.seconds:.2f}s" for answer in answers.values())
+    print(f"log-in page {log_in.seconds:.2f}s beside four report builds ({figures})")
+    assert log_in.status == 200 and log_in.seconds < MOST_SECONDS
+    assert all(answer.status == 302 for answer in answers.values())
+    # Each waits once on the broker (BROKER_TIMEOUT), at worst behind another on its worker.
+    assert max(answer.seconds for answer in answers.values()) < 2 * MOST_SECONDS
+    assert ReportRun.objects.filter(status="queued", published_at=None).count() == 4

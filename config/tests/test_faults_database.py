@@ -7,17 +7,8 @@ and the API meanwhile. The issue's 10 s cut is 3 s here, to keep the test short:
 behaviour does not depend on how long the database is away.
 """
 
-import http.client
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -25,103 +16,38 @@ from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
-from conftest import need_service
+from conftest import database_url_elsewhere, need_service
 from tracker.models import Change, TimeEntry, WeeklyTotal
+
+from .web import Answer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-CSRF = "f" * 32  # a token of our own, sent as cookie and header alike
 CUT_SECONDS = 3
 CONNECT_TIMEOUT = 2  # DATABASE_CONNECT_TIMEOUT for the app
 
 
-@dataclass
-class Answer:
-    path: str
-    method: str
-    started: float
-    seconds: float
-    status: int
-    body: str
-    note: str = ""
-
-
 @pytest.fixture
-def app_through_proxy(tcp_proxy, tmp_path, settings):
-    """gunicorn on a free port, its database through a proxy; yields (proxy, port, process)."""
+def app_through_proxy(tcp_proxy, gunicorn_app):
+    """gunicorn (DEBUG off), its database through a proxy: (proxy, app)."""
     if connection.vendor != "postgresql":
         need_service("the database's faults are played on PostgreSQL (DATABASE_URL)")
     db = connection.settings_dict
     proxy = tcp_proxy(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
+    app = gunicorn_app(
         # The test settings for their static files storage (no collectstatic here), with
         # DEBUG off: error pages as in production.
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DEBUG": "0",
-        "SECRET_KEY": settings.SECRET_KEY,  # the sessions made here are signed with it
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "VAR_DIR": str(tmp_path),
-        "DATABASE_URL": f"postgres://{db['USER']}{password}@{proxy.host}:{proxy.port}/{db['NAME']}",
-        "DATABASE_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
-    }
-    env.pop("REDIS_URL", None)
-    log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "config.wsgi:application"],
-            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if fetch(port, "GET", "/accounts/login/").status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not start: " + log_path.read_text()[-3000:])
-        yield proxy, port, process, log_path
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def fetch(port: int, method: str, path: str, *, session: str = "", form=None) -> Answer:
-    headers = {"Cookie": f"csrftoken={CSRF}" + (f"; sessionid={session}" if session else "")}
-    body = None
-    if form is not None:
-        body = urlencode(form)
-        headers.update({"Content-Type": "application/x-www-form-urlencoded",
-                        "X-CSRFToken": CSRF})
-    server = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    started = time.monotonic()
-    try:
-        server.request(method, path, body=body, headers=headers)
-        response = server.getresponse()
-        text = response.read().decode("utf-8", "replace")
-    finally:
-        server.close()
-    return Answer(path, method, started, time.monotonic() - started, response.status, text)
+        DJANGO_SETTINGS_MODULE="config.settings.test", DEBUG="0", REDIS_URL=None,
+        DATABASE_URL=database_url_elsewhere(proxy.host, proxy.port),
+        DATABASE_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT),
+    )
+    return proxy, app
 
 
 def test_requests_answer_503_while_postgresql_is_cut_and_the_app_recovers_by_itself(
     cast, app_through_proxy
 ):
-    proxy, port, gunicorn, log_path = app_through_proxy
+    proxy, app = app_through_proxy
     browser = Client()
     browser.force_login(cast.consultant)
     session = browser.cookies["sessionid"].value
@@ -141,7 +67,7 @@ def test_requests_answer_503_while_postgresql_is_cut_and_the_app_recovers_by_its
                 ("GET", "/api/v1/me/", None),
             ]:
                 try:
-                    answer = fetch(port, method, path, session=session, form=form)
+                    answer = app.fetch(method, path, session=session, form=form)
                 except OSError as exc:  # a client-side failure is a finding too
                     answer = Answer(path, method, time.monotonic(), 0, 0, repr(exc))
                 answer.note = note
@@ -190,8 +116,8 @@ def test_requests_answer_503_while_postgresql_is_cut_and_the_app_recovers_by_its
     settled = [a for a in answers if a.started > back_at + 3]
     assert settled and all(a.status in (200, 302) for a in settled), [
         (a.path, a.status) for a in settled]
-    assert gunicorn.poll() is None
-    assert log_path.read_text().count("Booting worker") == 2
+    assert app.process.poll() is None
+    assert app.log_path.read_text().count("Booting worker") == 2
 
     # Nothing half-written: each entry saved whole (its history, the weekly rollup), once.
     posted = [a for a in answers if a.method == "POST"]
