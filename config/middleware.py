@@ -1,6 +1,7 @@
 """Project-wide middleware that belongs to no one app."""
 
 from django.conf import settings
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 
@@ -42,4 +43,23 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page's 405 (a GET of an address that only takes a form's POST, e.g. followed from
+    the log-in page's `next=`) answers a page that says so, not the browser's blank error.
+    Its `Allow` header stays; the API's JSON 405s are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code == 405 and not response.content
+                and not request.path.startswith("/api/")):
+            page = render(request, "405.html", status=405)
+            if "Allow" in response:
+                page["Allow"] = response["Allow"]
+            return page
         return response

@@ -15,6 +15,21 @@ def test_a_form_posted_after_logging_in_again_explains_what_to_do(cast):
     assert "That form had expired, so nothing was saved" in page and "reload the page" in page
 
 
+@pytest.mark.parametrize("path", ["/accounts/profile/reminder/",
+                                  "/accounts/profile/sessions/log-out-others/"])
+def test_a_get_of_a_forms_target_is_a_page_that_says_so(client, cast, path):
+    """Followed from the log-in page's next= (or typed), an address that only takes a form's
+    POST says so in the app's layout, with a way on, instead of the browser's blank error;
+    the API's 405s stay JSON."""
+    client.force_login(cast.consultant)
+    response = client.get(path)
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "This address is not a page" in page and 'href="/"' in page
+    api = client.put("/api/v1/timer/")
+    assert api.status_code == 405 and api["Content-Type"] == "application/json"
+
+
 def test_out_of_reach_is_a_plain_404_page(client, cast, settings):
     settings.DEBUG = False
     client.force_login(cast.outsider)

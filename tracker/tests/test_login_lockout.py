@@ -170,6 +170,7 @@ def test_password_resets_are_limited_per_account(cast, frozen_time):
     assert len(mail.outbox) == 3
     refused = reset("ALICE@example.test", "192.0.2.1")  # any address, any case
     assert refused_reset(refused) and "Try again in 60 minutes" in refused.content.decode()
+    assert refused["Retry-After"] == "3600"
     assert 'value="ALICE@example.test"' in refused.content.decode()
     assert len(mail.outbox) == 3  # nothing extra
     # Another person is not held back by it, nor is alice an hour later.
@@ -198,7 +199,7 @@ def test_making_api_tokens_is_limited_per_person(cast, frozen_time):
         made = alice.post("/accounts/profile/", {"name": f"script {n}"})
         assert made.status_code == 200 and "Your new token" in made.content.decode()
     refused = alice.post("/accounts/profile/", {"name": "one more"})
-    assert refused.status_code == 429
+    assert refused.status_code == 429 and refused["Retry-After"] == "3600"
     html = refused.content.decode()
     assert "You have made too many tokens lately. Try again in 60 minutes." in html
     assert "Your new token" not in html

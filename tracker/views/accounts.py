@@ -63,7 +63,9 @@ class PasswordResetView(auth_views.PasswordResetView):
                 f"nothing was sent this time. Try again in {wait} minute{'s' * (wait != 1)}. "
                 "If you asked earlier, the link in that e-mail still works."
             ))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait * 60)
+            return response
         # Read at request time, not when the URLs are loaded.
         self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)

@@ -33,7 +33,7 @@ def _get_token_for_user(request, pk) -> ApiToken:
 @require_http_methods(["GET", "POST"])
 def profile(request):
     form = ApiTokenForm(request.POST or None, user=request.user)
-    created = secret = None
+    created = secret = wait = None
     status = 200
     if request.method == "POST" and form.is_valid():
         if wait := throttle_wait("token_create", f"user-{request.user.pk}"):
@@ -46,7 +46,7 @@ def profile(request):
     tokens = ApiToken.objects.filter(user=request.user).order_by(
         "revoked_at", "-created_at"  # active ones first (NULL sorts first), newest first
     )
-    return render(request, "tracker/profile.html", {
+    response = render(request, "tracker/profile.html", {
         "form": form,
         "tokens": tokens,
         "created": created,
@@ -56,6 +56,9 @@ def profile(request):
         "reminders_on": settings.WEEK_REMINDERS,
         "session_idle_hours": round(settings.SESSION_COOKIE_AGE / 3600),
     }, status=status)
+    if wait:
+        response["Retry-After"] = str(wait * 60)
+    return response
 
 
 @login_required
