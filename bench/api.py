@@ -36,7 +36,6 @@ import datetime as dt
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.server import free_port, gunicorn_start, production_env, stop_group  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DEBUG", "1")  # this process only (seeding); the server runs without
 
@@ -59,12 +60,6 @@ ENTRIES_PER_DAY = 32
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Api:
@@ -116,33 +111,6 @@ def seed(entries: int):
     return user, engagement, token, first_day, last_day
 
 
-def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
-        "API_THROTTLE_TOKEN": THROTTLE, "API_THROTTLE_ADDRESS": THROTTLE,
-        "PORT": str(port), "WEB_CONCURRENCY": str(workers),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "config.wsgi:application"],
-        cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited {server.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit(f"gunicorn did not answer in 60 s; see {log_path}")
-
-
 def row(label: str, timings: list[float], wall: float) -> str:
     return (f"{label:<34}{len(timings):>8,}{len(timings) / wall:>10.0f}"
             f"{statistics.median(timings):>10.1f}{percentile(timings, 0.95):>10.1f}"
@@ -166,7 +134,11 @@ def main() -> int:
 
     port = free_port()
     log_path = Path(f"/tmp/bench-api-{port}.log")
-    server = start_server(port, args.workers, log_path)
+    server = gunicorn_start(
+        port, log_path,
+        production_env(API_THROTTLE_TOKEN=THROTTLE, API_THROTTLE_ADDRESS=THROTTLE),
+        workers=args.workers,
+    )
     api = Api(f"http://127.0.0.1:{port}", token)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']} · gunicorn "
           f"{args.workers} workers on :{port} (log {log_path}) · API throttles {THROTTLE} "
@@ -229,8 +201,7 @@ def main() -> int:
             url = page["next"]
         rows.append(row("list (cursor pages of 100)", timings, time.perf_counter() - started))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_group(server)
 
     print(f"\n{'phase':<34}{'requests':>8}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     print("\n".join(rows))

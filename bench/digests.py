@@ -27,8 +27,6 @@ import datetime as dt
 import os
 import random
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.server import free_port, stop_group  # noqa: E402
 
 WEEK = "2026-W47"
 WORKER_ENV = {
@@ -186,12 +185,6 @@ class CountingHandler:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "w")  # noqa: SIM115 - the worker writes to it until it stops
     process = subprocess.Popen(
@@ -207,16 +200,6 @@ def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
             break
         time.sleep(0.2)
     sys.exit("The worker did not start:\n" + log_path.read_text()[-3000:])
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def cpu_seconds(match) -> float:
@@ -353,7 +336,7 @@ def main() -> int:
               f"exactly one each: {unique and ids_unique}; rows {statuses}")
         print(f"result: {'under' if total < 60 else 'OVER'} the 60 s target")
     finally:
-        stop_worker(worker)
+        stop_group(worker)
         controller.stop()
         connection.close()
         if not args.keep:
