@@ -478,10 +478,15 @@ def entry_week_approved():
     return Exists(_entry_week_approvals().filter(status=WeekStatus.APPROVED))
 
 
+# Read once: TextChoices builds .values and .choices anew on each access, which was a fifth of
+# a 43,000-row export's time when asked per row.
+SOURCE_LABELS = dict(EntrySource.choices)
+
+
 def source_text(source: str, batch_id: int | None = None, token_name: str | None = None) -> str:
     """Where an entry came from, as the time list and its exports say it: "Manual",
     "Timer", "Toggl import #12", "API · laptop" (the token's name, never its secret)."""
-    label = EntrySource(source).label if source in EntrySource.values else source
+    label = SOURCE_LABELS.get(source, source)
     if source in IMPORTED_SOURCES:
         return f"{label} import #{batch_id}" if batch_id else f"{label} import"
     if source == EntrySource.API and token_name:
