@@ -113,3 +113,23 @@ def test_the_billable_box_follows_the_kind_until_chosen(cast, log_in, live_serve
     page.wait_for_url(f"{live_server.url}/time/")
     entry = TimeEntry.objects.get()
     assert (entry.kind, entry.billable, entry.seconds) == (Kind.CLIENT, True, 7200)
+
+
+def test_the_time_lists_pager_stays_on_a_phones_screen(cast, log_in, live_server):
+    """Twelve pages of time at 390 px: the pager wraps instead of running off the screen."""
+    TimeEntry.objects.bulk_create([
+        TimeEntry(consultant=cast.consultant, date=f"2026-11-{1 + n % 28:02d}", seconds=60,
+                  kind=Kind.INTERNAL)
+        for n in range(300)
+    ])
+    page = log_in(cast.consultant)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/time/?date_from=2026-11-01&date_to=2026-11-30")
+    pager = page.locator(".pagination").first
+    assert pager.locator("a", has_text="next").count() == 1
+    box = pager.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    for link in pager.locator("li").all():
+        item = link.bounding_box()
+        assert item["x"] + item["width"] <= 390, link.inner_text()
+    page.close()
