@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
@@ -320,6 +321,18 @@ class WeekApprovalTable(tables.Table):
     def render_status(self, record):
         return format_html('<span class="badge week-{}">{}</span>', record.status,
                            record.get_status_display())
+
+    # A reopened week is open again: what it showed of its last round (submitted when, decided
+    # by whom) would read as the state it is in. Its page keeps that story.
+    def render_submitted_at(self, value, record):
+        if record.status == WeekStatus.OPEN:
+            return "—"
+        return date_format(timezone.localtime(value), "D j M H:i")
+
+    def render_decided_by(self, value, record):
+        if record.status == WeekStatus.OPEN:
+            return f"Reopened by {record.reopened_by}" if record.reopened_by_id else "—"
+        return value
 
     def _hours(self, record, kind=None):
         seconds = record.kind_seconds

@@ -297,6 +297,13 @@ def test_reopen_is_offered_to_admins_only_and_needs_a_reason(client, cast):
     assert 'id="returned-weeks"' in page
     assert (f'href="/?week={WEEK}">Week {WEEK} (16–22 Nov 2026)</a>, reopened by Root Tester: '
             "“Client dispute”") in page
+    # On Approvals the reopened week reads as open, reopened by whom: not as its last round.
+    client.force_login(cast.manager)
+    row = client.get(reverse("tracker:week_list"), {"status": "open", "week": WEEK})
+    [cells] = [[str(cell) for _, cell in r.items()]
+               for r in row.context["table"].page.object_list if r.record.pk]
+    assert "Reopened by Root Tester" in cells and "Maria Tester" not in cells
+    client.force_login(cast.consultant)
     client.post(f"{reverse('tracker:week_submit')}?week={WEEK}", {"note": ""})
     assert 'id="returned-weeks"' not in client.get("/").content.decode()
 

@@ -59,7 +59,7 @@ class WeekListView(FilteredListView):
 
     def get_queryset(self):
         return WeekApproval.objects.decidable_by(self.request.user).select_related(
-            "consultant", "decided_by"
+            "consultant", "decided_by", "reopened_by"
         )
 
     def get_table_data(self):
