@@ -305,6 +305,8 @@ class IsoWeekField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=20, **kwargs)
         self.widget.attrs.setdefault("placeholder", "2026-W47")
+        # Too long to be a week is not a week: said as such, not as a length.
+        self.error_messages["max_length"] = "This is not an ISO week like 2026-W47."
 
     def clean(self, value):
         value = super().clean(value)  # the text, its length checked
