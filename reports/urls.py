@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import balance
+from .views import balance, team
 
 app_name = "reports"
 
 urlpatterns = [
+    path("team/", team.team_page, name="team"),
     path("reports/balance/", balance.balance, name="balance"),
     path("reports/balance/build/", balance.balance_build, name="build"),
     path("reports/", balance.run_list, name="runs"),

@@ -182,6 +182,8 @@ ROUTES: dict[str, Row] = {
     "clients:outcome_detail": row("outcome", body={"record": "measurement"},
                                   GET=IN_REACH, POST=IN_REACH),
     "clients:outcome_update": row("outcome", GET=IN_REACH, POST=IN_REACH),
+    # --- the team page (docs/reports.md): managers and admins, each on their own people --
+    "reports:team": row(GET=MANAGERS),
     # --- the balance report and its runs (docs/reports.md) ---------------------------------
     "reports:balance": row(GET=EVERYONE, also={
         "GET ?consultant={alice.pk}": IN_REACH,

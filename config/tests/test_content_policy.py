@@ -126,7 +126,7 @@ def pages(product) -> dict[str, list[str]]:
             "/digests/preferences/", f"/digests/preview/?week={week}", "/api/docs/",
         ],
         "manager": [
-            "/history/", "/weeks/", f"/weeks/{cast.consultant.username}/{week}/",
+            "/history/", "/team/", "/weeks/", f"/weeks/{cast.consultant.username}/{week}/",
             "/reports/balance/?period=last_4_weeks", "/reports/",
             f"/reports/{product['done'].pk}/", f"/reports/{product['queued'].pk}/",
             "/reports/saved/",

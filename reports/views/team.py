@@ -1,0 +1,135 @@
+"""/team/: a manager's people (an admin's: everyone's) at a glance, this week and last.
+
+The figures of each week are the balance report's rows for that ISO week (balance_compute:
+hours by kind from the weekly rollup, capacity, promotion share, outcomes credited as the
+report credits them), so the page and the report never disagree. Beside them, each person's
+last entry date and last week's timesheet status. A constant number of queries whatever
+the number of people: two reports, the teams, the people, their last entries and last
+week's approval records.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from tracker import figures
+from tracker.models import Team, TimeEntry, User, WeekApproval, WeekStatus
+from tracker.week import iso_week, week_dates, week_start_of
+
+from ..balance import Period, Row, balance_compute
+from ..tables import Drill
+
+
+@dataclass(frozen=True)
+class PersonWeek:
+    """One person's ISO week on the page: the report's row (None: nothing to report)."""
+
+    row: Row | None
+    time_url: str
+    outcomes_url: str
+
+    @property
+    def seconds(self) -> figures.KindSeconds:
+        return self.row.seconds if self.row else figures.KindSeconds()
+
+    @property
+    def client_hours(self) -> float:
+        return figures.hours(self.seconds.client)
+
+    @property
+    def promotion_hours(self) -> float:
+        return figures.hours(self.seconds.promotion)
+
+    @property
+    def internal_hours(self) -> float:
+        return figures.hours(self.seconds.internal)
+
+    @property
+    def total_hours(self) -> float:
+        return figures.hours(self.seconds.total)
+
+    @property
+    def share_percent(self) -> int | None:
+        return figures.whole_percent(self.row.promotion_share) if self.row else None
+
+    @property
+    def outcomes_achieved(self) -> int:
+        return self.row.outcomes_achieved if self.row else 0
+
+
+@dataclass(frozen=True)
+class Person:
+    user: User
+    weeks: tuple[PersonWeek, PersonWeek]  # this week, last week
+    capacity_hours: float
+    last_entry: dt.date | None
+    last_week_status: WeekApproval
+    last_week_url: str
+
+    @property
+    def last_week_complete(self) -> bool:
+        return self.last_week_status.status in (WeekStatus.SUBMITTED, WeekStatus.APPROVED)
+
+
+def _week_url(person: User, monday: dt.date, viewer: User) -> str:
+    """The week's page; one's own week (nobody decides on it) is on My week."""
+    if person.pk == viewer.pk:
+        return f"{reverse('tracker:my_week')}?week={iso_week(monday)}"
+    return reverse("tracker:week_detail", args=[person.username, iso_week(monday)])
+
+
+@login_required
+def team_page(request):
+    viewer = request.user
+    if not (viewer.is_admin or viewer.is_manager):
+        raise Http404
+    teams = list(Team.objects.visible_to(viewer))
+    people = User.objects.visible_to(viewer).filter(is_active=True, team__in=teams)
+    this_monday = week_start_of(viewer.today())
+    last_monday = this_monday - dt.timedelta(days=7)
+    mondays = (this_monday, last_monday)
+    periods = [Period(monday, monday + dt.timedelta(days=6)) for monday in mondays]
+    rows = [
+        {row.consultant_id: row
+         for row in balance_compute(people=people, start=period.start, end=period.end).rows}
+        for period in periods
+    ]
+    # The links of the balance report's figures: each week's entries and outcomes credited.
+    drills = [Drill(period, None) for period in periods]
+    last_entries = dict(
+        TimeEntry.objects.filter(consultant__in=people).order_by()
+        .values_list("consultant_id").annotate(last=Max("date"))
+    )
+    approvals = {
+        approval.consultant_id: approval
+        for approval in WeekApproval.objects.filter(consultant__in=people, week_start=last_monday)
+    }
+    by_team = {team.pk: [] for team in teams}
+    for person in people.by_name():
+        by_team[person.team_id].append(Person(
+            user=person,
+            weeks=tuple(
+                PersonWeek(row=week_rows.get(person.pk),
+                           time_url=drill.time(consultant=person.pk),
+                           outcomes_url=drill.outcomes(credited_to=person.pk))
+                for week_rows, drill in zip(rows, drills, strict=True)
+            ),
+            capacity_hours=float(person.weekly_capacity_hours),
+            last_entry=last_entries.get(person.pk),
+            last_week_status=approvals.get(
+                person.pk, WeekApproval(consultant=person, week_start=last_monday)
+            ),
+            last_week_url=_week_url(person, last_monday, viewer),
+        ))
+    return render(request, "reports/team.html", {
+        "teams": [(team, by_team[team.pk]) for team in teams],
+        "this_week": iso_week(this_monday),
+        "this_week_dates": week_dates(this_monday),
+        "last_week": iso_week(last_monday),
+        "last_week_dates": week_dates(last_monday),
+    })
