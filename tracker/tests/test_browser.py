@@ -77,6 +77,23 @@ def test_two_tabs_on_one_week_keep_each_others_work(cast, log_in):
     assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [1800, 7200]
 
 
+@pytest.mark.parametrize("width", [1200, 1280, 1440])
+def test_an_admins_menu_fits_the_screen_at_desktop_widths(cast, log_in, live_server, width):
+    """An admin has the most entries (Approvals, Team, Imports, History, Admin) and a long
+    name: at every desktop width the menu stays within the screen, one line, nothing cut."""
+    cast.admin.first_name, cast.admin.last_name = "Maximiliane", "Oberhausen-Schwarz"
+    cast.admin.save()
+    page = log_in(cast.admin)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_server.url}/weeks/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    main_nav = page.get_by_role("navigation", name="Main navigation")
+    assert main_nav.bounding_box()["height"] < 70
+    assert page.locator("#user-menu").bounding_box()["x"] + page.locator(
+        "#user-menu").bounding_box()["width"] <= width
+    page.close()
+
+
 def test_the_user_menu_holds_password_and_log_out(cast, log_in, live_server):
     """One line of navigation at desktop width: the account links sit in the user's menu."""
     page = log_in(cast.manager)
