@@ -42,15 +42,23 @@ def iso_week(monday: dt.date) -> str:
     return f"{monday:%G-W%V}"
 
 
-def week_dates(monday: dt.date) -> str:
-    """The days of a week as people read them beside its ISO name: '16–22 Nov 2026',
-    '30 Nov – 6 Dec 2026', '28 Dec 2026 – 3 Jan 2027'."""
+def week_dates(monday: dt.date, *, weekdays: bool = False) -> str:
+    """The days of a week as people read them: the one way every page, e-mail and message
+    writes a week. Beside its ISO name: '16–22 Nov 2026', '30 Nov – 6 Dec 2026',
+    '28 Dec 2026 – 3 Jan 2027'. As a title (`weekdays`): 'Mon 16 Nov – Sun 22 Nov 2026',
+    'Mon 28 Dec 2026 – Sun 3 Jan 2027'. A week across New Year names both years."""
     sunday = monday + dt.timedelta(days=6)
+
+    def day(date: dt.date, *, year: bool) -> str:
+        text = f"{date.day} {date:%b}" + (f" {date.year}" if year else "")
+        return f"{date:%a} {text}" if weekdays else text
+
+    first, last = day(monday, year=False), day(sunday, year=True)
     if monday.year != sunday.year:
-        return f"{monday:%-d %b %Y} – {sunday:%-d %b %Y}"
-    if monday.month != sunday.month:
-        return f"{monday:%-d %b} – {sunday:%-d %b %Y}"
-    return f"{monday:%-d}–{sunday:%-d %b %Y}"
+        return f"{day(monday, year=True)} – {last}"
+    if monday.month != sunday.month or weekdays:
+        return f"{first} – {last}"
+    return f"{monday.day}–{last}"  # 16–22 Nov 2026
 
 
 def _quarter_start(day: dt.date) -> dt.date:

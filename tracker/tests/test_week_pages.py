@@ -515,3 +515,20 @@ def test_the_admin_shows_approvals_read_only(client, cast):
 ])
 def test_a_week_is_shown_with_its_days(monday, shown):
     assert week_dates(monday) == shown
+
+
+@pytest.mark.parametrize("monday, title", [
+    (dt.date(2026, 11, 16), "Mon 16 Nov – Sun 22 Nov 2026"),
+    (dt.date(2026, 12, 28), "Mon 28 Dec 2026 – Sun 3 Jan 2027"),
+])
+def test_a_weeks_title_names_both_years_across_new_year(client, cast, monday, title):
+    """My week and the week's page write a week one way, both years where it spans two."""
+    week = f"{monday:%G-W%V}"
+    TimeEntryFactory(consultant=cast.consultant, date=monday)
+    assert week_dates(monday, weekdays=True) == title
+    client.force_login(cast.consultant)
+    assert f"<small class=\"text-body-secondary\">{title}</small>" in \
+        client.get(f"/?week={week}").content.decode()
+    client.force_login(cast.manager)
+    assert f"<small class=\"text-body-secondary\">{title}</small>" in \
+        client.get(week_url(cast, week)).content.decode()
