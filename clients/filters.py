@@ -65,6 +65,7 @@ class EngagementFilter(ReachFilterSet):
     )
 
     for_managers = ("member",)
+    period_filters = ("active_from", "active_to")
 
     class Meta(ReachFilterSet.Meta):
         model = Engagement
@@ -109,6 +110,7 @@ class OutcomeFilter(ReachFilterSet):
     )
 
     for_managers = ("credited_to", "team")
+    period_filters = ("achieved_from", "achieved_to")
 
     class Meta(ReachFilterSet.Meta):
         model = Outcome

@@ -14,6 +14,7 @@ cell is written as a text cell, which no spreadsheet runs: the text stays exactl
 """
 
 import csv
+import datetime as dt
 import html
 import io
 
@@ -24,8 +25,10 @@ from django_tables2.export import ExportMixin, TableExport
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
 
 
 def percent(ratio) -> float | None:
@@ -63,7 +66,8 @@ class SafeTableExport(TableExport):
         if self.format == self.XLSX:
             return xlsx_bytes(self.dataset)
         if self.format == self.CSV:
-            return self.dataset.export(self.CSV, quoting=csv.QUOTE_NONNUMERIC)
+            # The BOM tells Excel the file is UTF-8: without it "café" opens as "cafÃ©".
+            return BOM + self.dataset.export(self.CSV, quoting=csv.QUOTE_NONNUMERIC)
         return super().export()
 
 
@@ -73,6 +77,9 @@ def xlsx_bytes(dataset) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(dataset.title))
     sheet.freeze_panes = "A2"
+    # Write-only sheets take their widths before the first row.
+    for index, width in enumerate(column_widths(dataset), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     bold = Font(bold=True)
 
     def cell(value, font=None):
@@ -91,6 +98,31 @@ def xlsx_bytes(dataset) -> bytes:
     return out.getvalue()
 
 
+MAX_COLUMN_WIDTH = 50  # characters: a long note wraps off screen rather than widen its column
+
+
+def column_widths(dataset) -> list[int]:
+    """Each column as wide as its longest cell (header included), at most MAX_COLUMN_WIDTH."""
+    columns = zip(dataset.headers or [], *dataset, strict=True)
+    return [
+        min(max((len(str(value)) for value in column if value is not None), default=0) + 2,
+            MAX_COLUMN_WIDTH)
+        for column in columns
+    ]
+
+
+def export_filename(name: str, export_format: str, start=None, end=None) -> str:
+    """The file's name with its period: time_2026-11-02_2026-11-29.csv, time_from_2026-11-02.csv,
+    time_until_2026-11-29.csv, or time.csv for every date."""
+    if start and end:
+        name = f"{name}_{start.isoformat()}_{end.isoformat()}"
+    elif start:
+        name = f"{name}_from_{start.isoformat()}"
+    elif end:
+        name = f"{name}_until_{end.isoformat()}"
+    return f"{name}.{export_format}"
+
+
 def _sheet_title(title) -> str:
     # Excel's rules: at most 31 characters, none of []:*?/\
     cleaned = "".join(c for c in str(title or "Export") if c not in "[]:*?/\\")
@@ -104,7 +136,11 @@ class SafeExportMixin(ExportMixin):
     export_formats = (TableExport.CSV, TableExport.XLSX)
 
     def get_export_filename(self, export_format):
-        return f"{self.export_name}.{export_format}"
+        return export_filename(self.export_name, export_format, *self.export_period())
+
+    def export_period(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last day the export holds, None where the list is open-ended."""
+        return None, None
 
     def dispatch(self, request, *args, **kwargs):
         # django-tables2 would serve any tablib format (some need libraries we don't ship):

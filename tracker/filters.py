@@ -4,6 +4,8 @@ in the page and its exports alike. The client, engagement and outcome lists buil
 same ReachFilterSet (clients/filters.py)."""
 
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.http import Http404
@@ -161,6 +163,8 @@ class ReachFilterSet(django_filters.FilterSet):
     """
 
     for_managers: tuple[str, ...] = ()
+    # The filters (from, to) whose dates are the list's period: its export file's name says it.
+    period_filters: tuple[str, str] | None = None
 
     class Meta:
         form = FilterForm
@@ -182,6 +186,13 @@ class ReachFilterSet(django_filters.FilterSet):
         if self.is_bound and names_out_of_reach(self.form, object_filters):
             raise Http404("No such object within your reach.")
 
+    def date_range(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last day the filters select (None where a side is open)."""
+        if self.period_filters is None or not self.is_bound or not self.form.is_valid():
+            return None, None
+        data = self.form.cleaned_data
+        return tuple(data.get(name) for name in self.period_filters)
+
 
 class PeriodFilterSet(ReachFilterSet):
     """Time entries and activities: by period or dates, and by person."""
@@ -201,10 +212,22 @@ class PeriodFilterSet(ReachFilterSet):
     )
 
     for_managers = ("consultant",)
+    period_filters = ("date_from", "date_to")
 
     def filter_period(self, queryset, name, value):
         start, end = period_dates(value, self.request.user.today())
         return queryset.filter(date__range=(start, end))
+
+    def date_range(self):
+        """A preset period and the dates together: the days both allow."""
+        if not self.is_bound or not self.form.is_valid():
+            return None, None
+        start, end = super().date_range()
+        preset = self.form.cleaned_data.get("period")
+        if not preset:
+            return start, end
+        first, last = period_dates(preset, self.request.user.today())
+        return max(filter(None, [start, first])), min(filter(None, [end, last]))
 
 
 class TimeEntryFilter(PeriodFilterSet):
@@ -251,12 +274,7 @@ class TimeEntryFilter(PeriodFilterSet):
         if not self.form.is_valid():
             return Selection(empty=True)  # the list shows nothing either (strict filtering)
         data = self.form.cleaned_data
-        starts, ends = [data.get("date_from")], [data.get("date_to")]
-        if data.get("period"):
-            start, end = period_dates(data["period"], self.request.user.today())
-            starts.append(start)
-            ends.append(end)
-        starts, ends = [day for day in starts if day], [day for day in ends if day]
+        start, end = self.date_range()
 
         consultants = people
         if data.get("consultant"):
@@ -277,8 +295,8 @@ class TimeEntryFilter(PeriodFilterSet):
             engagements = engagements.values("pk")
 
         return Selection(
-            start=max(starts, default=None),
-            end=min(ends, default=None),
+            start=start,
+            end=end,
             kind=data.get("kind") or None,
             billable=data.get("billable"),
             consultants=consultants,
@@ -342,6 +360,12 @@ class WeekApprovalFilter(ReachFilterSet):
         model = WeekApproval
         fields = ["status", "week", "consultant"]
 
+    def date_range(self):
+        """The week filtered by, Monday to Sunday."""
+        valid = self.is_bound and self.form.is_valid()
+        week = self.form.cleaned_data.get("week") if valid else None
+        return (week, week + dt.timedelta(days=6)) if week else (None, None)
+
     def filter_status(self, queryset, name, value):
         if value == NOT_SUBMITTED:
             return queryset.filter(status__in=UNSUBMITTED)
@@ -370,6 +394,8 @@ class ChangeFilter(ReachFilterSet):
                            widget=DateInput())
     date_to = DateFilter(field_name="at__date", lookup_expr="lte", label="To",
                          widget=DateInput())
+
+    period_filters = ("date_from", "date_to")
 
     class Meta(ReachFilterSet.Meta):
         model = Change

@@ -243,7 +243,21 @@ LISTS = ["/clients/", "/engagements/", "/outcomes/"]
 
 
 def _csv_rows(response):
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize(
+    ("query", "filename"),
+    [
+        ("/outcomes/?achieved_from=2026-10-01&achieved_to=2026-10-31",
+         "outcomes_2026-10-01_2026-10-31"),
+        ("/engagements/?active_from=2026-11-02", "engagements_from_2026-11-02"),
+        ("/clients/?active=true", "clients"),
+    ],
+)
+def test_list_exports_are_named_with_their_period(cast, as_user, query, filename):
+    response = as_user(cast.manager).get(f"{query}&_export=xlsx")
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}.xlsx"'
 
 
 @pytest.mark.parametrize("url", LISTS)

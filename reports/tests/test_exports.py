@@ -1,5 +1,6 @@
 """Every export carries plain values: numbers as numbers, codes not badges, no HTML."""
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -148,3 +149,27 @@ def test_xlsx_text_is_exact_and_never_a_formula(client, data):
     assert not any(cell.data_type == "f" for cell in cells)
     as_csv = client.get("/time/", {"_export": "csv", "consultant": data.teammate.pk})
     assert "'-net promoter" in as_csv.content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("url, query, expected", [
+    ("/time/", {}, "Café — pilot"),
+    ("/activities/", {}, "Café — talk"),
+    ("/engagements/", {}, "Café — pilot"),
+    (URL, {**CUSTOM, "table": "engagements"}, "Café — pilot"),
+    (URL, {**CUSTOM, "table": "consultants"}, "Zoë’s café — team"),
+])
+def test_every_csv_export_begins_with_a_bom_so_excel_reads_utf8(client, data, url, query,
+                                                                expected):
+    """Excel opens a CSV without a BOM in the machine's code page: "café —" would read
+    "cafÃ© â€”". With it, the text round-trips."""
+    data.engagement.name = "Café — pilot"
+    data.engagement.save()
+    data.team.name = "Zoë’s café — team"
+    data.team.save()
+    ActivityFactory(consultant=data.consultant, date=dt.date(2026, 10, 14), title="Café — talk")
+    client.force_login(data.manager)
+    response = client.get(url, {**query, "team": data.team.pk, "_export": "csv"})
+    assert response.content.startswith(codecs.BOM_UTF8)
+    text = response.content.decode("utf-8-sig")
+    assert not text.startswith("\ufeff")  # one BOM, not two
+    assert expected in text

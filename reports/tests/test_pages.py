@@ -126,7 +126,7 @@ def test_exports_are_formula_safe_and_keep_numbers(client, data):
     response = client.get(URL, {**CUSTOM, "team": data.team.pk, "_export": "csv",
                                 "table": "consultants"})
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     alice = next(row for row in rows if row[0] == "alice")
     assert alice[1].startswith("'=HYPERLINK")
     response = client.get(URL, {**CUSTOM, "team": data.team.pk, "_export": "xlsx",

@@ -326,6 +326,35 @@ def test_csv_export_has_the_filtered_rows_with_formulas_neutralised(client, cast
     assert "Actions" not in row and "Duration" not in row
 
 
+@pytest.mark.parametrize(
+    ("url", "query", "filename"),
+    [
+        ("/time/", {"date_from": "2026-11-02", "date_to": "2026-11-29"},
+         "time_2026-11-02_2026-11-29"),
+        # A preset is the period the list shows: on Wednesday 25 November, last week.
+        ("/time/", {"period": "last_week"}, "time_2026-11-16_2026-11-22"),
+        # A preset and dates: the days both allow.
+        ("/time/", {"period": "this_month", "date_from": "2026-11-10"},
+         "time_2026-11-10_2026-11-30"),
+        ("/activities/", {"date_from": "2026-11-02"}, "activities_from_2026-11-02"),
+        ("/activities/", {"date_to": "2026-11-29"}, "activities_until_2026-11-29"),
+        ("/activities/", {"kind": "talk"}, "activities"),
+        # A filter refused (the "to" before the "from") names no period.
+        ("/time/", {"date_from": "2026-11-29", "date_to": "2026-11-02"}, "time"),
+        ("/history/", {"date_from": "2026-11-01", "date_to": "2026-11-30"},
+         "history_2026-11-01_2026-11-30"),
+    ],
+)
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_an_export_file_is_named_with_its_period(client, cast, url, query, filename,
+                                                 export_format):
+    client.force_login(cast.manager)
+    response = client.get(url, {**query, "_export": export_format})
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert disposition == f'attachment; filename="{filename}.{export_format}"'
+
+
 def test_every_formula_trigger_is_neutralised(client, cast):
     for n, start in enumerate(["=", "+", "-", "@", "\t", "\r"]):
         TimeEntryFactory(consultant=cast.consultant, date=TODAY, seconds=60,
@@ -368,6 +397,19 @@ def test_xlsx_export_keeps_hours_as_numbers(client, cast, world):
     assert hyperlink["Seconds"] == 5400
     assert hyperlink["Consultant"] == "alice"
     assert sum(row["Hours"] for row in rows) == 3.0
+
+
+def test_xlsx_columns_fit_their_cells_up_to_a_cap(client, cast, world):
+    """A column is as wide as its longest cell, but a long note does not make it a screen wide."""
+    TimeEntryFactory(consultant=cast.consultant, date=TODAY, note="A long note. " * 30)
+    client.force_login(cast.consultant)
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/time/", {"_export": "xlsx"}).content)
+    ).active
+    width = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
+    assert width["Note"] == 50
+    assert len("2026-11-23") <= width["Date"] < 20
+    assert len("Client work") <= width["Kind"] < 20
 
 
 def test_teammates_export_has_none_of_alices_rows(client, cast, world):
@@ -886,7 +928,8 @@ def test_the_exported_hours_add_up_to_the_lists_total(client, cast):
     )
     client.force_login(cast.consultant)
     total = client.get("/time/").context["totals"]["total_hours"]
-    rows = csv.DictReader(io.StringIO(client.get("/time/", {"_export": "csv"}).content.decode()))
+    exported = client.get("/time/", {"_export": "csv"}).content.decode("utf-8-sig")
+    rows = csv.DictReader(io.StringIO(exported))
     assert round(sum(float(row["Hours"]) for row in rows), 2) == float(total) == 0.92
 
 

@@ -21,6 +21,9 @@ class FilteredListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Fi
     def exporting(self) -> bool:
         return self.export_trigger_param in self.request.GET
 
+    def export_period(self):
+        return self.filterset.date_range()
+
     def get_table_pagination(self, table):
         if self.exporting:
             return False  # an export holds every filtered row
