@@ -130,7 +130,7 @@ class _Marked:
                 "unapproved_hours": self.unapproved_hours}
 
 
-class _Hours:
+class KindHours:
     """The hours a row shows, each rounded once from its seconds."""
 
     seconds: KindSeconds
@@ -153,7 +153,7 @@ class _Hours:
 
 
 @dataclass(frozen=True)
-class Row(_Marked, _Hours):
+class Row(_Marked, KindHours):
     """A consultant's line: CONTRACT.md's row, plus their id and their team's."""
 
     consultant: str
@@ -214,7 +214,7 @@ class Row(_Marked, _Hours):
 
 
 @dataclass(frozen=True)
-class Totals(_Marked, _Hours):
+class Totals(_Marked, KindHours):
     """The report's totals: hours from the seconds summed; an outcome credited to several
     people counted once."""
 
@@ -247,7 +247,7 @@ class Totals(_Marked, _Hours):
 
 
 @dataclass(frozen=True)
-class TeamRow(_Marked, _Hours):
+class TeamRow(_Marked, KindHours):
     team: str | None
     team_id: int | None
     consultants: int
@@ -348,7 +348,7 @@ class EngagementRow:
 
 
 @dataclass(frozen=True)
-class Week(_Hours):
+class Week(KindHours):
     week_start: dt.date
     seconds: KindSeconds
 
@@ -376,7 +376,7 @@ def _source_order(source: str) -> tuple:
 
 
 @dataclass(frozen=True)
-class SourceRow(_Hours):
+class SourceRow(KindHours):
     """The hours of the report's people and period that came in one way: by hand, the timer,
     an import of a tool's export, the API."""
 
