@@ -30,6 +30,12 @@ from .models import (
 
 KIND_LABELS = dict(Kind.choices)
 WEEK_STATUS_LABELS = dict(WeekStatus.choices)
+
+
+def week_badge(status: str) -> str:
+    """A week's approval status as every page draws it (the time list, Approvals)."""
+    return format_html('<span class="badge week-{}">{}</span>', status,
+                       WEEK_STATUS_LABELS.get(status, status))
 WIDE_ONLY = "d-none d-md-table-cell"  # a column left out at phone width
 ACTIVITY_KIND_LABELS = dict(ActivityKind.choices)
 
@@ -319,8 +325,7 @@ class WeekApprovalTable(tables.Table):
         return format_html('<a href="{}">{}</a>', self._week_url(record), record.consultant)
 
     def render_status(self, record):
-        return format_html('<span class="badge week-{}">{}</span>', record.status,
-                           record.get_status_display())
+        return week_badge(record.status)
 
     # A reopened week is open again: what it showed of its last round (submitted when, decided
     # by whom) would read as the state it is in. Its page keeps that story.

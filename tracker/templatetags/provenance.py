@@ -7,10 +7,10 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from tracker.models import TimeEntry, WeekStatus
+from tracker.models import TimeEntry
+from tracker.tables import week_badge
 
 register = template.Library()
-WEEK_STATUS_LABELS = dict(WeekStatus.choices)
 
 
 @register.simple_tag
@@ -32,8 +32,4 @@ def entry_source(entry: TimeEntry, user, detailed: bool = False):
     return text
 
 
-@register.simple_tag
-def week_badge(status: str):
-    """A week's approval status as the approval pages draw it."""
-    return format_html('<span class="badge week-{}">{}</span>', status,
-                       WEEK_STATUS_LABELS.get(status, status))
+register.simple_tag(week_badge, name="week_badge")
