@@ -37,7 +37,9 @@ def app_through_proxy(tcp_proxy, gunicorn_app):
     app = gunicorn_app(
         # The test settings for their static files storage (no collectstatic here), with
         # DEBUG off: error pages as in production.
-        DJANGO_SETTINGS_MODULE="config.settings.test", DEBUG="0", REDIS_URL=None,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DEBUG="0",
+        REDIS_URL=None,
         DATABASE_URL=database_url_elsewhere(proxy.host, proxy.port),
         DATABASE_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT),
     )
@@ -61,8 +63,17 @@ def test_requests_answer_503_while_postgresql_is_cut_and_the_app_recovers_by_its
             n += 1
             note = f"load {worker}-{n}"
             for method, path, form in [
-                ("POST", "/time/new/", {"date": today, "seconds": "0h 1m", "kind": "client",
-                                        "engagement": cast.engagement.pk, "note": note}),
+                (
+                    "POST",
+                    "/time/new/",
+                    {
+                        "date": today,
+                        "seconds": "0h 1m",
+                        "kind": "client",
+                        "engagement": cast.engagement.pk,
+                        "note": note,
+                    },
+                ),
                 ("GET", "/time/", None),
                 ("GET", "/api/v1/me/", None),
             ]:
@@ -96,11 +107,13 @@ def test_requests_answer_503_while_postgresql_is_cut_and_the_app_recovers_by_its
     during = [a for a in answers if a.started > cut_at + 0.2 and a.started + a.seconds < back_at]
     assert during and all(a.status == 503 for a in during), statuses
     slowest = max(a.seconds for a in during)
-    print(f"{len(during)} requests during the {CUT_SECONDS}s cut, all 503, slowest "
-          f"{slowest:.2f}s; {len(answers)} requests in all")
+    print(
+        f"{len(during)} requests during the {CUT_SECONDS}s cut, all 503, slowest "
+        f"{slowest:.2f}s; {len(answers)} requests in all"
+    )
     assert slowest < CONNECT_TIMEOUT + 1.5
     for answer in (a for a in answers if a.status == 503):
-        assert "Traceback" not in answer.body and "File \"" not in answer.body
+        assert "Traceback" not in answer.body and 'File "' not in answer.body
         if answer.path.startswith("/api/"):
             assert '"detail"' in answer.body and "not answering" in answer.body
         else:
@@ -115,9 +128,16 @@ def test_requests_answer_503_while_postgresql_is_cut_and_the_app_recovers_by_its
     assert first < 5
     settled = [a for a in answers if a.started > back_at + 3]
     assert settled and all(a.status in (200, 302) for a in settled), [
-        (a.path, a.status) for a in settled]
+        (a.path, a.status) for a in settled
+    ]
     assert app.process.poll() is None
-    assert app.log_path.read_text().count("Booting worker") == 2
+    # No worker died or hung: the only new ones replace a worker that served its
+    # max_requests (gunicorn.conf.py recycles them; 503s are quick, so ~2,000 requests run).
+    log = app.log_path.read_text()
+    assert not any(death in log for death in ("WORKER TIMEOUT", "exited with code", "was sent")), (
+        log[-2000:]
+    )
+    assert log.count("Booting worker") == 2 + log.count("Autorestarting worker")
 
     # Nothing half-written: each entry saved whole (its history, the weekly rollup), once.
     posted = [a for a in answers if a.method == "POST"]
@@ -126,9 +146,12 @@ def test_requests_answer_503_while_postgresql_is_cut_and_the_app_recovers_by_its
     notes = list(entries.values_list("note", flat=True))
     assert len(notes) == len(set(notes))  # none twice
     assert saved <= set(notes)  # every one confirmed is there (a 503 may have committed)
-    created = set(Change.objects.filter(
-        object_type=Change.ObjectType.TIME_ENTRY, action=Change.Action.CREATE,
-    ).values_list("object_id", flat=True))
+    created = set(
+        Change.objects.filter(
+            object_type=Change.ObjectType.TIME_ENTRY,
+            action=Change.Action.CREATE,
+        ).values_list("object_id", flat=True)
+    )
     assert created == set(entries.values_list("pk", flat=True))
     logged = TimeEntry.objects.filter(consultant=cast.consultant).aggregate(s=Sum("seconds"))
     rolled = WeeklyTotal.objects.filter(consultant=cast.consultant).aggregate(s=Sum("seconds"))
