@@ -182,7 +182,12 @@ def _report_context(request, report: Report, params: dict) -> dict:
 def balance(request):
     """Filters, tables, charts and exports. A GET never starts work: a scope too big to render
     at once shows the viewer's fresh background run of it, or offers to build one (POST)."""
-    form = BalanceFilterForm(request.GET or {"period": "last_4_weeks"}, user=request.user)
+    data = request.GET.copy()
+    if not data.get("period"):
+        # The period the report falls back to, so its menu shows it too (a link naming a team
+        # only, say, is the last 4 weeks, not the menu's first entry).
+        data["period"] = "last_4_weeks"
+    form = BalanceFilterForm(data, user=request.user)
     if not form.is_valid():
         if form.out_of_reach():
             raise Http404("No such team, consultant or client within your reach.")
