@@ -101,17 +101,17 @@
   }
 
   function updateCapacity(byKind, week) {
-    var shown = document.querySelector("[data-week-hours]");
-    if (shown) { shown.textContent = hours(week); }
-    var over = document.querySelector("[data-week-over]");
-    if (over) {
-      over.textContent = "";
+    var line = document.getElementById("week-total");  // as the server writes it
+    if (line) {
+      line.textContent = hours(week) + " h logged of " +
+        line.getAttribute("data-capacity-label") + " h capacity";
       if (capacity && week > capacity) {
-        over.appendChild(document.createTextNode(": "));
+        line.appendChild(document.createTextNode(": "));
         var strong = document.createElement("strong");
         strong.textContent = hours(week - capacity) + " h over";
-        over.appendChild(strong);
+        line.appendChild(strong);
       }
+      line.appendChild(document.createTextNode("."));
     }
     var scale = Math.max(capacity, week);  // past capacity the bar spans what is logged
     KINDS.forEach(function (kind) {
@@ -120,6 +120,16 @@
       var legend = document.querySelector("[data-legend-kind='" + kind + "']");
       if (legend) { legend.textContent = hours(byKind[kind]); }
     });
+    // The table of hours by kind under the grid says the same.
+    document.querySelectorAll("#hours-by-kind tbody tr[data-kind]").forEach(function (row) {
+      var seconds = byKind[row.getAttribute("data-kind")] || 0;
+      var link = row.querySelector(".hours a");
+      if (link) { link.textContent = hours(seconds); }
+      var share = row.querySelector("[data-of-capacity]");
+      if (share) { share.textContent = (capacity ? Math.round(100 * seconds / capacity) : 0) + "%"; }
+    });
+    var sum = document.querySelector("#hours-by-kind tfoot a");
+    if (sum) { sum.textContent = hours(week); }
     var mark = document.querySelector(".capacity-mark");
     if (mark) {
       mark.hidden = !(capacity && week > capacity);
@@ -127,8 +137,12 @@
     }
   }
 
+  var unsaved = false;  // typed in the grid since the page was loaded
   table.addEventListener("input", function (event) {
-    if (event.target.classList.contains("grid-cell")) { recompute(); }
+    if (event.target.classList.contains("grid-cell")) {
+      unsaved = true;
+      recompute();
+    }
   });
 
   // The cell's editor in a dialog ---------------------------------------------------------
@@ -142,6 +156,15 @@
     var editor = page.getElementById("cell-editor");
     if (!editor) { return false; }
     dialog.replaceChildren(document.importNode(editor, true));
+    if (unsaved) {
+      // Saving the cell reloads the week: what was typed in the grid would be lost.
+      var warning = document.createElement("p");
+      warning.className = "alert alert-warning small";
+      warning.id = "cell-unsaved";
+      warning.textContent = "You have typed in the grid without saving: saving this cell " +
+        "reloads the week and loses that. Cancel and save the week first to keep it.";
+      dialog.querySelector("#cell-heading").after(warning);
+    }
     if (!dialog.open) { dialog.showModal(); }
     var first = dialog.querySelector("input:not([type=hidden]):not([readonly])");
     if (first) { first.focus(); }

@@ -1,5 +1,4 @@
 import datetime as dt
-import re
 from html.parser import HTMLParser
 
 import pytest
@@ -359,8 +358,7 @@ def test_past_capacity_the_bar_marks_where_capacity_ends(client, alice, cast):
     response = client.get(URL)
     assert response.context["capacity_mark"] == pytest.approx(100 * 10 / 12)
     page = response.content.decode()
-    said = re.sub(r"</?span[^>]*>", "", page)  # the figures the script updates are in spans
-    assert "12.00 h logged of 10.0 h capacity: <strong>2.00 h over</strong>." in said
+    assert "12.00 h logged of 10.0 h capacity: <strong>2.00 h over</strong>." in page
     widths = [row["percent_of_bar"] for row in response.context["rows"] if row["hours"]]
     assert sum(widths) == pytest.approx(100)  # every kind shows, internal included
 
@@ -478,3 +476,12 @@ def test_the_last_week_anyone_may_type_has_no_next_week_link(client, cast):
     page = client.get("/", {"week": "2199-W52"})
     assert page.context["next_url"] is False and 'rel="next"' not in page.content.decode()
     assert "2199-W51" in page.context["previous_url"]
+
+
+def test_a_phone_comes_back_to_the_day_it_showed(client, alice):
+    response = client.post(f"{URL}?week=2026-W48&day=3", {cell("internal-0", 3): "1"})
+    assert response["Location"] == f"{URL}?week=2026-W48&day=3"
+    assert 'data-shown-day="3"' in client.get(response["Location"]).content.decode()
+    for odd in ("9", "²", "-1", "x"):  # anything else: today in this week
+        page = client.get(f"{URL}?week=2026-W48&day={odd}").content.decode()
+        assert 'data-shown-day="4"' in page

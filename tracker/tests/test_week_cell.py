@@ -124,6 +124,7 @@ def test_another_persons_engagement_or_a_made_up_row_is_404(client, alice, cast)
         "row=client-0&day=0",
         "row=internal-0&day=7",
         "row=internal-0&day=x",
+        "row=internal-0&day=²",
         "row=nothing&day=0",
     ):
         assert client.get(f"/week/cell/?week=2026-W48&{query}").status_code == 404

@@ -62,8 +62,11 @@ def test_totals_and_the_capacity_bar_follow_what_is_typed(open_week, cast):
     assert page.locator("tfoot [data-day='0']").inner_text() == "3:00"
     assert page.locator("tfoot [data-day='1']").inner_text() == "3:00"
     assert page.locator("#grid-total").inner_text() == "7:30"
-    assert page.locator("[data-week-hours]").inner_text() == "7.50"
+    assert page.locator("#week-total").inner_text() == "7.50 h logged of 40.0 h capacity."
     assert page.locator("[data-legend-kind='client']").inner_text() == "4.50"
+    kinds = page.locator("#hours-by-kind tr[data-kind='client']")
+    assert kinds.locator(".hours").inner_text() == "4.50"
+    assert kinds.locator("[data-of-capacity]").inner_text() == "11%"
     client_bar = page.locator("[data-bar-kind='client']").evaluate("e => e.style.width")
     assert float(client_bar.rstrip("%")) == pytest.approx(100 * 4.5 / 40)
     # What the server would refuse counts as what is saved (nothing here), and is marked.
@@ -72,12 +75,22 @@ def test_totals_and_the_capacity_bar_follow_what_is_typed(open_week, cast):
     assert "is-invalid" in cell_input(page, "internal-0", 1).get_attribute("class")
     cell_input(page, "internal-0", 1).fill("1:30")
     shoot(page, "live_totals_1280")
+    # Past capacity: the line says by how much, and the mark shows where capacity ends.
+    for day in (2, 3, 4):
+        cell_input(page, "internal-0", day).fill("12")
+    over = "43.50 h logged of 40.0 h capacity: 3.50 h over."
+    assert page.locator("#week-total").inner_text() == over
+    assert page.locator(".capacity-mark").is_visible()
+    shoot(page, "live_totals_over_capacity_1280")
+    for day in (2, 3, 4):
+        cell_input(page, "internal-0", day).fill("")
+    assert not page.locator(".capacity-mark").is_visible()
 
     page.get_by_role("button", name="Save week").click()
     page.wait_for_selector("text=Week saved")
     # The server's figures, after the save, are the ones the script showed.
     assert page.locator("#grid-total").inner_text() == "7:30"
-    assert page.locator("[data-week-hours]").inner_text() == "7.50"
+    assert page.locator("#week-total").inner_text() == "7.50 h logged of 40.0 h capacity."
     assert sum(TimeEntry.objects.values_list("seconds", flat=True)) == 27000
 
 
@@ -134,8 +147,10 @@ def test_a_cell_of_several_entries_is_edited_in_its_dialog(open_week, cast):
 def test_a_note_is_typed_from_an_empty_cell(open_week, cast):
     monday = last_monday(cast)
     page = open_week(monday, DESKTOP)
+    cell_input(page, "internal-0", 1).fill("2")  # typed, not saved: the dialog warns
     page.get_by_role("link", name=f"Entries and notes: Internal, {monday:%A} {monday.day}").click()
     dialog = page.get_by_role("dialog")
+    assert "without saving" in dialog.locator("#cell-unsaved").inner_text()
     dialog.locator("#id_new-note").fill("Hiring panel")
     dialog.get_by_role("button", name="Save").click()
     # A note without time is refused in the dialog, what was typed kept.

@@ -20,6 +20,7 @@ from ..models import Activity, Kind, TimeEntry, WeekApproval, WeekStatus
 from ..week import DAYS, day_label, iso_week, parse_iso_week, parse_week, week_start_of
 from .time import _next_url, timer_context
 
+DAY_NUMBERS = {str(day) for day in DAYS}  # ?day=0 (Monday) to 6, as typed in an address
 CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)
 
 
@@ -32,7 +33,7 @@ def _shown_day(request, monday: dt.date, today: dt.date) -> int:
     """The day a phone shows of the week (0 = Monday): ?day=, else today in this week, else
     Monday."""
     day = request.GET.get("day", "")
-    if day.isdigit() and int(day) in DAYS:
+    if day in DAY_NUMBERS:
         return int(day)
     return (today - monday).days if monday <= today <= monday + dt.timedelta(days=6) else 0
 
@@ -151,7 +152,8 @@ def my_week(request):
                                 cell.error = "Not saved: the week is approved."
         if saved:
             messages.success(request, f"Week saved: {changed} cell(s) changed.")
-            return redirect(_week_url(monday))
+            day = request.GET.get("day", "")  # a phone comes back to the day it showed
+            return redirect(_week_url(monday, **({"day": day} if day in DAY_NUMBERS else {})))
         messages.error(request, "Nothing was saved: the week was approved meanwhile."
                        if locked_meanwhile else "Nothing was saved: correct the marked cells.")
     else:
@@ -282,7 +284,7 @@ def week_cell(request):
     except ValueError:
         raise Http404("No such week.") from None
     offset = request.GET.get("day", "")
-    if not (offset.isdigit() and int(offset) in DAYS):
+    if offset not in DAY_NUMBERS:
         raise Http404("No such day.")
     day = monday + dt.timedelta(days=int(offset))
     key, engagement, activity = _cell_row(user, request.GET.get("row", ""))
