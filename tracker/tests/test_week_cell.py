@@ -108,6 +108,7 @@ def test_an_approved_week_shows_its_cell_and_saves_nothing(client, alice, cast):
     services.week_approve(by=cast.manager, consultant=alice, week_start=MONDAY)
     page = client.get(URL).content.decode()
     assert "it is locked" in page and ">Save</button>" not in page
+    assert f'name="entry-{entry.pk}-seconds" value="1:00"' in page and "disabled" in page
     client.post(URL, entry_data(entry, seconds=""))
     assert TimeEntry.objects.filter(pk=entry.pk).exists()
     with pytest.raises(ValidationError):

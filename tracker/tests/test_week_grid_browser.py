@@ -171,6 +171,7 @@ def test_a_timer_starts_from_its_row_and_discarding_asks_first(open_week, cast, 
     timer = RunningTimer.objects.get(user=cast.consultant)
     assert timer.kind == Kind.INTERNAL
     assert "Running since" in page.locator("#timer").inner_text()
+    assert page.locator("tr[data-row='internal-0'] #row-timer-running").is_visible()
     assert page.get_by_role("button", name="Start a timer: Internal").count() == 0  # one runs
     shoot(page, "timer_running_1280")
 
@@ -213,6 +214,14 @@ def test_a_phone_shows_one_day_with_previous_and_next(open_week, cast):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.locator(".capacity-bar .bar-label:visible").count() == 0
     shoot(page, "day_view_390")
+    # A cell's dialog fits the phone.
+    page.locator("tr[data-row='internal-0'] td[data-day='2'] a.cell-open").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    box = dialog.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    shoot(page, "cell_dialog_390")
+    dialog.get_by_role("link", name="Cancel").click()
 
     page.get_by_role("link", name="Thu").click()  # within the week: no page load
     assert "Thursday" in page.locator("#shown-day").inner_text()

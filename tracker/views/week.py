@@ -248,6 +248,9 @@ def my_week(request):
         "offer_row_timer": context["is_this_week"] and not approval.locked
         and context["timer"] is None,
         "capacity_seconds": round(capacity * 3600),
+        "running_row": context["timer"] and RowKey(
+            context["timer"].kind, context["timer"].engagement_id, context["timer"].activity_id
+        ).token,
     })
     return render(request, "tracker/my_week.html", context)
 
@@ -297,8 +300,11 @@ def week_cell(request):
             consultant=user, date=day, kind=key.kind,
             engagement_id=key.engagement_id, activity_id=key.activity_id,
         ).order_by("pk")
-        return ([CellEntryForm(data, entry=entry) for entry in entries],
-                CellNewEntryForm(data))
+        forms = [CellEntryForm(data, entry=entry) for entry in entries]
+        for form in forms if locked else []:
+            for field in form.fields.values():
+                field.disabled = True  # shown, not editable: the week is approved
+        return forms, CellNewEntryForm(data)
 
     errors: list[str] = []
     entry_forms, new_form = read_forms(request.POST if request.method == "POST" else None)
