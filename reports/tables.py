@@ -1,10 +1,11 @@
 """The balance report's tables; every figure links to the rows it sums or counts."""
 
+import functools
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_tables2 as tables
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 
 from clients.models import Outcome
@@ -15,10 +16,16 @@ from tracker.models import Kind
 from .balance import GROUP_BY
 
 
+@functools.lru_cache(maxsize=64)
+def _path(name: str, script_prefix: str) -> str:
+    # A report links every figure: a few hundred reverse() of the same few names a page.
+    return reverse(name)
+
+
 def _url(name: str, **params) -> str:
     """The page named `name` (a URL name), filtered by `params`."""
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return f"{reverse(name)}?{query}"
+    return f"{_path(name, get_script_prefix())}?{query}"
 
 
 class Drill:
