@@ -184,22 +184,42 @@ class TimeEntryTable(FastExportMixin, tables.Table):
         return format_duration(value)
 
     def render_actions(self, record, day: str | None = None):
+        """Edit, and from tablet width Duplicate and Delete as compact buttons (the edit
+        page offers both too). A row of an approved week can only be duplicated: its week
+        is locked, and a button the next page refuses is a dead end."""
         if not may_change(self.request.user, record):
             return ""
         day = day or date_format(record.date, "D j M")
         back = self.back_to_this_page
         edit, duplicate, delete = (url.format(record.pk) for url in self.action_urls)
+        duplicate_button = format_html(
+            '<a class="btn btn-sm btn-outline-secondary {}" href="{}?{}" title="Duplicate" '
+            'aria-label="Duplicate the entry of {}">Copy</a>',
+            "d-none d-md-inline-block", duplicate, back, day)
+        if record.week_status == WeekStatus.APPROVED:
+            return format_html(
+                '<div class="d-flex gap-1 text-nowrap">{}<span class="text-body-secondary '
+                'align-self-center" title="Its week is approved: locked">🔒</span></div>',
+                duplicate_button)
         return format_html(
-            '<div class="d-flex gap-1">'
-            '<a class="btn btn-sm btn-outline-secondary" href="{}" '
-            'aria-label="Edit the entry of {}">Edit</a>'
-            # At phone width Edit alone; its page offers Duplicate and Delete too.
-            '<a class="btn btn-sm btn-outline-secondary d-none d-md-inline-block" href="{}" '
-            'aria-label="Duplicate the entry of {}">Duplicate</a>'
-            '<a class="btn btn-sm btn-outline-danger d-none d-md-inline-block" href="{}" '
-            'aria-label="Delete the entry of {}">Delete</a></div>',
-            f"{edit}?{back}", day, f"{duplicate}?{back}", day, f"{delete}?{back}", day,
+            '<div class="d-flex gap-1 text-nowrap">'
+            '<a class="btn btn-sm btn-outline-secondary" href="{}?{}" '
+            'aria-label="Edit the entry of {}">Edit</a>{}'
+            '<a class="btn btn-sm btn-outline-danger d-none d-md-inline-block" href="{}?{}" '
+            'title="Delete" aria-label="Delete the entry of {}">✕</a></div>',
+            edit, back, day, duplicate_button, delete, back, day,
         )
+
+    @cached_property
+    def page_records(self) -> list:
+        """This page's entries, read once (the rows and the actions column's check)."""
+        return [row.record for row in self.paginated_rows]
+
+    def before_render(self, request):
+        # No Actions column when the viewer may change no row of the page (a manager
+        # reading their team's entries): an empty column only takes room from the others.
+        if not any(may_change(request.user, entry) for entry in self.page_records):
+            self.columns.hide("actions")
 
     @cached_property
     def action_urls(self) -> tuple[str, ...]:
@@ -221,8 +241,8 @@ class TimeEntryTable(FastExportMixin, tables.Table):
             str(PK_SLOT), "{}")
         days: dict = {}  # a page holds a few days: each formatted once
         rows = []
-        for row in self.paginated_rows:
-            entry = row.record
+        show_actions = self.columns["actions"].visible
+        for entry in self.page_records:
             day = days.get(entry.date) or days.setdefault(
                 entry.date, date_format(entry.date, "D j M"))
             kind_label = conditional_escape(entry.get_kind_display())
@@ -250,14 +270,15 @@ class TimeEntryTable(FastExportMixin, tables.Table):
                 cells.append(f"<td>{conditional_escape(name)}</td>")
             cells += [
                 f'<td class="{WIDE_ONLY}">{badge}">{kind_label}</span></td>',
-                f'<td>{badge} d-md-none">{kind_label}</span> {engagement}</td>',
+                f'<td class="cell-wrap">{badge} d-md-none">{kind_label}</span> {engagement}</td>',
                 f'<td class="{WIDE_ONLY}">{activity}</td>',
                 f'<td class="{WIDE_ONLY}">{"Yes" if entry.billable else "No"}</td>',
                 f'<td class="{WIDE_ONLY}">{conditional_escape(entry_source(entry, user))}</td>',
                 f"<td>{week_badge(entry.week_status)}</td>",
-                f'<td class="{WIDE_ONLY}">{conditional_escape(note)}</td>',
-                f"<td>{self.render_actions(entry, day)}</td>",
+                f'<td class="{WIDE_ONLY} cell-wrap">{conditional_escape(note)}</td>',
             ]
+            if show_actions:
+                cells.append(f"<td>{self.render_actions(entry, day)}</td>")
             rows.append("<tr>\n  " + "\n  ".join(cells) + "\n</tr>")
         if not rows:
             rows.append(f'<tr><td colspan="{len(self.columns)}">'
