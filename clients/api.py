@@ -610,6 +610,13 @@ class MeasurementSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="When it was measured; not in the future.")
     value = serializers.DecimalField(max_digits=14, decimal_places=2)
     note = serializers.CharField(required=False, allow_blank=True)
+    save_anyway = serializers.BooleanField(
+        write_only=True, required=False,
+        help_text=(
+            "A reading dated over a year outside the engagement, or a hundred times the "
+            "outcome's usual figures, is refused (400) as a likely typo unless this is true."
+        ),
+    )
     recorded_by = Id(source="recorded_by_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 

@@ -21,6 +21,7 @@ from .services import (
     client_update,
     engagement_create,
     engagement_update,
+    measurement_update,
     outcome_confirmation_set,
     outcome_create,
     outcome_measure,
@@ -188,7 +189,13 @@ class OutcomeForm(ServiceForm, VersionedFormMixin, BootstrapMixin, forms.ModelFo
 
 
 class MeasurementForm(ServiceForm, BootstrapMixin, forms.ModelForm):
-    """One reading of the metric; the latest reading becomes the outcome's actual."""
+    """One reading of the metric, new or corrected; the latest reading becomes the outcome's
+    actual. A reading that looks mistyped (Outcome.unusual_reading) comes back with its
+    warning and a "save anyway" box, ticked to save it as it is."""
+
+    save_anyway = forms.BooleanField(
+        label="Save anyway: the reading is right", required=False,
+    )
 
     class Meta:
         model = OutcomeMeasurement
@@ -208,13 +215,33 @@ class MeasurementForm(ServiceForm, BootstrapMixin, forms.ModelForm):
         self.fields["date"].initial = user.today
         if outcome.unit:
             self.fields["value"].label = f"Value ({outcome.unit})"
+        # Set by clean(): the reading looked mistyped, so the page offers "save anyway".
+        self.unusual = False
 
     def clean_date(self):
         return _not_in_future(
             self.cleaned_data.get("date"), self.user, "A measurement cannot be in the future."
         )
 
+    def _post_clean(self):
+        super()._post_clean()
+        # After the model's own bounds (a value past a hundred billion is refused, not
+        # questioned): only a reading that could be saved gets the second look.
+        if self.errors or self.cleaned_data.get("save_anyway"):
+            return
+        warnings = self.outcome.unusual_reading(
+            self.cleaned_data["date"], self.cleaned_data["value"], exclude_pk=self.instance.pk
+        )
+        for field, message in warnings.items():
+            self.add_error(field, ValidationError(message, code="unusual"))
+        self.unusual = bool(warnings)
+
     def write(self) -> OutcomeMeasurement:
+        if self.instance.pk:
+            return measurement_update(
+                measurement=self.instance,
+                data={name: self.cleaned_data[name] for name in ("date", "value", "note")},
+            )
         # Through the service: the first reading also starts a planned outcome.
         return outcome_measure(
             outcome=self.outcome,

@@ -1,5 +1,6 @@
 """Clients, the engagements we run for them, and the outcomes they gained (with evidence)."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -242,6 +243,12 @@ class Engagement(models.Model):
         )
 
 
+# A reading this far outside its engagement's dates, or this many times the outcome's usual
+# figures, is shown back for a second look before it is saved (Outcome.unusual_reading).
+READING_DATE_SLACK = dt.timedelta(days=366)
+READING_VALUE_FACTOR = 100
+
+
 class OutcomeQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(engagement__in=Engagement.objects.visible_to(user))
@@ -390,6 +397,40 @@ class Outcome(models.Model):
                 "it cannot have been achieved later."
             )
         return None
+
+    def unusual_reading(self, date, value, *, exclude_pk=None) -> dict[str, str]:
+        """Field -> why a reading looks mistyped, next to this outcome's other figures: dated
+        far outside the engagement (a year 1900 typo), or a value a hundred times the
+        outcome's usual size (the median of its baseline, target and other readings). Not a
+        refusal: the form shows it and saves once the person says the reading is right."""
+        warnings = {}
+        engagement = self.engagement
+        earliest = engagement.starts_on - READING_DATE_SLACK
+        latest = (engagement.ends_on or date) + READING_DATE_SLACK
+        if date is not None and not earliest <= date <= latest:
+            warnings["date"] = (
+                f"{date_format(date, 'j M Y')} is more than a year outside the engagement "
+                f"({date_format(engagement.starts_on, 'j M Y')} – "
+                f"{date_format(engagement.ends_on, 'j M Y') if engagement.ends_on else 'open'})"
+                ": is the year right?"
+            )
+        if value is not None:
+            others = self.measurements.all()
+            if exclude_pk is not None:
+                others = others.exclude(pk=exclude_pk)
+            sizes = sorted(
+                abs(figure)
+                for figure in [self.baseline, self.target, *others.values_list("value", flat=True)]
+                if figure
+            )
+            usual = sizes[len(sizes) // 2] if sizes else 0
+            if usual and abs(value) > READING_VALUE_FACTOR * usual:
+                warnings["value"] = (
+                    f"{plain_decimal(value):,} is over {READING_VALUE_FACTOR} times this "
+                    f"outcome's usual figures (around {plain_decimal(usual):,}): "
+                    "is a digit or the decimal point off?"
+                )
+        return warnings
 
     def clean(self):
         errors = {}

@@ -17,4 +17,6 @@ urlpatterns = [
     path("outcomes/new/", views.outcome_create, name="outcome_create"),
     path("outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),
     path("outcomes/<int:pk>/edit/", views.outcome_update, name="outcome_update"),
+    path("measurements/<int:pk>/edit/", views.measurement_update, name="measurement_update"),
+    path("measurements/<int:pk>/delete/", views.measurement_delete, name="measurement_delete"),
 ]

@@ -35,6 +35,7 @@ from tracker.models import Kind, TimeEntry, User
 from tracker.paging import BoundedPaginator
 from tracker.views.lists import FilteredListView
 
+from . import services
 from .filters import ClientFilter, EngagementFilter, OutcomeFilter
 from .forms import (
     ClientForm,
@@ -85,6 +86,17 @@ def _get_outcome_for_user(request, pk) -> Outcome:
     """The outcome, with its actual and progress, if `request.user` may see it; else 404."""
     return get_object_or_404(
         Outcome.objects.visible_to(request.user).with_progress(), pk=pk
+    )
+
+
+def _get_measurement_to_change(request, pk) -> OutcomeMeasurement:
+    """A reading `request.user` may correct or delete: one of an outcome they may record on
+    (its engagement's members, its team's managers, admins); anything else answers 404."""
+    recordable = Engagement.objects.recordable_by(request.user)
+    return get_object_or_404(
+        OutcomeMeasurement.objects.select_related("outcome__engagement__client", "recorded_by")
+        .filter(outcome__engagement__in=recordable),
+        pk=pk,
     )
 
 
@@ -433,4 +445,46 @@ def outcome_update(request, pk):
         request,
         "clients/outcome_form.html",
         {"form": form, "engagement": outcome.engagement, "outcome": outcome},
+    )
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+@login_required
+def measurement_update(request, pk):
+    """Correct a reading; one that looks mistyped comes back with a warning and a "save
+    anyway" box (MeasurementForm)."""
+    measurement = _get_measurement_to_change(request, pk)
+    outcome = measurement.outcome
+    form = MeasurementForm(
+        request.POST or None, instance=measurement, user=request.user, outcome=outcome
+    )
+    saved = form.save() if request.method == "POST" and form.is_valid() else None
+    if saved is not None:
+        messages.success(request, f"Measurement of {date_format(saved.date, 'j M Y')} saved.")
+        return redirect("clients:outcome_detail", pk=outcome.pk)
+    return render(
+        request,
+        "clients/measurement_form.html",
+        {"form": form, "measurement": measurement, "outcome": outcome},
+    )
+
+
+@login_required
+def measurement_delete(request, pk):
+    """Asks first (GET), deletes on POST; the outcome's actual becomes the latest reading
+    left."""
+    measurement = _get_measurement_to_change(request, pk)
+    outcome = measurement.outcome
+    if request.method == "POST":
+        services.measurement_delete(measurement=measurement)
+        messages.success(
+            request, f"Measurement of {date_format(measurement.date, 'j M Y')} deleted."
+        )
+        return redirect("clients:outcome_detail", pk=outcome.pk)
+    return render(
+        request,
+        "clients/measurement_confirm_delete.html",
+        {"measurement": measurement, "outcome": outcome},
     )

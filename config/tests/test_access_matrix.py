@@ -187,6 +187,10 @@ ROUTES: dict[str, Row] = {
     "clients:outcome_detail": row("outcome", body={"record": "measurement"},
                                   GET=IN_REACH, POST=IN_REACH),
     "clients:outcome_update": row("outcome", GET=IN_REACH, POST=IN_REACH),
+    # A reading: corrected or deleted by whoever records on its outcome (empty: form again).
+    "clients:measurement_update": row("measurement", GET=IN_REACH, POST=IN_REACH),
+    "clients:measurement_delete": row("measurement", GET=IN_REACH,
+                                      POST="302 404 302 404 302 LOGIN"),
     # --- the team page (docs/reports.md): managers and admins, each on their own people --
     "reports:team": row(GET=MANAGERS),
     # --- the balance report and its runs (docs/reports.md) ---------------------------------
