@@ -40,7 +40,10 @@ class ClientFilter(ReachFilterSet):
 
 class EngagementFilter(ReachFilterSet):
     client = filters.ModelChoiceFilter(queryset=visible_clients, empty_label="All clients")
-    status = filters.ChoiceFilter(choices=Engagement.Status.choices, empty_label="Any status")
+    # By the state people read: "Active" leaves out those past their end date, "Ended".
+    status = filters.ChoiceFilter(
+        choices=Engagement.STATES, empty_label="Any status", method="in_state"
+    )
     # Together, a period: engagements running at any time in it (both alike: on that day).
     active_from = DateFilter(
         method="running_from", label="Running on or after", widget=DateInput()
@@ -71,6 +74,9 @@ class EngagementFilter(ReachFilterSet):
         model = Engagement
         fields = ["client", "status", "active_from", "active_to", "member", "sourced_by",
                   "starts_from", "starts_to"]
+
+    def in_state(self, queryset, name, value):
+        return queryset.in_state(value, self.request.user.today())
 
     def running_from(self, queryset, name, value):
         return queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=value))

@@ -152,11 +152,31 @@ class EngagementQuerySet(models.QuerySet):
         )
 
     def active_on(self, date):
+        """Engagements time can be logged on for `date`: active, started, not yet ended
+        (Engagement.is_active_on for one row)."""
         return self.filter(
             Q(status=Engagement.Status.ACTIVE),
             Q(starts_on__lte=date),
             Q(ends_on__isnull=True) | Q(ends_on__gte=date),
         )
+
+    def loggable_by(self, consultant, date):
+        """What `consultant` may log client time on for `date`: the engagements they are a
+        member of that are active on that day. The time rules (tracker/rules.py) refuse
+        anything else, and the forms' menus offer exactly these."""
+        return self.filter(
+            pk__in=Engagement.members.through.objects.filter(user=consultant).values(
+                "engagement_id"
+            )
+        ).active_on(date)
+
+    def in_state(self, state: str, today):
+        """By the state people read (Engagement.state_on): "active" leaves out those past
+        their end date, "ended" is only those."""
+        ended = Q(status=Engagement.Status.ACTIVE, ends_on__lt=today)
+        if state == Engagement.ENDED:
+            return self.filter(ended)
+        return self.filter(status=state).exclude(ended)
 
 
 class Engagement(models.Model):
@@ -234,6 +254,19 @@ class Engagement(models.Model):
         return self.can_be_edited_by(user) or any(
             member.pk == user.pk for member in self.members.all()
         )
+
+    # An active engagement past its end date reads "Ended": nobody has to close it by hand.
+    ENDED = "ended"
+    STATES = [*Status.choices[:2], (ENDED, "Ended"), Status.choices[2]]
+
+    def state_on(self, today) -> str:
+        """Its status as of `today`: "ended" once an active engagement is past its end."""
+        if self.status == self.Status.ACTIVE and self.ends_on and self.ends_on < today:
+            return self.ENDED
+        return self.status
+
+    def state_label(self, today) -> str:
+        return dict(self.STATES)[self.state_on(today)]
 
     def is_active_on(self, date) -> bool:
         return (

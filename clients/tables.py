@@ -5,6 +5,7 @@ or an export-only column, so a spreadsheet gets numbers it can add up (reports/e
 """
 
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.dateformat import format as date_format_with
 from django.utils.html import format_html
 
@@ -113,6 +114,17 @@ class EngagementTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = "No engagements match these filters."
         default = "—"
+
+    def _today(self):
+        request = getattr(self, "request", None)
+        return request.user.today() if request else timezone.localdate()
+
+    def render_status(self, record):
+        """Its state today: an active engagement past its end date is "Ended"."""
+        return record.state_label(self._today())
+
+    def value_status(self, record):
+        return record.state_on(self._today())
 
     def render_budget_hours(self, value):
         return number(value)

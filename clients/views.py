@@ -314,6 +314,9 @@ def _engagement_page(request, engagement, *, invalid_outcome=None, invalid=None)
             "other_seconds": other_seconds,
             "can_edit": engagement.can_be_edited_by(request.user),
             "can_record": can_record,
+            # Past its end date an active engagement reads "Ended", nobody closing it.
+            "state": engagement.state_on(request.user.today()),
+            "state_label": engagement.state_label(request.user.today()),
             "outcome_forms_url": reverse("clients:engagement_detail", args=[engagement.pk]),
             "history": history.for_page((history.Type.ENGAGEMENT, [engagement.pk])),
         },

@@ -1,6 +1,7 @@
 from django import forms
 from django.db import connection
 from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
 
 from .durations import DurationError, format_duration, parse_duration
 from .limits import DATE_VALIDATORS
@@ -127,3 +128,18 @@ class EngagementChoiceField(ValuesChoiceField):
 
     def label_from_values(self, client, name):
         return f"{client} — {name}"
+
+
+class FeaturedEngagementChoiceField(EngagementChoiceField):
+    """Engagements of any state (a case study may present a finished one), each saying
+    when it is no longer running: "Acme — Portal (ended 30 Oct 2026)"."""
+
+    label_fields = ("client__name", "name", "status", "ends_on")
+
+    def label_from_values(self, client, name, status, ends_on):
+        label = super().label_from_values(client, name)
+        if status == "closed":
+            return f"{label} (closed)"
+        if status == "active" and ends_on and ends_on < timezone.localdate():
+            return f"{label} (ended {ends_on:%-d %b %Y})"
+        return label

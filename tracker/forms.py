@@ -14,7 +14,7 @@ from django.core.validators import MinValueValidator
 from clients.models import Engagement
 
 from . import services
-from .fields import DurationField, EngagementChoiceField
+from .fields import DurationField, EngagementChoiceField, FeaturedEngagementChoiceField
 from .limits import MAX_API_TOKEN_DAYS, MAX_AUDIENCE, MAX_LEADS
 from .models import Activity, ApiToken, Kind, RunningTimer, TimeEntry, User
 from .rules import day_full_error, time_entry_errors
@@ -26,14 +26,67 @@ class ActivityChoiceField(forms.ModelChoiceField):
         return f"{activity.title} ({activity.get_kind_display()}, {activity.date:%-d %b %Y})"
 
 
-def engagement_choices(consultant, *, keep=None):
-    """Active engagements the consultant is a member of, plus `keep` (the one being edited)."""
-    engagements = Engagement.objects.filter(members=consultant, status=Engagement.Status.ACTIVE)
+def engagement_choices(consultant, *, on: dt.date | None = None, keep=None):
+    """Active engagements the consultant is a member of (only those active `on` that day,
+    if given: Engagement.objects.loggable_by), plus `keep` (the one being edited)."""
+    if on is not None:
+        engagements = Engagement.objects.loggable_by(consultant, on)
+    else:
+        engagements = Engagement.objects.filter(
+            members=consultant, status=Engagement.Status.ACTIVE
+        )
     if keep is not None:
         engagements = Engagement.objects.filter(pk__in=engagements.values("pk")) | (
             Engagement.objects.filter(pk=keep)
         )
     return engagements.select_related("client").order_by("client__name", "name")
+
+
+class EngagementPeriodSelect(forms.Select):
+    """The engagement menu of a dated form: each option carries the engagement's dates, and
+    one not active on the form's date is disabled and hidden, since the time rules would
+    refuse it (Engagement.objects.loggable_by). static/js/engagement_dates.js re-checks the
+    options when the date changes; without JavaScript a changed date is checked on save."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.periods: dict[int, tuple[dt.date, dt.date | None]] = {}
+        self.on: dt.date | None = None
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        period = self.periods.get(getattr(value, "value", value))
+        if period is not None:
+            starts, ends = period
+            option["attrs"]["data-starts"] = starts.isoformat()
+            option["attrs"]["data-ends"] = ends.isoformat() if ends else ""
+            if self.on and not (starts <= self.on and (ends is None or self.on <= ends)):
+                option["attrs"].update(disabled=True, hidden=True)
+        return option
+
+
+def offer_engagements_on(form, consultant, day: dt.date | None) -> None:
+    """Give the form's engagement menu its dates, for `day` (the form's date)."""
+    field = form.fields["engagement"]
+    field.widget = EngagementPeriodSelect(attrs={**field.widget.attrs, "data-date-field": "date"})
+    field.widget.choices = field.choices
+    field.widget.periods = {
+        pk: (starts, ends)
+        for pk, starts, ends in field.queryset.values_list("pk", "starts_on", "ends_on")
+    }
+    field.widget.on = day
+
+
+def _form_date(form, default: dt.date) -> dt.date:
+    """The date a form is about: as posted (if it is a date), else as it starts."""
+    if form.is_bound:
+        given = form.data.get(form.add_prefix("date"))
+    else:  # a date, or the text of one from the address (?date=2026-11-02)
+        given = form.get_initial_for_field(form.fields["date"], "date")
+    try:
+        return form.fields["date"].clean(given) or default
+    except ValidationError:
+        return default
 
 
 def activity_choices(consultant):
@@ -111,6 +164,7 @@ class TimeEntryForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         )
         self.fields["activity"].queryset = activity_choices(consultant)
         self.fields["date"].widget.attrs["max"] = consultant.today().isoformat()
+        offer_engagements_on(self, consultant, _form_date(self, consultant.today()))
         self.fields["billable"].help_text = BILLABLE_HELP
 
     def clean(self):
@@ -188,7 +242,8 @@ class TimerStartForm(BootstrapMixin, forms.ModelForm):
         self.fields["kind"].initial = Kind.CLIENT
         self.fields["billable"].initial = services.billable_default(Kind.CLIENT)
         self.fields["billable"].help_text = BILLABLE_HELP
-        self.fields["engagement"].queryset = engagement_choices(user)
+        # A timer logs today: only what may be logged today.
+        self.fields["engagement"].queryset = engagement_choices(user, on=user.today())
         self.fields["activity"].queryset = activity_choices(user)
 
     def clean(self):
@@ -220,7 +275,7 @@ class ActivityForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         label="Link", max_length=500, required=False, assume_scheme="https",
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
-    engagement = EngagementChoiceField(
+    engagement = FeaturedEngagementChoiceField(
         queryset=Engagement.objects.none(),
         required=False,
         label="Engagement featured",

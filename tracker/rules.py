@@ -4,7 +4,19 @@ import datetime as dt
 
 from django.db.models import Sum
 
+from clients.models import Engagement
+
 from .models import SECONDS_PER_DAY, Kind, TimeEntry
+
+
+def _not_active_message(engagement, date: dt.date) -> str:
+    """Why `engagement` takes no time on `date`, in the words its page uses."""
+    said = f"{engagement} is not active on {date:%-d %b %Y}"
+    if engagement.status != Engagement.Status.ACTIVE:
+        return f"{said}: it is {engagement.get_status_display().lower()}."
+    if date < engagement.starts_on:
+        return f"{said}: it starts on {engagement.starts_on:%-d %b %Y}."
+    return f"{said}: it ended on {engagement.ends_on:%-d %b %Y}."
 
 
 def time_entry_errors(
@@ -29,10 +41,15 @@ def time_entry_errors(
     if kind == Kind.CLIENT:
         if engagement is None:
             errors["engagement"] = "Client work needs an engagement."
-        elif not engagement.members.filter(pk=consultant.pk).exists():
-            errors["engagement"] = "You are not a member of this engagement."
-        elif not engagement.is_active_on(date):
-            errors["engagement"] = f"{engagement} is not active on {date:%-d %b %Y}."
+        # The menus offer Engagement.objects.loggable_by(); the rule is the same query, so
+        # a form never offers what it then refuses.
+        elif not Engagement.objects.loggable_by(consultant, date).filter(
+            pk=engagement.pk
+        ).exists():
+            if not engagement.members.filter(pk=consultant.pk).exists():
+                errors["engagement"] = "You are not a member of this engagement."
+            else:
+                errors["engagement"] = _not_active_message(engagement, date)
     elif engagement is not None:
         errors["engagement"] = "Only client work is logged on an engagement."
     if activity is not None:

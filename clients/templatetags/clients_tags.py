@@ -178,6 +178,7 @@ STATUS_CLASSES = {
     Engagement.Status.PROPOSED: "text-bg-secondary",
     Engagement.Status.ACTIVE: "text-bg-primary",
     Engagement.Status.CLOSED: "text-bg-dark",
+    Engagement.ENDED: "text-bg-dark",
 }
 
 

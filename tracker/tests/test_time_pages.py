@@ -546,7 +546,7 @@ def test_an_engagement_not_active_on_the_date_is_refused(client, cast):
     assert_error_next_to(response, "engagement", "is not active on 24 Nov 2026")
     # The model's own check, run without the refused engagement, adds nothing to it.
     assert response.context["form"].errors["engagement"] == [
-        f"{cast.engagement} is not active on 24 Nov 2026."
+        f"{cast.engagement} is not active on 24 Nov 2026: it ended on 20 Nov 2026."
     ]
 
 
