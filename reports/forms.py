@@ -111,9 +111,11 @@ class SavedReportForm(forms.ModelForm):
     class Meta:
         model = SavedReport
         fields = ["name", "schedule", "recipients"]
-        widgets = {"recipients": forms.SelectMultiple(attrs={"size": 6})}
+        # Ticked in a list that a small script lets one search (static/js/picker.js): a
+        # Ctrl-click multi-select loses every choice on one careless click.
+        widgets = {"recipients": forms.CheckboxSelectMultiple}
         field_classes = {"recipients": IdsChoiceField}
-        help_texts = {"recipients": "People who get it by e-mail (you can pick several)."}
+        help_texts = {"recipients": "People who get it by e-mail."}
 
     def __init__(self, *args, user, people=None, scope=None, **kwargs):
         """`scope`: the report's team, consultant and client (BalanceFilterForm.scope()),
@@ -130,7 +132,10 @@ class SavedReportForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        if SavedReport.objects.filter(owner=self.user, name=name).exists():
+        others = SavedReport.objects.filter(owner=self.user, name=name)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
             raise forms.ValidationError("You already have a saved report of that name.")
         return name
 

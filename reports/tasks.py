@@ -111,3 +111,19 @@ def send_saved_report_task(saved_report_id: int) -> int:
     from .saved import saved_report_send
 
     return saved_report_send(saved_report_id=saved_report_id)
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_saved_report_now_task(saved_report_id: int, start: str, end: str) -> int:
+    """A saved report's "send now": its period, to its recipients, once."""
+    from .saved import saved_report_send_period
+
+    return saved_report_send_period(
+        saved_report_id=saved_report_id,
+        start=dt.date.fromisoformat(start),
+        end=dt.date.fromisoformat(end),
+    )

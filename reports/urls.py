@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import balance, team
+from .views import balance, saved, team
 
 app_name = "reports"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("reports/<int:pk>/retry/", balance.run_retry, name="run_retry"),
     path("reports/saved/", balance.saved_list, name="saved"),
     path("reports/saved/<int:pk>/delete/", balance.saved_delete, name="saved_delete"),
+    path("reports/saved/<int:pk>/edit/", saved.saved_edit, name="saved_edit"),
+    path("reports/saved/<int:pk>/send/", saved.saved_send, name="saved_send"),
 ]

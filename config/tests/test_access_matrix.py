@@ -208,6 +208,10 @@ ROUTES: dict[str, Row] = {
                                "name": "Alice's week", "schedule": ""},
                          GET=EVERYONE, POST="302 404 302 404 302 LOGIN"),
     "reports:saved_delete": row("saved", GET=POST_ONLY, POST="302 404 404 404 404 LOGIN"),
+    # Its owner's alone (an empty edit comes back with its errors).
+    "reports:saved_edit": row("saved", GET="200 404 404 404 404 LOGIN",
+                              POST="200 404 404 404 404 LOGIN"),
+    "reports:saved_send": row("saved", GET=POST_ONLY, POST="302 404 404 404 404 LOGIN"),
     # --- digests (docs/digests.md) ----------------------------------------------------------
     "digests:preview": row(GET=EVERYONE, also={"GET ?user={alice.pk}": IN_REACH}),
     "digests:preferences": row(GET=EVERYONE, POST=EVERYONE),

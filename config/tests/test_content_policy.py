@@ -93,7 +93,7 @@ def product(cast, settings, tmp_path):
     queued_params = {**params, "start": str(today - dt.timedelta(days=14))}
     queued = ReportRun.objects.create(requested_by=cast.manager, params=queued_params,
                                       params_key=report_key(queued_params), progress=40)
-    SavedReport.objects.create(owner=cast.manager, name="Team weekly", params=params)
+    saved = SavedReport.objects.create(owner=cast.manager, name="Team weekly", params=params)
     upload = ImportUpload.objects.create(
         file=SimpleUploadedFile("toggl.csv", (IMPORTS / "toggl_detailed.csv").read_bytes()),
         file_name="toggl.csv", sha256="1" * 64, format="toggl", uploaded_by=cast.manager,
@@ -105,6 +105,7 @@ def product(cast, settings, tmp_path):
     return {
         "cast": cast, "entry": entry, "activity": activity, "outcome": outcome, "done": done,
         "queued": queued, "upload": upload, "batch": batch, "last_week": iso_week(last_week),
+        "saved": saved, "reading": outcome.measurements.order_by("date").last(),
     }
 
 
@@ -136,6 +137,9 @@ def pages(product) -> dict[str, list[str]]:
             f"/imports/{product['batch'].pk}/",
             "/engagements/new/", f"/engagements/{engagement.pk}/edit/",
             f"/outcomes/new/?engagement={engagement.pk}", f"/outcomes/{outcome.pk}/edit/",
+            f"/reports/saved/{product['saved'].pk}/edit/",
+            f"/measurements/{product['reading'].pk}/edit/",
+            f"/measurements/{product['reading'].pk}/delete/",
         ],
         "admin": [
             "/clients/new/", f"/clients/{client.pk}/edit/",

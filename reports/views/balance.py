@@ -14,7 +14,7 @@ from .. import charts
 from ..balance import GROUP_BY, Report, balance_compute
 from ..forms import BalanceFilterForm, SavedReportForm
 from ..models import ReportRun, SavedReport
-from ..saved import saved_report_create, saved_report_delete
+from ..saved import filter_labels, saved_report_create, saved_report_delete
 from ..services import report_request, report_retry
 from ..tables import (
     ConsultantTable,
@@ -281,6 +281,15 @@ def _get_saved_for_user(request, pk: int) -> SavedReport:
     return get_object_or_404(SavedReport.objects.filter(owner=request.user), pk=pk)
 
 
+def _labelled(saved) -> list[SavedReport]:
+    """The saved reports, each with `filters_label`: its filters as people read them."""
+    saved = list(saved)
+    labels = filter_labels(saved)
+    for report in saved:
+        report.filters_label = labels[report.pk]
+    return saved
+
+
 @login_required
 def saved_list(request):
     """Saved reports (GET), or save the current filters (POST)."""
@@ -305,11 +314,13 @@ def saved_list(request):
             name: filters.data.get(filters.add_prefix(name)) for name in filters.fields
         }
         return render(request, "reports/saved_list.html",
-                      {"saved": saved, "save_form": form, "filters": filters,
+                      {"saved": _labelled(saved), "save_form": form,
+                       "filters": filters,
                        "params": params,
                        "report_url": SavedReport(params=params).report_url()}, status=400)
     saved = SavedReport.objects.filter(owner=request.user).prefetch_related("recipients")
-    return render(request, "reports/saved_list.html", {"saved": saved})
+    return render(request, "reports/saved_list.html",
+                  {"saved": _labelled(saved)})
 
 
 @login_required
