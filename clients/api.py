@@ -40,7 +40,7 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
 from tracker import figures
-from tracker.api.base import get_for_write, service_errors
+from tracker.api.base import PlainLimits, get_for_write, service_errors
 from tracker.models import User
 
 from . import services
@@ -362,7 +362,7 @@ class FormDetail(Resource, generics.RetrieveUpdateDestroyAPIView):
 # --- clients ----------------------------------------------------------------------------------
 
 
-class ClientSerializer(serializers.Serializer):
+class ClientSerializer(PlainLimits, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField()
     sector = serializers.CharField(required=False, allow_blank=True)
@@ -413,7 +413,7 @@ class ClientDetail(Clients, FormDetail):
 # --- engagements ------------------------------------------------------------------------------
 
 
-class EngagementSerializer(serializers.Serializer):
+class EngagementSerializer(PlainLimits, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     client = Id(source="client_id")
     name = serializers.CharField()
@@ -492,7 +492,7 @@ class EngagementDetail(Engagements, FormDetail):
 # --- outcomes ---------------------------------------------------------------------------------
 
 
-class OutcomeSerializer(serializers.Serializer):
+class OutcomeSerializer(PlainLimits, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     engagement = Id(source="engagement_id", read_only=True)
     title = serializers.CharField()
@@ -604,7 +604,7 @@ class OutcomeDetail(Outcomes, FormDetail):
 # --- measurements -----------------------------------------------------------------------------
 
 
-class MeasurementSerializer(serializers.Serializer):
+class MeasurementSerializer(PlainLimits, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     outcome = Id(source="outcome_id", read_only=True)
     date = serializers.DateField(help_text="When it was measured; not in the future.")

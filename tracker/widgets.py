@@ -1,9 +1,12 @@
 """Form widgets, Bootstrap styling and checks shared by every form and filter of the project."""
 
+import copy
 import hashlib
 from decimal import Decimal
 
 from django import forms
+from django.core import validators
+from django.core.exceptions import FieldDoesNotExist
 from django.forms.models import model_to_dict
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
@@ -54,11 +57,78 @@ class Select(forms.Select):
                 yield None, [(option_value, label)]
 
 
+def _what(form, name: str) -> str:
+    label = form.fields[name].label or name.replace("_", " ")
+    return str(label)[:1].upper() + str(label)[1:]
+
+
+def plain_limit_messages(form) -> None:
+    """Django's own wording of a bound ("Ensure this value has at most 200 characters (it
+    has 5000)", "Ensure that there are no more than 14 digits in total") in words people
+    use: "Title must be at most 200 characters", and for a number with too many digits the
+    field's own range ("Enter a value between …"). A message already worded is kept.
+
+    The validators are replaced by reworded copies: a form's fields share theirs with the
+    class's and with every other instance."""
+    for name, field in form.fields.items():
+        if getattr(field, "_plain_limits", False):
+            continue
+        what = _what(form, name)
+        maximum = next(
+            (v for v in [*field.validators, *_model_validators(form, name)]
+             if isinstance(v, validators.MaxValueValidator)),
+            None,
+        )
+        reworded = []
+        for validator in field.validators:
+            validator = copy.copy(validator)
+            default = getattr(type(validator), "message", None)
+            if isinstance(validator, validators.DecimalValidator):
+                # Too many digits is too large a number: say the range, as for one too big.
+                too_big = (
+                    maximum.message if maximum and maximum.message != default
+                    else f"{what} is too large a number."
+                )
+                places = validator.decimal_places
+                validator.messages = {
+                    **validator.messages,
+                    "max_digits": too_big,
+                    "max_whole_digits": too_big,
+                    "max_decimal_places": f"{what} can have at most {places} "
+                    f"decimal{'' if places == 1 else 's'}.",
+                }
+            elif default is not None and getattr(validator, "message", None) == default:
+                limit = getattr(validator, "limit_value", None)
+                if isinstance(validator, validators.MaxLengthValidator):
+                    validator.message = f"{what} must be at most {limit:,} characters."
+                elif isinstance(validator, validators.MaxValueValidator) and _number(limit):
+                    validator.message = f"{what} must be at most {limit:,}."
+                elif isinstance(validator, validators.MinValueValidator) and _number(limit):
+                    validator.message = f"{what} must be at least {limit:,}."
+            reworded.append(validator)
+        field.validators = reworded
+        field._plain_limits = True
+
+
+def _model_validators(form, name: str) -> list:
+    """The validators of the model field behind a ModelForm's field (its worded range)."""
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    try:
+        return model._meta.get_field(name).validators if model else []
+    except FieldDoesNotExist:  # a form field of its own
+        return []
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
 def style_for_bootstrap(form) -> None:
     """Bootstrap 5 classes on every widget, and `is-invalid` plus ARIA on fields in error;
     plain selects become the fast Select above. The first field in error gets `autofocus`:
     a form low on a long page (the profile's new token) would otherwise come back with its
     message out of sight, and a screen reader starts at the top."""
+    plain_limit_messages(form)
     focused = False
     for name, field in form.fields.items():
         widget = field.widget

@@ -18,12 +18,12 @@ from ..forms import featured_engagement_choices
 from ..models import Activity, ActivityKind
 from ..views.activities import with_time_spent
 from ..views.time import within_reach
-from .base import get_for_write, service_errors
+from .base import PlainLimits, get_for_write, service_errors
 from .serializers import DetailSerializer
 from .views import filter_list
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(PlainLimits, serializers.ModelSerializer):
     """An activity in and out. The shape only: the rules (bounds, one line of title…) are
     activity_create/update's full_clean, whose refusal is the same 400."""
 

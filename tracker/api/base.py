@@ -2,7 +2,10 @@
 an approved week a 409), how a write on something the caller may only read becomes a 403, the
 JSON parser, the exception handler, and the page-number pagination."""
 
+import copy
+
 from django.conf import settings
+from django.core import validators
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -73,3 +76,54 @@ class Page(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class PlainLimits:
+    """A serializer whose bounds read in words people use, as the forms' do
+    (tracker/widgets.plain_limit_messages): "Audience must be at most 1,000,000,000",
+    never DRF's "Ensure this value is less than or equal to 1000000000". A bound the model
+    already words ("Enter an audience from 0 to 1,000,000,000.") keeps its words."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            _plain_api_limits(name, field)
+        return fields
+
+
+def _plain_api_limits(name: str, field) -> None:
+    what = str(field.label or name.replace("_", " "))
+    what = what[:1].upper() + what[1:]
+
+    def drf_default(message) -> bool:
+        return str(message).startswith("Ensure ")
+
+    worded = {
+        kind: next((v.message for v in field.validators
+                    if isinstance(v, kind) and not drf_default(v.message)), None)
+        for kind in (validators.MaxValueValidator, validators.MinValueValidator)
+    }
+    # Copies: a model's validators may be shared by every serializer built from it.
+    field.validators = reworded = [copy.copy(v) for v in field.validators]
+    for validator in reworded:
+        if not drf_default(getattr(validator, "message", "")):
+            continue
+        limit = getattr(validator, "limit_value", None)
+        if isinstance(validator, validators.MaxLengthValidator):
+            validator.message = f"{what} must be at most {limit:,} characters."
+        elif isinstance(validator, validators.MaxValueValidator):
+            validator.message = worded[validators.MaxValueValidator] or (
+                f"{what} must be at most {limit:,}."
+            )
+        elif isinstance(validator, validators.MinValueValidator):
+            validator.message = worded[validators.MinValueValidator] or (
+                f"{what} must be at least {limit:,}."
+            )
+    if "max_digits" in field.error_messages:
+        too_big = worded[validators.MaxValueValidator] or f"{what} is too large a number."
+        places = getattr(field, "decimal_places", None)
+        field.error_messages.update({"max_digits": too_big, "max_whole_digits": too_big})
+        if places is not None:
+            field.error_messages["max_decimal_places"] = (
+                f"{what} can have at most {places} decimal{'' if places == 1 else 's'}."
+            )

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from ..durations import DurationError, parse_duration
 from ..forms import activity_choices, engagement_choices
 from ..models import TimeEntry, WeekStatus, entry_week_status
+from .base import PlainLimits
 
 
 class DetailSerializer(serializers.Serializer):
@@ -13,7 +14,7 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class TimeEntrySerializer(serializers.ModelSerializer):
+class TimeEntrySerializer(PlainLimits, serializers.ModelSerializer):
     """An entry in and out. Validates the shape of the input only; the rules (24 hours a
     day, engagement for client work, …) are the services' (time_entry_create/update), whose
     ValidationError the views turn into the same 400 with field errors."""

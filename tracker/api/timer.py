@@ -14,7 +14,7 @@ from .. import services
 from ..forms import activity_choices, engagement_choices
 from ..models import Activity, Kind, RunningTimer
 from ..views.time import running_timer, timer_elapsed
-from .base import service_errors
+from .base import PlainLimits, service_errors
 from .serializers import DetailSerializer, TimeEntrySerializer
 
 NOT_RUNNING = "No timer is running."
@@ -53,7 +53,7 @@ class TimerSerializer(serializers.Serializer):
         return super().to_representation(timer)
 
 
-class TimerActionSerializer(serializers.Serializer):
+class TimerActionSerializer(PlainLimits, serializers.Serializer):
     """What to do. For "start", what the timer is for: the fields of the page's start form,
     with the same menus (the caller's active engagements, their own activities); the rules
     for an entry of today are services.timer_start's."""

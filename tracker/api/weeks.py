@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from .. import services
 from ..models import User, WeekApproval, WeekStatus
 from ..week import iso_week, parse_iso_week
-from .base import service_errors
+from .base import PlainLimits, service_errors
 from .serializers import DetailSerializer
 
 NO_SUCH_PERSON = "No User matches the given query."  # get_object_or_404's, for one answer
@@ -109,7 +109,7 @@ class WeekList(APIView):
         return Response([week_json(row) for row in rows])
 
 
-class WeekActionSerializer(serializers.Serializer):
+class WeekActionSerializer(PlainLimits, serializers.Serializer):
     action = serializers.ChoiceField(choices=["submit", "approve", "return", "reopen"])
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=services.MAX_COMMENT,
