@@ -51,3 +51,12 @@ class OutcomeMeasurementFactory(factory.django.DjangoModelFactory):
     outcome = factory.SubFactory(OutcomeFactory)
     date = dt.date(2026, 11, 2)
     value = Decimal("12")
+
+
+def refund_time_outcome(engagement, **kwargs):
+    """Refund time, in days, to go down from 30 to 10: the outcome the page tests read."""
+    return OutcomeFactory(
+        engagement=engagement, title="Faster refunds", metric="Refund time", unit="days",
+        direction=Outcome.Direction.DECREASE, baseline=Decimal("30"), target=Decimal("10"),
+        **kwargs,
+    )

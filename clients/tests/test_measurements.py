@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from clients.models import Outcome, OutcomeMeasurement
-from clients.tests.factories import OutcomeFactory, OutcomeMeasurementFactory
+from clients.tests.factories import OutcomeMeasurementFactory, refund_time_outcome
 from tracker.models import Change
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +25,7 @@ def frozen_time():
 @pytest.fixture
 def outcome(cast):
     """Refund time from 30 days down to 10 on Alice's engagement, read twice."""
-    outcome = OutcomeFactory(
-        engagement=cast.engagement,
-        title="Faster refunds",
-        metric="Refund time",
-        unit="days",
-        direction=Outcome.Direction.DECREASE,
-        baseline=Decimal("30"),
-        target=Decimal("10"),
-    )
+    outcome = refund_time_outcome(cast.engagement)
     OutcomeMeasurementFactory(outcome=outcome, date=dt.date(2026, 10, 1), value=Decimal("25"))
     OutcomeMeasurementFactory(outcome=outcome, date=dt.date(2026, 11, 2), value=Decimal("20"))
     return outcome
