@@ -79,6 +79,25 @@ def test_contract_example_shape_and_figures(cast):
     }
 
 
+def test_activity_figures_count_each_activity_once_and_only_the_people_in_scope(cast):
+    """An activity that brought in two engagements: its audience and leads counted once, both
+    engagements sourced. Another team's activity is in the admin's totals, not a manager's."""
+    talk = ActivityFactory(consultant=cast.consultant, date=START, audience=300, leads=4)
+    ActivityFactory(consultant=cast.consultant, date=END, audience=50, leads=1)
+    ActivityFactory(consultant=cast.consultant, date=END + dt.timedelta(days=1), audience=9)
+    for name in ("Won", "Won again"):
+        EngagementFactory(name=name, starts_on=START + dt.timedelta(days=3), source_activity=talk)
+    EngagementFactory(name="Later", starts_on=END + dt.timedelta(days=1), source_activity=talk)
+    ActivityFactory(consultant=cast.outsider, date=START, audience=7000, leads=9)
+    mine = {"activities": 2, "reach": 350, "leads": 5, "engagements_sourced": 2}
+    for viewer in (cast.manager, cast.admin):
+        row = row_of(report_for(viewer), "alice")
+        assert {name: row[name] for name in mine} == mine
+    assert report_for(cast.manager)["totals"]["reach"] == 350
+    assert report_for(cast.admin)["totals"]["reach"] == 7350
+    assert row_of(report_for(cast.admin), "olga")["leads"] == 9
+
+
 def test_brand_over_client_flag_follows_the_team_threshold(cast):
     bob = cast.teammate
     engagement = EngagementFactory(members=[bob])
@@ -258,9 +277,9 @@ def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, star
 
 
 def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
-    """Eight queries whatever the number of people, weeks, entries and approvals: five for
-    the figures, two for the unapproved marks (the weeks with time, the approved ones among
-    them), one for the hours by source."""
+    """Nine queries whatever the number of people, weeks, entries and approvals: six for
+    the figures (people and their activities apart), two for the unapproved marks (the
+    weeks with time, the approved ones among them), one for the hours by source."""
     def add(n):
         for i in range(n):
             day = dt.date(2026, 1, 7) + dt.timedelta(days=i % 28)
@@ -274,10 +293,10 @@ def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
 
     start, end = dt.date(2026, 1, 7), dt.date(2026, 2, 4)  # Wednesday to Wednesday: two edges
     add(1)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         balance_compute(people=User.objects.visible_to(cast.manager), start=start, end=end)
     add(40)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         report = balance_compute(people=User.objects.visible_to(cast.manager), start=start,
                                  end=end).to_stored()
     assert row_of(report, "alice")["outcomes_achieved"] == 41
