@@ -172,6 +172,12 @@ def test_balance_report_command_json_and_csv(cast):
                                       "activities", "reach", "leads", "engagements_sourced"}
     assert row_of(report, "alice")["client_hours"] == 1.5
     assert "consultant_id" not in report["rows"][0] and "team_id" not in report["rows"][0]
+    assert "\n" not in out.getvalue().strip() and ": " not in out.getvalue()  # compact
+    indented = io.StringIO()
+    call_command("balance_report", "--start", "2026-01-05", "--end", "2026-03-29",
+                 "--team", "Public Sector", "--indent", "2", stdout=indented)
+    assert json.loads(indented.getvalue()) == report
+    assert '\n  "period": {' in indented.getvalue()
     out = io.StringIO()
     call_command("balance_report", "--start", "2026-01-05", "--end", "2026-03-29",
                  "--format", "csv", stdout=out)
