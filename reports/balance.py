@@ -25,7 +25,9 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -35,7 +37,7 @@ from django.db.models.functions import Coalesce
 from clients.models import Client, Engagement, Outcome, outcome_progress
 from tracker import figures
 from tracker.figures import KindSeconds, Unapproved, hours, unapproved_time
-from tracker.models import Activity, Kind, Team, TimeEntry, User, WeeklyTotal
+from tracker.models import Activity, EngagementTotal, Kind, Team, TimeEntry, User, WeeklyTotal
 from tracker.selection import split_weeks
 from tracker.week import week_start_of
 
@@ -728,10 +730,9 @@ def balance_compute(
 
     `people` is whom the caller may report on, from the access layer:
     `User.objects.visible_to(viewer)` for a person, `User.objects.all()` for an operator or
-    the digests. Nine queries at most whatever the data size: time (the period, and its
+    the digests. Seven queries at most whatever the data size: time (the period, and its
     weeks), people, their activities with the engagements those sourced, the engagements
-    worked on and their outcomes, the weeks with time and which of them are approved (the
-    marks), the hours by source.
+    worked on and their outcomes, the unapproved weeks (the marks), the hours by source.
     """
     period = Period(start, end)
     # An unfiltered set of people (an admin's or an operator's) reads the rollup unfiltered.
@@ -903,17 +904,16 @@ def _engagements_worked(engagement_seconds: dict) -> dict:
     if not engagement_seconds:
         return {}
     ids = list(engagement_seconds)
-    logged = dict(
-        WeeklyTotal.objects.filter(engagement_key__in=ids)
-        .order_by()
-        .values_list("engagement_key")
-        .annotate(total=Sum("seconds"))
-    )
+    # The all-time total the rollup's triggers keep per engagement, beside its row: summing
+    # the weekly rollup of every engagement worked on took 321 ms at 10M entries.
+    logged = EngagementTotal.objects.filter(engagement_key=OuterRef("pk")).values("seconds")
     engagements = {
-        row["pk"]: {**row, "logged_seconds": logged.get(row["pk"], 0), "outcomes": []}
+        row["pk"]: {**row, "outcomes": []}
         for row in Engagement.objects.filter(pk__in=ids)
+        .annotate(logged_seconds=Coalesce(Subquery(logged), 0))
         .order_by("client__name", "name")
-        .values("pk", "name", "status", "budget_hours", "client_id", "client__name")
+        .values("pk", "name", "status", "budget_hours", "client_id", "client__name",
+                "logged_seconds")
     }
     for outcome in (
         Outcome.objects.filter(engagement_id__in=list(engagements)).with_actual()

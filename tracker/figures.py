@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Sum
 
 from .durations import decimal_hours
-from .models import Kind, WeekApproval, WeekStatus
+from .models import Kind
 from .selection import Selection
 
 DEFAULT_THRESHOLD = Decimal("0.30")  # the promotion share above which a team flags someone
@@ -182,22 +182,12 @@ def unapproved_time(*, start: dt.date, end: dt.date, consultants=None) -> dict[i
 
     A week counts when the days of it inside the period hold time (a partial week at an edge
     counts for its days inside) and it has no approved WeekApproval: open (no row),
-    submitted and returned weeks all count. Two queries: the seconds by person and week (the
-    rollup for whole weeks, the entries for the edges), and the approved weeks among them.
+    submitted and returned weeks all count. One query, counted and summed in the database
+    (the rollup for whole weeks, the entries for the edges).
     """
-    weeks = Selection(start=start, end=end, consultants=consultants).seconds_by_person_week()
-    if not weeks:
-        return {}
-    mondays = [monday for _, monday in weeks]
-    approved = WeekApproval.objects.filter(
-        status=WeekStatus.APPROVED, week_start__range=(min(mondays), max(mondays))
-    )
-    if consultants is not None:
-        approved = approved.filter(consultant_id__in=consultants)
-    approved = set(approved.values_list("consultant_id", "week_start"))
-    result: dict[int, Unapproved] = {}
-    for key, seconds in weeks.items():
-        if key not in approved:
-            consultant_id = key[0]
-            result[consultant_id] = result.get(consultant_id, Unapproved()) + Unapproved(1, seconds)
-    return result
+    return {
+        consultant_id: Unapproved(weeks, seconds)
+        for consultant_id, (weeks, seconds) in Selection(
+            start=start, end=end, consultants=consultants
+        ).unapproved_by_person().items()
+    }

@@ -679,6 +679,19 @@ class WeeklyTotal(models.Model):
         return f"{self.consultant_id} {self.week_start} {self.kind} {self.seconds}s"
 
 
+class EngagementTotal(models.Model):
+    """Seconds and entries logged on an engagement, all time and by everyone: its budget's
+    burn. Kept exact by the same triggers as WeeklyTotal (tracker/rollup.py), so a report
+    reads one row per engagement instead of summing the rollup's weeks of each."""
+
+    engagement_key = models.BigIntegerField(primary_key=True)  # the engagement's id
+    seconds = models.BigIntegerField(default=0)
+    entries = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.engagement_key} {self.seconds}s"
+
+
 class WeekStatus(models.TextChoices):
     OPEN = "open", "Open"
     SUBMITTED = "submitted", "Submitted"

@@ -1,5 +1,5 @@
-"""The weekly rollup of time entries (tracker.WeeklyTotal), maintained by triggers in the
-database.
+"""The weekly rollup of time entries (tracker.WeeklyTotal) and each engagement's all-time
+total (tracker.EngagementTotal), maintained by triggers in the database.
 
 Why triggers: a report over a million entries must answer in milliseconds on SQLite, so it
 reads pre-summed weeks; and the sums must stay exact whatever writes the entries (forms,
@@ -14,10 +14,10 @@ system check (tracker/checks.py) whether a database has the triggers that migrat
 from django.db import connection, transaction
 
 TRIGGER_NAME = "clientfirst_weekly_total"
-TRIGGER_MIGRATION = ("tracker", "0007_weekly_total_triggers")
+TRIGGER_MIGRATION = ("tracker", "0017_engagement_totals")
 # Written into the body of every trigger (the function, on PostgreSQL) that migration
 # installs; triggers without it are another version's.
-TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0007_weekly_total_triggers"
+TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0017_engagement_totals"
 SQLITE_TRIGGERS = tuple(f"{TRIGGER_NAME}_{event}" for event in ("insert", "update", "delete"))
 
 MISSING, OUTDATED = "missing", "outdated"
@@ -30,6 +30,13 @@ SELECT consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable, 
   FROM tracker_timeentry
  GROUP BY consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable
 """
+REBUILD_ENGAGEMENTS = """
+INSERT INTO tracker_engagementtotal (engagement_key, seconds, entries)
+SELECT engagement_id, SUM(seconds), COUNT(*)
+  FROM tracker_timeentry
+ WHERE engagement_id IS NOT NULL
+ GROUP BY engagement_id
+"""
 
 
 def _rebuild(conn) -> None:
@@ -41,12 +48,16 @@ def _rebuild(conn) -> None:
     with conn.cursor() as cursor:
         cursor.execute("DELETE FROM reports_weeklytotal")
         cursor.execute(REBUILD.format(week_start=week_start))
+        cursor.execute("DELETE FROM tracker_engagementtotal")
+        cursor.execute(REBUILD_ENGAGEMENTS)
         # Fresh statistics, or the planner guesses a few hundred rows and groups badly.
         cursor.execute("ANALYZE reports_weeklytotal")
+        cursor.execute("ANALYZE tracker_engagementtotal")
 
 
 def rollup_rebuild() -> None:
-    """Recompute the whole rollup from the entries (after bulk loads that bypassed it)."""
+    """Recompute the whole rollup and the engagements' totals from the entries (after bulk
+    loads that bypassed them)."""
     with transaction.atomic():
         _rebuild(connection)
 

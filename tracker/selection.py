@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateField, F, Q, Sum, Value, When
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from .models import TimeEntry, WeeklyTotal, entry_week_approved
+from .models import TimeEntry, WeekApproval, WeeklyTotal, WeekStatus, entry_week_approved
 from .week import week_start_of
 
 WEEK = dt.timedelta(days=7)
@@ -164,23 +164,51 @@ class Selection:
         totals = [WeekKindTotal(week, kind, *cell) for (week, kind), cell in summed.items()]
         return sorted(totals, key=lambda total: (total.week, total.kind), reverse=True)
 
-    def seconds_by_person_week(self) -> dict[tuple[int, dt.date], int]:
-        """Seconds by (consultant id, Monday of the ISO week), for the weeks that hold time
-        in the selection (a partial week at an edge: its days inside), in one query."""
+    def unapproved_by_person(self) -> dict[int, tuple[int, int]]:
+        """(weeks, seconds) by consultant id of the selection's weeks that hold time and are
+        not approved (a partial week at an edge: its days inside), in one query.
 
-        def by_person_and_week(rows, edges):
-            if edges is None:
-                return rows.values_list("consultant_id", "week_start")
-            if not edges:  # every entry, by day: summed into weeks below
-                return rows.values_list("consultant_id", "date")
-            return rows.annotate(week=_edge_week(edges)).values_list("consultant_id", "week")
-
-        summed: dict[tuple[int, dt.date], int] = {}
-        for consultant_id, day, seconds, _ in self._union(by_person_and_week):
-            if seconds:
-                key = (consultant_id, week_start_of(day))
-                summed[key] = summed.get(key, 0) + seconds
-        return summed
+        Counted and summed in the database, against the approvals' unique (consultant,
+        week) index: fetching every (person, week) and every approved week to match them
+        here took 1.4 s of a 4,500-person year report. Not for a selection narrowed by
+        source or approval (from_entries)."""
+        assert not self.from_entries and not self.empty
+        whole, edges = split_weeks(self.start, self.end)
+        parts = []
+        if whole is not None:
+            first, last = whole
+            rollup = self._narrow(WeeklyTotal.objects.filter(entries__gt=0),
+                                  engagement="engagement_key")
+            if first is not None:
+                rollup = rollup.filter(week_start__gte=first)
+            if last is not None:
+                rollup = rollup.filter(week_start__lte=last)
+            approved = WeekApproval.objects.filter(
+                consultant=OuterRef("consultant_id"), week_start=OuterRef("week_start"),
+                status=WeekStatus.APPROVED,
+            )
+            parts.append(
+                rollup.filter(~Exists(approved)).order_by().values_list("consultant_id")
+                .annotate(weeks=Count("week_start", distinct=True), seconds=Sum("seconds"))
+            )
+        if edges:
+            in_edges = Q()
+            for edge_start, edge_end in edges:
+                in_edges |= Q(date__range=(edge_start, edge_end))
+            entries = self._narrow(TimeEntry.objects.filter(in_edges), engagement="engagement_id")
+            parts.append(
+                entries.filter(~entry_week_approved()).order_by().values_list("consultant_id")
+                .annotate(weeks=Count(_edge_week(edges), distinct=True), seconds=Sum("seconds"))
+            )
+        if not parts:
+            return {}
+        result: dict[int, tuple[int, int]] = {}
+        for consultant_id, weeks, seconds in (
+            parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        ):
+            before = result.get(consultant_id, (0, 0))
+            result[consultant_id] = (before[0] + weeks, before[1] + seconds)
+        return result
 
     def entries_by(self, column: str) -> dict:
         """Entries by "engagement" (its id; None for time without one) or by "billable",

@@ -14,7 +14,7 @@ from django.db import connection, models
 from django.db.models import Count, Sum
 
 from clients.tests.factories import EngagementFactory
-from tracker.models import Kind, TimeEntry, WeekApproval, WeeklyTotal
+from tracker.models import EngagementTotal, Kind, TimeEntry, WeekApproval, WeeklyTotal
 from tracker.rollup import (
     MISSING,
     OUTDATED,
@@ -41,12 +41,21 @@ def from_entries():
 
 
 def from_rollup():
-    return {
+    rollup = {
         (row.consultant_id, row.week_start, row.kind, row.engagement_key, row.billable): (
             row.seconds, row.entries
         )
         for row in WeeklyTotal.objects.exclude(entries=0)
     }
+    # Each engagement's all-time total, kept by the same triggers, matches the entries too.
+    by_engagement = {}
+    for entry in TimeEntry.objects.exclude(engagement=None):
+        seconds, count = by_engagement.get(entry.engagement_id, (0, 0))
+        by_engagement[entry.engagement_id] = (seconds + entry.seconds, count + 1)
+    kept = {row.engagement_key: (row.seconds, row.entries)
+            for row in EngagementTotal.objects.exclude(entries=0)}
+    assert kept == by_engagement
+    return rollup
 
 
 @pytest.fixture
@@ -73,6 +82,14 @@ def test_every_write_path_keeps_the_rollup_exact(people):
 
     first.date, first.seconds = monday, 7200  # moved across a week boundary (save())
     first.save()
+    assert from_rollup() == from_entries()
+
+    other = EngagementFactory(members=[alice, bob])
+    TimeEntry.objects.filter(pk=first.pk).update(engagement=other)  # to another engagement
+    assert from_rollup() == from_entries()
+    TimeEntry.objects.filter(pk=first.pk).update(date=sunday)  # same engagement and seconds
+    assert from_rollup() == from_entries()
+    TimeEntry.objects.filter(pk=first.pk).update(seconds=60)  # same engagement, less time
     assert from_rollup() == from_entries()
 
     TimeEntry.objects.filter(consultant=bob).update(kind=Kind.PROMOTION)  # queryset update
@@ -168,7 +185,7 @@ def test_missing_triggers_are_reported_not_reinstalled_and_the_hint_puts_them_ba
     approvals = WeekApproval.objects.count()
     out = StringIO()
     call_command("install_triggers", stdout=out)
-    assert "0007_weekly_total_triggers" in out.getvalue()
+    assert "0017_engagement_totals" in out.getvalue()
     assert WeekApproval.objects.count() == approvals
     assert trigger_problem(connection) is None and check_messages() == []
     assert from_rollup() == from_entries()
@@ -219,7 +236,7 @@ def test_triggers_of_another_version_are_reported(people):
     assert trigger_problem(connection) == OUTDATED
     [(error_id, message, hint)] = check_messages()
     assert error_id == "tracker.E002"
-    assert "are not the ones migration tracker.0007_weekly_total_triggers installs" in message
+    assert "are not the ones migration tracker.0017_engagement_totals installs" in message
     assert hint.endswith("python manage.py install_triggers --database default")
 
 
