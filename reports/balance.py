@@ -17,9 +17,11 @@ existed reads back with the marks unknown (None) and no sources.
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -32,12 +34,21 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from clients.models import Client, Engagement, Outcome, outcome_progress
 from tracker import figures
 from tracker.figures import KindSeconds, Unapproved, hours, unapproved_time
-from tracker.models import Activity, EngagementTotal, Kind, Team, TimeEntry, User, WeeklyTotal
+from tracker.models import (
+    Activity,
+    EngagementTotal,
+    Kind,
+    Team,
+    TimeEntry,
+    User,
+    WeeklySourceTotal,
+    WeeklyTotal,
+)
 from tracker.selection import split_weeks
 from tracker.week import week_start_of
 
@@ -607,38 +618,56 @@ class Report:
         )
 
 
-def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
-    """Rows of (consultant, kind, engagement or 0, week, seconds) for the period, in one query.
+def _by_kind(prefix: str = "") -> dict:
+    """Sum() of each kind's seconds: the coarse rollup's columns (prefix "") or the seconds
+    of the entries' or the fine rollup's rows of that kind (prefix None)."""
+    if prefix is None:
+        return {kind: Sum("seconds", filter=Q(kind=kind)) for kind in Kind.values}
+    return {kind: Sum(f"{kind}_seconds") for kind in Kind.values}
 
-    Three grouped parts, one UNION ALL: whole weeks from the rollup by consultant, kind and
-    engagement (week None); the same weeks by week and kind (consultant None), for the
-    weekly series; and the partial weeks at the edges from the entries, by all four.
+
+def _in_edges(edges) -> Q:
+    in_edges = Q()
+    for start, end in edges:
+        in_edges |= Q(date__range=(start, end))
+    return in_edges
+
+
+def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
+    """Rows of (consultant, engagement or 0, week, client, promotion, internal seconds) for
+    the period, in one query of three grouped parts, one UNION ALL:
+
+    - whole weeks by consultant and engagement (week None), from the fine rollup
+      (WeeklyTotal, billable summed away);
+    - whole weeks by week (consultant and engagement None), for the weekly series, from the
+      coarse rollup (WeeklySourceTotal: about half the rows);
+    - the partial weeks at the edges from the entries, by consultant, engagement and week.
     """
     whole, edges = period.split()
+    # Typed NULLs: PostgreSQL takes an untyped one for text, which a UNION cannot match.
+    nothing = {name: Cast(Value(None), output_field=field) for name, field in (
+        ("nobody", BigIntegerField()), ("no_engagement", BigIntegerField()),
+        ("no_week", DateField()),
+    )}
     parts = []
     if whole:
-        rollup = WeeklyTotal.objects.filter(week_start__range=whole, entries__gt=0)
+        coarse = WeeklySourceTotal.objects.filter(week_start__range=whole, entries__gt=0)
+        fine = WeeklyTotal.objects.filter(week_start__range=whole, entries__gt=0)
         if not everyone:
-            rollup = rollup.filter(consultant__in=people)
+            coarse = coarse.filter(consultant__in=people)
+            fine = fine.filter(consultant__in=people)
         parts.append(
-            rollup.order_by()
-            .values_list("consultant_id", "kind", "engagement_key")
-            .annotate(week=Value(None, output_field=DateField()), total=Sum("seconds"))
+            fine.order_by().annotate(**nothing)
+            .values_list("consultant_id", "engagement_key", "no_week")
+            .annotate(**_by_kind(None))
         )
         parts.append(
-            rollup.order_by()
-            .annotate(
-                nobody=Value(None, output_field=BigIntegerField()),
-                no_engagement=Value(0, output_field=BigIntegerField()),
-            )
-            .values_list("nobody", "kind", "no_engagement", "week_start")
-            .annotate(total=Sum("seconds"))
+            coarse.order_by().annotate(**nothing)
+            .values_list("nobody", "no_engagement", "week_start")
+            .annotate(**_by_kind())
         )
     if edges:
-        in_edges = Q()
-        for start, end in edges:
-            in_edges |= Q(date__range=(start, end))
-        entries = TimeEntry.objects.filter(in_edges)
+        entries = TimeEntry.objects.filter(_in_edges(edges))
         if not everyone:
             entries = entries.filter(consultant__in=people)
         # Each edge lies within one ISO week: label its rows with that week's Monday.
@@ -651,8 +680,8 @@ def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
         parts.append(
             entries.order_by()
             .annotate(engagement_key=Coalesce("engagement_id", 0), week=edge_week)
-            .values_list("consultant_id", "kind", "engagement_key", "week")
-            .annotate(total=Sum("seconds"))
+            .values_list("consultant_id", "engagement_key", "week")
+            .annotate(**_by_kind(None))
         )
     return list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
 
@@ -689,14 +718,11 @@ def _activity_by_person(people, start: dt.date, end: dt.date, everyone: bool) ->
     brought = sourced.order_by().values_list("source_activity__consultant_id").annotate(
         activities=zero, reach=zero, leads=zero, sourced=Count("pk"),
     )
-    counts = {}
+    summed = {}
     for consultant_id, *figures_ in counted.union(brought, all=True):
-        before = counts.get(consultant_id, ActivityCounts())
-        counts[consultant_id] = ActivityCounts(*(
-            (mine or 0) + (theirs or 0)
-            for mine, theirs in zip(dataclasses.astuple(before), figures_, strict=True)
-        ))
-    return counts
+        before = summed.get(consultant_id, (0, 0, 0, 0))
+        summed[consultant_id] = [a + (b or 0) for a, b in zip(before, figures_, strict=True)]
+    return {consultant_id: ActivityCounts(*values) for consultant_id, values in summed.items()}
 
 
 def _people(people):
@@ -722,6 +748,28 @@ def _in_scope(people, period: Period, *, team, consultant, client):
     return people
 
 
+# For the report's own transaction on PostgreSQL: its grouping of a year of a big firm's
+# rollup sorted on disk with the default 4 MB, and its plans' cost crossed the JIT threshold,
+# whose compiling took longer than the queries (1.4 s of 2.6 s at 10M entries).
+REPORT_SESSION = {"work_mem": "64MB", "jit": "off"}
+
+
+@contextmanager
+def _report_session():
+    """A transaction (one consistent read of the figures) with REPORT_SESSION's settings on
+    PostgreSQL, which SET LOCAL ends with it; nothing on SQLite."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in REPORT_SESSION),
+                [value for pair in REPORT_SESSION.items() for value in pair],
+            )
+        yield
+
+
 def balance_compute(
     *, people, start: dt.date, end: dt.date, team=None, consultant=None, client=None
 ) -> Report:
@@ -732,8 +780,15 @@ def balance_compute(
     `User.objects.visible_to(viewer)` for a person, `User.objects.all()` for an operator or
     the digests. Seven queries at most whatever the data size: time (the period, and its
     weeks), people, their activities with the engagements those sourced, the engagements
-    worked on and their outcomes, the unapproved weeks (the marks), the hours by source.
+    worked on and their outcomes, the unapproved weeks (the marks), the hours by source;
+    on PostgreSQL, one more for _report_session()'s settings.
     """
+    with _report_session():
+        return _balance(people=people, start=start, end=end, team=team,
+                        consultant=consultant, client=client)
+
+
+def _balance(*, people, start, end, team, consultant, client) -> Report:
     period = Period(start, end)
     # An unfiltered set of people (an admin's or an operator's) reads the rollup unfiltered.
     everyone = (
@@ -742,23 +797,23 @@ def balance_compute(
     )
     people_qs = _in_scope(people, period, team=team, consultant=consultant, client=client)
 
-    cells = defaultdict(list)  # consultant -> (kind, seconds) pairs
-    worked = defaultdict(set)  # consultant -> engagements with client time in the period
+    cells = defaultdict(KindSeconds)  # consultant -> seconds by kind
+    worked = defaultdict(set)  # consultant -> engagements with time in the period
     engagement_seconds = defaultdict(int)
     time_cells = defaultdict(list)  # (consultant, engagement or 0) -> (kind, seconds) pairs
-    week_cells = defaultdict(list)
-    for consultant_id, kind, engagement_id, monday, total in _time_cells(
-        period, people_qs, everyone
-    ):
+    week_cells = defaultdict(KindSeconds)
+    for consultant_id, engagement_id, monday, *kinds in _time_cells(period, people_qs, everyone):
+        kinds = [value or 0 for value in kinds]
+        seconds = KindSeconds(*kinds)
         if monday is not None:  # a row of the weekly series, or of an edge week
-            week_cells[monday].append((kind, total))
+            week_cells[monday] += seconds
         if consultant_id is None:
             continue  # the weekly series only
-        cells[consultant_id].append((kind, total))
-        time_cells[consultant_id, engagement_id].append((kind, total))
+        cells[consultant_id] += seconds
+        time_cells[consultant_id, engagement_id].extend(zip(Kind.values, kinds, strict=True))
         if engagement_id:
             worked[consultant_id].add(engagement_id)
-            engagement_seconds[engagement_id] += total
+            engagement_seconds[engagement_id] += seconds.total
 
     unapproved = unapproved_time(start=start, end=end,
                                  consultants=None if everyone else people_qs)
@@ -786,7 +841,7 @@ def balance_compute(
             user.team_id is None or not user.is_active
         ):
             continue  # nobody to report on: no team, no time, no activity
-        seconds = KindSeconds.of(cells.get(user.pk, ()))
+        seconds = cells.get(user.pk, KindSeconds())
         outcomes = [o for e in worked.get(user.pk, ()) for o in outcomes_by_engagement.get(e, ())]
         team_name = user.team.name if user.team else None
         credited[team_name].update(outcomes)
@@ -817,7 +872,7 @@ def balance_compute(
         teams=_teams(rows, credited),
         engagements=_engagement_rows(engagements, engagement_seconds, start, end),
         weeks=tuple(
-            Week(week_start=monday, seconds=KindSeconds.of(week_cells[monday]))
+            Week(week_start=monday, seconds=week_cells[monday])
             for monday in sorted(week_cells)
         ),
         sources=_sources(period, people_qs, everyone),
@@ -826,13 +881,27 @@ def balance_compute(
 
 
 def _sources(period: Period, people, everyone: bool) -> tuple[SourceRow, ...]:
-    """The hours by source and kind of the people in scope over the period: one grouped
-    query of the entries (the rollup does not keep the source)."""
-    entries = TimeEntry.objects.in_period(period.start, period.end)
-    if not everyone:
-        entries = entries.filter(consultant__in=people)
+    """The hours by source and kind of the people in scope over the period: whole weeks from
+    the coarse rollup (it keeps the source), the partial weeks at the edges from the
+    entries; one query."""
+    whole, edges = period.split()
+    parts = []
+    if whole:
+        coarse = WeeklySourceTotal.objects.filter(week_start__range=whole, entries__gt=0)
+        if not everyone:
+            coarse = coarse.filter(consultant__in=people)
+        parts.append(coarse.order_by().values_list("source").annotate(**_by_kind()))
+    if edges:
+        entries = TimeEntry.objects.filter(_in_edges(edges))
+        if not everyone:
+            entries = entries.filter(consultant__in=people)
+        parts.append(entries.order_by().values_list("source").annotate(**_by_kind(None)))
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return _source_rows(
-        entries.order_by().values_list("source", "kind").annotate(total=Sum("seconds"))
+        (source, kind, seconds)
+        for source, *kinds in rows
+        for kind, seconds in zip(Kind.values, kinds, strict=True)
+        if seconds
     )
 
 

@@ -679,6 +679,41 @@ class WeeklyTotal(models.Model):
         return f"{self.consultant_id} {self.week_start} {self.kind} {self.seconds}s"
 
 
+class WeeklySourceTotal(models.Model):
+    """Seconds by kind and entries per consultant, ISO week and source: a coarser rollup than
+    WeeklyTotal (about 1.5 rows per person-week against 4) for totals that need neither the
+    engagement nor billable — the report's hours by kind, its weekly series, its unapproved
+    marks, its hours by source — kept exact by the same triggers (tracker/rollup.py)."""
+
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    week_start = models.DateField()
+    source = models.CharField(max_length=10)
+    # One column a kind (Kind): a new kind needs a migration of the triggers anyway.
+    client_seconds = models.BigIntegerField(default=0)
+    promotion_seconds = models.BigIntegerField(default=0)
+    internal_seconds = models.BigIntegerField(default=0)
+    entries = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant", "week_start", "source"],
+                name="weekly_source_total_unique_cell",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["week_start", "consultant"], name="tracker_wee_week_st_src_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.consultant_id} {self.week_start} {self.source} {self.entries} entries"
+
+
 class EngagementTotal(models.Model):
     """Seconds and entries logged on an engagement, all time and by everyone: its budget's
     burn. Kept exact by the same triggers as WeeklyTotal (tracker/rollup.py), so a report

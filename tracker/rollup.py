@@ -1,5 +1,6 @@
-"""The weekly rollup of time entries (tracker.WeeklyTotal) and each engagement's all-time
-total (tracker.EngagementTotal), maintained by triggers in the database.
+"""The weekly rollups of time entries (tracker.WeeklyTotal, and the coarser
+tracker.WeeklySourceTotal) and each engagement's all-time total (tracker.EngagementTotal),
+maintained by triggers in the database.
 
 Why triggers: a report over a million entries must answer in milliseconds on SQLite, so it
 reads pre-summed weeks; and the sums must stay exact whatever writes the entries (forms,
@@ -14,10 +15,10 @@ system check (tracker/checks.py) whether a database has the triggers that migrat
 from django.db import connection, transaction
 
 TRIGGER_NAME = "clientfirst_weekly_total"
-TRIGGER_MIGRATION = ("tracker", "0017_engagement_totals")
+TRIGGER_MIGRATION = ("tracker", "0017_rollup_totals")
 # Written into the body of every trigger (the function, on PostgreSQL) that migration
 # installs; triggers without it are another version's.
-TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0017_engagement_totals"
+TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0017_rollup_totals"
 SQLITE_TRIGGERS = tuple(f"{TRIGGER_NAME}_{event}" for event in ("insert", "update", "delete"))
 
 MISSING, OUTDATED = "missing", "outdated"
@@ -29,6 +30,17 @@ SELECT consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable, 
        COUNT(*)
   FROM tracker_timeentry
  GROUP BY consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable
+"""
+REBUILD_SOURCES = """
+INSERT INTO tracker_weeklysourcetotal
+       (consultant_id, week_start, source, client_seconds, promotion_seconds,
+        internal_seconds, entries)
+SELECT consultant_id, {week_start}, source,
+       SUM(CASE WHEN kind = 'client' THEN seconds ELSE 0 END),
+       SUM(CASE WHEN kind = 'promotion' THEN seconds ELSE 0 END),
+       SUM(CASE WHEN kind = 'internal' THEN seconds ELSE 0 END), COUNT(*)
+  FROM tracker_timeentry
+ GROUP BY consultant_id, {week_start}, source
 """
 REBUILD_ENGAGEMENTS = """
 INSERT INTO tracker_engagementtotal (engagement_key, seconds, entries)
@@ -50,9 +62,12 @@ def _rebuild(conn) -> None:
         cursor.execute(REBUILD.format(week_start=week_start))
         cursor.execute("DELETE FROM tracker_engagementtotal")
         cursor.execute(REBUILD_ENGAGEMENTS)
+        cursor.execute("DELETE FROM tracker_weeklysourcetotal")
+        cursor.execute(REBUILD_SOURCES.format(week_start=week_start))
         # Fresh statistics, or the planner guesses a few hundred rows and groups badly.
         cursor.execute("ANALYZE reports_weeklytotal")
         cursor.execute("ANALYZE tracker_engagementtotal")
+        cursor.execute("ANALYZE tracker_weeklysourcetotal")
 
 
 def rollup_rebuild() -> None:

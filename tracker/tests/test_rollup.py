@@ -14,7 +14,14 @@ from django.db import connection, models
 from django.db.models import Count, Sum
 
 from clients.tests.factories import EngagementFactory
-from tracker.models import EngagementTotal, Kind, TimeEntry, WeekApproval, WeeklyTotal
+from tracker.models import (
+    EngagementTotal,
+    Kind,
+    TimeEntry,
+    WeekApproval,
+    WeeklySourceTotal,
+    WeeklyTotal,
+)
 from tracker.rollup import (
     MISSING,
     OUTDATED,
@@ -31,31 +38,42 @@ pytestmark = pytest.mark.django_db
 
 
 def from_entries():
-    totals = {}
+    """What the three rollups should hold: by consultant, week, kind, engagement and
+    billable; by engagement; by consultant, week and source (kinds as columns)."""
+    totals, by_engagement, by_source = {}, {}, {}
     for entry in TimeEntry.objects.all():
         week = entry.date - dt.timedelta(days=entry.date.weekday())
         key = (entry.consultant_id, week, entry.kind, entry.engagement_id or 0, entry.billable)
         seconds, count = totals.get(key, (0, 0))
         totals[key] = (seconds + entry.seconds, count + 1)
-    return totals
+        if entry.engagement_id:
+            seconds, count = by_engagement.get(entry.engagement_id, (0, 0))
+            by_engagement[entry.engagement_id] = (seconds + entry.seconds, count + 1)
+        cell = by_source.setdefault((entry.consultant_id, week, entry.source),
+                                    {"client": 0, "promotion": 0, "internal": 0, "n": 0})
+        cell[entry.kind] += entry.seconds
+        cell["n"] += 1
+    return totals, by_engagement, by_source
 
 
 def from_rollup():
-    rollup = {
+    """The three rollups' rows that hold entries, shaped as from_entries()."""
+    totals = {
         (row.consultant_id, row.week_start, row.kind, row.engagement_key, row.billable): (
             row.seconds, row.entries
         )
         for row in WeeklyTotal.objects.exclude(entries=0)
     }
-    # Each engagement's all-time total, kept by the same triggers, matches the entries too.
-    by_engagement = {}
-    for entry in TimeEntry.objects.exclude(engagement=None):
-        seconds, count = by_engagement.get(entry.engagement_id, (0, 0))
-        by_engagement[entry.engagement_id] = (seconds + entry.seconds, count + 1)
-    kept = {row.engagement_key: (row.seconds, row.entries)
-            for row in EngagementTotal.objects.exclude(entries=0)}
-    assert kept == by_engagement
-    return rollup
+    by_engagement = {row.engagement_key: (row.seconds, row.entries)
+                     for row in EngagementTotal.objects.exclude(entries=0)}
+    by_source = {
+        (row.consultant_id, row.week_start, row.source): {
+            "client": row.client_seconds, "promotion": row.promotion_seconds,
+            "internal": row.internal_seconds, "n": row.entries,
+        }
+        for row in WeeklySourceTotal.objects.exclude(entries=0)
+    }
+    return totals, by_engagement, by_source
 
 
 @pytest.fixture
@@ -72,7 +90,7 @@ def test_every_write_path_keeps_the_rollup_exact(people):
     TimeEntryFactory(consultant=alice, date=monday, seconds=1800, kind=Kind.CLIENT,
                      engagement=engagement)
     assert from_rollup() == from_entries()
-    assert len(from_rollup()) == 2  # Sunday closes one ISO week, Monday opens the next
+    assert len(from_rollup()[0]) == 2  # Sunday closes one ISO week, Monday opens the next
 
     TimeEntry.objects.bulk_create([
         TimeEntry(consultant=bob, date=monday + dt.timedelta(days=i), seconds=600 + i,
@@ -90,6 +108,8 @@ def test_every_write_path_keeps_the_rollup_exact(people):
     TimeEntry.objects.filter(pk=first.pk).update(date=sunday)  # same engagement and seconds
     assert from_rollup() == from_entries()
     TimeEntry.objects.filter(pk=first.pk).update(seconds=60)  # same engagement, less time
+    assert from_rollup() == from_entries()
+    TimeEntry.objects.filter(pk=first.pk).update(source=TimeEntry.Source.TIMER)  # the source
     assert from_rollup() == from_entries()
 
     TimeEntry.objects.filter(consultant=bob).update(kind=Kind.PROMOTION)  # queryset update
@@ -109,7 +129,7 @@ def test_every_write_path_keeps_the_rollup_exact(people):
 
     TimeEntry.objects.filter(consultant=bob).delete()
     alice.delete()  # cascades to her entries
-    assert from_rollup() == from_entries() == {}
+    assert from_rollup() == from_entries() == ({}, {}, {})
 
 
 def test_bulk_loads_can_suspend_the_triggers_and_rebuild(people):
@@ -185,7 +205,7 @@ def test_missing_triggers_are_reported_not_reinstalled_and_the_hint_puts_them_ba
     approvals = WeekApproval.objects.count()
     out = StringIO()
     call_command("install_triggers", stdout=out)
-    assert "0017_engagement_totals" in out.getvalue()
+    assert "0017_rollup_totals" in out.getvalue()
     assert WeekApproval.objects.count() == approvals
     assert trigger_problem(connection) is None and check_messages() == []
     assert from_rollup() == from_entries()
@@ -236,7 +256,7 @@ def test_triggers_of_another_version_are_reported(people):
     assert trigger_problem(connection) == OUTDATED
     [(error_id, message, hint)] = check_messages()
     assert error_id == "tracker.E002"
-    assert "are not the ones migration tracker.0017_engagement_totals installs" in message
+    assert "are not the ones migration tracker.0017_rollup_totals installs" in message
     assert hint.endswith("python manage.py install_triggers --database default")
 
 
