@@ -225,7 +225,7 @@ def measure(repeat: int, page_requests: int, time_requests: int) -> dict:
     return result
 
 
-def writes(count: int) -> dict:
+def writes(count: int, copied: int) -> dict:
     """Seconds per entry through the service and through COPY, triggers on and off."""
     import datetime as dt
     import itertools
@@ -323,11 +323,11 @@ def writes(count: int) -> dict:
             return function(n)
 
     result = {}
-    for name, function in (("service", service), ("copy", copy)):
+    for name, function, n in (("service", service, count), ("copy", copy, copied)):
         on, off = [], []
         for _ in range(2):  # interleaved: on, off, on, off
-            on.append(function(count // 2))
-            off.append(suspended(function, count // 2))
+            on.append(function(n // 2))
+            off.append(suspended(function, n // 2))
         result[name] = {
             "on_s": sum(on),
             "off_s": sum(off),
@@ -343,11 +343,24 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--page-requests", type=int, default=20)
     parser.add_argument("--time-requests", type=int, default=20)
-    parser.add_argument("--writes", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--writes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="entries through the service (0: no writes bench)",
+    )
+    parser.add_argument(
+        "--copy",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="entries through COPY in the writes bench",
+    )
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--write-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--write-child", type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.prepare is not None:
@@ -357,7 +370,7 @@ def main() -> int:
         print(json.dumps(measure(args.repeat, args.page_requests, args.time_requests)))
         return 0
     if args.write_child is not None:
-        print(json.dumps(writes(args.write_child)))
+        print(json.dumps(writes(*args.write_child)))
         return 0
 
     root = args.root.resolve()
