@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/scale.py                         # 100k and 1M entries
     .venv/bin/python bench/scale.py --sizes 100k,1m,10m     # and 10M (~4+ min, several GB)
-    .venv/bin/python bench/scale.py --writes 100000         # also the triggers' cost per entry
+    .venv/bin/python bench/scale.py --writes 10000          # also the triggers' cost per entry
 
 Each size is its own PostgreSQL database, `clientfirst_scale_100k`, `_1m`, `_10m` (on
 --server, default postgres://postgres@127.0.0.1:5432): created, migrated and filled by
@@ -442,12 +442,15 @@ def main() -> int:
         label = "" if root == ROOT else f"_{root.name.replace('-', '_')}"
         name = f"clientfirst_scale_writes{label}"
         _postgres(args.server, name)
-        result = _child("write-child", f"{args.server}/{name}", root, str(args.writes))
-        print(f"\nWrites ({root}), {args.writes:,} entries each way, µs per entry:")
+        result = _child(
+            "write-child", f"{args.server}/{name}", root, str(args.writes), str(args.copy)
+        )
+        print(f"\nWrites ({root}), µs per entry:")
         for way, figures in result.items():
+            n = figures["entries"]
             print(
-                f"  {way:<8} with triggers {figures['on_s'] / args.writes * 1e6:8.0f}, "
-                f"without {figures['off_s'] / args.writes * 1e6:8.0f}: the triggers cost "
+                f"  {way:<8} {n:>7,} entries: with triggers {figures['on_s'] / n * 1e6:8.0f}, "
+                f"without {figures['off_s'] / n * 1e6:8.0f}: the triggers cost "
                 f"{figures['per_entry_us']:.0f} µs an entry"
             )
     return 0
