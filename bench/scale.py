@@ -319,7 +319,7 @@ def writes(count: int, copied: int) -> dict:
         return time.perf_counter() - started
 
     def suspended(function, n):
-        with transaction.atomic(), rollup_suspended() as _:
+        with transaction.atomic(), rollup_suspended():
             return function(n)
 
     result = {}
@@ -331,7 +331,8 @@ def writes(count: int, copied: int) -> dict:
         result[name] = {
             "on_s": sum(on),
             "off_s": sum(off),
-            "per_entry_us": (sum(on) - sum(off)) / (count // 2 * 2) * 1e6,
+            "entries": n // 2 * 2,
+            "per_entry_us": (sum(on) - sum(off)) / (n // 2 * 2) * 1e6,
         }
     return result
 
