@@ -571,6 +571,9 @@ class TimeEntry(models.Model):
             models.Index(fields=["consultant", "date"]),
             models.Index(fields=["date"]),
             models.Index(fields=["engagement", "date"]),
+            # The list sorted by duration (either way) reads its first page off this index
+            # instead of a top-N sort of every entry in reach (727 ms for an admin at 10M).
+            models.Index(fields=["seconds", "date", "id"], name="time_entry_duration_order"),
             # What a token's deletion sets to NULL (SET_NULL), found without a table scan.
             models.Index(fields=["api_token"], condition=Q(api_token__isnull=False),
                          name="time_entry_api_token"),
