@@ -48,12 +48,13 @@ from .filters import ClientFilter, EngagementFilter, OutcomeFilter
 from .forms import (
     ClientForm,
     ConfirmationForm,
+    ContactForm,
     EngagementForm,
     MeasurementForm,
     OutcomeForm,
     OutcomeStatusForm,
 )
-from .models import Client, Engagement, Outcome, OutcomeMeasurement
+from .models import Client, ClientContact, Engagement, Outcome, OutcomeMeasurement
 
 MAX_ID = 2**63 - 1  # the database's integer range: a bigger id is refused as input, not a 500
 
@@ -693,3 +694,45 @@ class MeasurementDetail(MeasurementsOf, generics.RetrieveUpdateDestroyAPIView):
 
     def destroy(self, request, *args, **kwargs):
         return _deleted(services.measurement_delete, measurement=self.get_object())
+
+
+# --- a client's contacts ----------------------------------------------------------------------
+
+
+class ContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    client = Id(source="client_id", read_only=True)
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    role = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    get=extend_schema(responses=answers({200: ContactSerializer(many=True)}, 404)),
+    post=extend_schema(responses=answers({201: ContactSerializer}, 400, 403, 404)),
+)
+class ContactList(generics.ListCreateAPIView):
+    """The people at a client who may be asked to confirm outcomes: read by whoever sees the
+    client, added by managers and admins (the client's page's form)."""
+
+    serializer_class = ContactSerializer
+    filter_backends = []
+    pagination_class = None
+
+    def client(self) -> Client:
+        return get_object_or_404(Client.objects.visible_to(self.request.user),
+                                 pk=self.kwargs["client_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ClientContact.objects.none()
+        return self.client().contacts.all()
+
+    def create(self, request, *args, **kwargs):
+        client = self.client()
+        if not (request.user.is_admin or request.user.is_manager):
+            raise exceptions.PermissionDenied("Only managers and admins keep a client's contacts.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contact = _saved(ContactForm(_posted(_input(serializer)), client=client))
+        return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)

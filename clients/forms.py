@@ -11,6 +11,7 @@ from tracker.widgets import BootstrapMixin, DateInput, VersionedFormMixin, style
 
 from .models import (
     Client,
+    ClientContact,
     Engagement,
     Outcome,
     OutcomeMeasurement,
@@ -19,6 +20,9 @@ from .models import (
 from .services import (
     client_create,
     client_update,
+    confirmation_ask_error,
+    contact_create,
+    contact_update,
     engagement_create,
     engagement_update,
     measurement_update,
@@ -345,3 +349,83 @@ class ConfirmationForm(ServiceForm, BootstrapMixin, forms.Form):
             confirmed_by=self.cleaned_data["confirmed_by"],
             confirmed_on=self.cleaned_data["confirmed_on"],
         )
+
+
+class ContactForm(ServiceForm, BootstrapMixin, forms.ModelForm):
+    """A person at the client who may be asked to confirm outcomes (managers and admins)."""
+
+    class Meta:
+        model = ClientContact
+        fields = ["name", "email", "role"]
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.instance.client = client
+
+    def write(self) -> ClientContact:
+        if self.instance.pk:
+            return contact_update(contact=self.instance, data=self._posted())
+        return contact_create(client=self.client, **self._posted())
+
+
+class ConfirmationAskForm(ServiceForm, BootstrapMixin, forms.Form):
+    """Ask one of the client's contacts to confirm an achieved outcome; `send` is the
+    service that records and e-mails it (reports/confirmations.py)."""
+
+    contact = forms.ModelChoiceField(
+        queryset=ClientContact.objects.none(), label="Ask",
+        empty_label="Choose a contact at the client",
+        error_messages={"invalid_choice": "Choose a contact of this engagement's client."},
+    )
+
+    def __init__(self, *args, user, outcome, send=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.outcome, self.send = user, outcome, send
+        self.fields["contact"].queryset = ClientContact.objects.filter(
+            client_id=outcome.engagement.client_id
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        errors = confirmation_ask_error(self.outcome, cleaned.get("contact"))
+        if "outcome" in errors:
+            raise forms.ValidationError(errors["outcome"], code="not_achieved")
+        return cleaned
+
+    def write(self):
+        return self.send(outcome=self.outcome, contact=self.cleaned_data["contact"],
+                         asked_by=self.user)
+
+
+class ConfirmationAnswerForm(forms.Form):
+    """The client contact's answer on /confirm/<token>/."""
+
+    decision = forms.ChoiceField(
+        choices=[("confirm", "Confirm"), ("dispute", "Dispute")],
+        error_messages={"required": "Confirm the outcome, or dispute it."},
+    )
+    comment = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment", help_text="Required to dispute: say what is not right.",
+    )
+    consent_card = forms.BooleanField(
+        required=False, label="Publish a read-only card of this confirmed result",
+        help_text="The metric, the result and the date of your confirmation, at a link the "
+                  "consultant may share.",
+    )
+    consent_name = forms.BooleanField(
+        required=False, label="Show my name, role and organisation on that card",
+    )
+
+    DECISIONS = {"confirm": "confirmed", "dispute": "disputed"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "dispute" and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", "Say what is not right, so it can be corrected.")
+        return cleaned
+
+    @property
+    def answer(self) -> str:
+        return self.DECISIONS[self.cleaned_data["decision"]]

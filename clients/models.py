@@ -1,6 +1,8 @@
 """Clients, the engagements we run for them, and the outcomes they gained (with evidence)."""
 
 import datetime as dt
+import hashlib
+import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -296,7 +298,7 @@ class OutcomeQuerySet(models.QuerySet):
 
         return (
             self.with_actual()
-            .select_related("engagement__client", "recorded_by")
+            .select_related("engagement__client", "recorded_by", "client_answer__contact")
             .annotate(
                 progress_ratio=ExpressionWrapper(
                     (as_float("actual_value") - as_float("baseline"))
@@ -352,6 +354,13 @@ class Outcome(models.Model):
         validators=[validate_single_line],
     )
     confirmed_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
+    # The client's own answer in force (docs/confirmations.md): the latest a contact gave
+    # through a confirmation link. A confirmation stops being in force when the figures it
+    # was given for change (the services clear it); a dispute stays until a new answer.
+    client_answer = models.ForeignKey(
+        "ConfirmationRequest", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="client's answer",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -402,7 +411,34 @@ class Outcome(models.Model):
 
     @property
     def is_verified(self) -> bool:
-        return self.status == self.Status.ACHIEVED and self.confirmed_on is not None
+        """VERIFIED for this one row: achieved, and confirmed by a client contact through
+        their link. A confirmation typed in by the firm is only "reported"."""
+        answer = self.client_answer
+        return (self.status == self.Status.ACHIEVED and answer is not None
+                and answer.decision == ConfirmationRequest.Decision.CONFIRMED)
+
+    @property
+    def is_disputed(self) -> bool:
+        answer = self.client_answer
+        return answer is not None and answer.decision == ConfirmationRequest.Decision.DISPUTED
+
+    def figures(self, measurements=None) -> dict:
+        """What a client contact is shown and asked to confirm, as plain JSON values: a
+        confirmation holds for exactly these (figures_digest)."""
+        if measurements is None:
+            measurements = self.measurements.order_by("date", "pk")
+        return {
+            "title": self.title, "metric": self.metric, "unit": self.unit,
+            "direction": self.direction, "baseline": str(plain_decimal(self.baseline)),
+            "target": str(plain_decimal(self.target)), "status": self.status,
+            "achieved_on": self.achieved_on.isoformat() if self.achieved_on else None,
+            "evidence_url": self.evidence_url, "evidence_note": self.evidence_note,
+            "measurements": [[m.date.isoformat(), str(plain_decimal(m.value))]
+                             for m in measurements],
+        }
+
+    def figures_digest(self) -> str:
+        return figures_digest(self.figures())
 
     def progress(self, actual: Decimal | None) -> float | None:
         """Share of the way from baseline to target, respecting direction (1.0 = reached)."""
@@ -485,9 +521,17 @@ class Outcome(models.Model):
             raise ValidationError(errors)
 
 
-# Confirmed by the client, and achieved: what the lists and counts call verified, as the
-# balance report does (it counts confirmations among achieved outcomes only).
-VERIFIED = Q(status=Outcome.Status.ACHIEVED, confirmed_on__isnull=False)
+def figures_digest(figures: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(figures, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+# Confirmed by a client contact through their link, and achieved: what the lists, the
+# balance report, the exports, the digests and the API call verified (the one definition).
+# `confirmed_by`/`confirmed_on`, typed in by the firm, are "reported", never verified.
+VERIFIED = Q(status=Outcome.Status.ACHIEVED, client_answer__decision="confirmed")
+DISPUTED = Q(client_answer__decision="disputed")
 
 
 class OutcomeMeasurement(models.Model):
@@ -510,3 +554,114 @@ class OutcomeMeasurement(models.Model):
 
     def __str__(self):
         return f"{self.outcome}: {plain_decimal(self.value)} on {self.date}"
+
+
+class ClientContactQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(client__in=Client.objects.visible_to(user))
+
+
+class ClientContact(models.Model):
+    """A person at the client who may be asked to confirm an outcome."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, validators=[validate_single_line])
+    email = models.EmailField("e-mail", max_length=254)
+    role = models.CharField(
+        max_length=200, blank=True, validators=[validate_single_line],
+        help_text="Their role at the client, e.g. 'Head of operations'.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["client", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "email"], name="contact_email_unique_per_client",
+                violation_error_message="This client already has a contact with that e-mail.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}, {self.role}" if self.role else self.name
+
+
+class ConfirmationRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(outcome__in=Outcome.objects.visible_to(user))
+
+
+class ConfirmationRequest(models.Model):
+    """One outcome put to one client contact, by e-mail with a signed link, and their answer.
+
+    The e-mail and its one reminder are sent exactly once (`sent_at`, `reminded_at` claimed
+    by a conditional update as the message goes out: reports/confirmations.py)."""
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        DISPUTED = "disputed", "Disputed"
+
+    outcome = models.ForeignKey(
+        Outcome, on_delete=models.CASCADE, related_name="confirmation_requests"
+    )
+    contact = models.ForeignKey(
+        ClientContact, on_delete=models.PROTECT, related_name="confirmation_requests"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    asked_at = models.DateTimeField()
+    # The figures the contact is asked about, and their digest (the link is bound to it).
+    figures = models.JSONField()
+    figures_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # With the contact's consent: a public card of the confirmed outcome at /cards/<slug>/,
+    # naming them (name and role) only if they agreed to that too.
+    consent_card = models.BooleanField(default=False)
+    consent_name = models.BooleanField(default=False)
+    card_slug = models.CharField(max_length=32, blank=True)
+
+    objects = ConfirmationRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        indexes = [models.Index(fields=["answered_at", "reminded_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card_slug"], condition=~Q(card_slug=""), name="card_slug_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="", answered_at__isnull=True)
+                | Q(decision__in=["confirmed", "disputed"], answered_at__isnull=False),
+                name="confirmation_answer_complete",
+            ),
+        ]
+
+    def __str__(self):
+        if self.decision:
+            return f"{self.get_decision_display()} by {self.contact}"
+        return f"Asked of {self.contact}"
+
+    @property
+    def expires_at(self):
+        return self.asked_at + CONFIRMATION_LINK_AGE
+
+    def is_expired(self, now) -> bool:
+        return now >= self.expires_at
+
+    @property
+    def reminder_due_at(self):
+        return self.asked_at + CONFIRMATION_REMINDER_AFTER
+
+
+CONFIRMATION_LINK_AGE = dt.timedelta(days=30)
+CONFIRMATION_REMINDER_AFTER = dt.timedelta(days=7)

@@ -10,6 +10,7 @@ saved, since a form has set its values on the instance before the service sees i
 """
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,12 +18,21 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from tracker import history
 from tracker.approvals import week_lock_check_rows
 from tracker.models import Activity, Team, User
 
-from .models import Client, Engagement, Outcome, OutcomeMeasurement
+from .models import (
+    Client,
+    ClientContact,
+    ConfirmationRequest,
+    Engagement,
+    Outcome,
+    OutcomeMeasurement,
+    figures_digest,
+)
 
 CLIENT_FIELDS = ("name", "sector", "owner", "active")
 ENGAGEMENT_FIELDS = (
@@ -34,6 +44,7 @@ OUTCOME_FIELDS = (
     "evidence_note",
 )
 MEASUREMENT_FIELDS = ("date", "value", "note")
+CONTACT_FIELDS = ("name", "email", "role")
 
 
 def _update(instance: models.Model, data: Mapping[str, Any], fields: tuple[str, ...]) -> None:
@@ -214,6 +225,7 @@ def outcome_update(*, outcome: Outcome, data: Mapping[str, Any]) -> Outcome:
     Its status, achievement and confirmation have their own services below."""
     before = history.saved_state(outcome)
     _update(outcome, data, OUTCOME_FIELDS)
+    _answer_check(outcome)
     _record_update(outcome, before)
     return outcome
 
@@ -271,6 +283,7 @@ def outcome_status_set(
     outcome.achieved_on = achieved_on
     outcome.recorded_by = recorded_by
     _save(outcome, ["status", "achieved_on", "confirmed_by", "confirmed_on", "recorded_by"])
+    _answer_check(outcome)
     _record_update(outcome, before)
     return StatusSet(outcome=outcome, withdrawn_confirmation=withdrawn)
 
@@ -310,11 +323,12 @@ def outcome_measure(
     )
     _save(measurement)
     history.record_created(measurement)
+    before = history.saved_state(outcome)
     if outcome.status == Outcome.Status.PLANNED:
-        before = history.saved_state(outcome)
         outcome.status = Outcome.Status.IN_PROGRESS
         _save(outcome, ["status"])
-        _record_update(outcome, before)
+    _answer_check(outcome)
+    _record_update(outcome, before)
     return measurement
 
 
@@ -326,10 +340,124 @@ def measurement_update(
     before = history.saved_state(measurement)
     _update(measurement, data, MEASUREMENT_FIELDS)
     _record_update(measurement, before)
+    _answer_check_recorded(measurement.outcome)
     return measurement
 
 
 @transaction.atomic
 def measurement_delete(*, measurement: OutcomeMeasurement) -> None:
     history.record(measurement, history.Action.DELETE, before=history.saved_state(measurement))
+    outcome = measurement.outcome
     measurement.delete()
+    _answer_check_recorded(outcome)
+
+
+# --- the client's confirmation (docs/confirmations.md) ----------------------------------
+
+
+def _answer_check(outcome: Outcome) -> None:
+    """A client's confirmation holds for the figures they were shown: once those change
+    (a target, a reading, the status), the outcome is no longer verified, and a new request
+    is needed. A dispute stays shown until a new answer replaces it."""
+    answer = outcome.client_answer
+    if (answer is not None and answer.decision == ConfirmationRequest.Decision.CONFIRMED
+            and answer.figures_hash != outcome.figures_digest()):
+        outcome.client_answer = None
+        outcome.save(update_fields=["client_answer", "updated_at"])
+
+
+def _answer_check_recorded(outcome: Outcome) -> None:
+    before = history.saved_state(outcome)
+    _answer_check(outcome)
+    _record_update(outcome, before)
+
+
+@transaction.atomic
+def contact_create(*, client: Client, name: str, email: str, role: str = "") -> ClientContact:
+    contact = ClientContact(client=client, name=name.strip(), email=email.strip(),
+                            role=role.strip())
+    _save(contact)
+    history.record_created(contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: ClientContact, data: Mapping[str, Any]) -> ClientContact:
+    """Change the fields named in `data` (any of CONTACT_FIELDS)."""
+    before = history.saved_state(contact)
+    _update(contact, data, CONTACT_FIELDS)
+    _record_update(contact, before)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: ClientContact) -> None:
+    """Only a contact never asked: their answers keep them (ProtectedError otherwise)."""
+    history.record(contact, history.Action.DELETE, before=history.saved_state(contact))
+    contact.delete()
+
+
+def confirmation_ask_error(outcome: Outcome, contact: ClientContact | None) -> dict:
+    """Why `contact` cannot be asked to confirm `outcome` now, by field; empty if they can."""
+    errors = {}
+    if outcome.status != Outcome.Status.ACHIEVED:
+        errors["outcome"] = "Only an achieved outcome can be put to the client: mark it achieved."
+    if contact is not None and contact.client_id != outcome.engagement.client_id:
+        errors["contact"] = "Choose a contact of this engagement's client."
+    return errors
+
+
+@transaction.atomic
+def confirmation_request_create(
+    *, outcome: Outcome, contact: ClientContact, asked_by: User | None
+) -> ConfirmationRequest:
+    """The record of asking `contact` to confirm `outcome` as its figures are now; the
+    e-mail is reports/confirmations.py's (it publishes the task after this commits).
+
+    Who may ask (the engagement's members, its team's managers, admins) is the caller's
+    check, as for every outcome write."""
+    if errors := confirmation_ask_error(outcome, contact):
+        raise ValidationError(errors)
+    figures = outcome.figures()
+    request = ConfirmationRequest(
+        outcome=outcome, contact=contact, asked_by=asked_by, asked_at=timezone.now(),
+        figures=figures, figures_hash=figures_digest(figures),
+    )
+    _save(request)
+    history.record_created(request)
+    return request
+
+
+@transaction.atomic
+def confirmation_answer(
+    *, request: ConfirmationRequest, decision: str, comment: str = "",
+    consent_card: bool = False, consent_name: bool = False,
+) -> ConfirmationRequest:
+    """The contact's answer through their link: recorded once (a second answer to the same
+    request is refused), with the figures they saw; it becomes the outcome's answer in force.
+
+    Consent to the public card is for a confirmation only."""
+    locked = ConfirmationRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.answered_at is not None:
+        raise ValidationError("This request has been answered already.")
+    if decision == ConfirmationRequest.Decision.DISPUTED and not comment.strip():
+        raise ValidationError({"comment": "Say what is wrong, so it can be corrected."})
+    confirmed = decision == ConfirmationRequest.Decision.CONFIRMED
+    before = history.saved_state(locked)
+    locked.decision, locked.comment = decision, comment.strip()
+    locked.answered_at = timezone.now()
+    locked.consent_card = confirmed and consent_card
+    locked.consent_name = locked.consent_card and consent_name
+    if locked.consent_card:
+        locked.card_slug = secrets.token_urlsafe(16)
+    _save(locked, ["decision", "comment", "answered_at", "consent_card", "consent_name",
+                   "card_slug"])
+    _record_update(locked, before)
+    outcome = Outcome.objects.select_for_update().get(pk=locked.outcome_id)
+    before = history.saved_state(outcome)
+    outcome.client_answer = locked
+    outcome.save(update_fields=["client_answer", "updated_at"])
+    _record_update(outcome, before)
+    request.__dict__.update({name: getattr(locked, name) for name in (
+        "decision", "comment", "answered_at", "consent_card", "consent_name", "card_slug")})
+    return locked

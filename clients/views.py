@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import (
     Count,
     Prefetch,
+    ProtectedError,
     Q,
     Sum,
     prefetch_related_objects,
@@ -29,6 +30,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
+from django.views.decorators.http import require_POST
 
 from tracker import history
 from tracker.models import Kind, TimeEntry, User
@@ -39,13 +41,21 @@ from . import services
 from .filters import ClientFilter, EngagementFilter, OutcomeFilter
 from .forms import (
     ClientForm,
+    ConfirmationAskForm,
     ConfirmationForm,
+    ContactForm,
     EngagementForm,
     MeasurementForm,
     OutcomeForm,
     OutcomeStatusForm,
 )
-from .models import VERIFIED, Client, Engagement, Outcome, OutcomeMeasurement
+from .models import (
+    VERIFIED,
+    Client,
+    Engagement,
+    Outcome,
+    OutcomeMeasurement,
+)
 from .tables import ClientTable, EngagementTable, OutcomeTable
 
 # --- one access helper per object ---------------------------------------------------------
@@ -85,7 +95,8 @@ def _require_recording(request, engagement) -> None:
 def _get_outcome_for_user(request, pk) -> Outcome:
     """The outcome, with its actual and progress, if `request.user` may see it; else 404."""
     return get_object_or_404(
-        Outcome.objects.visible_to(request.user).with_progress(), pk=pk
+        Outcome.objects.visible_to(request.user).with_progress()
+        .select_related("client_answer__contact"), pk=pk
     )
 
 
@@ -98,6 +109,12 @@ def _get_measurement_to_change(request, pk) -> OutcomeMeasurement:
         .filter(outcome__engagement__in=recordable),
         pk=pk,
     )
+def _get_contacts_to_manage(request, pk) -> Client:
+    """The client, if `request.user` keeps its contacts: a manager or an admin who sees it."""
+    client = _get_client_for_user(request, pk)
+    if not _can_manage_engagements(request.user):
+        raise Http404("Only managers and admins keep a client's contacts.")
+    return client
 
 
 def _require_admin(request):
@@ -151,7 +168,18 @@ class OutcomeListView(ListPage):
 
 @login_required
 def client_detail(request, pk):
+    """The client's page; a manager or an admin adds a contact here (POST), a refused one
+    shown again with its input and errors."""
     client = _get_client_for_user(request, pk)
+    can_keep_contacts = _can_manage_engagements(request.user)
+    contact_form = None
+    if can_keep_contacts:
+        contact_form = ContactForm(request.POST or None, client=client, prefix="contact")
+    elif request.method == "POST":
+        raise Http404("Only managers and admins keep a client's contacts.")
+    if request.method == "POST" and contact_form.is_valid() and contact_form.save():
+        messages.success(request, f"Contact {contact_form.instance.name} added.")
+        return redirect(f"{reverse('clients:client_detail', args=[client.pk])}#contacts")
     engagements = Engagement.objects.visible_to(request.user).filter(client=client).with_totals()
     table = EngagementTable(engagements, exclude=["client"], orderable=False)
     counts = Outcome.objects.visible_to(request.user).filter(engagement__client=client).aggregate(
@@ -162,8 +190,40 @@ def client_detail(request, pk):
         request,
         "clients/client_detail.html",
         {"client": client, "table": table, "counts": counts, "can_edit": request.user.is_admin,
-         "history": history.for_page((history.Type.CLIENT, [client.pk]))},
+         "contacts": client.contacts.all(), "contact_form": contact_form,
+         "can_keep_contacts": can_keep_contacts,
+         "history": history.for_page(
+             (history.Type.CLIENT, [client.pk]),
+             (history.Type.CONTACT, client.contacts.values_list("pk", flat=True)),
+         )},
     )
+
+
+@login_required
+def contact_update(request, pk, contact_pk):
+    client = _get_contacts_to_manage(request, pk)
+    contact = get_object_or_404(client.contacts.all(), pk=contact_pk)
+    form = ContactForm(request.POST or None, instance=contact, client=client)
+    if request.method == "POST" and form.is_valid() and form.save():
+        messages.success(request, f"Contact {contact.name} saved.")
+        return redirect(f"{reverse('clients:client_detail', args=[client.pk])}#contacts")
+    return render(request, "clients/contact_form.html",
+                  {"form": form, "client": client, "contact": contact})
+
+
+@login_required
+@require_POST
+def contact_delete(request, pk, contact_pk):
+    client = _get_contacts_to_manage(request, pk)
+    contact = get_object_or_404(client.contacts.all(), pk=contact_pk)
+    try:
+        services.contact_delete(contact=contact)
+    except ProtectedError:
+        messages.error(request, f"{contact.name} has been asked to confirm outcomes: their "
+                                "answers keep them on the client's contacts.")
+    else:
+        messages.success(request, f"Contact {contact.name} removed.")
+    return redirect(f"{reverse('clients:client_detail', args=[client.pk])}#contacts")
 
 
 @login_required
@@ -375,11 +435,15 @@ def engagement_update(request, pk):
 # --- outcomes -----------------------------------------------------------------------------
 
 
-def _outcome_page(request, outcome, *, invalid=None):
+def outcome_page(request, outcome, *, invalid=None, ask_form=None):
+    """The outcome's page; `ask_form`, a refused request to the client, shown again."""
     prefetch_related_objects([outcome], _measurements_prefetch())
     _with_latest(outcome)
     can_record = outcome.engagement.can_record_outcomes(request.user)
     outcome.forms = can_record and _outcome_forms(request, outcome, invalid)
+    if can_record and ask_form is None:
+        ask_form = ConfirmationAskForm(user=request.user, outcome=outcome)
+    requests = list(outcome.confirmation_requests.select_related("contact", "asked_by"))
     return render(
         request,
         "clients/outcome_detail.html",
@@ -387,10 +451,14 @@ def _outcome_page(request, outcome, *, invalid=None):
             "outcome": outcome,
             "can_record": can_record,
             "outcome_forms_url": reverse("clients:outcome_detail", args=[outcome.pk]),
-            # Its readings' history too: a corrected or deleted reading moves the actual.
+            "ask_form": can_record and ask_form,
+            "confirmation_requests": requests,
+            # Its readings' and requests' history too: a corrected or deleted reading moves
+            # the actual, an answer comes through a request.
             "history": history.for_page(
                 (history.Type.OUTCOME, [outcome.pk]),
                 (history.Type.MEASUREMENT, [m.pk for m in outcome.measurements.all()]),
+                (history.Type.CONFIRMATION, [r.pk for r in requests]),
             ),
         },
     )
@@ -400,7 +468,7 @@ def _outcome_record(request, outcome, record):
     """A form of the page's card; a refused one comes back on this page, at this address."""
     invalid = _record_on_outcome(request, outcome, record)
     if invalid:
-        return _outcome_page(request, outcome, invalid=invalid)
+        return outcome_page(request, outcome, invalid=invalid)
     return redirect("clients:outcome_detail", pk=outcome.pk)
 
 
@@ -408,7 +476,7 @@ def _outcome_record(request, outcome, record):
 def outcome_detail(request, pk):
     outcome = _get_outcome_for_user(request, pk)
     if request.method != "POST":
-        return _outcome_page(request, outcome)
+        return outcome_page(request, outcome)
     return _outcome_record(request, outcome, request.POST.get("record"))
 
 

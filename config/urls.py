@@ -4,7 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from reports.api import BalanceReportView, ReportRunDetail, ReportRunList
+from reports.api import (
+    BalanceReportView,
+    ConfirmationRequestList,
+    ReportRunDetail,
+    ReportRunList,
+)
 from tracker.views import accounts, profile
 from tracker.views.health import healthz
 
@@ -13,6 +18,9 @@ urlpatterns = [
     path("", include("clients.urls")),
     path("", include("reports.urls")),
     path("", include("reports.urls_digests")),
+    path("", include("reports.urls_confirmations")),
+    path("api/v1/outcomes/<int:outcome_pk>/confirmation-requests/",
+         ConfirmationRequestList.as_view(), name="api_confirmation_requests"),
     path("api/v1/", include("tracker.api.urls")),
     path("api/v1/reports/balance/", BalanceReportView.as_view(), name="api_balance"),
     path("api/v1/report-runs/", ReportRunList.as_view(), name="api_report_runs"),

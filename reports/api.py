@@ -4,6 +4,7 @@ from the same form, reach and function as the page (reports/views/balance.py) an
 /reports/<id>/ follows it."""
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -16,10 +17,13 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from clients.forms import ConfirmationAskForm
+from clients.models import ConfirmationRequest, Outcome
 from tracker.api.serializers import DetailSerializer, KindHoursSerializer
 from tracker.models import User
 
 from .balance import Report, balance_compute
+from .confirmations import confirmation_request_send
 from .forms import BalanceFilterForm
 from .models import PERIOD_LABELS, ReportRun
 from .services import report_request
@@ -274,3 +278,74 @@ class ReportRunDetail(generics.RetrieveAPIView):
     @extend_schema(responses={200: ReportRunDetailSerializer, 404: OUT_OF_REACH})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# --- a client's confirmation of an outcome (docs/confirmations.md) ----------------------
+
+
+class ConfirmationRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    outcome = serializers.IntegerField(source="outcome_id", read_only=True)
+    contact = serializers.IntegerField(
+        source="contact_id", min_value=1, max_value=2**63 - 1,
+        help_text="A contact of the engagement's client (/api/v1/clients/<id>/contacts/).",
+    )
+    contact_name = serializers.CharField(source="contact.name", read_only=True)
+    asked_by = serializers.CharField(source="asked_by.username", read_only=True,
+                                     allow_null=True, default=None)
+    asked_at = serializers.DateTimeField(read_only=True)
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reminded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+    figures = serializers.JSONField(read_only=True, help_text="The figures asked about.")
+    decision = serializers.ChoiceField(
+        choices=["", "confirmed", "disputed"], read_only=True,
+        help_text="Empty until the contact answers.",
+    )
+    comment = serializers.CharField(read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    card_url = serializers.SerializerMethodField()
+
+    def get_card_url(self, confirmation) -> str | None:
+        if not confirmation.card_slug:
+            return None
+        return reverse("confirmations:card", args=[confirmation.card_slug],
+                       request=self.context.get("request"))
+
+
+class ConfirmationRequestList(generics.ListAPIView):
+    """An outcome's requests to the client and their answers (whoever sees the outcome);
+    POST asks a contact (whoever records on its engagement: 403 for others who see it)."""
+
+    serializer_class = ConfirmationRequestSerializer
+    pagination_class = None
+
+    def outcome(self):
+        return get_object_or_404(Outcome.objects.visible_to(self.request.user),
+                                 pk=self.kwargs["outcome_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ConfirmationRequest.objects.none()
+        return self.outcome().confirmation_requests.select_related("contact", "asked_by")
+
+    @extend_schema(responses={201: ConfirmationRequestSerializer, 400: BAD_INPUT,
+                              403: OpenApiResponse(DetailSerializer),
+                              404: OUT_OF_REACH})
+    def post(self, request, *args, **kwargs):
+        outcome = self.outcome()
+        if not outcome.engagement.can_record_outcomes(request.user):
+            raise exceptions.PermissionDenied(
+                "Only the engagement's members and its team's managers ask the client.")
+        shape = self.get_serializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        form = ConfirmationAskForm({"contact": shape.validated_data["contact_id"]},
+                                   user=request.user, outcome=outcome,
+                                   send=confirmation_request_send)
+        sent = form.save() if form.is_valid() else None
+        if sent is None:
+            errors = {("non_field_errors" if name == "__all__" else name): messages
+                      for name, messages in form.errors.items()}
+            raise exceptions.ValidationError(errors)
+        sent.refresh_from_db()
+        return Response(self.get_serializer(sent).data, status=status.HTTP_201_CREATED)

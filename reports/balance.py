@@ -24,9 +24,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Case,
     Count,
     DateField,
+    ExpressionWrapper,
     OuterRef,
     Q,
     Subquery,
@@ -36,7 +38,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
-from clients.models import Client, Engagement, Outcome, outcome_progress
+from clients.models import VERIFIED, Client, Engagement, Outcome, outcome_progress
 from tracker import figures
 from tracker.figures import KindSeconds, Unapproved, hours, unapproved_time
 from tracker.models import (
@@ -830,7 +832,7 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
                 start <= outcome["achieved_on"] <= end
             ):
                 outcomes_by_engagement[pk].append(
-                    (outcome["pk"], outcome["confirmed_on"] is not None)
+                    (outcome["pk"], outcome["verified"])
                 )
 
     activity = _activity_by_person(people_qs, start, end, everyone)
@@ -956,7 +958,7 @@ def _teams(rows, credited) -> tuple[TeamRow, ...]:
 
 
 OUTCOME_FIELDS = (
-    "pk", "engagement_id", "status", "achieved_on", "confirmed_on", "baseline", "target",
+    "pk", "engagement_id", "status", "achieved_on", "verified", "baseline", "target",
     "actual_value",
 )
 
@@ -986,6 +988,7 @@ def _engagements_worked(engagement_seconds: dict) -> dict:
     }
     for outcome in (
         Outcome.objects.filter(engagement_id__in=list(engagements)).with_actual()
+        .annotate(verified=ExpressionWrapper(VERIFIED, output_field=BooleanField()))
         .order_by().values(*OUTCOME_FIELDS)
     ):
         engagements[outcome["engagement_id"]]["outcomes"].append(outcome)

@@ -127,3 +127,24 @@ def send_saved_report_now_task(saved_report_id: int, start: str, end: str) -> in
         start=dt.date.fromisoformat(start),
         end=dt.date.fromisoformat(end),
     )
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OSError),
+    retry_backoff=30,
+    max_retries=4,
+)
+def send_confirmation_task(request_id: int) -> bool:
+    """A client contact's confirmation request (reports/confirmations.py): sent once."""
+    from .confirmations import confirmation_mail_send
+
+    return confirmation_mail_send(request_id=request_id)
+
+
+@shared_task
+def sweep_confirmations_task() -> int:
+    """Run by beat every hour: the reminders due (7 days unanswered) and any request whose
+    e-mail was lost on the way, each sent exactly once."""
+    from .confirmations import confirmations_sweep
+
+    return confirmations_sweep()

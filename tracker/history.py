@@ -30,7 +30,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.dateparse import parse_date
 
-from clients.models import Client, Engagement, Outcome, OutcomeMeasurement, plain_decimal
+from clients.models import (
+    Client,
+    ClientContact,
+    ConfirmationRequest,
+    Engagement,
+    Outcome,
+    OutcomeMeasurement,
+    plain_decimal,
+)
 
 from .durations import format_duration
 from .models import Activity, ApiToken, Change, Team, TimeEntry, User, WeekApproval
@@ -51,13 +59,18 @@ FIELDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
                                    "budget_hours", "source_activity", "members")),
     Outcome: (Type.OUTCOME, ("engagement", "title", "metric", "unit", "direction", "baseline",
                              "target", "status", "achieved_on", "evidence_url",
-                             "evidence_note", "confirmed_by", "confirmed_on")),
+                             "evidence_note", "confirmed_by", "confirmed_on",
+                             "client_answer")),
     OutcomeMeasurement: (Type.MEASUREMENT, ("outcome", "date", "value", "note")),
+    ClientContact: (Type.CONTACT, ("client", "name", "email", "role")),
+    ConfirmationRequest: (Type.CONFIRMATION, ("outcome", "contact", "decision", "comment",
+                                              "consent_card", "consent_name")),
     WeekApproval: (Type.WEEK, ("status", "note", "comment", "reopen_reason")),
 }
 MODELS = {type_name: model for model, (type_name, _) in FIELDS.items()}
 PERSONAL = (Type.TIME_ENTRY, Type.ACTIVITY, Type.WEEK)  # reached through their consultant
-PLANNED = (Type.ENGAGEMENT, Type.OUTCOME, Type.MEASUREMENT)  # reached through the engagement
+# reached through the engagement
+PLANNED = (Type.ENGAGEMENT, Type.OUTCOME, Type.MEASUREMENT, Type.CONFIRMATION)
 
 
 # --- who and through what -----------------------------------------------------------------
@@ -179,7 +192,7 @@ def _whose(obj: models.Model) -> dict:
         engagement = obj
     elif isinstance(obj, Outcome):
         engagement = obj.engagement
-    elif isinstance(obj, OutcomeMeasurement):
+    elif isinstance(obj, OutcomeMeasurement | ConfirmationRequest):
         engagement = obj.outcome.engagement
     if engagement is None:
         return {}
@@ -286,6 +299,8 @@ def live_rows(object_type: str, user: User) -> models.QuerySet:
     model = MODELS[object_type]
     if model is OutcomeMeasurement:
         return model.objects.filter(outcome__in=Outcome.objects.visible_to(user))
+    if model is ConfirmationRequest or model is ClientContact:
+        return model.objects.visible_to(user)
     return model.objects.visible_to(user)
 
 
@@ -305,6 +320,8 @@ def changes_visible_to(user: User) -> models.QuerySet:
             | Q(team__in=Team.objects.managed_by(user))
         )
         | Q(object_type=Type.CLIENT, object_id__in=Client.objects.visible_to(user).values("pk"))
+        | Q(object_type=Type.CONTACT,
+            object_id__in=ClientContact.objects.visible_to(user).values("pk"))
     )
 
 

@@ -925,6 +925,8 @@ class Change(models.Model):
         CLIENT = "client", "Client"
         ENGAGEMENT = "engagement", "Engagement"
         WEEK = "week", "Week"
+        CONTACT = "contact", "Client contact"
+        CONFIRMATION = "confirmation", "Confirmation request"
 
     class Action(models.TextChoices):
         CREATE = "create", "Created"
@@ -944,6 +946,8 @@ class Change(models.Model):
         ADMIN = "admin", "Admin"
         COMMAND = "command", "Command"
         SYSTEM = "system", "System"
+        # A client contact's answer through their signed link (docs/confirmations.md).
+        LINK = "link", "Client's link"
 
     object_type = models.CharField(max_length=12, choices=ObjectType.choices)
     object_id = models.PositiveBigIntegerField()

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import factory
 
-from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
+from clients.models import Client, ClientContact, Engagement, Outcome, OutcomeMeasurement
 
 
 class ClientFactory(factory.django.DjangoModelFactory):
@@ -60,3 +60,25 @@ def refund_time_outcome(engagement, **kwargs):
         direction=Outcome.Direction.DECREASE, baseline=Decimal("30"), target=Decimal("10"),
         **kwargs,
     )
+class ClientContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClientContact
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    email = factory.Sequence(lambda n: f"contact{n}@client.example")
+    role = "Head of operations"
+
+
+def confirmed_by_client(outcome, *, contact=None, decision="confirmed", comment=""):
+    """`outcome` confirmed (or disputed) by a client contact through their link, as the
+    contact's page records it (clients.services.confirmation_answer)."""
+    from clients import services
+
+    contact = contact or ClientContactFactory(client=outcome.engagement.client)
+    request = services.confirmation_request_create(outcome=outcome, contact=contact,
+                                                   asked_by=None)
+    services.confirmation_answer(request=request, decision=decision,
+                                 comment=comment or ("" if decision == "confirmed" else "No"))
+    outcome.refresh_from_db()
+    return request

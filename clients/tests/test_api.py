@@ -484,7 +484,8 @@ def test_an_outcome_is_achieved_confirmed_and_reopened_as_on_its_card(cast, worl
         "status": "achieved", "achieved_on": "2026-11-02",
         "confirmed_by": "Dana, CFO", "confirmed_on": "2026-11-03"}, format="json")
     assert achieved.status_code == 200, achieved.json()
-    assert achieved.json()["verified"] is True
+    # Typed in by the firm: reported, never verified (docs/confirmations.md).
+    assert achieved.json()["verified"] is False
     assert achieved.json()["recorded_by"] == cast.consultant.pk
     reopened = alice.patch(OUTCOME(world, cast), {"status": "in_progress"}, format="json")
     # outcome_status_set: an outcome no longer achieved loses the client's confirmation.

@@ -191,6 +191,8 @@ PAGE_THROTTLE_RATES = {
     "password_reset_address": os.environ.get("PASSWORD_RESET_THROTTLE_ADDRESS") or "10/hour",
     "password_reset_account": os.environ.get("PASSWORD_RESET_THROTTLE_ACCOUNT") or "3/hour",
     "token_create": os.environ.get("TOKEN_CREATE_THROTTLE") or "10/hour",
+    # The client's confirmation page (/confirm/<token>/, /cards/<slug>/), per address.
+    "confirm_address": os.environ.get("CONFIRM_THROTTLE_ADDRESS") or "60/hour",
 }
 
 # Argon2id at OWASP's parameters (config/hashers.py); the others verify older hashes, which
@@ -338,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-import-batches": {
         "task": "tracker.tasks.sweep_import_batches_task",
         "schedule": 60.0,
+    },
+    # Client confirmation requests: reminders after 7 days, and e-mails lost on the way.
+    "sweep-confirmations": {
+        "task": "reports.tasks.sweep_confirmations_task",
+        "schedule": crontab(minute=11),
     },
 }
 

@@ -42,7 +42,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from clients.tests.factories import OutcomeFactory, OutcomeMeasurementFactory
+from clients.models import ConfirmationRequest
+from clients.tests.factories import (
+    ClientContactFactory,
+    OutcomeFactory,
+    OutcomeMeasurementFactory,
+)
+from reports.confirmations import confirmation_token
 from reports.digests import unsubscribe_token
 from reports.forms import BalanceFilterForm
 from reports.saved import saved_report_create
@@ -164,7 +170,15 @@ ROUTES: dict[str, Row] = {
     # --- clients, engagements, outcomes (docs/logging-time.md) -----------------------------
     "clients:client_list": row(GET=EVERYONE, also={"GET ?_export=csv": EVERYONE}),
     "clients:client_create": row(GET=ADMINS, POST=ADMINS),
-    "clients:client_detail": row("client", GET=IN_REACH),
+    # A contact added on the client's page: managers and admins who see the client.
+    "clients:client_detail": row("client", body={"contact-name": "Lee Park",
+                                                 "contact-email": "lee@revenue.example"},
+                                 GET=IN_REACH, POST="404 404 302 404 302 LOGIN"),
+    "clients:contact_update": row("client", kwargs=lambda w: {"contact_pk": w.contact.pk},
+                                  body={"name": "Dana Okafor", "email": "dana@revenue.example"},
+                                  GET=HER_MANAGER, POST="404 404 302 404 302 LOGIN"),
+    "clients:contact_delete": row("client", kwargs=lambda w: {"contact_pk": w.contact.pk},
+                                  GET=POST_ONLY, POST="404 404 302 404 302 LOGIN"),
     "clients:client_update": row("client", GET=ADMINS, POST=ADMINS),
     "clients:engagement_list": row(GET=EVERYONE, also={
         "GET ?_export=csv": EVERYONE,
@@ -191,6 +205,16 @@ ROUTES: dict[str, Row] = {
     "clients:measurement_update": row("measurement", GET=IN_REACH, POST=IN_REACH),
     "clients:measurement_delete": row("measurement", GET=IN_REACH,
                                       POST="302 404 302 404 302 LOGIN"),
+    # --- the client's confirmation (docs/confirmations.md) --------------------------------
+    # Asked by whoever records on the outcome (it is not achieved yet: the form says so).
+    "confirmations:ask": row("outcome", body={"contact": "{contact.pk}"},
+                             GET=POST_ONLY, POST="200 404 200 404 200 LOGIN"),
+    # The contact's signed link and the card they consented to: no log-in, the token (the
+    # slug) is the authorisation; they show that one outcome to whoever holds them.
+    "confirmations:confirm": row(kwargs=lambda w: {"token": w.confirm_token}, names_her=True,
+                                 body={"decision": "confirm"}, GET=ANYONE, POST=ANYONE),
+    "confirmations:card": row(kwargs=lambda w: {"slug": "card-of-alices-outcome"},
+                              names_her=True, GET=ANYONE),
     # --- the team page (docs/reports.md): managers and admins, each on their own people --
     "reports:team": row(GET=MANAGERS),
     # --- the balance report and its runs (docs/reports.md) ---------------------------------
@@ -257,6 +281,10 @@ ROUTES: dict[str, Row] = {
                       PATCH="403 404 403 404 200 401", DELETE="403 404 403 404 409 401"),
     # Planned by managers for a team they manage (omar: not hers, refused by field) and
     # admins; edited by its team's managers and admins; deleted by admins (time logged: 409).
+    # A client's contacts: read where the client is seen, added by managers and admins.
+    "api:client_contacts": row(kwargs=lambda w: {"client_pk": w.client.pk},
+                               body={"name": "Lee Park", "email": "lee@revenue.example"},
+                               GET=API_IN_REACH, POST="403 404 201 404 201 401"),
     "api:engagements": row(body={"client": "{client.pk}", "name": "Phase 2",
                                  "starts_on": "2026-12-01", "team": "{engagement.team_id}",
                                  "members": ["{alice.pk}"]},
@@ -283,6 +311,10 @@ ROUTES: dict[str, Row] = {
     "api:measurement": row("measurement", kwargs=lambda w: {"outcome_pk": w.outcome.pk},
                            GET=API_IN_REACH, PATCH="200 404 200 404 200 401",
                            DELETE="204 404 204 404 204 401"),
+    # Asked by whoever records on the outcome; not achieved yet, so a field error (400).
+    "api_confirmation_requests": row(kwargs=lambda w: {"outcome_pk": w.outcome.pk},
+                                     body={"contact": "{contact.pk}"},
+                                     GET=API_IN_REACH, POST="400 404 400 404 400 401"),
     "api_balance": row(GET=API_EVERYONE, also={"GET ?consultant={alice.pk}": API_IN_REACH}),
     "api_report_runs": row(body={"period": "last_week", "consultant": "{alice.pk}"},
                            GET=API_EVERYONE, POST="202 404 202 404 202 401"),
@@ -337,6 +369,8 @@ class World:
     reminder_token: str
     reset_uid: str
     reset_token: str
+    contact: object = None
+    confirm_token: str = ""
     clients: dict = field(default_factory=dict)  # a test client per role, signed in
     api_tokens: dict = field(default_factory=dict)  # a token's secret per role
 
@@ -387,6 +421,15 @@ def world(cast, settings) -> World:
         reset_uid=urlsafe_base64_encode(force_bytes(alice.pk)),
         reset_token="",
     )
+    # A contact at her client, asked about her outcome; a second answer published as a card.
+    world.contact = ClientContactFactory(client=firm, name="Dana Okafor",
+                                         email="dana@revenue.example")
+    asked = {"outcome": outcome, "contact": world.contact, "asked_at": dt.datetime.now(dt.UTC),
+             "figures": outcome.figures(), "figures_hash": outcome.figures_digest()}
+    world.confirm_token = confirmation_token(ConfirmationRequest.objects.create(**asked))
+    ConfirmationRequest.objects.create(**asked, decision="confirmed", consent_card=True,
+                                       answered_at=asked["asked_at"],
+                                       card_slug="card-of-alices-outcome")
     for role in ROLES:
         browser = Client(raise_request_exception=False)  # a 500 is an answer, named below
         if role != "anon":

@@ -16,7 +16,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from clients.tests.factories import OutcomeFactory, OutcomeMeasurementFactory
+from clients.services import (
+    confirmation_answer,
+    confirmation_request_create,
+    outcome_status_set,
+)
+from clients.tests.factories import (
+    ClientContactFactory,
+    OutcomeFactory,
+    OutcomeMeasurementFactory,
+)
+from reports.confirmations import confirmation_token
 from reports.models import ReportRun, SavedReport, report_key
 from reports.services import report_build, report_request
 from tracker.models import ImportBatch, ImportUpload, Kind
@@ -102,7 +112,16 @@ def product(cast, settings, tmp_path):
                                        created_by=cast.manager, rows_read=10)
     done.refresh_from_db()
     assert done.status == ReportRun.Status.DONE, done.error
+    # Put to a client contact (docs/confirmations.md): their page, and a card once confirmed.
+    outcome_status_set(outcome=outcome, status="achieved", achieved_on=today,
+                       recorded_by=cast.consultant)
+    contact = ClientContactFactory(client=cast.engagement.client)
+    asked = confirmation_request_create(outcome=outcome, contact=contact, asked_by=cast.manager)
+    carded = confirmation_request_create(outcome=outcome, contact=contact, asked_by=None)
+    confirmation_answer(request=carded, decision="confirmed", consent_card=True)
     return {
+        "confirm_url": f"/confirm/{confirmation_token(asked)}/",
+        "card_url": f"/cards/{carded.card_slug}/",
         "cast": cast, "entry": entry, "activity": activity, "outcome": outcome, "done": done,
         "queued": queued, "upload": upload, "batch": batch, "last_week": iso_week(last_week),
         "saved": saved, "reading": outcome.measurements.order_by("date").last(),
@@ -149,7 +168,7 @@ def pages(product) -> dict[str, list[str]]:
         ],
         "anonymous": [
             "/accounts/login/", "/accounts/password_reset/", "/accounts/password_reset/done/",
-            "/accounts/reset/MQ/not-a-token/",
+            "/accounts/reset/MQ/not-a-token/", product["confirm_url"], product["card_url"],
         ],
     }
 

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Outcome
+from clients.models import ConfirmationRequest, Engagement, Outcome
 from tracker import figures
 from tracker.approvals import UNSUBMITTED, week_states_by_team
 from tracker.models import Activity, Kind, TimeEntry, User, WeekStatus
@@ -339,7 +339,8 @@ def team_section(*, team, week_start: dt.date, reports: WeekReports, viewer) -> 
             engagement_id__in=achieved_on,
             status=Outcome.Status.ACHIEVED,
             achieved_on__range=(week_start, week_start + dt.timedelta(days=6)),
-        ).select_related("engagement__client").order_by("achieved_on", "pk")
+        ).select_related("engagement__client", "client_answer__contact")
+        .order_by("achieved_on", "pk")
     )
     return {
         "team": team,
@@ -442,6 +443,22 @@ def organisation_section(*, viewer, week_start: dt.date, reports: WeekReports) -
     }
 
 
+CLIENT_ANSWERS = 20  # the digest lists this many of the week's answers, newest first
+
+
+def client_answers(*, viewer, week_start: dt.date) -> list:
+    """The answers client contacts gave this week (docs/confirmations.md) on the outcomes the
+    reader works on or manages: which contact, the decision, their comment."""
+    outcomes = Outcome.objects.filter(engagement__in=Engagement.objects.recordable_by(viewer))
+    return list(
+        ConfirmationRequest.objects.filter(
+            outcome__in=outcomes,
+            answered_at__date__range=(week_start, week_start + dt.timedelta(days=6)),
+        ).select_related("contact", "outcome__engagement__client")
+        .order_by("-answered_at")[:CLIENT_ANSWERS]
+    )
+
+
 def _headline(week: str, me: dict | None, teams: list[dict], organisation: dict | None) -> str:
     """The subject: the week and its headline figure, for the widest view the reader has."""
     if teams or organisation:
@@ -482,6 +499,7 @@ def digest_context(*, user, week_start: dt.date, reports: WeekReports | None = N
         me = None  # a manager who logs no time of their own reads about their teams
     week = iso_week(week_start)
     return {
+        "answers": client_answers(viewer=user, week_start=week_start),
         "user": user,
         "week_start": week_start,
         "week_end": week_start + dt.timedelta(days=6),

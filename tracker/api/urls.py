@@ -22,6 +22,8 @@ urlpatterns = [
     # Clients, engagements, outcomes and their measurements (clients/api.py).
     path("clients/", clients_api.ClientList.as_view(), name="clients"),
     path("clients/<int:pk>/", clients_api.ClientDetail.as_view(), name="client"),
+    path("clients/<int:client_pk>/contacts/", clients_api.ContactList.as_view(),
+         name="client_contacts"),
     path("engagements/", clients_api.EngagementList.as_view(), name="engagements"),
     path("engagements/<int:pk>/", clients_api.EngagementDetail.as_view(), name="engagement"),
     path("outcomes/", clients_api.OutcomeList.as_view(), name="outcomes"),
