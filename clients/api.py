@@ -508,8 +508,11 @@ class OutcomeSerializer(PlainLimits, serializers.Serializer):
     status = serializers.ChoiceField(choices=Outcome.Status.choices, required=False)
     achieved_on = serializers.DateField(required=False, allow_null=True,
                                         help_text="With status achieved.")
-    confirmed_by = serializers.CharField(required=False, allow_blank=True,
-                                         help_text="Who at the client confirmed it.")
+    confirmed_by = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="Who at the client confirmed it, as the firm reports it: never verified "
+                  "(docs/confirmations.md).",
+    )
     confirmed_on = serializers.DateField(required=False, allow_null=True)
     recorded_by = Id(source="recorded_by_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -520,7 +523,11 @@ class OutcomeSerializer(PlainLimits, serializers.Serializer):
         allow_null=True, help_text="The latest measurement.",
     )
     progress = serializers.SerializerMethodField()
-    verified = serializers.BooleanField(source="is_verified", read_only=True)
+    verified = serializers.BooleanField(
+        source="is_verified", read_only=True,
+        help_text="Achieved, and a client contact confirmed it through their link.",
+    )
+    disputed = serializers.BooleanField(source="is_disputed", read_only=True)
     version = VersionField()
 
     def get_progress(self, outcome) -> float | None:

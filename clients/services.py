@@ -367,7 +367,8 @@ def _answer_check(outcome: Outcome) -> None:
 
 
 def _answer_check_recorded(outcome: Outcome) -> None:
-    before = history.saved_state(outcome)
+    outcome = Outcome.objects.select_related("client_answer").get(pk=outcome.pk)
+    before = history.snapshot(outcome)
     _answer_check(outcome)
     _record_update(outcome, before)
 

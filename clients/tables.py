@@ -173,9 +173,13 @@ class OutcomeTable(tables.Table):
     )
     status = tables.Column()
     achieved_on = tables.DateColumn(verbose_name="Achieved on", format="j M Y")
-    # "on" and "by", so a spreadsheet's reader tells the date from the person.
-    confirmed_on = tables.DateColumn(verbose_name="Confirmed on", format="j M Y")
-    confirmed_by = ExportOnlyColumn(verbose_name="Confirmed by (at the client)")
+    # Verified: confirmed by a client contact through their link (docs/confirmations.md).
+    client_answer = tables.Column(verbose_name="Client's answer", orderable=False,
+                                  empty_values=())
+    # What the firm typed in: "reported", never verified. "on" and "by", so a spreadsheet's
+    # reader tells the date from the person.
+    confirmed_on = tables.DateColumn(verbose_name="Reported confirmed on", format="j M Y")
+    confirmed_by = ExportOnlyColumn(verbose_name="Reported confirmed by")
     evidence_url = ExportOnlyColumn(verbose_name="Evidence link")
 
     class Meta:
@@ -183,7 +187,8 @@ class OutcomeTable(tables.Table):
         fields = []
         sequence = [
             "title", "client", "engagement", "metric", "direction", "baseline", "target",
-            "actual_value", "progress", "status", "achieved_on", "confirmed_on", "...",
+            "actual_value", "progress", "status", "achieved_on", "client_answer",
+            "confirmed_on", "...",
         ]
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = "No outcomes match these filters."
@@ -196,11 +201,24 @@ class OutcomeTable(tables.Table):
     def value_progress(self, record):
         return percent(record.progress(record.actual_value))
 
+    def render_client_answer(self, record):
+        if record.is_verified:
+            return format_html('<span class="badge text-bg-success" title="Confirmed by {}">'
+                               "Verified</span>", record.client_answer.contact)
+        if record.is_disputed:
+            return format_html('<span class="badge text-bg-danger" title="{}">Disputed</span>',
+                               record.client_answer.comment)
+        return self.default
+
+    def value_client_answer(self, record):
+        return "verified" if record.is_verified else "disputed" if record.is_disputed else ""
+
     def render_confirmed_on(self, record, value):
         if value is None:
             return self.default
         return format_html(
-            '<span title="Confirmed by {}">✓ {}</span>', record.confirmed_by, date_format(value)
+            '<span title="Reported by the firm: {}">{}</span>', record.confirmed_by,
+            date_format(value),
         )
 
     def value_confirmed_on(self, value):

@@ -73,7 +73,8 @@ def test_client_confirmation_needs_who_and_when():
     outcome = OutcomeFactory(
         **ACHIEVED, confirmed_by="Jane Roe, CFO", confirmed_on=dt.date(2026, 1, 1)
     )
-    assert outcome.is_verified
+    # Typed in by the firm: reported, never verified (docs/confirmations.md).
+    assert not outcome.is_verified
 
 
 @pytest.mark.parametrize("status", ["planned", "in_progress", "missed"])

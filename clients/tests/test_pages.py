@@ -19,6 +19,7 @@ from clients.tests.factories import (
     EngagementFactory,
     OutcomeFactory,
     OutcomeMeasurementFactory,
+    confirmed_by_client,
 )
 from tracker.models import Kind
 from tracker.tests.factories import TimeEntryFactory, UserFactory
@@ -487,6 +488,7 @@ def test_outcome_list_filters(cast, world, as_user):
         achieved_on=dt.date(2026, 10, 15), confirmed_by="Jane Roe",
         confirmed_on=dt.date(2026, 10, 20),
     )
+    confirmed_by_client(achieved)  # verified: its client's contact said so
     alice = as_user(cast.consultant)
 
     def titles(query):
@@ -538,14 +540,15 @@ def test_outcome_export_tells_the_confirmation_date_from_the_confirmer(cast, wor
     alice = as_user(cast.consultant)
     rows = _csv_rows(alice.get("/outcomes/?_export=csv"))
     values = dict(zip(rows[0], rows[1], strict=True))
-    assert (values["Confirmed on"], values["Confirmed by (at the client)"]) == (
-        "2026-10-20", "Jane Roe, CFO"
-    )
+    # Typed in by the firm: reported, not the client's answer (docs/confirmations.md).
+    assert (values["Reported confirmed on"], values["Reported confirmed by"],
+            values["Client's answer"]) == ("2026-10-20", "Jane Roe, CFO", "")
     sheet = openpyxl.load_workbook(
         io.BytesIO(alice.get("/outcomes/?_export=xlsx").content)
     ).active
     header = [cell.value for cell in sheet[1]]
-    assert header.count("Confirmed on") == 1 and "Confirmed by (at the client)" in header
+    assert header.count("Reported confirmed on") == 1 and "Reported confirmed by" in header
+    assert "Client's answer" in header
 
 
 def test_outcome_list_shows_actual_and_progress_respecting_direction(cast, world, as_user):
@@ -734,7 +737,8 @@ def test_engagement_page_queries_do_not_grow_with_outcomes(
     with django_assert_max_num_queries(10):
         assert session.get(f"/engagements/{cast.engagement.pk}/").status_code == 200
     outcome = cast.engagement.outcomes.first()
-    with django_assert_max_num_queries(7):
+    # And its requests to the client, and the client's contacts to ask (docs/confirmations.md).
+    with django_assert_max_num_queries(8):
         assert session.get(f"/outcomes/{outcome.pk}/").status_code == 200
 
 
@@ -762,7 +766,7 @@ def test_engagement_page_shows_budget_members_outcomes_and_chart(cast, world, as
     assert '<svg class="sparkline"' in page and "<polyline" in page
     assert "25 days on 1 Oct 2026; 20 days on 2 Nov 2026" in page
     assert 'href="https://example.test/refunds"' in page and "Dashboard export" in page
-    assert "by Jane Roe, CFO on 3 Nov 2026" in page
+    assert "Reported by the consultant: Jane Roe, CFO on 3 Nov 2026 (not verified)" in page
 
 
 def test_hours_by_member_hide_the_time_of_people_one_may_not_see(cast, world, as_user):
@@ -937,7 +941,8 @@ def test_client_confirmation_needs_who_and_when(cast, world, as_user):
                {"confirmed_by": "Jane Roe, CFO", "confirmed_on": "2026-11-04"})
     assert ok.status_code == 302
     outcome.refresh_from_db()
-    assert outcome.is_verified
+    # Recorded, as the firm's report: only the client's own answer verifies it.
+    assert outcome.confirmed_on == dt.date(2026, 11, 4) and not outcome.is_verified
 
 
 NAV_ACTIVE = '<a class="nav-link active" aria-current="page" href="{}">'

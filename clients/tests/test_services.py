@@ -11,7 +11,12 @@ from django.urls import reverse
 
 from clients import services
 from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
-from clients.tests.factories import ClientFactory, OutcomeFactory, OutcomeMeasurementFactory
+from clients.tests.factories import (
+    ClientFactory,
+    OutcomeFactory,
+    OutcomeMeasurementFactory,
+    confirmed_by_client,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +133,7 @@ def test_reopening_an_outcome_withdraws_the_clients_confirmation(cast):
                                 achieved_on=dt.date(2026, 11, 1), recorded_by=cast.consultant)
     services.outcome_confirmation_set(outcome=outcome, confirmed_by=" Jane Roe, CFO ",
                                       confirmed_on=dt.date(2026, 11, 3))
+    answer = confirmed_by_client(outcome)
     assert _reloaded(outcome).is_verified
     done = services.outcome_status_set(outcome=outcome, status=Outcome.Status.IN_PROGRESS,
                                        achieved_on=dt.date(2026, 11, 1),
@@ -138,6 +144,10 @@ def test_reopening_an_outcome_withdraws_the_clients_confirmation(cast):
         Outcome.Status.IN_PROGRESS, None, None
     )
     assert outcome.recorded_by == cast.manager
+    # Reopened, the client's confirmation no longer holds: the figures it was for changed.
+    assert outcome.client_answer is None and not outcome.is_verified
+    answer.refresh_from_db()
+    assert answer.decision == "confirmed"  # their answer stays on record
 
 
 def test_an_outcome_is_not_achieved_after_the_client_confirmed_it(cast):

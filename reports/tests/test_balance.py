@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Outcome
-from clients.tests.factories import EngagementFactory, OutcomeFactory
+from clients.tests.factories import EngagementFactory, OutcomeFactory, confirmed_by_client
 from reports.balance import Period, Report, balance_compute
 from tracker.approvals import week_approve, week_submit
 from tracker.models import Activity, Kind, TimeEntry, User
@@ -62,9 +62,11 @@ def test_contract_example_shape_and_figures(cast):
     TimeEntryFactory(consultant=alice, date=END, seconds=1800, kind=Kind.INTERNAL)
     TimeEntryFactory(consultant=alice, date=END + dt.timedelta(days=1), seconds=3600,
                      kind=Kind.INTERNAL)  # outside the period
-    OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=START,
-                   confirmed_by="CFO", confirmed_on=START)
-    OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=END)
+    confirmed_by_client(OutcomeFactory(engagement=cast.engagement, status="achieved",
+                                       achieved_on=START))
+    # Typed in by the firm: achieved, reported, not verified.
+    OutcomeFactory(engagement=cast.engagement, status="achieved", achieved_on=END,
+                   confirmed_by="CFO", confirmed_on=END)
     talk = ActivityFactory(consultant=alice, date=START, audience=12000, leads=2)
     EngagementFactory(name="Won", starts_on=START + dt.timedelta(days=3), source_activity=talk)
     row = row_of(report_for(admin), "alice")
@@ -238,9 +240,10 @@ def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, star
         )
     for which, day, verified in achieved:
         on = origin + dt.timedelta(days=day)
-        OutcomeFactory(engagement=engagements[which], status="achieved", achieved_on=on,
-                       confirmed_by="Client" if verified else "",
-                       confirmed_on=on if verified else None)
+        outcome = OutcomeFactory(engagement=engagements[which], status="achieved",
+                                 achieved_on=on, confirmed_by="Typed", confirmed_on=on)
+        if verified:
+            confirmed_by_client(outcome)
     start = origin + dt.timedelta(days=start_offset)
     end = start + dt.timedelta(days=length)
     report = balance_compute(people=User.objects.visible_to(cast.admin), start=start, end=end,
@@ -262,7 +265,7 @@ def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, star
         assert row["total_hours"] == _hours(sum(mine.values()))
         credited = [o for o in outcomes if o.engagement_id in worked[person.pk]]
         assert row["outcomes_achieved"] == len(credited)
-        assert row["outcomes_verified"] == sum(1 for o in credited if o.confirmed_on)
+        assert row["outcomes_verified"] == sum(1 for o in credited if o.is_verified)
         both = mine["client"] + mine["promotion"]
         expected_share = mine["promotion"] / both if both else None
         if expected_share is None:

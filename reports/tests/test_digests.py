@@ -18,7 +18,12 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import resolve
 
-from clients.tests.factories import EngagementFactory, OutcomeFactory
+from clients.tests.factories import (
+    ClientContactFactory,
+    EngagementFactory,
+    OutcomeFactory,
+    confirmed_by_client,
+)
 from reports import digests
 from reports.balance import balance_compute
 from reports.digests import content, sending
@@ -57,9 +62,10 @@ def team_week(cast):
                      engagement=small)  # 19 of 20 budget hours: 95% burn
     TimeEntryFactory(consultant=alice, date=WEEK + dt.timedelta(days=4), seconds=2 * 3600,
                      kind=Kind.PROMOTION)
-    OutcomeFactory(engagement=cast.engagement, title="Claims processed in 2 days",
-                   status="achieved", achieved_on=WEEK + dt.timedelta(days=2),
-                   confirmed_by="CFO", confirmed_on=WEEK + dt.timedelta(days=3))
+    claims = OutcomeFactory(engagement=cast.engagement, title="Claims processed in 2 days",
+                            status="achieved", achieved_on=WEEK + dt.timedelta(days=2))
+    confirmed_by_client(claims, contact=ClientContactFactory(
+        client=cast.engagement.client, name="Dana Okafor", role="CFO"))
     bobs = EngagementFactory(name="Bob's engagement", members=[bob])
     TimeEntryFactory(consultant=bob, date=WEEK, seconds=3600, kind=Kind.CLIENT,
                      engagement=bobs)
@@ -517,7 +523,7 @@ def test_manager_digest_has_the_team_table_flags_budgets_and_outcomes(team_week)
     assert [r["consultant"] for r in team["rows"] if r["flag"]] == ["bob"]
     assert re.search(r"  bob .*90%\s+0  !", text)
     assert "- bob: 90% promotion, 9 h" in text
-    assert "Claims processed in 2 days (verified by CFO)" in text
+    assert "Claims processed in 2 days (verified: confirmed by Dana Okafor, CFO)" in text
     assert "Acme, Small budget: 19 of 20 h budget (95%)" in text
     base = django_settings.SITE_URL
     report = (f"{base}/reports/balance/?period=custom&amp;start=2026-11-16&amp;end=2026-11-22"
