@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -568,3 +569,17 @@ def test_verified_counts_only_client_answers_across_outcomes(cast):
     ) == ["One"]
     csv = signed_in(cast.consultant).get("/outcomes/?verified=yes&_export=csv")
     assert "One" in csv.content.decode() and "Two" not in csv.content.decode()
+
+
+def test_an_answer_given_meanwhile_leaves_the_second_tab_a_used_link(cast, achieved):
+    outcome, contact = achieved
+    request = clients_services.confirmation_request_create(
+        outcome=outcome, contact=contact, asked_by=cast.consultant
+    )
+    # Both tabs opened the link; the first answers, the second was already past the check.
+    stale_copy = ConfirmationRequest.objects.get(pk=request.pk)
+    clients_services.confirmation_answer(request=request, decision="confirmed")
+    with pytest.raises(ValidationError):
+        clients_services.confirmation_answer(request=stale_copy, decision="disputed", comment="No")
+    request.refresh_from_db()
+    assert request.decision == "confirmed"

@@ -9,6 +9,7 @@ throttled per address, and ask search engines to keep out.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -90,17 +91,28 @@ def confirm(request, token):
     confirmation = link.request
     form = ConfirmationAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with history.acting(
-            via=Change.Via.LINK,
-            user=None,
-            ref=f"{confirmation.contact.name} <{confirmation.contact.email}>",
-        ):
-            clients_services.confirmation_answer(
-                request=confirmation,
-                decision=form.answer,
-                comment=form.cleaned_data["comment"],
-                consent_card=form.cleaned_data["consent_card"],
-                consent_name=form.cleaned_data["consent_name"],
+        try:
+            with history.acting(
+                via=Change.Via.LINK,
+                user=None,
+                ref=f"{confirmation.contact.name} <{confirmation.contact.email}>",
+            ):
+                clients_services.confirmation_answer(
+                    request=confirmation,
+                    decision=form.answer,
+                    comment=form.cleaned_data["comment"],
+                    consent_card=form.cleaned_data["consent_card"],
+                    consent_name=form.cleaned_data["consent_name"],
+                )
+        except ValidationError:
+            # Answered in the meantime (two tabs, a double submit): the link is used.
+            return _public(
+                render(
+                    request,
+                    "confirmations/link_plain.html",
+                    {"state": LinkState.USED},
+                    status=PLAIN_STATUS[LinkState.USED],
+                )
             )
         return _public(
             render(request, "confirmations/answered.html", {"confirmation": confirmation})
