@@ -4,6 +4,7 @@ Each function returns plain geometry for templates/reports/_chart_*.html: no Jav
 chart library, nothing fetched from anywhere.
 """
 
+from tracker.formatting import date_text, hours_text, percent_text
 from tracker.models import Kind
 
 KIND_LABELS = dict(Kind.choices)
@@ -36,7 +37,9 @@ def weekly_stack(weeks) -> dict:
             y -= height
             if height > 0:
                 bars.append({"x": x, "y": y, "width": slot * 0.7, "height": height,
-                             "kind": kind, "title": f"{week.week_start} {label}: {value} h"})
+                             "kind": kind,
+                             "title": f"{date_text(week.week_start)} {label}: "
+                                      f"{hours_text(value)}"})
     labels = [
         {"x": LEFT + index * slot + slot / 2, "text": f"{week.week_start:%m-%d}"}
         for index, week in enumerate(weeks)
@@ -54,13 +57,13 @@ def share_vs_outcomes(rows) -> dict:
             "x": LEFT + row.promotion_share * plot_w,
             "y": TOP + plot_h - row.outcomes_achieved / top * plot_h,
             "flagged": bool(row.flag),
-            "title": f"{row.consultant}: share {row.promotion_share:.0%}, "
+            "title": f"{row.name}: share {percent_text(row.promotion_share)}, "
                      f"{row.outcomes_achieved} outcome(s)",
         }
         for row in rows
         if row.promotion_share is not None
     ]
-    x_ticks = [{"x": LEFT + share * plot_w, "text": f"{share:.0%}"}
+    x_ticks = [{"x": LEFT + share * plot_w, "text": percent_text(share)}
                for share in (0, 0.25, 0.5, 0.75, 1)]
     return {"dots": dots, "x_ticks": x_ticks, "ticks": _ticks(top, plot_h), **_frame()}
 
@@ -73,15 +76,15 @@ def burn_vs_progress(engagements) -> dict:
             "x": LEFT + min(row.burn, 1.5) / 1.5 * plot_w,
             "y": TOP + plot_h - max(min(row.progress, 1.2), 0) / 1.2 * plot_h,
             "over": row.burn > 1,
-            "title": f"{row.client} — {row.engagement}: burn {row.burn:.0%}, "
-                     f"progress {row.progress:.0%}",
+            "title": f"{row.client} — {row.engagement}: burn {percent_text(row.burn)}, "
+                     f"progress {percent_text(row.progress)}",
         }
         for row in engagements
         if row.burn is not None and row.progress is not None
     ]
-    x_ticks = [{"x": LEFT + burn / 1.5 * plot_w, "text": f"{burn:.0%}"}
+    x_ticks = [{"x": LEFT + burn / 1.5 * plot_w, "text": percent_text(burn)}
                for burn in (0, 0.5, 1, 1.5)]
-    y_ticks = [{"y": TOP + plot_h - p / 1.2 * plot_h, "text": f"{p:.0%}"}
+    y_ticks = [{"y": TOP + plot_h - p / 1.2 * plot_h, "text": percent_text(p)}
                for p in (0, 0.5, 1)]
     return {"dots": dots, "x_ticks": x_ticks, "ticks": y_ticks, **_frame()}
 

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from clients.models import Outcome
 from tracker.exports import percent
 from tracker.figures import BRAND_OVER_CLIENT
+from tracker.formatting import number_text, percent_text
 from tracker.models import Kind
 
 
@@ -66,16 +67,9 @@ class Drill:
         return self.time(kind=kind, source=source, **self.scope)
 
 
-def shown(value) -> str:
-    """A figure as the page writes it, rows and totals alike: hours with two places, counts
-    whole, both with thousands separators (1,506; 1,222.92)."""
-    if value is None:
-        return "—"
-    if isinstance(value, float | Decimal):
-        return f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+# A figure as the page writes it, rows and totals alike: hours with two places, counts
+# whole, both with thousands separators (1,506; 1,222.92), as e-mails write them too.
+shown = number_text
 
 
 def _link(value, url):
@@ -136,14 +130,11 @@ class UnapprovedColumn(NumberColumn):
 
 
 class PercentColumn(NumberColumn):
-    """A ratio: "14.9%" on the page, the number 14.9 in exports (the header says "%")."""
-
-    def __init__(self, *args, places=1, **kwargs):
-        self.places = places
-        super().__init__(*args, **kwargs)
+    """A ratio: "15%" on the page, the number 15 in exports (the header says "%"), rounded
+    as every page and e-mail rounds a percentage (tracker.formatting)."""
 
     def text(self, value) -> str:
-        return f"{value:.{self.places}%}" if value is not None else "—"
+        return percent_text(value)
 
     def render(self, value, record, table):
         return self.text(value)
@@ -212,7 +203,11 @@ def _activities_drill(d, record):
 
 
 class ConsultantTable(ReportTable):
-    consultant = tables.Column(verbose_name="Consultant", footer="Total")
+    # People by name on the page; the export keeps the username under "Consultant" (scripts
+    # match on it) and the name beside it under "Name".
+    name = tables.Column(verbose_name="Consultant", footer="Total", exclude_from_export=True)
+    consultant = tables.Column(verbose_name="Consultant", visible=False)
+    full_name = tables.Column(accessor="name", verbose_name="Name", visible=False)
     team = tables.Column(default="")
     client_hours = NumberColumn(verbose_name="Client h", drill=_time_drill(Kind.CLIENT),
                                 total="client_hours")
@@ -248,7 +243,7 @@ class ConsultantTable(ReportTable):
             "class": lambda record: "table-warning" if record.flag else "",
             "data-consultant": lambda record: record.consultant,
         }
-        order_by = "consultant"
+        order_by = "name"
         orderable = True
 
     def render_flag(self, value):
@@ -335,7 +330,7 @@ class EngagementTable(ReportTable):
         drill=lambda d, r: _url("tracker:time_list", engagement=r.engagement_id) if r else None,
     )
     budget_hours = NumberColumn(verbose_name="Budget h")
-    burn = PercentColumn(verbose_name="Burn %", places=0)
+    burn = PercentColumn(verbose_name="Burn %")
     outcomes_achieved = NumberColumn(
         verbose_name="Outcomes achieved",
         drill=lambda d, r: d.outcomes(engagement=r.engagement_id) if r else None,
@@ -345,7 +340,7 @@ class EngagementTable(ReportTable):
         drill=lambda d, r: _url("clients:outcome_list", engagement=r.engagement_id)
         if r else None,
     )
-    progress = PercentColumn(verbose_name="Avg progress %", places=0)
+    progress = PercentColumn(verbose_name="Avg progress %")
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "engagements"}
@@ -387,10 +382,8 @@ def fast_rows(table: ReportTable) -> dict:
                 text = spec.text(value)
             elif value is None:
                 text = spec.default if spec.default is not None else "—"
-            elif isinstance(value, float | Decimal):
-                text = f"{value:,.2f}"
-            elif isinstance(value, int) and not isinstance(value, bool):
-                text = f"{value:,}"
+            elif isinstance(value, float | Decimal | int) and not isinstance(value, bool):
+                text = number_text(value)
             else:
                 text = value
             if isinstance(spec, NumberColumn) and spec.drill and value not in (None, 0, 0.0):
