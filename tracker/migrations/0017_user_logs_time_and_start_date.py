@@ -26,13 +26,10 @@ def set_logs_time_and_start_date(apps, schema_editor):
     for user in User.objects.only("pk", "date_joined").iterator():
         joined = user.date_joined.date()
         first = first_entries.get(user.pk)
-        User.objects.filter(pk=user.pk).update(
-            started_on=min(joined, first) if first else joined
-        )
+        User.objects.filter(pk=user.pk).update(started_on=min(joined, first) if first else joined)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("tracker", "0016_session_epoch"),
     ]
@@ -44,7 +41,7 @@ class Migration(migrations.Migration):
             field=models.BooleanField(
                 default=True,
                 help_text="Counts toward the team's capacity. Off for managers and admins who "
-                          "log no time of their own.",
+                "log no time of their own.",
                 verbose_name="logs time",
             ),
         ),
@@ -55,7 +52,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 default=tracker.models.default_start_date,
                 help_text="Capacity counts from this day (someone joining mid-period has "
-                          "capacity from here). Blank: every period.",
+                "capacity from here). Blank: every period.",
                 null=True,
                 verbose_name="start date",
             ),
