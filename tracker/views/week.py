@@ -148,7 +148,7 @@ def my_week(request):
             "kind": kind.value,
             "label": kind.label,
             "hours": figures.hours(seconds),
-            "percent_of_capacity": (100 * seconds / 3600 / capacity) if capacity else 0,
+            "share_of_capacity": figures.share_of(seconds, capacity * 3600),
             "percent_of_bar": (100 * seconds / 3600 / bar_scale) if bar_scale else 0,
         })
     share_week = totals.promotion_share
