@@ -116,7 +116,7 @@ class EngagementTable(tables.Table):
         default = "—"
 
     def render_budget_hours(self, value):
-        return number(value)
+        return hours_number(value)
 
     def value_budget_hours(self, value):
         return value
