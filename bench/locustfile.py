@@ -13,6 +13,10 @@ table; on its own, against a server already running:
 - Admin (two, whatever the number of people): exports a month of everyone's time as CSV,
   and a team's balance report.
 
+The people are FastHttpUsers (geventhttpclient): Locust runs on the same two cores as the
+server, and its default HttpUser (requests) spends several times more CPU per request,
+taken from the pages it measures.
+
 Each simulated person logs in once through the real log-in form, as its own account (with
 fewer accounts than people, accounts are shared round-robin). Requests are named by page,
 so the figures are per page, not per URL.
@@ -32,10 +36,12 @@ import random
 import re
 from html.parser import HTMLParser
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, task
 
 CAST = json.loads(os.environ.get("LOAD_CAST") or "{}") or {
-    "consultant": ["consultant"], "manager": ["manager"], "admin": ["admin"],
+    "consultant": ["consultant"],
+    "manager": ["manager"],
+    "admin": ["admin"],
 }
 PASSWORD = os.environ.get("LOAD_PASSWORD", "demo")
 THINK_MIN, THINK_MAX = (float(x) for x in os.environ.get("LOAD_THINK", "2-6").split("-"))
@@ -69,8 +75,10 @@ class FormFields(HTMLParser):
             self.inside = attrs.get("id") == self.form_id
         elif not self.inside:
             return
-        elif tag == "input" and attrs.get("name") and attrs.get("type") not in (
-            "submit", "button", "checkbox", "radio"
+        elif (
+            tag == "input"
+            and attrs.get("name")
+            and attrs.get("type") not in ("submit", "button", "checkbox", "radio")
         ):
             self.fields[attrs["name"]] = attrs.get("value") or ""
         elif tag == "select":
@@ -101,7 +109,7 @@ def form_fields(page: str, form_id: str) -> dict[str, str]:
     return parser.fields
 
 
-class Person(HttpUser):
+class Person(FastHttpUser):
     """Logs in once as the next account of its role, then browses."""
 
     abstract = True
@@ -114,10 +122,15 @@ class Person(HttpUser):
         page = self.client.get("/accounts/login/", name="Log-in page")
         token = CSRF.search(page.text)
         with self.client.post(
-            "/accounts/login/", name="Log-in (POST)", allow_redirects=False,
+            "/accounts/login/",
+            name="Log-in (POST)",
+            allow_redirects=False,
             catch_response=True,
-            data={"csrfmiddlewaretoken": token[1] if token else "",
-                  "username": self.username, "password": PASSWORD},
+            data={
+                "csrfmiddlewaretoken": token[1] if token else "",
+                "username": self.username,
+                "password": PASSWORD,
+            },
         ) as response:
             if response.status_code != 302:
                 response.failure(f"{self.username} not logged in: {response.status_code}")
@@ -140,8 +153,13 @@ class Consultant(Person):
         if GRID_CELL not in fields:
             return  # the week is approved (no grid to type in): nothing to save
         fields[GRID_CELL] = GRID_VALUES[fields[GRID_CELL] == GRID_VALUES[0]]
-        with self.client.post("/", data=fields, name="My week: save (POST)",
-                              allow_redirects=False, catch_response=True) as response:
+        with self.client.post(
+            "/",
+            data=fields,
+            name="My week: save (POST)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             if response.status_code != 302:
                 # The page again with the marked cells: nothing was saved.
                 response.failure(f"{self.username}'s week not saved: {response.status_code}")
@@ -163,8 +181,9 @@ class Manager(Person):
     @task
     def balance_and_drill_down(self):
         period = random.choices(list(PERIODS), weights=list(PERIODS.values()))[0]
-        page = self.client.get(f"/reports/balance/?period={period}",
-                               name=f"Balance report ({period})")
+        page = self.client.get(
+            f"/reports/balance/?period={period}", name=f"Balance report ({period})"
+        )
         links = sorted({html.unescape(link) for link in TIME_LINK.findall(page.text)})
         for link in random.sample(links, min(3, len(links))):
             self.client.get(link, name="Time list (drill-down)")
@@ -189,9 +208,11 @@ class Admin(Person):
             return
         last_day = dt.date.today().replace(day=1) - dt.timedelta(days=1)
         first_day = last_day.replace(day=1)
-        self.client.get(f"/time/?_export=csv&date_from={first_day}&date_to={last_day}"
-                        f"&team={random.choice(self.teams)}",
-                        name="Time list CSV (a team's month)")
+        self.client.get(
+            f"/time/?_export=csv&date_from={first_day}&date_to={last_day}"
+            f"&team={random.choice(self.teams)}",
+            name="Time list CSV (a team's month)",
+        )
 
     @task
     def export_balance(self):

@@ -36,9 +36,11 @@ from clients.models import Client, Engagement, Outcome, outcome_progress
 from tracker import figures
 from tracker.figures import KindSeconds, Unapproved, hours, unapproved_time
 from tracker.formatting import person_name
-from tracker.models import Activity, Team, TimeEntry, User, WeeklyTotal, subquery_total
+from tracker.models import Activity, Kind, Team, TimeEntry, User, WeeklyTotal, subquery_total
 from tracker.selection import split_weeks
 from tracker.week import week_start_of
+
+KIND_LABELS = dict(Kind.choices)
 
 
 @dataclass(frozen=True)
@@ -418,6 +420,92 @@ def _source_rows(pairs) -> tuple[SourceRow, ...]:
     )
 
 
+# Harvest's grouped summary: the report's hours summed by one of these (the page's "group
+# by"), in this order on the page. "consultant" is a person's row.
+GROUP_BY = {"client": "Client", "engagement": "Engagement", "consultant": "Person",
+            "kind": "Kind"}
+NO_GROUP = {"client": "No client", "engagement": "No engagement"}
+
+
+@dataclass(frozen=True)
+class GroupRow(KindHours):
+    """The hours of the report's people and period on one client, one engagement, by one
+    person or of one kind. `key` is the client's, engagement's or person's id, or the kind;
+    None for time on no engagement (so no client)."""
+
+    by: str  # a GROUP_BY key
+    key: int | str | None
+    label: str
+    client: str | None  # an engagement's client
+    seconds: KindSeconds
+    share: float | None  # of all the report's hours, exact
+
+    def filters(self) -> dict | None:
+        """The /time/ filters that select this group's entries; None where none does (time
+        on no engagement)."""
+        if self.key is None:
+            return None
+        return {self.by: self.key}
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "label": self.label, "client": self.client,
+                "client_hours": self.client_hours, "promotion_hours": self.promotion_hours,
+                "internal_hours": self.internal_hours, "total_hours": self.total_hours,
+                "share": figures.rounded_share(self.share)}
+
+    @classmethod
+    def from_stored(cls, by: str, row: dict) -> "GroupRow":
+        return cls(by=by, key=row["key"], label=row["label"], client=row["client"],
+                   seconds=_seconds_of(row), share=row["share"])
+
+
+def _groups(time_cells: dict, rows, engagements: dict) -> dict[str, tuple[GroupRow, ...]]:
+    """The report's hours by client, engagement, person and kind, from the seconds of each
+    (consultant, engagement) of the rows: each group's figures are its seconds by kind, as a
+    row's are, and every grouping sums to the report's totals."""
+    names = {row.consultant_id: row.name for row in rows}  # people by name, as everywhere
+    pairs = {by: defaultdict(list) for by in GROUP_BY}
+    for (consultant_id, engagement_id), kinds in time_cells.items():
+        engagement = engagements.get(engagement_id)
+        pairs["consultant"][consultant_id] += kinds
+        pairs["engagement"][engagement_id or None] += kinds
+        pairs["client"][engagement["client_id"] if engagement else None] += kinds
+        for kind, seconds in kinds:
+            pairs["kind"][kind].append((kind, seconds))
+    whole = sum(seconds for kinds in time_cells.values() for _, seconds in kinds)
+    clients = {e["client_id"]: e["client__name"] for e in engagements.values()}
+
+    def label(by, key) -> tuple[str, str | None]:
+        if key is None:
+            return NO_GROUP[by], None
+        if by == "client":
+            return clients[key], None
+        if by == "engagement":
+            return engagements[key]["name"], engagements[key]["client__name"]
+        if by == "consultant":
+            return names[key], None
+        return KIND_LABELS[key], None
+
+    def order(row):
+        if row.by == "kind":
+            return (Kind.values.index(row.key),)
+        if row.by == "consultant":
+            return (row.label,)  # as the rows
+        return (row.key is None, (row.client or "").casefold(), row.label.casefold())
+
+    groups = {}
+    for by, keyed in pairs.items():
+        built = []
+        for key, kinds in keyed.items():
+            text, client = label(by, key)
+            seconds = KindSeconds.of(kinds)
+            built.append(GroupRow(by=by, key=key, label=text, client=client, seconds=seconds,
+                                  share=figures.share_of(seconds.total, whole)))
+        built.sort(key=order)
+        groups[by] = tuple(built)
+    return groups
+
+
 @dataclass(frozen=True)
 class Report:
     period: Period
@@ -427,6 +515,8 @@ class Report:
     engagements: tuple[EngagementRow, ...]
     weeks: tuple[Week, ...]
     sources: tuple[SourceRow, ...] = ()
+    # Page and exports only (not in to_json): {GROUP_BY key: rows}; {} in a run stored before.
+    groups: dict = dataclasses.field(default_factory=dict)
 
     def row_of(self, consultant_id: int) -> Row | None:
         return next((row for row in self.rows if row.consultant_id == consultant_id), None)
@@ -476,6 +566,10 @@ class Report:
                             (stored["totals"], self.totals)):
             if built.unapproved is not None:
                 item["unapproved_seconds"] = built.unapproved.seconds
+        stored["groups"] = {
+            by: [{**row.to_json(), "seconds": dataclasses.asdict(row.seconds)} for row in rows]
+            for by, rows in self.groups.items()
+        }
         return stored
 
     @staticmethod
@@ -489,6 +583,7 @@ class Report:
             return {**{name: value for name, value in item.items() if name not in hidden},
                     **{name: value for name, value in (marks or {}).items() if name not in item}}
 
+        stored = {name: value for name, value in stored.items() if name != "groups"}
         return {
             **stored, "totals": shown(stored["totals"], marks=unknown),
             "rows": [shown(row, ("seconds", "unapproved_seconds", "consultant_id", "team_id"),
@@ -510,6 +605,8 @@ class Report:
             engagements=tuple(map(EngagementRow.from_stored, data["engagements"])),
             weeks=tuple(map(Week.from_stored, data["weeks"])),
             sources=tuple(map(SourceRow.from_stored, data.get("sources", []))),
+            groups={by: tuple(GroupRow.from_stored(by, row) for row in rows)
+                    for by, rows in data.get("groups", {}).items()},
         )
 
 
@@ -624,6 +721,7 @@ def balance_compute(
     cells = defaultdict(list)  # consultant -> (kind, seconds) pairs
     worked = defaultdict(set)  # consultant -> engagements with client time in the period
     engagement_seconds = defaultdict(int)
+    time_cells = defaultdict(list)  # (consultant, engagement or 0) -> (kind, seconds) pairs
     week_cells = defaultdict(list)
     for consultant_id, kind, engagement_id, monday, total in _time_cells(
         period, people_qs, everyone
@@ -633,6 +731,7 @@ def balance_compute(
         if consultant_id is None:
             continue  # the weekly series only
         cells[consultant_id].append((kind, total))
+        time_cells[consultant_id, engagement_id].append((kind, total))
         if engagement_id:
             worked[consultant_id].add(engagement_id)
             engagement_seconds[engagement_id] += total
@@ -697,6 +796,7 @@ def balance_compute(
             for monday in sorted(week_cells)
         ),
         sources=_sources(period, people_qs, everyone),
+        groups=_groups(time_cells, rows, engagements),
     )
 
 

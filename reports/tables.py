@@ -13,6 +13,8 @@ from tracker.figures import BRAND_OVER_CLIENT
 from tracker.formatting import number_text, percent_text
 from tracker.models import Kind
 
+from .balance import GROUP_BY
+
 
 def _url(name: str, **params) -> str:
     """The page named `name` (a URL name), filtered by `params`."""
@@ -202,21 +204,33 @@ def _activities_drill(d, record):
     return None if d.scope is None else d.activities(**d.scope)
 
 
-class ConsultantTable(ReportTable):
+KIND_HOURS = ("client_hours", "promotion_hours", "internal_hours", "total_hours")
+
+
+def _kind_hours_table(drill) -> type:
+    """A report table with the hours of each kind and their total, each figure linked by
+    `drill(kind)` (kind None: the total) and totalled from the report's totals."""
+
+    class KindHoursTable(ReportTable):
+        client_hours = NumberColumn(verbose_name="Client h", drill=drill(Kind.CLIENT),
+                                    total="client_hours")
+        promotion_hours = NumberColumn(verbose_name="Promotion h", drill=drill(Kind.PROMOTION),
+                                       total="promotion_hours")
+        internal_hours = NumberColumn(verbose_name="Internal h", drill=drill(Kind.INTERNAL),
+                                      total="internal_hours")
+        total_hours = NumberColumn(verbose_name="Total h", drill=drill(None),
+                                   total="total_hours")
+
+    return KindHoursTable
+
+
+class ConsultantTable(_kind_hours_table(_time_drill)):
     # People by name on the page; the export keeps the username under "Consultant" (scripts
     # match on it) and the name beside it under "Name".
     name = tables.Column(verbose_name="Consultant", footer="Total", exclude_from_export=True)
     consultant = tables.Column(verbose_name="Consultant", visible=False)
     full_name = tables.Column(accessor="name", verbose_name="Name", visible=False)
     team = tables.Column(default="")
-    client_hours = NumberColumn(verbose_name="Client h", drill=_time_drill(Kind.CLIENT),
-                                total="client_hours")
-    promotion_hours = NumberColumn(verbose_name="Promotion h", drill=_time_drill(Kind.PROMOTION),
-                                   total="promotion_hours")
-    internal_hours = NumberColumn(verbose_name="Internal h", drill=_time_drill(Kind.INTERNAL),
-                                  total="internal_hours")
-    total_hours = NumberColumn(verbose_name="Total h", drill=_time_drill(None),
-                               total="total_hours")
     unapproved_weeks = UnapprovedColumn(verbose_name="Unapproved weeks",
                                         drill=_unapproved_drill, total="unapproved_weeks")
     unapproved_hours = NumberColumn(verbose_name="Unapproved h", drill=_unapproved_drill,
@@ -239,6 +253,7 @@ class ConsultantTable(ReportTable):
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "consultants"}
+        sequence = ("name", "consultant", "full_name", "team", *KIND_HOURS, "...")
         row_attrs = {
             "class": lambda record: "table-warning" if record.flag else "",
             "data-consultant": lambda record: record.consultant,
@@ -294,26 +309,59 @@ def _source_drill(kind):
     return drill
 
 
-class SourceTable(ReportTable):
+class SourceTable(_kind_hours_table(_source_drill)):
     """Hours by source: how the report's hours came in (by hand, the timer, an import, the
     API); its total row is the report's totals."""
 
     label = tables.Column(verbose_name="Source", footer="Total", orderable=False)
     # The code, for a spreadsheet to filter on; the page shows the label.
     source = tables.Column(verbose_name="Source code", visible=False)
-    client_hours = NumberColumn(verbose_name="Client h", drill=_source_drill(Kind.CLIENT),
-                                total="client_hours")
-    promotion_hours = NumberColumn(verbose_name="Promotion h",
-                                   drill=_source_drill(Kind.PROMOTION), total="promotion_hours")
-    internal_hours = NumberColumn(verbose_name="Internal h", drill=_source_drill(Kind.INTERNAL),
-                                  total="internal_hours")
-    total_hours = NumberColumn(verbose_name="Total h", drill=_source_drill(None),
-                               total="total_hours")
     share = PercentColumn(verbose_name="Share of hours %")
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "sources"}
         orderable = False
+        sequence = ("label", "source", "...")
+
+
+def _group_drill(kind=None):
+    """A group's hours of `kind`: the report's scope narrowed to the group (a client, an
+    engagement, a person; a kind row is its own kind). None for time on no engagement,
+    which no list filter selects, and in a client's report (see Drill.within)."""
+
+    def drill(d, record):
+        if record is None:
+            return None if d.scope is None else d.time(kind=kind, **d.scope)
+        filters = record.filters()
+        if filters is None:
+            return None
+        row_kind = filters.pop("kind", kind)
+        scope = d.within(**filters)
+        return None if scope is None else d.time(kind=row_kind, **scope)
+
+    return drill
+
+
+class GroupTable(_kind_hours_table(_group_drill)):
+    """Harvest's grouped summary: the report's hours by client, engagement, person or kind
+    (`by`, a GROUP_BY key); its total row is the report's totals."""
+
+    label = tables.Column(verbose_name="Group", footer="Total", orderable=False)
+    client = tables.Column(verbose_name="Client", default="", orderable=False)
+    share = PercentColumn(verbose_name="Share of hours %")
+
+    class Meta:
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "groups"}
+        orderable = False
+        sequence = ("label", "client", "...")
+
+    def __init__(self, data, *, by, **kwargs):
+        exclude = [] if by == "engagement" else ["client"]
+        if by == "kind":  # each row is one kind: its hours are the total
+            exclude += ["client_hours", "promotion_hours", "internal_hours"]
+        super().__init__(data, exclude=exclude, **kwargs)
+        # The columns are this table's own copies (django-tables2 copies them per table).
+        self.columns["label"].column.verbose_name = GROUP_BY[by]
 
 
 class EngagementTable(ReportTable):

@@ -17,7 +17,7 @@ from . import services
 from .fields import DurationField, EngagementChoiceField
 from .limits import MAX_API_TOKEN_DAYS, MAX_AUDIENCE, MAX_LEADS
 from .models import Activity, ApiToken, Kind, RunningTimer, TimeEntry, User
-from .rules import time_entry_errors
+from .rules import day_full_error, time_entry_errors
 from .widgets import BootstrapMixin, DateInput, VersionedFormMixin
 
 
@@ -203,6 +203,8 @@ class TimerStartForm(BootstrapMixin, forms.ModelForm):
                 activity=cleaned.get("activity"),
             )
             _add_rule_errors(self, errors)
+        if full := day_full_error(consultant=self.user, date=self.user.today()):
+            self.add_error(None, ValidationError(full, code="day_full"))
         return cleaned
 
     def save(self) -> RunningTimer:
@@ -389,3 +391,49 @@ class SetPasswordForm(BootstrapMixin, auth_forms.SetPasswordForm):
 
 class PasswordResetForm(BootstrapMixin, auth_forms.PasswordResetForm):
     pass
+
+
+class CellEntryForm(BootstrapMixin, forms.Form):
+    """One entry of a week-grid cell, in the cell's editor: its duration (emptied, or
+    "Remove" ticked, deletes it) and its note. `read_at` names the version shown."""
+
+    seconds = DurationField(label="Duration", required=False, help_text="")
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+    remove = forms.BooleanField(label="Remove", required=False)
+    read_at = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, entry: TimeEntry, **kwargs):
+        self.entry = entry
+        kwargs.setdefault("initial", {
+            "seconds": entry.seconds, "note": entry.note, "read_at": entry.updated_at.isoformat()
+        })
+        super().__init__(*args, prefix=f"entry-{entry.pk}", **kwargs)
+
+    def edit(self) -> services.CellEntryEdit:
+        try:
+            read_at = dt.datetime.fromisoformat(self.cleaned_data["read_at"])
+        except ValueError:
+            read_at = None  # not a version we wrote: refused as changed meanwhile
+        removed = self.cleaned_data["remove"] or not self.cleaned_data["seconds"]
+        return services.CellEntryEdit(
+            entry_id=self.entry.pk,
+            seconds=0 if removed else self.cleaned_data["seconds"],
+            note=self.cleaned_data["note"],
+            read_at=read_at,
+        )
+
+
+class CellNewEntryForm(BootstrapMixin, forms.Form):
+    """Another entry for the cell: a duration and a note (both empty: none)."""
+
+    seconds = DurationField(label="Duration", required=False, help_text="")
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="new", **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("note") and not cleaned.get("seconds") and "seconds" not in self.errors:
+            self.add_error("seconds", "Enter the time this note goes with, e.g. 1:30.")
+        return cleaned

@@ -50,6 +50,26 @@ class RowKey:
             raise ValueError(token)
         return cls(kind)
 
+    def timer_data(self) -> dict[str, str]:
+        """The timer start form's fields for a timer on this row (client work billable)."""
+        data = {"timer-kind": self.kind}
+        if self.engagement_id:
+            data.update({"timer-engagement": str(self.engagement_id), "timer-billable": "on"})
+        if self.activity_id:
+            data["timer-activity"] = str(self.activity_id)
+        return data
+
+
+def row_label(key: RowKey, engagement: Engagement | None, activity: Activity | None) -> str:
+    """What a row of the grid is called: its engagement, its activity, or its kind."""
+    if key.kind == Kind.CLIENT:
+        return str(engagement) if engagement else f"Engagement #{key.engagement_id}"
+    if key.kind == Kind.PROMOTION:
+        if key.activity_id is None:
+            return "Promotion (general)"
+        return f"Promotion: {activity.title}" if activity else "Promotion"
+    return "Internal"
+
 
 @dataclass
 class Cell:
@@ -57,6 +77,7 @@ class Cell:
     name: str
     seconds: int = 0
     entry_ids: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # the notes of its entries, for its title
     value: str = ""
     error: str = ""
     new_seconds: int | None = None  # once bound: what the typed value would make it
@@ -128,7 +149,7 @@ class WeekGrid:
         self.conflicts = 0  # changed cells whose saved time changed since the page was shown
         self.entries = list(
             TimeEntry.objects.filter(consultant=user).in_period(self.days[0], self.days[-1])
-            .only("pk", "date", "seconds", "kind", "engagement_id", "activity_id")
+            .only("pk", "date", "seconds", "kind", "engagement_id", "activity_id", "note")
         )
         self.engagements = {
             engagement.pk: engagement
@@ -169,6 +190,8 @@ class WeekGrid:
             cell = by_cell[(self._key_of(entry), entry.date)]
             cell.seconds += entry.seconds
             cell.entry_ids.append(entry.pk)
+            if entry.note:
+                cell.notes.append(entry.note)
         for cell in by_cell.values():
             cell.value = format_duration(cell.seconds)
         self.new_lines = [
@@ -195,15 +218,9 @@ class WeekGrid:
         return (order, self._label(key).lower())
 
     def _label(self, key: RowKey) -> str:
-        if key.kind == Kind.CLIENT:
-            engagement = self.engagements.get(key.engagement_id)
-            return str(engagement) if engagement else f"Engagement #{key.engagement_id}"
-        if key.kind == Kind.PROMOTION:
-            if key.activity_id is None:
-                return "Promotion (general)"
-            activity = self.activities.get(key.activity_id)
-            return f"Promotion: {activity.title}" if activity else "Promotion"
-        return "Internal"
+        return row_label(
+            key, self.engagements.get(key.engagement_id), self.activities.get(key.activity_id)
+        )
 
     def _row(self, key: RowKey) -> Row:
         cells = [
@@ -289,8 +306,8 @@ class WeekGrid:
                     continue
                 if len(cell.entry_ids) > 1 and cell.new_seconds:
                     cell.error = (
-                        f"This cell holds {len(cell.entry_ids)} entries; change them on the "
-                        "Time page, or clear the cell to delete them."
+                        f"This cell holds {len(cell.entry_ids)} entries; open the cell to "
+                        "change them one by one, or clear it to delete them."
                     )
                     valid = False
                     continue

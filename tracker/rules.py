@@ -52,3 +52,16 @@ def time_entry_errors(
             f"{left % 3600 // 60:02d} left that day."
         )
     return errors
+
+
+def day_full_error(*, consultant, date: dt.date) -> str:
+    """Why a timer cannot start on `date`: the day already holds 24 hours, so whatever it
+    ran would be refused when stopped. Empty when it may start."""
+    day = TimeEntry.objects.filter(consultant=consultant, date=date)
+    logged = day.aggregate(total=Sum("seconds"))["total"] or 0
+    if logged < SECONDS_PER_DAY:
+        return ""
+    return (
+        f"You have already logged 24 hours on {date:%a %-d %b}, so a timer started now could "
+        "log nothing. Change that day's time first."
+    )

@@ -64,7 +64,7 @@ from .models import (
     TimeEntry,
     User,
 )
-from .rules import time_entry_errors
+from .rules import day_full_error, time_entry_errors
 
 log = logging.getLogger(__name__)
 
@@ -405,6 +405,70 @@ def time_entries_save_week(
     return len(changes)
 
 
+@dataclass(frozen=True)
+class CellEntryEdit:
+    """One entry of a week-grid cell as its editor left it: 0 seconds deletes it. `read_at`
+    is the entry's updated_at when the editor was shown (an entry changed since is refused)."""
+
+    entry_id: int
+    seconds: int
+    note: str
+    read_at: dt.datetime | None
+
+
+@transaction.atomic
+def time_entries_save_cell(
+    *,
+    consultant: User,
+    day: dt.date,
+    kind: str,
+    engagement: Engagement | None = None,
+    activity: Activity | None = None,
+    edits: Sequence[CellEntryEdit] = (),
+    new_seconds: int = 0,
+    new_note: str = "",
+) -> int:
+    """Write the entries of one cell of a person's week (a row on a day), all or nothing:
+    edit or delete those listed in `edits`, and add one of `new_seconds` (if any). Each write
+    goes through the entry services (locks, rules, history); returns how many changed.
+
+    An entry that is not in the cell any more, or was changed since the editor was shown
+    (another tab or device), refuses the whole save (code "stale")."""
+    week_lock_check(consultant=consultant, dates=[day])
+    held = {
+        entry.pk: entry
+        for entry in TimeEntry.objects.select_for_update().filter(
+            consultant=consultant, date=day, kind=kind,
+            engagement_id=engagement.pk if engagement else None,
+            activity_id=activity.pk if activity else None,
+        )
+    }
+    stale = [edit for edit in edits if edit.entry_id not in held
+             or held[edit.entry_id].updated_at != edit.read_at]
+    if stale:
+        raise ValidationError(
+            f"{len(stale)} of these entries changed meanwhile (another tab or device); "
+            "nothing was saved. They are shown as saved now.",
+            code="stale",
+        )
+    changed = [edit for edit in edits if (edit.seconds, edit.note) != (
+        held[edit.entry_id].seconds, held[edit.entry_id].note)]
+    # Deletions and shrinking entries first: the day's 24 hours are checked at every step,
+    # and moving time from one entry to another never passes through more than the end.
+    changed.sort(key=lambda edit: edit.seconds - held[edit.entry_id].seconds)
+    with history.acting(via=history.Via.GRID):
+        for edit in changed:
+            if edit.seconds:
+                time_entry_update(entry=held[edit.entry_id], seconds=edit.seconds,
+                                  note=edit.note)
+            else:
+                time_entry_delete(entry=held[edit.entry_id])
+        if new_seconds:
+            time_entry_create(consultant=consultant, date=day, seconds=new_seconds, kind=kind,
+                              engagement=engagement, activity=activity, note=new_note)
+    return len(changed) + bool(new_seconds)
+
+
 # The timer -------------------------------------------------------------------------------------
 
 
@@ -441,6 +505,9 @@ def timer_start(
     )
     if errors:
         raise ValidationError(errors)
+    # Refused now, not at stop: a day already at 24 hours could take none of its time.
+    if full := day_full_error(consultant=consultant, date=consultant.today()):
+        raise ValidationError(full, code="day_full")
     timer.full_clean(validate_unique=False)  # the insert below is the check, race-free
     try:
         with transaction.atomic():

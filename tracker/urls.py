@@ -6,6 +6,7 @@ app_name = "tracker"
 
 urlpatterns = [
     path("", week.my_week, name="my_week"),
+    path("week/cell/", week.week_cell, name="week_cell"),
     path("time/", time.time_list, name="time_list"),
     path("time/new/", time.time_new, name="time_new"),
     path("time/<int:pk>/edit/", time.time_edit, name="time_edit"),

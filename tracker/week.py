@@ -92,3 +92,10 @@ def period_dates(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
     if period == "year_to_date":
         return dt.date(today.year, 1, 1), today
     raise ValueError(period)
+
+
+def day_label(day: dt.date, today: dt.date) -> str:
+    """A day in a confirmation: 'Mon 3 Nov', with its year when that is not this year's
+    ('Mon 29 Dec 2025'), so a date typed in the wrong year is noticed."""
+    text = f"{day:%a} {day.day} {day:%b}"
+    return text if day.year == today.year else f"{text} {day.year}"

@@ -193,6 +193,15 @@ PAGE_THROTTLE_RATES = {
     "token_create": os.environ.get("TOKEN_CREATE_THROTTLE") or "10/hour",
 }
 
+# Argon2id at OWASP's parameters (config/hashers.py); the others verify older hashes, which
+# are rewritten as Argon2id at the next log-in.
+PASSWORD_HASHERS = [
+    "config.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -122,7 +122,12 @@ ROUTES: dict[str, Row] = {
     "tracker:time_delete": row("entry", GET=OWNER, POST="302 404 404 404 302 LOGIN"),
     "tracker:timer_start": row(GET=EVERYONE, POST=EVERYONE),
     "tracker:timer_stop": row(GET=POST_ONLY, POST="302 302 302 302 302 LOGIN"),
-    "tracker:timer_discard": row(GET=POST_ONLY, POST="302 302 302 302 302 LOGIN"),
+    "tracker:timer_discard": row(GET=EVERYONE, POST="302 302 302 302 302 LOGIN"),  # GET asks
+    # A cell of one's own week grid: each person's own; another's engagement is 404.
+    "tracker:week_cell": row(query="week=2026-W45&row=internal-0&day=0", GET=EVERYONE,
+                             POST="302 302 302 302 302 LOGIN", also={
+        "GET ?week=2026-W45&row=client-{engagement.pk}&day=0": "200 404 404 404 404 LOGIN",
+    }),
     # --- activities ---------------------------------------------------------------------------
     "tracker:activity_list": row(GET=EVERYONE, also={
         "GET ?_export=csv": EVERYONE,

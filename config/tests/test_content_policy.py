@@ -116,7 +116,8 @@ def pages(product) -> dict[str, list[str]]:
     week = product["last_week"]
     return {
         "consultant": [
-            "/", f"/?week={week}", "/time/", "/time/new/", f"/time/{entry.pk}/edit/",
+            "/", f"/?week={week}", f"/week/cell/?week={week}&row=internal-0&day=0",
+            "/time/timer/discard/", "/time/", "/time/new/", f"/time/{entry.pk}/edit/",
             f"/time/{entry.pk}/duplicate/", f"/time/{entry.pk}/delete/",
             "/activities/", "/activities/new/", f"/activities/{activity.pk}/",
             f"/activities/{activity.pk}/edit/", f"/activities/{activity.pk}/delete/",

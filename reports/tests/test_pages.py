@@ -503,3 +503,17 @@ def test_every_team_and_engagement_figure_of_a_narrowed_report_lists_its_own_row
                     name, figure, cell["url"])
                 checked += 1
     assert checked >= (1 if scope == "client" else 3)
+
+
+def test_a_link_without_a_period_shows_the_period_it_reports_in_the_menu(client, data):
+    """/reports/balance/?team=… is the last 4 weeks: the Period menu says so, not its first
+    entry."""
+    client.force_login(data.manager)
+    response = client.get(URL, {"team": data.team.pk})
+    assert response.status_code == 200
+    page = response.content.decode()
+    menu = page[page.index('name="period"'):]
+    menu = menu[:menu.index("</select>")]
+    assert '<option value="last_4_weeks" selected>' in menu, menu
+    report = response.context["report"]
+    assert (report.period.end - report.period.start).days == 27

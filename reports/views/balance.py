@@ -11,7 +11,7 @@ from tracker.exports import SafeTableExport
 from tracker.models import User
 
 from .. import charts
-from ..balance import Report, balance_compute
+from ..balance import GROUP_BY, Report, balance_compute
 from ..forms import BalanceFilterForm, SavedReportForm
 from ..models import ReportRun, SavedReport
 from ..saved import saved_report_create, saved_report_delete
@@ -20,6 +20,7 @@ from ..tables import (
     ConsultantTable,
     Drill,
     EngagementTable,
+    GroupTable,
     SourceTable,
     TeamTable,
     fast_rows,
@@ -27,9 +28,10 @@ from ..tables import (
 )
 
 # In the page's order; a table's title on the page, where its name does not say it.
-TABLES = {"consultants": ConsultantTable, "teams": TeamTable, "sources": SourceTable,
-          "engagements": EngagementTable}
+TABLES = {"groups": GroupTable, "consultants": ConsultantTable, "teams": TeamTable,
+          "sources": SourceTable, "engagements": EngagementTable}
 TITLES = {"sources": "Hours by source"}
+DEFAULT_GROUP_BY = "client"
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 
 
@@ -44,9 +46,18 @@ def _drill_scope(params: dict) -> dict | None:
     return {}
 
 
+def _group_by(request) -> str:
+    """The grouped summary's grouping (?group_by=client|engagement|consultant|kind)."""
+    by = request.GET.get("group_by")
+    return by if by in GROUP_BY else DEFAULT_GROUP_BY
+
+
 def _tables(request, report: Report, params: dict) -> dict:
     period, scope = report.period, _drill_scope(params)
+    by = _group_by(request)
     built = {
+        "groups": GroupTable(list(report.groups.get(by, ())), by=by, period=period,
+                             totals=report.totals, scope=scope, prefix="g-"),
         "consultants": ConsultantTable(list(report.rows), period=period, totals=report.totals,
                                        scope=scope, prefix="c-"),
         "teams": TeamTable(list(report.teams), period=period, scope=scope, prefix="t-"),
@@ -73,8 +84,14 @@ def _export(request, report: Report, params: dict):
         stored = report.to_stored()
         key = {"consultants": "rows"}.get(name, name)
         body = {"period": stored["period"], name: stored[key]}
+        if name == "groups":
+            by = _group_by(request)
+            body = {"period": stored["period"], "group_by": by,
+                    "groups": [row.to_json() for row in report.groups.get(by, ())]}
         if name == "consultants":
             body["totals"] = stored["totals"]
+        if name == "groups":  # as the API writes the totals
+            body["totals"] = report.totals.to_json()
         response = JsonResponse(body, json_dumps_params={"indent": 2})
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
         return response
@@ -105,8 +122,35 @@ def _inline(user, params: dict) -> bool:
     return not (user.is_admin and not (params["team"] or params["consultant"] or params["client"]))
 
 
+def _own(user) -> bool:
+    """A consultant's report, which holds only their own row."""
+    return not (user.is_admin or user.is_manager)
+
+
+def _group_choices(request, *, own: bool) -> list[dict]:
+    """The grouped summary's "group by" links, each the page's query with its grouping.
+    A person's own report has one person: no "by person"."""
+    query = request.GET.copy()
+    for key in ("group_by", "_export", "table"):
+        query.pop(key, None)
+    query = query.urlencode()
+    return [
+        {"by": key, "label": label, "query": f"{query}&group_by={key}" if query
+         else f"group_by={key}"}
+        for key, label in GROUP_BY.items() if not (own and key == "consultant")
+    ]
+
+
 def _report_context(request, report: Report, params: dict) -> dict:
     tables = _tables(request, report, params)
+    own, by = _own(request.user), _group_by(request)
+    titles = {**TITLES, "groups": f"Summary by {GROUP_BY[by].lower()}"}
+    if own:
+        # Their one row is not a team's figures, nor one of many consultants'.
+        titles["consultants"] = "Your figures"
+        tables_shown = {name: table for name, table in tables.items() if name != "teams"}
+    else:
+        tables_shown = tables
     sort_keys = {table.prefixed_order_by_field for table in tables.values()} | {"_export", "table"}
     query = request.GET.copy()
     for key in sort_keys:
@@ -116,16 +160,21 @@ def _report_context(request, report: Report, params: dict) -> dict:
         "params": params,
         "tables": tables,
         "fast_tables": {
-            name: {**fast_rows(table), "title": TITLES.get(name, name.capitalize())}
-            for name, table in tables.items()
+            name: {**fast_rows(table), "title": titles.get(name, name.capitalize())}
+            for name, table in tables_shown.items()
         },
         "unapproved": _unapproved_line(report, params),
         "base_query": query.urlencode(),
-        "weekly_chart": charts.weekly_stack(report.weeks),
-        "share_chart": charts.share_vs_outcomes(report.rows),
-        "burn_chart": charts.burn_vs_progress(report.engagements),
+        "weekly_chart": charts.drawn(charts.weekly_stack, report.weeks),
+        "share_chart": charts.drawn(charts.share_vs_outcomes, report.rows),
+        "burn_chart": charts.drawn(charts.burn_vs_progress, report.engagements),
         "export_formats": EXPORT_FORMATS,
         "flagged": report.flagged,
+        # A consultant's own report compares them with nobody: no teams, no scatter of people.
+        "own": own,
+        "group_by": by,
+        "group_choices": _group_choices(request, own=own),
+        "groups_known": bool(report.groups),  # False for a run stored before the summaries
     }
 
 
@@ -133,7 +182,12 @@ def _report_context(request, report: Report, params: dict) -> dict:
 def balance(request):
     """Filters, tables, charts and exports. A GET never starts work: a scope too big to render
     at once shows the viewer's fresh background run of it, or offers to build one (POST)."""
-    form = BalanceFilterForm(request.GET or {"period": "last_4_weeks"}, user=request.user)
+    data = request.GET.copy()
+    if not data.get("period"):
+        # The period the report falls back to, so its menu shows it too (a link naming a team
+        # only, say, is the last 4 weeks, not the menu's first entry).
+        data["period"] = "last_4_weeks"
+    form = BalanceFilterForm(data, user=request.user)
     if not form.is_valid():
         if form.out_of_reach():
             raise Http404("No such team, consultant or client within your reach.")

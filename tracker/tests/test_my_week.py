@@ -125,21 +125,17 @@ def test_someone_elses_engagement_cannot_be_added(client, alice, cast):
     assert not TimeEntry.objects.exists()
 
 
-def test_a_cell_with_several_entries_is_edited_on_the_time_page(client, alice):
+def test_a_cell_with_several_entries_opens_its_editor(client, alice):
     TimeEntryFactory(consultant=alice, date=MONDAY, seconds=600, kind=Kind.INTERNAL)
     TimeEntryFactory(consultant=alice, date=MONDAY, seconds=600, kind=Kind.INTERNAL)
     page = client.get(URL).content.decode()
-    assert 'grid-cell several' in page and 'title="2 entries: change them on the Time page' in page
-    response = save(client, {cell("internal-0", 0): "1"})
+    assert 'grid-cell several' in page and 'title="2 entries: open the cell to change them"' in page
+    cell_url = "/week/cell/?week=2026-W48&amp;row=internal-0&amp;day=0"
+    assert f'href="{cell_url}"' in page  # its editor, a page without scripts
+    response = save(client, {cell("internal-0", 0): "1"})  # a post typed over it anyway
     page = response.content.decode()
-    assert "holds 2 entries" in page
-    # The message links to exactly those entries on the Time page.
-    link = (f'href="/time/?date_from=2026-11-23&amp;date_to=2026-11-23&amp;kind=internal'
-            f'&amp;consultant={alice.pk}" class="several-entries">Open these 2 entries</a>')
-    assert link in page
-    listed = client.get("/time/", {"date_from": "2026-11-23", "date_to": "2026-11-23",
-                                   "kind": "internal", "consultant": alice.pk})
-    assert len(listed.context["table"].rows) == 2
+    assert "holds 2 entries; open the cell" in page
+    assert f'href="{cell_url}" class="several-entries">Open these 2 entries</a>' in page
     response = save(client, {cell("internal-0", 0): ""})
     assert not TimeEntry.objects.exists()
 
@@ -362,7 +358,7 @@ def test_past_capacity_the_bar_marks_where_capacity_ends(client, alice, cast):
     response = client.get(URL)
     assert response.context["capacity_mark"] == pytest.approx(100 * 10 / 12)
     page = response.content.decode()
-    assert "12.00 h logged of 10.00 h capacity: <strong>2.00 h over</strong>." in page
+    assert "12.00 h logged of 10.0 h capacity: <strong>2.00 h over</strong>." in page
     widths = [row["percent_of_bar"] for row in response.context["rows"] if row["hours"]]
     assert sum(widths) == pytest.approx(100)  # every kind shows, internal included
 
@@ -480,3 +476,12 @@ def test_the_last_week_anyone_may_type_has_no_next_week_link(client, cast):
     page = client.get("/", {"week": "2199-W52"})
     assert page.context["next_url"] is False and 'rel="next"' not in page.content.decode()
     assert "2199-W51" in page.context["previous_url"]
+
+
+def test_a_phone_comes_back_to_the_day_it_showed(client, alice):
+    response = client.post(f"{URL}?week=2026-W48&day=3", {cell("internal-0", 3): "1"})
+    assert response["Location"] == f"{URL}?week=2026-W48&day=3"
+    assert 'data-shown-day="3"' in client.get(response["Location"]).content.decode()
+    for odd in ("9", "²", "-1", "x"):  # anything else: today in this week
+        page = client.get(f"{URL}?week=2026-W48&day={odd}").content.decode()
+        assert 'data-shown-day="4"' in page

@@ -23,6 +23,7 @@ from .. import history, services
 from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
 from ..forms import TimeEntryForm, TimerStartForm, entry_initial
+from ..grid import RowKey
 from ..models import Activity, Kind, RunningTimer, TimeEntry, User, entry_week_status
 from ..paging import (
     CountedPaginator,
@@ -33,6 +34,7 @@ from ..paging import (
 )
 from ..selection import entries_by_week
 from ..tables import TimeEntryTable
+from ..week import day_label
 from .lists import FilteredListView
 
 PER_PAGE = 25
@@ -288,9 +290,8 @@ def time_new(request):
         form = TimeEntryForm(request.POST, consultant=request.user)
         entry = form.is_valid() and save_form(form)
         if entry:
-            messages.success(
-                request, f"Logged {format_duration(entry.seconds)} on {entry.date:%a %-d %b}."
-            )
+            messages.success(request, f"Logged {format_duration(entry.seconds)} on "
+                             f"{day_label(entry.date, request.user.today())}.")
             return redirect(_next_url(request, reverse("tracker:time_list")))
     else:
         form = TimeEntryForm(initial=_initial_from_query(request), consultant=request.user)
@@ -342,7 +343,12 @@ def time_delete(request, pk):
 
 @login_required
 def timer_start(request):
-    """GET shows the start form alone (and its errors); POST starts the user's one timer."""
+    """GET shows the start form alone (and its errors); POST starts the user's one timer.
+
+    My week's rows post `row` (a grid row's token) instead of the form's fields, and `next`
+    to come back to: a refusal is then said there, above the row."""
+    if request.method == "POST" and "row" in request.POST:
+        return _timer_start_from_row(request)
     if request.method == "POST":
         form = TimerStartForm(request.POST, user=request.user)
         if form.is_valid():
@@ -366,6 +372,26 @@ def timer_start(request):
     return render(request, "tracker/time_timer.html", context)
 
 
+def _timer_start_from_row(request):
+    back = _next_url(request, reverse("tracker:my_week"))
+    try:
+        data = RowKey.from_token(request.POST["row"]).timer_data()
+    except ValueError:
+        data = {}
+    form = TimerStartForm(data, user=request.user)
+    try:
+        started = form.is_valid() and form.save()
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        started = None
+    if started:
+        messages.success(request, "Timer started.")
+    else:
+        problems = [problem for errors in form.errors.values() for problem in errors]
+        messages.error(request, "The timer was not started: " + " ".join(problems))
+    return redirect(back)
+
+
 @login_required
 @require_POST
 def timer_stop(request):
@@ -380,16 +406,20 @@ def timer_stop(request):
             messages.error(request, f"The timer was not stopped: {error}")
         return redirect(back)
     logged = " and ".join(
-        f"{format_duration(entry.seconds)} on {entry.date:%a %-d %b}" for entry in entries
+        f"{format_duration(entry.seconds)} on {day_label(entry.date, request.user.today())}"
+        for entry in entries
     )
     messages.success(request, f"Timer stopped: logged {logged}.")
     return redirect(back)
 
 
 @login_required
-@require_POST
 def timer_discard(request):
+    """GET asks first (the time it ran is lost); POST throws the timer away."""
     back = _next_url(request, reverse("tracker:time_list"))
+    if request.method != "POST":
+        return render(request, "tracker/timer_discard.html",
+                      {**timer_context(request, offer_start=False), "back": back})
     discarded = services.timer_discard(consultant=request.user)
     messages.info(request, "Timer discarded." if discarded else "No timer is running.")
     return redirect(back)

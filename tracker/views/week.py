@@ -3,27 +3,58 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q, Sum
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from clients.models import Outcome, OutcomeMeasurement
+from clients.models import Engagement, Outcome, OutcomeMeasurement
 
 from .. import figures, services
 from ..figures import KindSeconds
-from ..forms import WeekSubmitForm
-from ..grid import WeekGrid
+from ..forms import CellEntryForm, CellNewEntryForm, WeekSubmitForm
+from ..grid import RowKey, WeekGrid, row_label
 from ..limits import date_in_range
 from ..models import Activity, Kind, TimeEntry, WeekApproval, WeekStatus
-from ..week import iso_week, parse_week, week_start_of
-from .time import timer_context
+from ..week import DAYS, day_label, iso_week, parse_iso_week, parse_week, week_start_of
+from .time import _next_url, timer_context
 
+DAY_NUMBERS = {str(day) for day in DAYS}  # ?day=0 (Monday) to 6, as typed in an address
 CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)
 
 
 def _week_url(monday: dt.date, **params) -> str:
     query = "&".join([f"week={iso_week(monday)}"] + [f"{k}={v}" for k, v in params.items()])
     return f"{reverse('tracker:my_week')}?{query}"
+
+
+def _shown_day(request, monday: dt.date, today: dt.date) -> int:
+    """The day a phone shows of the week (0 = Monday): ?day=, else today in this week, else
+    Monday."""
+    day = request.GET.get("day", "")
+    if day in DAY_NUMBERS:
+        return int(day)
+    return (today - monday).days if monday <= today <= monday + dt.timedelta(days=6) else 0
+
+
+def _day_link(day: dt.date) -> dict | None:
+    """A link to `day` on a phone's My week (None outside the weeks anyone may open)."""
+    monday = week_start_of(day)
+    if not (date_in_range(monday) and date_in_range(monday + dt.timedelta(days=6))):
+        return None
+    return {"url": _week_url(monday, day=day.weekday()), "day": day}
+
+
+def _day_links(monday: dt.date, shown: int) -> dict:
+    """The phone's previous and next day, across into the next or previous week; and the
+    days just outside this week, where the script's links go once they reach its ends."""
+    return {
+        "previous_day": _day_link(monday + dt.timedelta(days=shown - 1)),
+        "next_day": _day_link(monday + dt.timedelta(days=shown + 1)),
+        "day_before_week": _day_link(monday - dt.timedelta(days=1)),
+        "day_after_week": _day_link(monday + dt.timedelta(days=7)),
+    }
 
 
 def _team_median_share(*, user, start: dt.date, end: dt.date) -> float | None:
@@ -121,7 +152,8 @@ def my_week(request):
                                 cell.error = "Not saved: the week is approved."
         if saved:
             messages.success(request, f"Week saved: {changed} cell(s) changed.")
-            return redirect(_week_url(monday))
+            day = request.GET.get("day", "")  # a phone comes back to the day it showed
+            return redirect(_week_url(monday, **({"day": day} if day in DAY_NUMBERS else {})))
         messages.error(request, "Nothing was saved: the week was approved meanwhile."
                        if locked_meanwhile else "Nothing was saved: correct the marked cells.")
     else:
@@ -148,7 +180,7 @@ def my_week(request):
             "kind": kind.value,
             "label": kind.label,
             "hours": figures.hours(seconds),
-            "share_of_capacity": figures.share_of(seconds, capacity * 3600),
+            "percent_of_capacity": (100 * seconds / 3600 / capacity) if capacity else 0,
             "percent_of_bar": (100 * seconds / 3600 / bar_scale) if bar_scale else 0,
         })
     share_week = totals.promotion_share
@@ -207,4 +239,97 @@ def my_week(request):
         **week_records(user, monday, sunday, viewer=user),
     }
     context.update(timer_context(request, offer_start=False))  # a running timer shows here too
+    shown = _shown_day(request, monday, today)
+    context.update({
+        "shown_day": shown,
+        **_day_links(monday, shown),
+        "cell_url": reverse("tracker:week_cell"),
+        # A timer starts from a row on today's week, when none runs and the week is open.
+        "offer_row_timer": context["is_this_week"] and not approval.locked
+        and context["timer"] is None,
+        "capacity_seconds": round(capacity * 3600),
+        "running_row": context["timer"] and RowKey(
+            context["timer"].kind, context["timer"].engagement_id, context["timer"].activity_id
+        ).token,
+    })
     return render(request, "tracker/my_week.html", context)
+
+
+def _cell_row(user, token: str) -> tuple[RowKey, Engagement | None, Activity | None]:
+    """The grid row `token` of the user's own time: an engagement they are a member of or
+    have logged time on, one of their activities, or a kind; else 404."""
+    try:
+        key = RowKey.from_token(token)
+    except ValueError:
+        raise Http404("No such row.") from None
+    engagement = activity = None
+    if key.engagement_id:
+        engagement = get_object_or_404(
+            Engagement.objects.filter(
+                Q(members=user) | Q(pk__in=TimeEntry.objects.filter(consultant=user)
+                                    .values("engagement_id"))
+            ).select_related("client").distinct(),
+            pk=key.engagement_id,
+        )
+    if key.activity_id:
+        activity = get_object_or_404(Activity, consultant=user, pk=key.activity_id)
+    return key, engagement, activity
+
+
+@login_required
+def week_cell(request):
+    """One cell of My week's grid (a row on a day): its entries with their notes, each
+    edited or removed, and another added. My week opens it in a dialog (static/js/
+    week_grid.js); without scripts it is this page, which goes back to the week."""
+    user = request.user
+    try:
+        monday = parse_iso_week(request.GET.get("week", ""))
+    except ValueError:
+        raise Http404("No such week.") from None
+    offset = request.GET.get("day", "")
+    if offset not in DAY_NUMBERS:
+        raise Http404("No such day.")
+    day = monday + dt.timedelta(days=int(offset))
+    key, engagement, activity = _cell_row(user, request.GET.get("row", ""))
+    label = row_label(key, engagement, activity)
+    back = _next_url(request, _week_url(monday, day=offset))
+    locked = services.week_status(consultant=user, week_start=monday).locked
+
+    def read_forms(data=None):
+        entries = TimeEntry.objects.filter(
+            consultant=user, date=day, kind=key.kind,
+            engagement_id=key.engagement_id, activity_id=key.activity_id,
+        ).order_by("pk")
+        forms = [CellEntryForm(data, entry=entry) for entry in entries]
+        for form in forms if locked else []:
+            for field in form.fields.values():
+                field.disabled = True  # shown, not editable: the week is approved
+        return forms, CellNewEntryForm(data)
+
+    errors: list[str] = []
+    entry_forms, new_form = read_forms(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not locked:
+        if all(form.is_valid() for form in [*entry_forms, new_form]):
+            try:
+                with transaction.atomic():
+                    changed = services.time_entries_save_cell(
+                        consultant=user, day=day, kind=key.kind, engagement=engagement,
+                        activity=activity, edits=[form.edit() for form in entry_forms],
+                        new_seconds=new_form.cleaned_data["seconds"] or 0,
+                        new_note=new_form.cleaned_data["note"],
+                    )
+            except ValidationError as exc:
+                errors = exc.messages
+                if any(error.code == "stale" for error in getattr(exc, "error_list", [])):
+                    entry_forms, _ = read_forms()  # as saved now; the new entry's input kept
+            else:
+                done = f"{changed} change(s) saved" if changed else "nothing to change"
+                messages.success(request, f"{label}, {day_label(day, user.today())}: {done}.")
+                return redirect(back)
+        else:
+            errors = ["Nothing was saved: correct the marked fields."]
+    return render(request, "tracker/week_cell.html", {
+        "label": label, "day": day, "key": key, "entry_forms": entry_forms,
+        "new_form": new_form, "errors": errors, "locked": locked, "back": back,
+        "action": request.get_full_path(),
+    })

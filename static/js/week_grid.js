@@ -1,0 +1,269 @@
+/* My week's grid, enhanced (without scripts every part works as plain pages and forms):
+   - live totals: each row's, each day's and the week's, the capacity bar and its legend
+     follow what is typed, parsed as the server parses durations (tracker/durations.py);
+     the server's figures stay the truth once saved;
+   - a cell's entries (✎, or click/Enter on a cell of several entries) open in a dialog
+     holding the cell's own page (/week/cell/), saved through it;
+   - on a phone, previous/next day switch the day shown without leaving the page, so what
+     was typed on other days is kept. */
+(function () {
+  "use strict";
+  var table = document.querySelector("table.week-grid");
+  if (!table) { return; }
+  var MAX_SECONDS = 24 * 3600;
+  var MAX_CHARS = 20;
+  var KINDS = ["client", "promotion", "internal"];
+
+  // tracker/durations.py's three forms, in its order: 1:30[:15], 1.5 / 1,5 h, 1h 30m / 90m.
+  var HOURS_MINUTES = /^(\d+):([0-5]?\d)(?::([0-5]?\d))?$/;
+  var DECIMAL_HOURS = /^(\d*[.,]?\d+)\s*(?:h|hr|hrs|hours?)?$/;
+  var UNITS = /^(?:(\d+(?:[.,]\d+)?)\s*(?:h|hr|hrs|hours?))?\s*(?:(\d+)\s*(?:m|min|mins|minutes?)?)?$/;
+
+  function number(digits) { return parseFloat(digits.replace(",", ".")); }
+
+  function roundHalfEven(value) {
+    var floor = Math.floor(value), rest = value - floor;
+    if (Math.abs(rest - 0.5) < 1e-9) { return floor % 2 === 0 ? floor : floor + 1; }
+    return Math.round(value);
+  }
+
+  /* Seconds typed, 0 for an empty cell, null for what the server would refuse. */
+  function parseDuration(text) {
+    var value = (text || "").trim().toLowerCase(), match, seconds;
+    if (!value) { return 0; }
+    if (value.length > MAX_CHARS) { return null; }
+    if ((match = HOURS_MINUTES.exec(value))) {
+      seconds = number(match[1]) * 3600 + parseInt(match[2], 10) * 60 + parseInt(match[3] || "0", 10);
+    } else if ((match = DECIMAL_HOURS.exec(value))) {
+      seconds = number(match[1]) * 3600;
+    } else if ((match = UNITS.exec(value)) && (match[1] || match[2])) {
+      seconds = number(match[1] || "0") * 3600 + number(match[2] || "0") * 60;
+    } else {
+      return null;
+    }
+    if (seconds > MAX_SECONDS) { return null; }
+    seconds = roundHalfEven(seconds);
+    return seconds > 0 ? seconds : null;
+  }
+
+  /* As tracker.durations.format_duration: 5430 -> "1:30", 0 -> "". */
+  function formatDuration(seconds) {
+    if (!seconds) { return ""; }
+    var minutes = roundHalfEven(seconds / 60);
+    var rest = minutes % 60;
+    return Math.floor(minutes / 60) + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
+  function hours(seconds) { return (seconds / 3600).toFixed(2); }
+
+  function cellSeconds(input) {
+    var seconds = parseDuration(input.value);
+    var bad = seconds === null;
+    input.classList.toggle("is-invalid", bad && !input.hasAttribute("aria-describedby"));
+    input.toggleAttribute("data-unreadable", bad);
+    if (bad) {
+      // The server keeps the saved time of a cell it cannot read: so do the totals.
+      var was = input.parentNode.parentNode.querySelector("input[name^='was-']");
+      return was ? parseInt(was.value, 10) || 0 : 0;
+    }
+    return seconds;
+  }
+
+  var capacity = parseInt(table.getAttribute("data-capacity-seconds"), 10) || 0;
+
+  function recompute() {
+    var days = [0, 0, 0, 0, 0, 0, 0], byKind = {}, week = 0;
+    KINDS.forEach(function (kind) { byKind[kind] = 0; });
+    table.querySelectorAll("tbody tr[data-row]").forEach(function (row) {
+      var total = 0;
+      row.querySelectorAll("td[data-day]").forEach(function (td) {
+        var input = td.querySelector("input.grid-cell");
+        if (!input) { return; }
+        var seconds = cellSeconds(input);
+        days[parseInt(td.getAttribute("data-day"), 10)] += seconds;
+        total += seconds;
+      });
+      var kind = row.getAttribute("data-kind");
+      if (kind in byKind) { byKind[kind] += total; }
+      week += total;
+      var cell = row.querySelector("[data-row-total]");
+      if (cell) { cell.textContent = formatDuration(total); }
+    });
+    table.querySelectorAll("[data-day-total]").forEach(function (td) {
+      var seconds = days[parseInt(td.getAttribute("data-day"), 10)];
+      td.textContent = formatDuration(seconds);
+      td.classList.toggle("text-danger", seconds > MAX_SECONDS);
+      td.title = seconds > MAX_SECONDS ? "More than 24 hours on this day: the save will refuse it." : "";
+    });
+    var total = document.getElementById("grid-total");
+    if (total) { total.textContent = formatDuration(week); }
+    updateCapacity(byKind, week);
+  }
+
+  function updateCapacity(byKind, week) {
+    var line = document.getElementById("week-total");  // as the server writes it
+    if (line) {
+      line.textContent = hours(week) + " h logged of " +
+        line.getAttribute("data-capacity-label") + " h capacity";
+      if (capacity && week > capacity) {
+        line.appendChild(document.createTextNode(": "));
+        var strong = document.createElement("strong");
+        strong.textContent = hours(week - capacity) + " h over";
+        line.appendChild(strong);
+      }
+      line.appendChild(document.createTextNode("."));
+    }
+    var scale = Math.max(capacity, week);  // past capacity the bar spans what is logged
+    KINDS.forEach(function (kind) {
+      var bar = document.querySelector("[data-bar-kind='" + kind + "']");
+      if (bar) { bar.style.width = (scale ? 100 * byKind[kind] / scale : 0) + "%"; }
+      var legend = document.querySelector("[data-legend-kind='" + kind + "']");
+      if (legend) { legend.textContent = hours(byKind[kind]); }
+    });
+    // The table of hours by kind under the grid says the same.
+    document.querySelectorAll("#hours-by-kind tbody tr[data-kind]").forEach(function (row) {
+      var seconds = byKind[row.getAttribute("data-kind")] || 0;
+      var link = row.querySelector(".hours a");
+      if (link) { link.textContent = hours(seconds); }
+      var share = row.querySelector("[data-of-capacity]");
+      if (share) { share.textContent = (capacity ? Math.round(100 * seconds / capacity) : 0) + "%"; }
+    });
+    var sum = document.querySelector("#hours-by-kind tfoot a");
+    if (sum) { sum.textContent = hours(week); }
+    var mark = document.querySelector(".capacity-mark");
+    if (mark) {
+      mark.hidden = !(capacity && week > capacity);
+      if (!mark.hidden) { mark.style.left = (100 * capacity / week) + "%"; }
+    }
+  }
+
+  var unsaved = false;  // typed in the grid since the page was loaded
+  table.addEventListener("input", function (event) {
+    if (event.target.classList.contains("grid-cell")) {
+      unsaved = true;
+      recompute();
+    }
+  });
+
+  // The cell's editor in a dialog ---------------------------------------------------------
+  var dialog = document.createElement("dialog");
+  dialog.className = "cell-dialog";
+  dialog.setAttribute("aria-labelledby", "cell-heading");
+  document.body.appendChild(dialog);
+
+  function show(html) {
+    var page = new DOMParser().parseFromString(html, "text/html");
+    var editor = page.getElementById("cell-editor");
+    if (!editor) { return false; }
+    dialog.replaceChildren(document.importNode(editor, true));
+    if (unsaved) {
+      // Saving the cell reloads the week: what was typed in the grid would be lost.
+      var warning = document.createElement("p");
+      warning.className = "alert alert-warning small";
+      warning.id = "cell-unsaved";
+      warning.textContent = "You have typed in the grid without saving: saving this cell " +
+        "reloads the week and loses that. Cancel and save the week first to keep it.";
+      dialog.querySelector("#cell-heading").after(warning);
+    }
+    if (!dialog.open) { dialog.showModal(); }
+    var first = dialog.querySelector("input:not([type=hidden]):not([readonly])");
+    if (first) { first.focus(); }
+    return true;
+  }
+
+  function openCell(url) {
+    fetch(url, {credentials: "same-origin"}).then(function (response) {
+      return response.text().then(function (html) {
+        if (!response.ok || !show(html)) { window.location.assign(url); }
+      });
+    }).catch(function () { window.location.assign(url); });
+  }
+
+  table.addEventListener("click", function (event) {
+    var link = event.target.closest("a.cell-open");
+    var several = event.target.closest("input[data-cell-opens]");
+    if (several) { link = several.closest("td").querySelector("a.cell-open"); }
+    if (!link) { return; }
+    event.preventDefault();
+    openCell(link.href);
+  });
+  table.addEventListener("keydown", function (event) {
+    var several = event.target.closest("input[data-cell-opens]");
+    if (several && event.key === "Enter") {
+      event.preventDefault();  // not the week's save: the cell opens
+      openCell(several.closest("td").querySelector("a.cell-open").href);
+    }
+  });
+
+  dialog.addEventListener("click", function (event) {
+    if (event.target.closest("[data-cell-close]")) {
+      event.preventDefault();
+      dialog.close();
+    } else if (event.target === dialog) {
+      dialog.close();  // a click on the backdrop
+    }
+  });
+  dialog.addEventListener("submit", function (event) {
+    var form = event.target;
+    event.preventDefault();
+    // The redirect is not followed here: its page would take the "saved" message with it.
+    fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
+                        redirect: "manual"})
+      .then(function (response) {
+        if (response.type === "opaqueredirect") {  // saved: the week, with the server's figures
+          window.location.assign(form.elements.next.value);
+          return null;
+        }
+        return response.text().then(function (html) { show(html); });
+      })
+      .catch(function () { form.submit(); });
+  });
+
+  // A phone's day view ------------------------------------------------------------------------
+  var nav = document.querySelector(".day-nav");
+  if (nav) {
+    var shownDay = parseInt(nav.getAttribute("data-shown-day"), 10) || 0;
+    nav.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-day-step]");
+      if (!link) { return; }
+      var day = shownDay + parseInt(link.getAttribute("data-day-step"), 10);
+      if (day < 0 || day > 6) { return; }  // another week: its page
+      event.preventDefault();
+      showDay(day);
+    });
+  }
+
+  var DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+  function showDay(day) {
+    shownDay = day;
+    document.querySelectorAll(".week-grid [data-day], .day-nav [data-day]").forEach(function (element) {
+      element.classList.toggle("day-other", parseInt(element.getAttribute("data-day"), 10) !== day);
+    });
+    // The links step on from the day now shown (their addresses too, for a new tab).
+    nav.querySelectorAll("a[data-day-step]").forEach(function (link) {
+      var target = day + parseInt(link.getAttribute("data-day-step"), 10);
+      if (target >= 0 && target <= 6) {
+        var heading = table.querySelector("thead th[data-day='" + target + "'] span");
+        var date = DAY_NAMES[target] + " " + (heading ? heading.textContent.split(" ")[0] : "");
+        link.href = "?week=" + table.getAttribute("data-week") + "&day=" + target;
+        link.textContent = target < day ? "← " + date : date + " →";
+        link.hidden = false;
+      } else if (link.hasAttribute("data-other-week-url")) {
+        link.href = link.getAttribute("data-other-week-url");
+        link.textContent = link.getAttribute("data-other-week-label");
+        link.hidden = false;
+      } else {
+        link.hidden = true;
+      }
+    });
+    if (window.history && window.history.replaceState) {
+      var here = new URL(window.location.href);
+      here.searchParams.set("day", String(day));
+      here.searchParams.set("week", table.getAttribute("data-week"));
+      window.history.replaceState(null, "", here.pathname + here.search);
+    }
+  }
+
+  recompute();
+})();

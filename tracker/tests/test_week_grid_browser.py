@@ -1,0 +1,241 @@
+"""My week's grid in a real Chromium, at 1280 px and on a 390 px phone: live totals, a
+cell's entries edited in its dialog, a timer per row, and the phone's day view.
+
+Screenshots are kept under var/screenshots/ (CI keeps var/ as artifacts)."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tracker.models import Change, Kind, RunningTimer, TimeEntry
+from tracker.tests.factories import TimeEntryFactory
+from tracker.week import iso_week, week_start_of
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"week_grid_{name}.png", full_page=True)
+
+
+@pytest.fixture
+def open_week(log_in, live_server, cast):
+    """My week of `monday` for alice, in a page of the given size."""
+
+    def open_(monday: dt.date, size: dict, **query):
+        page = log_in(cast.consultant)
+        page.set_viewport_size(size)
+        params = "".join(f"&{name}={value}" for name, value in query.items())
+        page.goto(f"{live_server.url}/?week={iso_week(monday)}{params}")
+        return page
+
+    return open_
+
+
+def last_monday(cast) -> dt.date:
+    return week_start_of(cast.consultant.today()) - dt.timedelta(days=7)
+
+
+def cell_input(page, token: str, day: int):
+    return page.locator(f"#id_cell-{token}-{day}")
+
+
+def test_totals_and_the_capacity_bar_follow_what_is_typed(open_week, cast):
+    monday = last_monday(cast)
+    client = f"client-{cast.engagement.pk}"
+    page = open_week(monday, DESKTOP)
+    assert page.locator("#grid-total").inner_text() == ""
+    cell_input(page, client, 0).fill("1:30")
+    cell_input(page, client, 1).fill("1.5")
+    cell_input(page, client, 2).fill("1,5")
+    cell_input(page, "internal-0", 0).fill("90m")
+    cell_input(page, "internal-0", 1).fill("1h 30m")
+    row = page.locator(f"tr[data-row='{client}'] [data-row-total]")
+    assert row.inner_text() == "4:30"
+    assert page.locator("tfoot [data-day='0']").inner_text() == "3:00"
+    assert page.locator("tfoot [data-day='1']").inner_text() == "3:00"
+    assert page.locator("#grid-total").inner_text() == "7:30"
+    assert page.locator("#week-total").inner_text() == "7.50 h logged of 40.0 h capacity."
+    assert page.locator("[data-legend-kind='client']").inner_text() == "4.50"
+    kinds = page.locator("#hours-by-kind tr[data-kind='client']")
+    assert kinds.locator(".hours").inner_text() == "4.50"
+    assert kinds.locator("[data-of-capacity]").inner_text() == "11%"
+    client_bar = page.locator("[data-bar-kind='client']").evaluate("e => e.style.width")
+    assert float(client_bar.rstrip("%")) == pytest.approx(100 * 4.5 / 40)
+    # What the server would refuse counts as what is saved (nothing here), and is marked.
+    cell_input(page, "internal-0", 1).fill("an hour")
+    assert page.locator("#grid-total").inner_text() == "6:00"
+    assert "is-invalid" in cell_input(page, "internal-0", 1).get_attribute("class")
+    cell_input(page, "internal-0", 1).fill("1:30")
+    shoot(page, "live_totals_1280")
+    # Past capacity: the line says by how much, and the mark shows where capacity ends.
+    for day in (2, 3, 4):
+        cell_input(page, "internal-0", day).fill("12")
+    over = "43.50 h logged of 40.0 h capacity: 3.50 h over."
+    assert page.locator("#week-total").inner_text() == over
+    assert page.locator(".capacity-mark").is_visible()
+    shoot(page, "live_totals_over_capacity_1280")
+    for day in (2, 3, 4):
+        cell_input(page, "internal-0", day).fill("")
+    assert not page.locator(".capacity-mark").is_visible()
+
+    page.get_by_role("button", name="Save week").click()
+    page.wait_for_selector("text=Week saved")
+    # The server's figures, after the save, are the ones the script showed.
+    assert page.locator("#grid-total").inner_text() == "7:30"
+    assert page.locator("#week-total").inner_text() == "7.50 h logged of 40.0 h capacity."
+    assert sum(TimeEntry.objects.values_list("seconds", flat=True)) == 27000
+
+
+def test_a_cell_of_several_entries_is_edited_in_its_dialog(open_week, cast):
+    monday = last_monday(cast)
+    alice, engagement = cast.consultant, cast.engagement
+    first = TimeEntryFactory(
+        consultant=alice,
+        date=monday,
+        seconds=3600,
+        kind=Kind.CLIENT,
+        engagement=engagement,
+        note="Kick-off",
+    )
+    second = TimeEntryFactory(
+        consultant=alice, date=monday, seconds=1800, kind=Kind.CLIENT, engagement=engagement
+    )
+    page = open_week(monday, DESKTOP)
+    several = cell_input(page, f"client-{engagement.pk}", 0)
+    assert several.input_value() == "1:30"
+    several.click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert "Tax portal" in dialog.get_by_role("heading").inner_text()
+    assert dialog.locator(f"#id_entry-{first.pk}-note").input_value() == "Kick-off"
+    dialog.locator(f"#id_entry-{first.pk}-seconds").fill("2:00")
+    dialog.locator(f"#id_entry-{first.pk}-note").fill("Kick-off workshop")
+    dialog.locator(f"#id_entry-{second.pk}-remove").check()
+    dialog.locator("#id_new-seconds").fill("30m")
+    dialog.locator("#id_new-note").fill("Follow-up call")
+    shoot(page, "cell_dialog_1280")
+    dialog.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=change(s) saved")
+
+    entries = list(TimeEntry.objects.order_by("pk").values_list("seconds", "note"))
+    assert entries == [(7200, "Kick-off workshop"), (1800, "Follow-up call")]
+    assert cell_input(page, f"client-{engagement.pk}", 0).input_value() == "2:30"
+    # Each write went through the services: the history says it came from the grid.
+    assert set(Change.objects.values_list("action", "via")) >= {
+        ("update", "grid"),
+        ("delete", "grid"),
+        ("create", "grid"),
+    }
+
+    # Enter on a cell of several entries opens it too; Cancel closes it, nothing changes.
+    cell = cell_input(page, f"client-{engagement.pk}", 0)
+    cell.focus()
+    cell.press("Enter")
+    dialog.get_by_role("link", name="Cancel").click()
+    assert not dialog.is_visible()
+    assert TimeEntry.objects.count() == 2
+
+
+def test_a_note_is_typed_from_an_empty_cell(open_week, cast):
+    monday = last_monday(cast)
+    page = open_week(monday, DESKTOP)
+    cell_input(page, "internal-0", 1).fill("2")  # typed, not saved: the dialog warns
+    page.get_by_role("link", name=f"Entries and notes: Internal, {monday:%A} {monday.day}").click()
+    dialog = page.get_by_role("dialog")
+    assert "without saving" in dialog.locator("#cell-unsaved").inner_text()
+    dialog.locator("#id_new-note").fill("Hiring panel")
+    dialog.get_by_role("button", name="Save").click()
+    # A note without time is refused in the dialog, what was typed kept.
+    dialog.get_by_text("Enter the time this note goes with").wait_for()
+    assert dialog.locator("#id_new-note").input_value() == "Hiring panel"
+    dialog.locator("#id_new-seconds").fill("45m")
+    dialog.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=change(s) saved")
+    assert TimeEntry.objects.get().note == "Hiring panel"
+    assert cell_input(page, "internal-0", 0).get_attribute("title") == "Hiring panel"
+
+
+def test_a_timer_starts_from_its_row_and_discarding_asks_first(open_week, cast, live_server):
+    today = cast.consultant.today()
+    page = open_week(week_start_of(today), DESKTOP)
+    page.get_by_role("button", name="Start a timer: Internal").click()
+    page.wait_for_selector("text=Timer started.")
+    timer = RunningTimer.objects.get(user=cast.consultant)
+    assert timer.kind == Kind.INTERNAL
+    assert "Running since" in page.locator("#timer").inner_text()
+    assert page.locator("tr[data-row='internal-0'] #row-timer-running").is_visible()
+    assert page.get_by_role("button", name="Start a timer: Internal").count() == 0  # one runs
+    shoot(page, "timer_running_1280")
+
+    page.get_by_role("link", name="Discard…").click()
+    assert "Discarding it logs none of that time" in page.locator("#discard-question").inner_text()
+    page.get_by_role("link", name="Keep it running").click()
+    assert RunningTimer.objects.filter(user=cast.consultant).exists()
+    page.get_by_role("link", name="Discard…").click()
+    page.get_by_role("button", name="Discard the timer").click()
+    page.wait_for_selector("text=Timer discarded.")
+    assert page.url.startswith(f"{live_server.url}/")
+    assert not RunningTimer.objects.exists()
+
+
+def test_a_timer_on_a_day_already_at_24_hours_is_refused_before_it_starts(open_week, cast):
+    today = cast.consultant.today()
+    TimeEntryFactory(consultant=cast.consultant, date=today, seconds=24 * 3600, kind=Kind.INTERNAL)
+    page = open_week(week_start_of(today), PHONE)
+    page.get_by_role("button", name=f"Start a timer: {cast.engagement}").click()
+    alert = page.get_by_role("status").filter(has_text="The timer was not started")
+    assert "already logged 24 hours" in alert.inner_text()
+    assert not RunningTimer.objects.exists()
+    shoot(page, "timer_refused_390")
+
+
+def test_a_phone_shows_one_day_with_previous_and_next(open_week, cast):
+    monday = last_monday(cast)
+    TimeEntryFactory(
+        consultant=cast.consultant,
+        date=monday + dt.timedelta(days=2),
+        seconds=7200,
+        kind=Kind.INTERNAL,
+    )
+    page = open_week(monday, PHONE, day=2)
+    visible = page.locator("table.week-grid thead th[data-day]:visible")
+    assert visible.count() == 1 and "Wed" in visible.inner_text()
+    assert cell_input(page, "internal-0", 2).input_value() == "2:00"
+    assert not cell_input(page, "internal-0", 3).is_visible()
+    # Nothing runs off the screen: not the grid, the capacity bar's labels nor the pager.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.locator(".capacity-bar .bar-label:visible").count() == 0
+    shoot(page, "day_view_390")
+    # A cell's dialog fits the phone.
+    page.locator("tr[data-row='internal-0'] td[data-day='2'] a.cell-open").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    box = dialog.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    shoot(page, "cell_dialog_390")
+    dialog.get_by_role("link", name="Cancel").click()
+
+    page.get_by_role("link", name="Thu").click()  # within the week: no page load
+    assert "Thursday" in page.locator("#shown-day").inner_text()
+    cell_input(page, "internal-0", 3).fill("1:15")
+    assert page.locator("#grid-total").inner_text() == "3:15"
+    page.get_by_role("link", name="← Wed").click()
+    page.get_by_role("link", name="← Tue").click()
+    assert cell_input(page, "internal-0", 1).is_visible()
+    page.get_by_role("button", name="Save week").click()
+    page.wait_for_selector("text=Week saved")
+    assert TimeEntry.objects.get(date=monday + dt.timedelta(days=3)).seconds == 4500
+
+    # From Sunday, next goes to the next week's Monday.
+    page.goto(page.url.split("?")[0] + f"?week={iso_week(monday)}&day=6")
+    page.get_by_role("link", name="Mon").click()
+    page.wait_for_url(f"**/?week={iso_week(monday + dt.timedelta(days=7))}&day=0")
+    assert "Monday" in page.locator("#shown-day").inner_text()
