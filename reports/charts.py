@@ -130,7 +130,8 @@ def share_vs_outcomes(rows, *, size: Size = WIDE) -> dict:
         if row.promotion_share is not None
     ]
     x_ticks = [
-        {"x": LEFT + share * plot_w, "text": percent_text(share)} for share in (0, 0.25, 0.5, 0.75, 1)
+        {"x": LEFT + share * plot_w, "text": percent_text(share)}
+        for share in (0, 0.25, 0.5, 0.75, 1)
     ]
     return {"dots": dots, "x_ticks": x_ticks, "ticks": _ticks(top, plot_h), **frame}
 
