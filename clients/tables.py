@@ -10,6 +10,7 @@ from django.utils.dateformat import format as date_format_with
 from django.utils.html import format_html
 
 from tracker.exports import percent
+from tracker.formatting import export_hours, hours_number
 
 from .models import Client, Engagement, Outcome, plain_decimal
 from .templatetags.clients_tags import burn_bar, number, progress_bar
@@ -127,16 +128,16 @@ class EngagementTable(tables.Table):
         return record.state_on(self._today())
 
     def render_budget_hours(self, value):
-        return number(value)
+        return hours_number(value)
 
     def value_budget_hours(self, value):
         return value
 
     def render_logged_hours(self, value):
-        return f"{value:.2f}"
+        return hours_number(value)
 
     def value_logged_hours(self, value):
-        return round(value, 2)
+        return export_hours(value)
 
     def render_burn(self, value):
         return burn_bar(value)

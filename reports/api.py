@@ -67,6 +67,7 @@ class BalanceRowSerializer(BalanceTotalsSerializer):
     """A consultant's line: the totals' figures for one person, and theirs alone."""
 
     consultant = serializers.CharField(help_text="Username.")
+    name = serializers.CharField(help_text="Full name; the username where there is none.")
     team = serializers.CharField(allow_null=True)
     capacity_hours = serializers.FloatField()
     promotion_share = serializers.FloatField(allow_null=True)

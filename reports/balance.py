@@ -19,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -41,6 +41,7 @@ from django.db.models.functions import Cast, Coalesce
 from clients.models import VERIFIED, Client, Engagement, Outcome, outcome_progress
 from tracker import figures
 from tracker.figures import KindSeconds, Unapproved, hours, unapproved_time
+from tracker.formatting import person_name
 from tracker.models import (
     Activity,
     EngagementTotal,
@@ -101,9 +102,8 @@ class Scope:
         return people.exists()
 
 
-def _capacity_hours(capacity: Decimal) -> float:
-    """Capacity as the JSON writes it: decimal hours, 2 places, rounded half up once."""
-    return float(capacity.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+# Capacity as the JSON writes it: decimal hours, 2 places, rounded half up once.
+_capacity_hours = figures.capacity_hours
 
 
 def _seconds_of(row: dict) -> KindSeconds:
@@ -171,9 +171,11 @@ class KindHours:
 
 @dataclass(frozen=True)
 class Row(_Marked, KindHours):
-    """A consultant's line: CONTRACT.md's row, plus their id and their team's."""
+    """A consultant's line: CONTRACT.md's row, plus their id and their team's, and the name
+    they are shown by (the username stays `consultant`, for scripts)."""
 
     consultant: str
+    name: str  # the full name, else the username (tracker.formatting.person_name)
     consultant_id: int
     team: str | None
     team_id: int | None
@@ -196,6 +198,7 @@ class Row(_Marked, KindHours):
     def to_json(self, *, ids: bool = False) -> dict:
         data = {
             "consultant": self.consultant,
+            "name": self.name,
             "team": self.team,
             "client_hours": self.client_hours,
             "promotion_hours": self.promotion_hours,
@@ -220,6 +223,8 @@ class Row(_Marked, KindHours):
     def from_stored(cls, row: dict) -> "Row":
         return cls(
             consultant=row["consultant"], consultant_id=row["consultant_id"],
+            # A run stored before names were kept shows the username.
+            name=row.get("name") or row["consultant"],
             team=row["team"], team_id=row["team_id"], seconds=_seconds_of(row),
             capacity=Decimal(str(row["capacity_hours"])),
             promotion_share=row["promotion_share"], unapproved=_unapproved_of(row),
@@ -473,7 +478,7 @@ def _groups(time_cells: dict, rows, engagements: dict) -> dict[str, tuple[GroupR
     """The report's hours by client, engagement, person and kind, from the seconds of each
     (consultant, engagement) of the rows: each group's figures are its seconds by kind, as a
     row's are, and every grouping sums to the report's totals."""
-    names = {row.consultant_id: row.consultant for row in rows}
+    names = {row.consultant_id: row.name for row in rows}  # people by name, as everywhere
     pairs = {by: defaultdict(list) for by in GROUP_BY}
     for (consultant_id, engagement_id), kinds in time_cells.items():
         engagement = engagements.get(engagement_id)
@@ -730,7 +735,8 @@ def _activity_by_person(people, start: dt.date, end: dt.date, everyone: bool) ->
 def _people(people):
     """The people in scope, with their teams: only what the rows show."""
     return people.select_related("team").only(
-        "pk", "username", "is_active", "weekly_capacity_hours", "team__name",
+        "pk", "username", "first_name", "last_name", "is_active", "weekly_capacity_hours",
+        "logs_time", "started_on", "team__name",
         "team__promotion_threshold",
     )
 
@@ -850,11 +856,12 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
         share = figures.promotion_share(seconds)
         rows.append(Row(
             consultant=user.username,
+            name=person_name(user),
             consultant_id=user.pk,
             team=team_name,
             team_id=user.team_id,
             seconds=seconds,
-            capacity=user.weekly_capacity_hours * period.days / 7,
+            capacity=figures.capacity_of(user, period.start, period.end),
             promotion_share=share,
             outcomes_achieved=len(outcomes),
             outcomes_verified=sum(1 for _, verified in outcomes if verified),

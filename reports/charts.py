@@ -12,6 +12,7 @@ labels within the margins, dates thinned out where a week's slot is too narrow f
 import math
 from dataclasses import dataclass
 
+from tracker.formatting import date_text, hours_text, percent_text
 from tracker.models import Kind
 
 KIND_LABELS = dict(Kind.choices)
@@ -97,7 +98,7 @@ def weekly_stack(weeks, *, size: Size = WIDE) -> dict:
                         "width": slot * 0.7,
                         "height": height,
                         "kind": kind,
-                        "title": f"{week.week_start} {label}: {value} h",
+                        "title": f"{date_text(week.week_start)} {label}: {hours_text(value)}",
                     }
                 )
     texts = [f"{week.week_start.day} {week.week_start:%b}" for week in weeks]
@@ -122,14 +123,15 @@ def share_vs_outcomes(rows, *, size: Size = WIDE) -> dict:
             "x": LEFT + row.promotion_share * plot_w,
             "y": TOP + plot_h - row.outcomes_achieved / top * plot_h,
             "flagged": bool(row.flag),
-            "title": f"{row.consultant}: share {row.promotion_share:.0%}, "
+            "title": f"{row.name}: share {percent_text(row.promotion_share)}, "
             f"{row.outcomes_achieved} outcome(s)",
         }
         for row in rows
         if row.promotion_share is not None
     ]
     x_ticks = [
-        {"x": LEFT + share * plot_w, "text": f"{share:.0%}"} for share in (0, 0.25, 0.5, 0.75, 1)
+        {"x": LEFT + share * plot_w, "text": percent_text(share)}
+        for share in (0, 0.25, 0.5, 0.75, 1)
     ]
     return {"dots": dots, "x_ticks": x_ticks, "ticks": _ticks(top, plot_h), **frame}
 
@@ -143,16 +145,16 @@ def burn_vs_progress(engagements, *, size: Size = WIDE) -> dict:
             "x": LEFT + min(row.burn, 1.5) / 1.5 * plot_w,
             "y": TOP + plot_h - max(min(row.progress, 1.2), 0) / 1.2 * plot_h,
             "over": row.burn > 1,
-            "title": f"{row.client} — {row.engagement}: burn {row.burn:.0%}, "
-            f"progress {row.progress:.0%}",
+            "title": f"{row.client} — {row.engagement}: burn {percent_text(row.burn)}, "
+            f"progress {percent_text(row.progress)}",
         }
         for row in engagements
         if row.burn is not None and row.progress is not None
     ]
     x_ticks = [
-        {"x": LEFT + burn / 1.5 * plot_w, "text": f"{burn:.0%}"} for burn in (0, 0.5, 1, 1.5)
+        {"x": LEFT + burn / 1.5 * plot_w, "text": percent_text(burn)} for burn in (0, 0.5, 1, 1.5)
     ]
-    y_ticks = [{"y": TOP + plot_h - p / 1.2 * plot_h, "text": f"{p:.0%}"} for p in (0, 0.5, 1)]
+    y_ticks = [{"y": TOP + plot_h - p / 1.2 * plot_h, "text": percent_text(p)} for p in (0, 0.5, 1)]
     return {"dots": dots, "x_ticks": x_ticks, "ticks": y_ticks, **frame}
 
 

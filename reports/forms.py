@@ -3,6 +3,7 @@ from django import forms
 
 from clients.models import Client
 from tracker.fields import BoundedDateField, IdsChoiceField
+from tracker.formatting import person_name
 from tracker.models import Team, User
 from tracker.week import period_dates
 from tracker.widgets import DateInput, names_out_of_reach, style_for_bootstrap
@@ -149,7 +150,7 @@ class SavedReportForm(forms.ModelForm):
             blind = [person for person in data["recipients"]
                      if not Scope(viewer=person, **self.scope).sees_any()]
             if blind:
-                names = ", ".join(person.get_full_name() or person.username for person in blind)
+                names = ", ".join(map(person_name, blind))
                 self.add_error("recipients", f"{names} cannot see any of this report's people "
                                "or client, so would get nothing: choose someone who can.")
         return data

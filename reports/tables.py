@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from clients.models import Outcome
 from tracker.exports import percent
 from tracker.figures import BRAND_OVER_CLIENT
+from tracker.formatting import number_text, percent_text
 from tracker.models import Kind
 
 from .balance import GROUP_BY
@@ -75,16 +76,9 @@ class Drill:
         return self.time(kind=kind, source=source, **self.scope)
 
 
-def shown(value) -> str:
-    """A figure as the page writes it, rows and totals alike: hours with two places, counts
-    whole, both with thousands separators (1,506; 1,222.92)."""
-    if value is None:
-        return "—"
-    if isinstance(value, float | Decimal):
-        return f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+# A figure as the page writes it, rows and totals alike: hours with two places, counts
+# whole, both with thousands separators (1,506; 1,222.92), as e-mails write them too.
+shown = number_text
 
 
 def _link(value, url):
@@ -145,14 +139,11 @@ class UnapprovedColumn(NumberColumn):
 
 
 class PercentColumn(NumberColumn):
-    """A ratio: "14.9%" on the page, the number 14.9 in exports (the header says "%")."""
-
-    def __init__(self, *args, places=1, **kwargs):
-        self.places = places
-        super().__init__(*args, **kwargs)
+    """A ratio: "15%" on the page, the number 15 in exports (the header says "%"), rounded
+    as every page and e-mail rounds a percentage (tracker.formatting)."""
 
     def text(self, value) -> str:
-        return f"{value:.{self.places}%}" if value is not None else "—"
+        return percent_text(value)
 
     def render(self, value, record, table):
         return self.text(value)
@@ -241,7 +232,11 @@ def _kind_hours_table(drill) -> type:
 
 
 class ConsultantTable(_kind_hours_table(_time_drill)):
-    consultant = tables.Column(verbose_name="Consultant", footer="Total")
+    # People by name on the page; the export keeps the username under "Consultant" (scripts
+    # match on it) and the name beside it under "Name".
+    name = tables.Column(verbose_name="Consultant", footer="Total", exclude_from_export=True)
+    consultant = tables.Column(verbose_name="Consultant", visible=False)
+    full_name = tables.Column(accessor="name", verbose_name="Name", visible=False)
     team = tables.Column(default="")
     unapproved_weeks = UnapprovedColumn(verbose_name="Unapproved weeks",
                                         drill=_unapproved_drill, total="unapproved_weeks")
@@ -265,12 +260,12 @@ class ConsultantTable(_kind_hours_table(_time_drill)):
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "consultants"}
-        sequence = ("consultant", "team", *KIND_HOURS, "...")
+        sequence = ("name", "consultant", "full_name", "team", *KIND_HOURS, "...")
         row_attrs = {
             "class": lambda record: "table-warning" if record.flag else "",
             "data-consultant": lambda record: record.consultant,
         }
-        order_by = "consultant"
+        order_by = "name"
         orderable = True
 
     def render_flag(self, value):
@@ -390,7 +385,7 @@ class EngagementTable(ReportTable):
         drill=lambda d, r: _url("tracker:time_list", engagement=r.engagement_id) if r else None,
     )
     budget_hours = NumberColumn(verbose_name="Budget h")
-    burn = PercentColumn(verbose_name="Burn %", places=0)
+    burn = PercentColumn(verbose_name="Burn %")
     outcomes_achieved = NumberColumn(
         verbose_name="Outcomes achieved",
         drill=lambda d, r: d.outcomes(engagement=r.engagement_id) if r else None,
@@ -400,7 +395,7 @@ class EngagementTable(ReportTable):
         drill=lambda d, r: _url("clients:outcome_list", engagement=r.engagement_id)
         if r else None,
     )
-    progress = PercentColumn(verbose_name="Avg progress %", places=0)
+    progress = PercentColumn(verbose_name="Avg progress %")
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "engagements"}
@@ -442,10 +437,8 @@ def fast_rows(table: ReportTable) -> dict:
                 text = spec.text(value)
             elif value is None:
                 text = spec.default if spec.default is not None else "—"
-            elif isinstance(value, float | Decimal):
-                text = f"{value:,.2f}"
-            elif isinstance(value, int) and not isinstance(value, bool):
-                text = f"{value:,}"
+            elif isinstance(value, float | Decimal | int) and not isinstance(value, bool):
+                text = number_text(value)
             else:
                 text = value
             if isinstance(spec, NumberColumn) and spec.drill and value not in (None, 0, 0.0):

@@ -33,17 +33,19 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(ServiceRefusalsAsMessages, DjangoUserAdmin):
-    list_display = ["username", "email", "first_name", "last_name", "team", "is_staff"]
-    list_filter = ["team", "is_staff", "is_superuser", "is_active", "digest_opt_in",
-                   "week_reminder_opt_in"]
+    list_display = ["username", "email", "first_name", "last_name", "team", "logs_time",
+                    "is_staff"]
+    list_filter = ["team", "logs_time", "is_staff", "is_superuser", "is_active",
+                   "digest_opt_in", "week_reminder_opt_in"]
     list_select_related = ["team"]
     search_fields = ["username", "email", "first_name", "last_name"]
     fieldsets = DjangoUserAdmin.fieldsets + (
-        ("ClientFirst", {"fields": ["team", "timezone", "weekly_capacity_hours", "digest_opt_in",
-                                    "week_reminder_opt_in"]}),
+        ("ClientFirst", {"fields": ["team", "timezone", "weekly_capacity_hours", "logs_time",
+                                    "started_on", "digest_opt_in", "week_reminder_opt_in"]}),
     )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
-        ("ClientFirst", {"fields": ["email", "team", "timezone", "weekly_capacity_hours"]}),
+        ("ClientFirst", {"fields": ["email", "team", "timezone", "weekly_capacity_hours",
+                                    "logs_time", "started_on"]}),
     )
 
     # Writes through the services; groups and permissions stay Django's own (save_related).

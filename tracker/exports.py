@@ -27,13 +27,16 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .formatting import export_percent
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
-def percent(ratio) -> float | None:
-    """A ratio as the number a "… %" column holds: 0.149 -> 14.9 (one place)."""
-    return None if ratio is None else round(float(ratio) * 100, 1)
+def percent(ratio) -> int | None:
+    """A ratio as the number a "… %" column holds: the whole percent the page writes before
+    its "%" (tracker.formatting): 0.149 -> 15, a burn of 1.085 -> 109."""
+    return export_percent(ratio)
 
 
 def plain(value):

@@ -1,7 +1,8 @@
 """The figures ClientFirst shows, each defined once.
 
 Hours by kind, the promotion share, the team's median share, the "brand over client" flag,
-hours per outcome (yield), budget burn, a part's share of a whole and the time in weeks not
+capacity (only of people who log time, from their start date), hours per outcome (yield),
+budget burn, a part's share of a whole and the time in weeks not
 yet approved. My week, the balance report (its page, exports,
 command and task), the digests and the engagement pages call these definitions; none of them
 divides or compares figures of its own.
@@ -23,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
+from . import formatting
 from .durations import decimal_hours
 from .models import Kind
 from .selection import Selection
@@ -109,12 +111,10 @@ def rounded_share(share: float | None) -> float | None:
     return None if share is None else round(share, SHARE_PLACES)
 
 
-def whole_percent(ratio: float | None) -> int | None:
-    """A share (or any ratio) as whole percent, rounded half up: how My week and the digest
-    show it, so 0.12496 is 12% on both (rounding the JSON's 0.125 again would say 13%)."""
-    if ratio is None:
-        return None
-    return int((Decimal(str(ratio)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+# A share (or any ratio) as whole percent, rounded half up (tracker.formatting, the one rule):
+# how My week, the report, the team page, the digest and the exports show it, so 0.12496 is 12%
+# everywhere (rounding the JSON's 0.125 again would say 13%).
+whole_percent = formatting.whole_percent
 
 
 def team_median_share(shares: Iterable[float | None]) -> float | None:
@@ -152,6 +152,32 @@ def budget_burn(logged_seconds: int, budget_hours) -> float | None:
     if not budget_hours:
         return None
     return logged_seconds / 3600 / float(budget_hours)
+
+
+def capacity(*, weekly_hours, logs_time: bool, started_on: dt.date | None, start: dt.date,
+             end: dt.date) -> Decimal:
+    """The hours a person is expected to log between start and end (inclusive), exact: their
+    weekly capacity over the days of the period from their start date on (someone who
+    joined mid-period has capacity from that day); 0 for someone who does not log time (a
+    manager who logs none is not a zero-hour consultant in the team's capacity)."""
+    if not logs_time:
+        return Decimal(0)
+    first = max(start, started_on) if started_on else start
+    days = (end - first).days + 1
+    if days <= 0:
+        return Decimal(0)
+    return Decimal(weekly_hours) * days / 7
+
+
+def capacity_of(person, start: dt.date, end: dt.date) -> Decimal:
+    """`capacity` of a User between start and end (inclusive)."""
+    return capacity(weekly_hours=person.weekly_capacity_hours, logs_time=person.logs_time,
+                    started_on=person.started_on, start=start, end=end)
+
+
+def capacity_hours(capacity_exact: Decimal) -> float:
+    """Capacity as it is shown and written out: decimal hours, 2 places, rounded half up once."""
+    return float(Decimal(capacity_exact).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def share_of(part: int, whole: int) -> float | None:

@@ -65,6 +65,11 @@ def default_timezone() -> str:
     return settings.TIME_ZONE
 
 
+def default_start_date() -> dt.date:
+    """A new person's start date: the day they join (in the site's timezone)."""
+    return timezone_now().astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+
+
 class TeamQuerySet(models.QuerySet):
     def managed_by(self, user):
         return self.filter(managers=user)
@@ -148,6 +153,18 @@ class User(AbstractUser):
         decimal_places=1,
         default=Decimal("40"),
         validators=[MinValueValidator(0), MaxValueValidator(168)],
+    )
+    # Capacity counts only people who log time (tracker.figures.capacity): a manager or an
+    # admin who logs none is not a zero-hour consultant in their team's capacity.
+    logs_time = models.BooleanField(
+        "logs time", default=True,
+        help_text="Counts toward the team's capacity. Off for managers and admins who log "
+                  "no time of their own.",
+    )
+    started_on = models.DateField(
+        "start date", null=True, blank=True, default=default_start_date,
+        help_text="Capacity counts from this day (someone joining mid-period has capacity "
+                  "from here). Blank: every period.",
     )
     digest_opt_in = models.BooleanField("weekly digest", default=True)
     week_reminder_opt_in = models.BooleanField(

@@ -4,6 +4,7 @@ Screen and export differ on purpose: the page shows a duration as h:mm, the expo
 hours as a decimal number (and the exact seconds) so a spreadsheet can add them up.
 """
 
+import datetime as dt
 from operator import itemgetter
 from urllib.parse import urlencode
 
@@ -18,8 +19,9 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
-from . import history
+from . import figures, history
 from .durations import decimal_hours, format_duration
+from .formatting import full_name, hours_number, person_name
 from .models import (
     Activity,
     ActivityKind,
@@ -70,6 +72,19 @@ def may_change(user, record) -> bool:
     return user.is_admin or record.consultant_id == user.pk
 
 
+# A person's column sorts by the name it shows (then the username, which breaks ties).
+BY_NAME = ("consultant__first_name", "consultant__last_name", "consultant__username")
+# What an export reads of a person: the username for scripts and the name beside it.
+NAME_FIELDS = ("consultant__username", "consultant__first_name", "consultant__last_name")
+
+
+def export_name(row: dict) -> str:
+    """The name column of an export row read by NAME_FIELDS: the full name, else the
+    username (tracker.formatting.person_name)."""
+    return full_name(row["consultant__first_name"], row["consultant__last_name"],
+                     row["consultant__username"])
+
+
 def hours(seconds) -> float:
     """Decimal hours to the second (6 places): a spreadsheet's sum of the column matches the
     list's total, which rounding each row to 2 places did not (11 x 5 min: 0.88, not 0.92)."""
@@ -109,9 +124,12 @@ class TimeEntryTable(FastExportMixin, tables.Table):
     date = tables.Column(verbose_name="Date")
     # Every order ends on the date and the id: pages that never count need a total order,
     # or a row could show on two pages and another on none.
+    # The username, for scripts: the page shows the name; exports have both (`name` below).
     consultant = tables.Column(
-        order_by=("consultant__username", "date", "pk"), verbose_name="Consultant"
+        order_by=(*BY_NAME, "date", "pk"), verbose_name="Consultant"
     )
+    name = tables.Column(accessor="consultant", verbose_name="Name", visible=False,
+                         orderable=False)
     kind = tables.Column(
         order_by=("kind", "date", "pk"), verbose_name="Kind", attrs={"th": {"class": WIDE_ONLY}}
     )
@@ -157,8 +175,9 @@ class TimeEntryTable(FastExportMixin, tables.Table):
         model = TimeEntry
         fields = ()
         sequence = (
-            "date", "duration", "consultant", "kind", "client", "engagement", "activity",
-            "hours", "seconds", "billable", "source", "week", "week_status", "note", "actions",
+            "date", "duration", "consultant", "name", "kind", "client", "engagement",
+            "activity", "hours", "seconds", "billable", "source", "week", "week_status", "note",
+            "actions",
         )
         order_by = ("-date",)
         empty_text = "No time logged matches these filters."
@@ -266,7 +285,7 @@ class TimeEntryTable(FastExportMixin, tables.Table):
             ]
             if show_consultant:
                 person = entry.consultant
-                name = person.get_full_name() or person.username
+                name = person_name(person)
                 cells.append(f"<td>{conditional_escape(name)}</td>")
             cells += [
                 f'<td class="{WIDE_ONLY}">{badge}">{kind_label}</span></td>',
@@ -287,13 +306,14 @@ class TimeEntryTable(FastExportMixin, tables.Table):
 
     # Export values: numbers stay numbers, dates stay dates.
     export_fields = (
-        "date", "consultant__username", "kind", "engagement__client__name", "engagement__name",
+        "date", *NAME_FIELDS, "kind", "engagement__client__name", "engagement__name",
         "activity__title", "seconds", "billable", "source", "import_batch_id", "api_token__name",
         "week_status", "note",
     )
     export_values = {
         "date": itemgetter("date"),
         "consultant": itemgetter("consultant__username"),
+        "name": export_name,
         "kind": lambda row: KIND_LABELS[row["kind"]],
         "client": itemgetter("engagement__client__name"),
         "engagement": itemgetter("engagement__name"),
@@ -310,7 +330,9 @@ class TimeEntryTable(FastExportMixin, tables.Table):
 
 class ActivityTable(FastExportMixin, tables.Table):
     date = tables.Column(verbose_name="Date", attrs={"td": {"class": "text-nowrap"}})
-    consultant = tables.Column(order_by=("consultant__username",), verbose_name="Consultant")
+    consultant = tables.Column(order_by=BY_NAME, verbose_name="Consultant")
+    name = tables.Column(accessor="consultant", verbose_name="Name", visible=False,
+                         orderable=False)
     kind = tables.Column(verbose_name="Kind")
     title = tables.Column(
         linkify=("tracker:activity_detail", [tables.A("pk")]), verbose_name="Title"
@@ -341,8 +363,8 @@ class ActivityTable(FastExportMixin, tables.Table):
         model = Activity
         fields = ()
         sequence = (
-            "date", "consultant", "kind", "title", "venue", "url", "audience", "interactions",
-            "leads", "time_spent", "hours", "engagement",
+            "date", "consultant", "name", "kind", "title", "venue", "url", "audience",
+            "interactions", "leads", "time_spent", "hours", "engagement",
         )
         order_by = ("-date",)
         empty_text = "No activity matches these filters."
@@ -356,7 +378,7 @@ class ActivityTable(FastExportMixin, tables.Table):
         return date_format(value, "D j M Y")
 
     def render_consultant(self, value):
-        return value.get_full_name() or value.username
+        return person_name(value)
 
     def render_kind(self, record):
         return record.get_kind_display()
@@ -368,12 +390,13 @@ class ActivityTable(FastExportMixin, tables.Table):
         return f"{value.client.name} — {value.name}"
 
     export_fields = (
-        "date", "consultant__username", "kind", "title", "venue", "url", "audience",
+        "date", *NAME_FIELDS, "kind", "title", "venue", "url", "audience",
         "interactions", "leads", "spent_seconds", "engagement__name",
     )
     export_values = {
         "date": itemgetter("date"),
         "consultant": itemgetter("consultant__username"),
+        "name": export_name,
         "kind": lambda row: ACTIVITY_KIND_LABELS[row["kind"]],
         "title": itemgetter("title"),
         "venue": itemgetter("venue"),
@@ -391,7 +414,7 @@ class WeekApprovalTable(tables.Table):
     the rows of the page shown as `kind_seconds` by the view) against the person's capacity."""
 
     week_start = tables.Column(verbose_name="Week", order_by=("week_start", "consultant"))
-    consultant = tables.Column(order_by=("consultant__username",), verbose_name="Consultant")
+    consultant = tables.Column(order_by=BY_NAME, verbose_name="Consultant")
     status = tables.Column(verbose_name="Status")
     client = tables.Column(empty_values=(), orderable=False, verbose_name="Client h",
                            attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})
@@ -450,7 +473,7 @@ class WeekApprovalTable(tables.Table):
     def _hours(self, record, kind=None):
         seconds = record.kind_seconds
         # Rounded once from the seconds, as every report shows hours (tracker.figures).
-        return f"{decimal_hours(seconds.total if kind is None else seconds.of_kind(kind)):.2f}"
+        return hours_number(decimal_hours(seconds.total if kind is None else seconds.of_kind(kind)))
 
     def render_client(self, record):
         return self._hours(record, Kind.CLIENT)
@@ -462,9 +485,10 @@ class WeekApprovalTable(tables.Table):
         return self._hours(record, Kind.INTERNAL)
 
     def render_total(self, record):
-        capacity = record.consultant.weekly_capacity_hours
+        capacity = figures.capacity_of(record.consultant, record.week_start,
+                                       record.week_start + dt.timedelta(days=6))
         return format_html('{} <span class="text-body-secondary small">of {}</span>',
-                           self._hours(record), f"{capacity:.1f}")
+                           self._hours(record), hours_number(figures.capacity_hours(capacity)))
 
 
 class ChangeTable(tables.Table):
@@ -489,7 +513,14 @@ class ChangeTable(tables.Table):
         empty_text = "No change matches these filters."
 
     def render_username(self, record):
+        # By name while the person exists; the username the change kept once they are gone.
+        if record.user_id:
+            return person_name(record.user)
         return record.username or "the system"
+
+    def value_username(self, record):
+        # Exports keep the username: scripts match on it.
+        return record.username
 
     def render_via(self, record, value):
         if record.via_ref:

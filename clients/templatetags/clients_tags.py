@@ -5,11 +5,13 @@ the one way outcome figures are written."""
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from tracker.durations import decimal_hours
+from tracker.formatting import hours_number, whole_percent
 
 from ..models import Engagement, Outcome, plain_decimal
 
@@ -29,13 +31,15 @@ def number(value):
 
 @register.filter
 def hours(seconds):
-    """Seconds as decimal hours, two places."""
-    return floatformat((seconds or 0) / 3600, 2)
+    """Seconds as decimal hours, two places, as every page writes hours: 1,228.42."""
+    return hours_number(decimal_hours(seconds))
 
 
-def _bar(percent, *, label, css):
-    # The bar stops at its ends; the figure beside it (and aria-valuetext) may go past them.
-    width = max(0.0, min(percent, 100.0))
+def _bar(ratio, *, label, css):
+    # The bar stops at its ends; the figure beside it (and aria-valuetext) may go past them,
+    # written as every page, e-mail and export writes a percentage (tracker.formatting).
+    shown = whole_percent(ratio)
+    width = max(0.0, min(float(ratio) * 100, 100.0))
     return format_html(
         '<div class="d-flex align-items-center gap-2">'
         '<div class="progress progress-thin flex-grow-1" '
@@ -43,7 +47,7 @@ def _bar(percent, *, label, css):
         'aria-valuemin="0" aria-valuemax="100">'
         '<div class="progress-bar {}" data-width="{}"></div></div>'
         '<span class="text-nowrap">{}%</span></div>',
-        label, f"{width:.0f}", f"{percent:.0f}", css, f"{width:.1f}", f"{percent:.0f}",
+        label, f"{width:.0f}", shown, css, f"{width:.1f}", shown,
     )
 
 
@@ -54,7 +58,7 @@ def progress_bar(ratio, label="Progress toward target"):
         return "—"
     percent = float(ratio) * 100
     css = "bg-success" if percent >= 100 else ("bg-danger" if percent < 0 else "bg-primary")
-    return _bar(percent, label=label, css=css)
+    return _bar(ratio, label=label, css=css)
 
 
 @register.simple_tag
@@ -64,7 +68,7 @@ def burn_bar(burn, label="Budget burned"):
         return "—"
     percent = float(burn) * 100
     css = "bg-danger" if percent > 100 else ("bg-warning" if percent >= 80 else "bg-success")
-    return _bar(percent, label=label, css=css)
+    return _bar(burn, label=label, css=css)
 
 
 # The chart's text: 10px, about 6px a character; what is outside the plot is room for it.

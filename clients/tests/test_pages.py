@@ -325,9 +325,10 @@ def test_engagement_list_shows_hours_burn_and_outcomes(cast, world, as_user):
         "Client", "Engagement", "Starts", "Ends", "Status", "Budget (h)", "Logged (h)",
         "Burn %", "Outcomes achieved", "Outcomes total",
     ]
-    # 5 h of client time against a 200 h budget; the internal hour does not count.
+    # 5 h of client time against a 200 h budget; the internal hour does not count. A burn of
+    # 2.5% is 3, as the page writes it ("3%"): whole percent, rounded half up.
     assert rows[1][1:] == [
-        "Tax portal", "2026-01-01", "", "Active", "200.0", "5.0", "2.5", "0", "1"
+        "Tax portal", "2026-01-01", "", "Active", "200.0", "5.0", "3", "0", "1"
     ]
 
 
@@ -557,7 +558,7 @@ def test_outcome_list_shows_actual_and_progress_respecting_direction(cast, world
     values = dict(zip(header, row, strict=True))
     # Decrease from 30 toward 10; the latest reading is 20: half way.
     assert Decimal(values["Actual"]) == 20
-    assert values["Progress %"] == "50.0"
+    assert values["Progress %"] == "50"
     assert values["Direction"] == "Decrease"
 
 
@@ -620,13 +621,13 @@ def test_xlsx_exports_keep_numbers_as_numbers(cast, world, as_user):
     assert row["Client"] == EVIL  # a text cell: exactly as typed, never run as a formula
     assert isinstance(row["Budget (h)"], int | float) and row["Budget (h)"] == 200
     assert isinstance(row["Logged (h)"], int | float) and row["Logged (h)"] == 5.0
-    assert row["Burn %"] == 2.5
+    assert row["Burn %"] == 3
     assert row["Outcomes total"] == 1 and row["Outcomes achieved"] == 0
     assert isinstance(row["Starts"], dt.date | dt.datetime)
 
     (outcome,) = _xlsx_rows(alice.get("/outcomes/?_export=xlsx"))
     assert outcome["Baseline"] == 30 and outcome["Target"] == 10 and outcome["Actual"] == 20
-    assert outcome["Progress %"] == 50.0
+    assert outcome["Progress %"] == 50
 
     (client,) = _xlsx_rows(alice.get("/clients/?_export=xlsx"))
     assert client["Engagements"] == 1 and client["Outcomes total"] == 1
@@ -756,7 +757,7 @@ def test_engagement_page_shows_budget_members_outcomes_and_chart(cast, world, as
     )
     response = as_user(cast.manager).get(f"/engagements/{cast.engagement.pk}/")
     page = response.content.decode()
-    assert "8.00 h</strong> logged of 200 h budgeted" in page
+    assert "8.00 h</strong> logged of 200.00 h budgeted" in page
     assert 'aria-valuenow="4"' in page  # burn 4% (8 of 200 h)
     assert "Alice Tester" in page and "Bob Tester" in page
     # Latest actual (20 days on 2 Nov), progress 50% toward a decrease target.

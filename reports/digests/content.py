@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import ConfirmationRequest, Engagement, Outcome
-from tracker import figures
+from tracker import figures, formatting
 from tracker.approvals import UNSUBMITTED, week_states_by_team
 from tracker.models import Activity, Kind, TimeEntry, User, WeekStatus
 
@@ -135,8 +135,9 @@ def absolute(path: str, **query) -> str:
     return settings.SITE_URL + path + (f"?{urlencode(query)}" if query else "")
 
 
-# A share, a burn or a use of capacity as whole percent, rounded half up (as My week does).
-_percent = figures.whole_percent
+# A share, a burn or a use of capacity as whole percent, rounded half up: as every page and
+# export rounds a percentage (tracker.formatting).
+_percent = formatting.whole_percent
 
 
 def _bar(parts: list[tuple[str, str, float]], scale: float) -> list[dict]:
@@ -249,10 +250,9 @@ def _count_phrase(counter: Counter) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _hours_text(value: float) -> str:
-    """Hours for a sentence, to the hundredth as everywhere else: 11 rather than 11.00, 12.5,
-    47.75 (rounded to one place, 47.75 h and 10.25 h over 37.5 read "47.8, 10.2 over 37.5")."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+# Hours for a sentence or the subject, as every page writes them: 1,228.42 (the subject once
+# rounded to one place and read 317.2 h above a body's 317.25 h).
+_hours_text = formatting.hours_number
 
 
 def observation(*, user, week_start: dt.date, row: Row, team_median: float | None,
@@ -283,7 +283,7 @@ def observation(*, user, week_start: dt.date, row: Row, team_median: float | Non
         )
     if capacity and total > capacity * 1.1:
         return (
-            f"You logged {_hours_text(total)} h, {_hours_text(round(total - capacity, 2))} h "
+            f"You logged {_hours_text(total)} h, {_hours_text(total - capacity)} h "
             f"over your {_hours_text(capacity)} h capacity."
         )
     share = row.promotion_share
@@ -463,20 +463,21 @@ def _headline(week: str, me: dict | None, teams: list[dict], organisation: dict 
     """The subject: the week and its headline figure, for the widest view the reader has."""
     if teams or organisation:
         if teams:
-            hours = sum(t["totals"].total_hours for t in teams)
+            # From the seconds summed, as a report's total is: never a sum of rounded hours.
+            hours = figures.hours(sum(t["totals"].seconds.total for t in teams))
             flagged = sum(len(t["flagged"]) for t in teams)
             who = teams[0]["name"] if len(teams) == 1 else f"Your {len(teams)} teams"
             share = teams[0]["share_pct"] if len(teams) == 1 else None
         else:
             hours, flagged = organisation["totals"].total_hours, organisation["flagged"]
             who, share = "All teams", organisation["share_pct"]
-        headline = f"{who}, week {week}: {_hours_text(round(hours, 1))} h logged"
+        headline = f"{who}, week {week}: {_hours_text(hours)} h logged"
         if share is not None:
             headline += f", {share}% promotion"
         return headline + (f", {flagged} flagged" if flagged else ", nobody flagged")
     if me is None:
         return f"Your week {week}: no time logged"
-    headline = f"Your week {week}: {_hours_text(round(me['row'].total_hours, 1))} h logged"
+    headline = f"Your week {week}: {_hours_text(me['row'].total_hours)} h logged"
     if me["share_pct"] is not None:
         headline += f", {me['share_pct']}% promotion"
         if me["team_median_pct"] is not None:

@@ -64,7 +64,7 @@ def reminder_context(*, user, week_start: dt.date) -> dict:
         "kinds": [{"label": kind.label, "hours": figures.hours(seconds.of_kind(kind))}
                   for kind in Kind],
         "total_hours": figures.hours(seconds.total),
-        "capacity_hours": user.weekly_capacity_hours,
+        "capacity_hours": figures.capacity_hours(figures.capacity_of(user, week_start, week_end)),
         "my_week_url": absolute(reverse("tracker:my_week"), week=week),
         "preferences_url": absolute(reverse("profile")),
         "unsubscribe_url": absolute(

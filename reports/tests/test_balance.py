@@ -71,7 +71,7 @@ def test_contract_example_shape_and_figures(cast):
     EngagementFactory(name="Won", starts_on=START + dt.timedelta(days=3), source_activity=talk)
     row = row_of(report_for(admin), "alice")
     assert row == {
-        "consultant": "alice", "team": "Public Sector",
+        "consultant": "alice", "name": "Alice Tester", "team": "Public Sector",
         "client_hours": 40.0, "promotion_hours": 5.0, "internal_hours": 0.5,
         "total_hours": 45.5, "capacity_hours": 480.0, "promotion_share": 0.111,
         "outcomes_achieved": 2, "outcomes_verified": 1, "activities": 1, "reach": 12000,

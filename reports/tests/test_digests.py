@@ -124,11 +124,11 @@ def test_send_digests_sync_sends_once_per_opted_in_user(recipients):
     assert "bob@example.test" not in to  # opted out
     assert len(to) == len(set(to)) == 5
     alice = sent_to("alice")
-    assert alice.subject == "Your week 2026-W47: 4 h logged, 25% promotion (team median 25%)"
+    assert alice.subject == "Your week 2026-W47: 4.00 h logged, 25% promotion (team median 25%)"
     assert "Client work         3.00 h" in alice.body
     assert "Promotion share 25%" in alice.body
     html = html_of(alice)
-    assert "<table" in html and "4 h</strong>" in html
+    assert "<table" in html and "4.00 h</strong>" in html
     call_command("send_digests", "--week", "2026-W47", "--sync")
     assert len(mail.outbox) == 5  # nothing sent twice
     sent = DigestDelivery.objects.filter(status="sent")
@@ -471,16 +471,16 @@ def test_consultant_digest_matches_the_balance_report(team_week):
     assert row["client_hours"] == 43.0 and row["total_hours"] == 45.0
     assert f"Client work        {row['client_hours']:.2f} h" in text
     assert f"Promotion           {row['promotion_hours']:.2f} h" in text
-    assert "Total              45.00 h  of 40 h capacity (113%)" in text
+    assert "Total              45.00 h  of 40.00 h capacity (113%)" in text
     assert "Outcomes        1 achieved, 1 verified by the client" in text
     # Team median share: alice 2/45 = 4%, bob 9/10 = 90%, maria none -> median 47%.
     assert "Promotion share 4%, Public Sector median 47%" in text
-    assert "Acme, Small budget: 19 of 20 h budget (95%)" in text
+    assert "Acme, Small budget: 19.00 of 20.00 h budget (95%)" in text
     assert message.subject == (
-        "Your week 2026-W47: 45 h logged, 4% promotion (team median 47%)"
+        "Your week 2026-W47: 45.00 h logged, 4% promotion (team median 47%)"
     )
     assert "1 client outcome achieved on your engagements, 1 confirmed by the client." in text
-    for fact in ("45 h</strong>", "Small budget", "95%", "47%"):
+    for fact in ("45.00 h</strong>", "Small budget", "95%", "47%"):
         assert fact in html
     assert "TEAM" not in text  # alice manages no team
 
@@ -515,16 +515,17 @@ def test_manager_digest_has_the_team_table_flags_budgets_and_outcomes(team_week)
     team = balance_compute(people=User.objects.visible_to(team_week.manager), start=WEEK,
                            end=WEEK + dt.timedelta(days=6), team=team_week.team).to_stored()
     text, html = maria.body, html_of(maria)
-    assert maria.subject == "Public Sector, week 2026-W47: 55 h logged, 20% promotion, 1 flagged"
+    assert maria.subject == (
+        "Public Sector, week 2026-W47: 55.00 h logged, 20% promotion, 1 flagged")
     for row in team["rows"]:
-        name = f"  {row['consultant']} "
+        name = f"  {row['name']} "
         line = next(line for line in text.splitlines() if line.startswith(name))
         assert f"{row['client_hours']:.2f}" in line and f"{row['total_hours']:.2f}" in line
     assert [r["consultant"] for r in team["rows"] if r["flag"]] == ["bob"]
-    assert re.search(r"  bob .*90%\s+0  !", text)
-    assert "- bob: 90% promotion, 9 h" in text
+    assert re.search(r"  Bob Tester .*90%\s+0  !", text)
+    assert "- Bob Tester: 90% promotion, 9.00 h" in text
     assert "Claims processed in 2 days (verified: confirmed by Dana Okafor, CFO)" in text
-    assert "Acme, Small budget: 19 of 20 h budget (95%)" in text
+    assert "Acme, Small budget: 19.00 of 20.00 h budget (95%)" in text
     base = django_settings.SITE_URL
     report = (f"{base}/reports/balance/?period=custom&amp;start=2026-11-16&amp;end=2026-11-22"
               f"&amp;team={team_week.team.pk}")
@@ -545,7 +546,7 @@ def test_observation_on_promotion_without_outcomes(cast):
     TimeEntryFactory(consultant=alice, date=WEEK, seconds=2 * 3600, kind=Kind.CLIENT,
                      engagement=cast.engagement)
     message = digests.digest_message(user=alice, week_start=WEEK)
-    remark = "3 talks and 11 hours of promotion, no client outcome recorded in 4 weeks."
+    remark = "3 talks and 11.00 hours of promotion, no client outcome recorded in 4 weeks."
     assert f"Worth a look: {remark}" in message.body
     assert remark in html_of(message)
 
@@ -743,4 +744,4 @@ def test_an_over_capacity_remark_adds_up(cast):
         TimeEntryFactory(consultant=alice, date=WEEK + dt.timedelta(days=day), seconds=seconds,
                          kind=Kind.CLIENT, engagement=cast.engagement)
     message = digests.digest_message(user=alice, week_start=WEEK)
-    assert "You logged 47.75 h, 10.25 h over your 37.5 h capacity." in message.body
+    assert "You logged 47.75 h, 10.25 h over your 37.50 h capacity." in message.body

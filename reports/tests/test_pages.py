@@ -128,7 +128,8 @@ def test_exports_are_formula_safe_and_keep_numbers(client, data):
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     alice = next(row for row in rows if row[0] == "alice")
-    assert alice[1].startswith("'=HYPERLINK")
+    assert rows[0][:3] == ["Consultant", "Name", "Team"]  # the username, then the name
+    assert alice[1] == "Alice Tester" and alice[2].startswith("'=HYPERLINK")
     response = client.get(URL, {**CUSTOM, "team": data.team.pk, "_export": "xlsx",
                                 "table": "consultants"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -318,7 +319,7 @@ def test_saved_report_scheduled_and_sent_once_per_period(client, data):
     assert saved_report_send(saved_report_id=saved.pk, today=monday) == 0  # fired twice
     assert len(mail.outbox) == 2
     [to_maria] = [m for m in mail.outbox if m.to == [data.manager.email]]
-    assert to_maria.subject.startswith("Team weekly: 7.0 h client work, 1 outcome")
+    assert to_maria.subject.startswith("Team weekly: 7.00 h client work, 1 outcome")
     assert SavedReportDelivery.objects.get().period_start == dt.date(2026, 10, 12)
     client.post(f"/reports/saved/{saved.pk}/delete/")
     assert not SavedReport.objects.exists() and not PeriodicTask.objects.filter(
@@ -336,11 +337,11 @@ def test_each_recipient_gets_the_report_as_they_would_see_it(client, data):
     [to_maria] = [m for m in mail.outbox if m.to == [data.manager.email]]
     [to_alice] = [m for m in mail.outbox if m.to == [data.consultant.email]]
     team_mail = to_maria.body + to_maria.alternatives[0][0]
-    assert "bob" in team_mail and "brand over client" in team_mail
+    assert "Bob Tester" in team_mail and "brand over client" in team_mail
     # alice sees her own row on the page, and only that in her e-mail: not bob's name, his
     # 4 h of promotion, his flag, nor the team's 7 h in total.
     for text in (to_alice.subject, to_alice.body, to_alice.alternatives[0][0]):
-        assert "alice" in text or "6.0 h" in text
+        assert "Alice Tester" in text or "6.00 h" in text
         for theirs in ("bob", "Bob", "4.0", "brand over client", "7.0 h"):
             assert theirs not in text, theirs
 

@@ -171,7 +171,7 @@ def test_sent_through_real_smtp_once_with_the_weeks_hours_and_links(weeks, smtp)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "  Client work         6.00 h\n  Promotion           2.00 h\n" in text
-    assert "  Internal            1.00 h\n  Total               9.00 h  of 40 h capacity" in text
+    assert "  Internal            1.00 h\n  Total               9.00 h  of 40.00 h capacity" in text
     assert "My week: http://127.0.0.1:8000/?week=2026-W47" in text
     html = message.get_body(("html",)).get_content()
     assert 'href="http://127.0.0.1:8000/?week=2026-W47"' in html and "<script" not in html

@@ -32,14 +32,15 @@ class PersonWeek(KindHours):
     row: Row | None
     time_url: str
     outcomes_url: str
+    capacity_hours: float  # the report's figure: 0 for someone who logs no time
 
     @property
     def seconds(self) -> figures.KindSeconds:  # KindHours' hours are rounded from these
         return self.row.seconds if self.row else figures.KindSeconds()
 
     @property
-    def share_percent(self) -> int | None:
-        return figures.whole_percent(self.row.promotion_share) if self.row else None
+    def share(self) -> float | None:
+        return self.row.promotion_share if self.row else None
 
     @property
     def outcomes_achieved(self) -> int:
@@ -50,7 +51,6 @@ class PersonWeek(KindHours):
 class Person:
     user: User
     weeks: tuple[PersonWeek, PersonWeek]  # this week, last week
-    capacity_hours: float
     last_entry: dt.date | None
     last_week_status: WeekApproval
     last_week_url: str
@@ -99,10 +99,12 @@ def team_page(request):
             weeks=tuple(
                 PersonWeek(row=week_rows.get(person.pk),
                            time_url=drill.time(consultant=person.pk),
-                           outcomes_url=drill.outcomes(credited_to=person.pk))
-                for week_rows, drill in zip(rows, drills, strict=True)
+                           outcomes_url=drill.outcomes(credited_to=person.pk),
+                           # A person with no row (nothing to report) has it all the same.
+                           capacity_hours=figures.capacity_hours(
+                               figures.capacity_of(person, period.start, period.end)))
+                for week_rows, drill, period in zip(rows, drills, periods, strict=True)
             ),
-            capacity_hours=float(person.weekly_capacity_hours),
             last_entry=person.last_entry,
             last_week_status=approvals.get(
                 person.pk, WeekApproval(consultant=person, week_start=last_monday)

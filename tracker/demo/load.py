@@ -137,6 +137,9 @@ def _write_other_rows(plan: DemoPlan) -> dict:
             is_staff=person.profile == "admin",
             is_superuser=person.profile == "admin",
             weekly_capacity_hours=person.capacity,
+            # Managers and the admin of the demo log no time: not part of any capacity.
+            logs_time=person.is_consultant,
+            started_on=None,  # their history predates the demo's accounts
             digest_opt_in=person.digest_opt_in,
             date_joined=now,
         )

@@ -527,7 +527,9 @@ def _write_rows(*, entries, people, clients, engagements, engagement_names, used
                 continue
             new = User(username=person.username, email=person.email,
                        first_name=person.first_name, last_name=person.last_name,
-                       digest_opt_in=False)
+                       digest_opt_in=False,
+                       # Their time in the file predates the account: capacity for every period.
+                       started_on=None)
             new.set_unusable_password()  # they set one through the password reset
             person.user = person_save(user=new)
         if person.user is not None:

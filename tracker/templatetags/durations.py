@@ -1,6 +1,7 @@
 from django import template
 
 from tracker.durations import decimal_hours, format_duration
+from tracker.formatting import hours_number
 
 register = template.Library()
 
@@ -13,5 +14,6 @@ def duration(seconds):
 
 @register.filter
 def hours(seconds):
-    """Seconds as decimal hours to 2 places, as the reports show them: 9937 -> '2.76'."""
-    return f"{decimal_hours(seconds):.2f}"
+    """Seconds as decimal hours to 2 places, as the reports show them: 9937 -> '2.76',
+    4420912 -> '1,228.03' (tracker.formatting)."""
+    return hours_number(decimal_hours(seconds))

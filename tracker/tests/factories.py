@@ -25,6 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = "Tester"
     timezone = "Europe/London"
     password = factory.django.Password("secret-pass-123")
+    # People of the tests have been here all along: capacity in any period (the model's
+    # default, the day they join, is for accounts created by hand).
+    started_on = None
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):

@@ -117,3 +117,27 @@ def test_provenance_names_every_source_and_keeps_the_triggers(cast):
     # The approved week is locked again, even against a bulk update.
     with pytest.raises(IntegrityError, match="clientfirst_week_locked"):
         TimeEntry.objects.filter(pk=ids["form"]).update(seconds=60)
+
+
+BEFORE_LOGS_TIME = [("tracker", "0019_history_contacts_confirmations")]
+
+
+def test_logs_time_is_off_for_managers_and_admins_who_never_logged_time(cast):
+    """0020: a manager or an admin with no time of their own does not log time (not part of
+    any capacity); a manager who logs time, and every consultant, does. The start date is
+    the day they joined, or their first entry where that is earlier."""
+    from tracker.models import User
+
+    joined = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+    User.objects.update(date_joined=joined)
+    TimeEntryFactory(consultant=cast.consultant, date=dt.date(2026, 10, 5), seconds=3600)
+    TimeEntryFactory(consultant=cast.other_manager, date=dt.date(2026, 11, 10), seconds=3600)
+    try:
+        migrate(BEFORE_LOGS_TIME)
+    finally:
+        migrate()
+    people = {user.username: user for user in User.objects.all()}
+    assert {name for name, user in people.items() if not user.logs_time} == {"maria", "root"}
+    assert people["alice"].started_on == dt.date(2026, 10, 5)  # her first entry, before
+    assert people["omar"].started_on == dt.date(2026, 11, 2)  # joined before his first entry
+    assert people["bob"].started_on == dt.date(2026, 11, 2)

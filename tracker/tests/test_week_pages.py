@@ -62,7 +62,7 @@ def test_the_approvals_list(client, cast, who, status, sees_alice):
         row = next(row for row in response.context["table"].paginated_rows
                    if row.record.consultant == cast.consultant)
         assert (row.get_cell("client"), row.get_cell("total")) == (
-            "1.50", "1.50 <span class=\"text-body-secondary small\">of 40.0</span>")
+            "1.50", "1.50 <span class=\"text-body-secondary small\">of 40.00</span>")
         # The week by its name and its days, and the person's name, both open the week.
         url = week_url(cast)
         assert f'href="{url}">{WEEK}</a>' in row.get_cell("week_start")

@@ -192,7 +192,7 @@ def _week_context(consultant: User, monday: dt.date, *, viewer: User) -> dict:
             for kind in Kind
         ],
         "total_hours": figures.hours(seconds.total),
-        "capacity_hours": float(consultant.weekly_capacity_hours),
+        "capacity_hours": figures.capacity_hours(figures.capacity_of(consultant, monday, sunday)),
         **week_records(consultant, monday, sunday, viewer=viewer),
     }
 

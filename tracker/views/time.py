@@ -160,7 +160,7 @@ class ReachListView(FilteredListView):
     def get_table_kwargs(self):
         if self.filterset.sees_others:
             return {}
-        return {"exclude": ("consultant",)}
+        return {"exclude": ("consultant", "name")}  # one's own list: no person columns
 
 
 class TimeListView(ReachListView):

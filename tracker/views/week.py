@@ -170,7 +170,7 @@ def my_week(request):
     totals = KindSeconds.of(pair for day in by_day for pair in day.items())
     four_weeks_start = monday - dt.timedelta(days=21)
     four_week_totals = figures.kind_seconds(entries.in_period(four_weeks_start, sunday))
-    capacity = float(user.weekly_capacity_hours)
+    capacity = figures.capacity_hours(figures.capacity_of(user, monday, sunday))
     total_hours = figures.hours(totals.total)
     bar_scale = max(capacity, totals.total / 3600)  # past capacity, the bar shows every kind
     rows = []

@@ -13,6 +13,9 @@ CSV_COLUMNS = [
     "capacity_hours", "promotion_share", "outcomes_achieved", "outcomes_verified",
     "activities", "reach", "leads", "engagements_sourced", "flag",
     "unapproved_weeks", "unapproved_hours",
+    # The full name (the username where there is none), last: scripts that read the columns
+    # by position keep working.
+    "name",
 ]
 
 
