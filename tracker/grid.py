@@ -89,8 +89,10 @@ class Cell:
 
     @property
     def shown_seconds(self) -> int:
-        """The saved time, or after a refused save what was typed (bad cells: as saved)."""
-        return self.seconds if self.new_seconds is None else self.new_seconds
+        """The saved time, or after a refused save what was typed; a cell the save refused
+        (unreadable, past 24 h, approved meanwhile, changed meanwhile) counts as saved, as
+        week_grid.js counts it."""
+        return self.seconds if self.new_seconds is None or self.error else self.new_seconds
 
 
 @dataclass
@@ -259,6 +261,11 @@ class WeekGrid:
         return [
             sum(row.cells[offset].shown_seconds for row in self.rows) for offset in DAYS
         ]
+
+    def error_days(self) -> list[int]:
+        """The days (0 = Monday) holding a cell a refused save marked."""
+        lines = [*(row.cells for row in self.rows), *(line.cells for line in self.new_lines)]
+        return sorted({day for cells in lines for day, cell in enumerate(cells) if cell.error})
 
     # Saving ---------------------------------------------------------------------------------
 

@@ -56,17 +56,28 @@
 
   function hours(seconds) { return (seconds / 3600).toFixed(2); }
 
+  /* A cell the last save refused, still as the page came back: it counts what is saved, as
+     the server's totals do (tracker/grid.py Cell.shown_seconds). */
+  function refused(input) {
+    if (input.value !== input.defaultValue) { return false; }
+    if (input.hasAttribute("aria-describedby")) { return true; }
+    var select = input.closest("tr").querySelector("select[aria-invalid]");
+    return Boolean(select);  // a new line with no row chosen: nothing of it is saved
+  }
+
+  function savedSeconds(input) {
+    var was = input.closest("td").querySelector("input[name^='was-']");
+    return was ? parseInt(was.value, 10) || 0 : 0;
+  }
+
   function cellSeconds(input) {
     var seconds = parseDuration(input.value);
     var bad = seconds === null;
-    input.classList.toggle("is-invalid", bad && !input.hasAttribute("aria-describedby"));
+    var marked = refused(input);
+    input.classList.toggle("is-invalid", bad || marked);
     input.toggleAttribute("data-unreadable", bad);
-    if (bad) {
-      // The server keeps the saved time of a cell it cannot read: so do the totals.
-      var was = input.parentNode.parentNode.querySelector("input[name^='was-']");
-      return was ? parseInt(was.value, 10) || 0 : 0;
-    }
-    return seconds;
+    // The server keeps the saved time of a cell it cannot read or refused: so do the totals.
+    return bad || marked ? savedSeconds(input) : seconds;
   }
 
   var capacity = parseInt(table.getAttribute("data-capacity-seconds"), 10) || 0;
@@ -137,13 +148,39 @@
     }
   }
 
-  var unsaved = false;  // typed in the grid since the page was loaded
+  // Typed in the grid and not saved: since the page was loaded, or a refused save came back.
+  var gridForm = document.getElementById("week-grid");
+  var unsaved = gridForm.hasAttribute("data-unsaved");
+  var leaving = false;  // the grid's own form is being sent (Save, Submit), or they chose to
   table.addEventListener("input", function (event) {
     if (event.target.classList.contains("grid-cell")) {
       unsaved = true;
       recompute();
     }
   });
+  table.addEventListener("change", function (event) {
+    if (event.target.tagName === "SELECT") { unsaved = true; }
+  });
+  gridForm.addEventListener("submit", function () { leaving = true; });
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved && !leaving) {
+      event.preventDefault();
+      event.returnValue = "";  // the browser asks whether to leave
+    }
+  });
+  var LEAVE_QUESTION = "You have typed in the timesheet without saving. Leave and lose it?";
+  // The page's own links away from this week (other weeks, Copy last week's rows, a phone's
+  // day in another week) ask in words; the browser's question covers the rest.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-leaves-week]");
+    if (!link || !unsaved || leaving) { return; }
+    if (window.confirm(LEAVE_QUESTION)) {
+      leaving = true;
+    } else {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 
   // The cell's editor in a dialog ---------------------------------------------------------
   var dialog = document.createElement("dialog");
@@ -211,6 +248,7 @@
                         redirect: "manual"})
       .then(function (response) {
         if (response.type === "opaqueredirect") {  // saved: the week, with the server's figures
+          leaving = true;  // the dialog said what typed in the grid this loses
           window.location.assign(form.elements.next.value);
           return null;
         }
@@ -224,6 +262,12 @@
   if (nav) {
     var shownDay = parseInt(nav.getAttribute("data-shown-day"), 10) || 0;
     nav.addEventListener("click", function (event) {
+      var goto = event.target.closest("a[data-day-goto]");
+      if (goto) {  // a day the last save marked
+        event.preventDefault();
+        showDay(parseInt(goto.getAttribute("data-day-goto"), 10));
+        return;
+      }
       var link = event.target.closest("a[data-day-step]");
       if (!link) { return; }
       var day = shownDay + parseInt(link.getAttribute("data-day-step"), 10);
@@ -244,6 +288,7 @@
     nav.querySelectorAll("a[data-day-step]").forEach(function (link) {
       var target = day + parseInt(link.getAttribute("data-day-step"), 10);
       if (target >= 0 && target <= 6) {
+        link.removeAttribute("data-leaves-week");
         var heading = table.querySelector("thead th[data-day='" + target + "'] span");
         var date = DAY_NAMES[target] + " " + (heading ? heading.textContent.split(" ")[0] : "");
         link.href = "?week=" + table.getAttribute("data-week") + "&day=" + target;
@@ -253,6 +298,7 @@
         link.href = link.getAttribute("data-other-week-url");
         link.textContent = link.getAttribute("data-other-week-label");
         link.hidden = false;
+        link.setAttribute("data-leaves-week", "");
       } else {
         link.hidden = true;
       }

@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from clients.tests.factories import EngagementFactory, OutcomeFactory, OutcomeMeasurementFactory
-from tracker.models import Kind, TimeEntry
+from tracker import services
+from tracker.models import Kind, TimeEntry, WeekApproval, WeekStatus
 from tracker.tests.factories import ActivityFactory, TimeEntryFactory, UserFactory
 
 pytestmark = [
@@ -485,3 +486,35 @@ def test_a_phone_comes_back_to_the_day_it_showed(client, alice):
     for odd in ("9", "²", "-1", "x"):  # anything else: today in this week
         page = client.get(f"{URL}?week=2026-W48&day={odd}").content.decode()
         assert 'data-shown-day="4"' in page
+
+
+# Submitting the week saves what the grid holds first ------------------------------------------
+
+
+def test_submit_saves_the_typed_cells_then_submits(client, alice):
+    response = save(client, {cell("internal-0", 0): "2:30", "submit_week": "1", "note": "All in"})
+    page = response.content.decode()
+    assert "submitted for approval, 1 cell(s) saved first." in page
+    assert TimeEntry.objects.get().seconds == 9000
+    approval = WeekApproval.objects.get(consultant=alice, week_start=MONDAY)
+    assert (approval.status, approval.note) == (WeekStatus.SUBMITTED, "All in")
+
+
+def test_submit_with_a_bad_cell_saves_and_submits_nothing_and_keeps_what_was_typed(client, alice):
+    response = save(client, {cell("internal-0", 0): "2:30", cell("internal-0", 1): "lots",
+                             "submit_week": "1", "note": "All in"})
+    page = response.content.decode()
+    assert "Nothing was submitted: the timesheet could not be saved." in page
+    assert 'value="2:30"' in page and 'value="lots"' in page and "All in" in page
+    assert not TimeEntry.objects.exists()
+    assert not WeekApproval.objects.filter(status=WeekStatus.SUBMITTED).exists()
+
+
+def test_a_refused_submit_saves_nothing_either(client, alice):
+    # Submitted in another tab meanwhile: this page's Submit is refused, and its cells with it.
+    services.week_submit(consultant=alice, week_start=MONDAY)
+    response = save(client, {cell("internal-0", 0): "1", "submit_week": "1"})
+    page = response.content.decode()
+    assert "Nothing was saved or submitted: " in page
+    assert 'value="1"' in page
+    assert not TimeEntry.objects.exists()

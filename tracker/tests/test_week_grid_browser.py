@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tracker.models import Change, Kind, RunningTimer, TimeEntry
+from tracker.models import Change, Kind, RunningTimer, TimeEntry, WeekApproval, WeekStatus
 from tracker.tests.factories import TimeEntryFactory
 from tracker.week import iso_week, week_start_of
 
@@ -239,3 +239,90 @@ def test_a_phone_shows_one_day_with_previous_and_next(open_week, cast):
     page.get_by_role("link", name="Mon").click()
     page.wait_for_url(f"**/?week={iso_week(monday + dt.timedelta(days=7))}&day=0")
     assert "Monday" in page.locator("#shown-day").inner_text()
+
+
+def test_submit_saves_what_the_grid_holds_and_enter_in_a_cell_only_saves(open_week, cast):
+    monday = last_monday(cast)
+    page = open_week(monday, DESKTOP)
+    cell_input(page, "internal-0", 0).fill("2")
+    cell_input(page, "internal-0", 0).press("Enter")  # the form's default button: Save
+    page.wait_for_selector("text=Week saved: 1 cell(s) changed.")
+    assert not WeekApproval.objects.filter(status=WeekStatus.SUBMITTED).exists()
+    cell_input(page, "internal-0", 1).fill("1:30")  # typed, not saved
+    page.locator("#id_note").fill("Short week")
+    page.get_by_role("button", name="Submit week for approval").click()
+    page.wait_for_selector("text=submitted for approval, 1 cell(s) saved first.")
+    assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [5400, 7200]
+    approval = WeekApproval.objects.get(consultant=cast.consultant, week_start=monday)
+    assert (approval.status, approval.note) == (WeekStatus.SUBMITTED, "Short week")
+
+
+def test_a_refused_save_on_a_phone_comes_back_on_the_day_of_the_error(open_week, cast):
+    monday = last_monday(cast)
+    page = open_week(monday, PHONE, day=0)
+    page.get_by_role("link", name="Tue").click()
+    page.get_by_role("link", name="Wed").click()
+    page.get_by_role("link", name="Thu").click()
+    cell_input(page, "internal-0", 3).fill("lots")
+    page.get_by_role("link", name="← Wed").click()
+    cell_input(page, "internal-0", 2).fill("1")
+    page.get_by_role("link", name="← Tue").click()
+    page.get_by_role("button", name="Save week").click()
+    page.wait_for_selector("text=Nothing was saved")
+    assert "Thursday" in page.locator("#shown-day").inner_text()
+    assert cell_input(page, "internal-0", 3).is_visible()
+    assert page.locator("#err_cell-internal-0-3").is_visible()
+    marked = page.locator("#day-errors")
+    assert marked.is_visible() and "Thu" in marked.inner_text()
+    shoot(page, "day_view_error_390")
+    page.get_by_role("link", name="← Wed").click()
+    marked.get_by_role("link", name="Thu").click()  # back to the marked day, in the page
+    assert cell_input(page, "internal-0", 3).is_visible()
+
+
+def test_leaving_with_typed_unsaved_values_asks_first(open_week, cast):
+    monday = last_monday(cast)
+    page = open_week(monday, DESKTOP)
+    asked = []
+
+    def answer(dialog, accept):
+        asked.append((dialog.type, dialog.message))
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.get_by_role("link", name="Next week →").click()  # nothing typed: no question
+    page.wait_for_url(f"**/?week={iso_week(monday + dt.timedelta(days=7))}")
+    page.go_back()
+    cell_input(page, "internal-0", 0).click()
+    cell_input(page, "internal-0", 0).fill("3")
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_role("link", name="Next week →").click()
+    assert asked and asked[0][0] == "confirm" and "without saving" in asked[0][1]
+    assert cell_input(page, "internal-0", 0).input_value() == "3"
+    # The navbar and other ways out: the browser's own question.
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_role("link", name="Copy last week's rows").click()
+    assert len(asked) == 2
+    assert cell_input(page, "internal-0", 0).input_value() == "3"
+    # Saving is not leaving: no question.
+    page.get_by_role("button", name="Save week").click()
+    page.wait_for_selector("text=Week saved")
+    assert len(asked) == 2
+
+
+def test_after_a_refused_save_the_totals_count_refused_cells_as_saved(open_week, cast):
+    monday = last_monday(cast)
+    client = f"client-{cast.engagement.pk}"
+    page = open_week(monday, DESKTOP)
+    cell_input(page, "internal-0", 0).fill("20")
+    cell_input(page, client, 0).fill("5")  # 25 h on Monday: both refused
+    cell_input(page, "internal-0", 1).fill("2")  # valid, typed: counts
+    page.get_by_role("button", name="Save week").click()
+    page.wait_for_selector("text=Nothing was saved")
+    assert cell_input(page, "internal-0", 0).input_value() == "20"
+    assert page.locator("tfoot [data-day='0']").inner_text() == ""
+    assert page.locator("#grid-total").inner_text() == "2:00"
+    assert "is-invalid" in cell_input(page, "internal-0", 0).get_attribute("class")
+    assert page.locator("#week-total").inner_text() == "2.00 h logged of 40.0 h capacity."
+    # Changed again, a cell counts what is typed.
+    cell_input(page, "internal-0", 0).fill("19")
+    assert page.locator("#grid-total").inner_text() == "21:00"

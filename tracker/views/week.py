@@ -17,7 +17,15 @@ from ..forms import CellEntryForm, CellNewEntryForm, WeekSubmitForm
 from ..grid import RowKey, WeekGrid, row_label
 from ..limits import date_in_range
 from ..models import Activity, Kind, TimeEntry, WeekApproval, WeekStatus
-from ..week import DAYS, day_label, iso_week, parse_iso_week, parse_week, week_start_of
+from ..week import (
+    DAYS,
+    day_label,
+    iso_week,
+    parse_iso_week,
+    parse_week,
+    week_dates,
+    week_start_of,
+)
 from .time import _next_url, timer_context
 
 DAY_NUMBERS = {str(day) for day in DAYS}  # ?day=0 (Monday) to 6, as typed in an address
@@ -111,6 +119,15 @@ def week_records(person, monday: dt.date, sunday: dt.date, *, viewer) -> dict:
     }
 
 
+def _submit(user, monday: dt.date, note: str) -> list[str]:
+    """Submit the week; the reasons it was refused (none when submitted)."""
+    try:
+        services.week_submit(consultant=user, week_start=monday, note=note)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
 @login_required
 def my_week(request):
     """This week's grid, hours by kind against capacity, and the plain promotion figures."""
@@ -127,13 +144,28 @@ def my_week(request):
     sunday = monday + dt.timedelta(days=6)
     copy_last_week = request.GET.get("copy") == "1"
 
+    submit_form = WeekSubmitForm()
     if request.method == "POST":
+        # "Submit week" sits in the grid's form: what is typed is saved, then the week is
+        # submitted, in one transaction; a grid that cannot be saved submits nothing.
+        submitting = "submit_week" in request.POST
+        submit_form = WeekSubmitForm(request.POST if submitting else None)
         grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
         saved = grid.bind(request.POST)
         locked_meanwhile = False
+        refused_submit: list[str] = []
+        if submitting and not submit_form.is_valid():
+            saved = False
+            refused_submit = [m for errors in submit_form.errors.values() for m in errors]
         if saved:
             try:
-                changed = grid.save()
+                with transaction.atomic():
+                    changed = grid.save()
+                    if submitting:
+                        refused_submit = _submit(user, monday, submit_form.cleaned_data["note"])
+                        if refused_submit:
+                            transaction.set_rollback(True)  # nothing saved without the submit
+                            saved = False
             except ValidationError as exc:
                 # Saved elsewhere between reading the week and writing it (the service
                 # re-reads it locked): read it again, so the cells say what changed.
@@ -151,11 +183,22 @@ def my_week(request):
                             if cell.new_seconds not in (None, cell.seconds):
                                 cell.error = "Not saved: the week is approved."
         if saved:
-            messages.success(request, f"Week saved: {changed} cell(s) changed.")
+            done = f"Week saved: {changed} cell(s) changed."
+            if submitting:
+                done = (f"Week {iso_week(monday)} ({week_dates(monday)}) submitted for "
+                        f"approval{f', {changed} cell(s) saved first' if changed else ''}.")
+            messages.success(request, done)
             day = request.GET.get("day", "")  # a phone comes back to the day it showed
             return redirect(_week_url(monday, **({"day": day} if day in DAY_NUMBERS else {})))
-        messages.error(request, "Nothing was saved: the week was approved meanwhile."
-                       if locked_meanwhile else "Nothing was saved: correct the marked cells.")
+        if refused_submit:
+            messages.error(request, "Nothing was saved or submitted: " + " ".join(refused_submit))
+        elif submitting:
+            messages.error(request, "Nothing was submitted: the timesheet could not be saved. "
+                           + ("The week was approved meanwhile." if locked_meanwhile
+                              else "Correct the marked cells, then submit again."))
+        else:
+            messages.error(request, "Nothing was saved: the week was approved meanwhile."
+                           if locked_meanwhile else "Nothing was saved: correct the marked cells.")
     else:
         grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
 
@@ -186,6 +229,7 @@ def my_week(request):
     share_week = totals.promotion_share
     team_median = _team_median_share(user=user, start=four_weeks_start, end=sunday)
     approval = services.week_status(consultant=user, week_start=monday)
+    submit_form.fields["note"].widget.attrs["form"] = "week-grid"  # posted with the grid
     context = {
         # Weeks sent back to fix or reopened by an admin, wherever My week is showing: a
         # consultant lands on this week and would not otherwise learn that last week came
@@ -203,8 +247,7 @@ def my_week(request):
         "locked": approval.locked,
         "may_submit": approval.status in (WeekStatus.OPEN, WeekStatus.RETURNED)
         and monday <= today,
-        "submit_form": WeekSubmitForm(),
-        "submit_url": f"{reverse('tracker:week_submit')}?week={iso_week(monday)}",
+        "submit_form": submit_form,
         "start": monday,
         "end": sunday,
         "iso_week": iso_week(monday),
@@ -240,8 +283,14 @@ def my_week(request):
     }
     context.update(timer_context(request, offer_start=False))  # a running timer shows here too
     shown = _shown_day(request, monday, today)
+    error_days = grid.error_days()
+    if error_days:
+        shown = error_days[0]  # a phone comes back on the first day a refused save marked
     context.update({
         "shown_day": shown,
+        "error_days": [{"offset": day, "date": grid.days[day]} for day in error_days],
+        # Shown after a refused save: what the grid holds is typed, not saved.
+        "grid_unsaved": request.method == "POST",
         **_day_links(monday, shown),
         "cell_url": reverse("tracker:week_cell"),
         # A timer starts from a row on today's week, when none runs and the week is open.
