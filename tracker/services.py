@@ -27,6 +27,7 @@ from typing import Any
 from axes.utils import reset as axes_reset
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -539,10 +540,42 @@ def timer_day_parts(timer: RunningTimer, now: dt.datetime) -> list[tuple[dt.date
     return [(day, seconds) for day, seconds in parts if seconds > 0] or [(end.date(), 0)]
 
 
+@dataclass(frozen=True)
+class TimerDayPart:
+    """A day a running timer ran on: the minutes it ran, and how many of them fit in the
+    day beside what the day already holds (24 hours at most)."""
+
+    day: dt.date
+    seconds: int
+    fits: int
+
+
+def timer_parts(timer: RunningTimer, now: dt.datetime) -> list[TimerDayPart]:
+    """Each day the timer ran on, with what stopping it would log and what fits."""
+    days = timer_day_parts(timer, now)
+    held = dict(
+        TimeEntry.objects.filter(consultant_id=timer.user_id, date__in=[day for day, _ in days])
+        .order_by().values_list("date").annotate(total=Sum("seconds"))
+    )
+    parts = []
+    for day, seconds in days:
+        rounded = round_up_to_minute(seconds)
+        room = max(SECONDS_PER_DAY - (held.get(day) or 0), 0)
+        parts.append(TimerDayPart(day, rounded, min(rounded, room // 60 * 60)))
+    return parts
+
+
 @transaction.atomic
-def timer_stop(*, consultant: User, now: dt.datetime | None = None) -> list[TimeEntry]:
+def timer_stop(
+    *, consultant: User, now: dt.datetime | None = None, fit: bool = False
+) -> list[TimeEntry]:
     """Turn the person's running timer into time entries; RunningTimer.DoesNotExist when
     none runs.
+
+    With `fit`, a day that cannot take all the time the timer ran gets what fits in its
+    24 hours (a day with no room left gets nothing): time already logged by hand that day
+    (the grid, a form) most likely covers the rest. Without it such a stop is refused, and
+    the caller offers to log what fits.
 
     The elapsed time is rounded up to the minute. A timer that crossed midnight (in the
     person's timezone) gives one entry per day, each rounded up to the minute; one that ran
@@ -567,14 +600,16 @@ def timer_stop(*, consultant: User, now: dt.datetime | None = None) -> list[Time
     # Any day it ran on in an approved week refuses the whole stop: the timer keeps running
     # (nothing is lost), and its owner discards it and logs the other days by hand, or asks
     # an admin to reopen the week. Logging part of it silently would lose time.
-    days = timer_day_parts(timer, now)
-    week_lock_check(consultant=consultant, dates=[day for day, _ in days])
+    parts = timer_parts(timer, now)
+    week_lock_check(consultant=consultant, dates=[part.day for part in parts])
     entries, messages = [], []
-    for day, seconds in days:
+    for part in parts:
+        if fit and not part.fits:
+            continue  # the day is full: nothing of the timer fits in it
         entry = TimeEntry(
             consultant=timer.user,
-            date=day,
-            seconds=round_up_to_minute(seconds),
+            date=part.day,
+            seconds=part.fits if fit else part.seconds,
             kind=timer.kind,
             engagement=timer.engagement,
             activity=timer.activity,

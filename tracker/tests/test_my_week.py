@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from clients.tests.factories import EngagementFactory, OutcomeFactory, OutcomeMeasurementFactory
 from tracker import services
-from tracker.models import Kind, TimeEntry, WeekApproval, WeekStatus
+from tracker.models import Kind, RunningTimer, TimeEntry, WeekApproval, WeekStatus
 from tracker.tests.factories import ActivityFactory, TimeEntryFactory, UserFactory
 
 pytestmark = [
@@ -518,3 +518,13 @@ def test_a_refused_submit_saves_nothing_either(client, alice):
     assert "Nothing was saved or submitted: " in page
     assert 'value="1"' in page
     assert not TimeEntry.objects.exists()
+
+
+def test_a_grid_save_that_fills_the_timers_day_says_so(client, alice, time_machine):
+    # Friday 27 Nov 15:00; the timer has run 30 minutes on the day now typed up to 23:45.
+    RunningTimer.objects.create(user=alice, kind=Kind.INTERNAL,
+                                started_at=dt.datetime(2026, 11, 27, 14, 30, tzinfo=dt.UTC))
+    response = save(client, {cell("internal-0", 4): "23:45"})
+    page = response.content.decode()
+    assert "Week saved: 1 cell(s) changed." in page
+    assert "A timer is running on Fri 27 Nov" in page and "Stop will offer to log what fits" in page

@@ -820,6 +820,28 @@ def test_timer_stop_respects_the_day_total(client, cast):
     assert RunningTimer.objects.exists()
 
 
+def test_a_timer_that_no_longer_fits_its_day_is_never_stuck(client, cast):
+    # 23:50 logged by hand (the grid) while a timer ran 20 minutes: Stop offers what fits.
+    TimeEntryFactory(consultant=cast.consultant, date=TODAY, seconds=23 * 3600 + 50 * 60)
+    RunningTimer.objects.create(
+        user=cast.consultant, started_at=NOW - dt.timedelta(minutes=20), kind=Kind.INTERNAL,
+        note="Calls",
+    )
+    client.force_login(cast.consultant)
+    response = client.post("/time/timer/stop/", {"next": "/?week=2026-W48"})
+    page = response.content.decode()
+    assert "ran 0:20, 0:10 fits" in page
+    assert "Stop and log what fits (0:10)" in page
+    by_hand = response.context["form_url"]
+    assert "seconds=0%3A20" in by_hand and "note=Calls" in by_hand and "kind=internal" in by_hand
+    response = client.post("/time/timer/stop/", {"fit": "1", "next": "/?week=2026-W48"},
+                           follow=True)
+    assert "Timer stopped: logged 0:10 on Wed 25 Nov, what fit" in response.content.decode()
+    assert not RunningTimer.objects.exists()
+    assert TimeEntry.objects.filter(note="Calls").get().seconds == 600
+    assert sum(TimeEntry.objects.values_list("seconds", flat=True)) == 24 * 3600
+
+
 def test_timer_discard(client, cast):
     RunningTimer.objects.create(user=cast.consultant, started_at=NOW, kind=Kind.INTERNAL)
     client.force_login(cast.consultant)

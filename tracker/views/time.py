@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from .. import history, services
@@ -395,22 +395,67 @@ def _timer_start_from_row(request):
 @login_required
 @require_POST
 def timer_stop(request):
+    """Stop and log. When a day it ran on cannot take all of it (time logged meanwhile in the
+    grid or a form), a page says so and offers to log what fits (fit=1), the time form
+    prefilled, or discarding: a timer is never left impossible to stop."""
     back = _next_url(request, reverse("tracker:time_list"))  # My week's Stop comes back there
+    fit = request.POST.get("fit") == "1"
     try:
-        entries = services.timer_stop(consultant=request.user)
+        entries = services.timer_stop(consultant=request.user, fit=fit)
     except RunningTimer.DoesNotExist:
         messages.info(request, "No timer is running.")
         return redirect(back)
     except ValidationError as exc:
+        parts = _timer_parts_over(request.user)
+        if parts and not fit:
+            return render(request, "tracker/timer_stop_fit.html", {
+                **timer_context(request, offer_start=False), "back": back, "parts": parts,
+                "fits": sum(part.fits for part in parts), "errors": exc.messages,
+                "form_url": _timer_form_url(request.user, parts, back),
+            })
         for error in exc.messages:
             messages.error(request, f"The timer was not stopped: {error}")
         return redirect(back)
+    today = request.user.today()
     logged = " and ".join(
-        f"{format_duration(entry.seconds)} on {day_label(entry.date, request.user.today())}"
-        for entry in entries
+        f"{format_duration(entry.seconds)} on {day_label(entry.date, today)}" for entry in entries
     )
-    messages.success(request, f"Timer stopped: logged {logged}.")
+    if fit:
+        messages.success(request, f"Timer stopped: logged {logged or 'nothing'}, what fit in "
+                         "the day's 24 hours; the rest was not logged.")
+    else:
+        messages.success(request, f"Timer stopped: logged {logged}.")
     return redirect(back)
+
+
+def _timer_parts_over(user) -> list:
+    """The running timer's days, when one of them cannot take all it ran; else []."""
+    timer = RunningTimer.objects.filter(user=user).select_related("user").first()
+    if timer is None:
+        return []
+    parts = services.timer_parts(timer, timezone.now())
+    return parts if any(part.fits < part.seconds for part in parts) else []
+
+
+def timer_over_warning(user) -> str:
+    """What to say after time was logged by hand when the running timer no longer fits in
+    a day it ran on (empty when it fits)."""
+    parts = [part for part in _timer_parts_over(user) if part.fits < part.seconds]
+    if not parts:
+        return ""
+    days = ", ".join(f"{part.day:%a %-d %b}" for part in parts)
+    return (f"A timer is running on {days}, which now cannot take all it ran without passing "
+            "24 hours: Stop will offer to log what fits, or log it by hand and discard it.")
+
+
+def _timer_form_url(user, parts, back: str) -> str:
+    """The time form prefilled with the timer's row and its last day's time, to log by hand."""
+    timer = RunningTimer.objects.get(user=user)
+    query = {"kind": timer.kind, "date": parts[-1].day.isoformat(),
+             "seconds": format_duration(parts[-1].seconds), "note": timer.note,
+             "engagement": timer.engagement_id or "", "activity": timer.activity_id or "",
+             "next": back}
+    return f"{reverse('tracker:time_new')}?{urlencode(query)}"
 
 
 @login_required

@@ -26,7 +26,7 @@ from ..week import (
     week_dates,
     week_start_of,
 )
-from .time import _next_url, timer_context
+from .time import _next_url, timer_context, timer_over_warning
 
 DAY_NUMBERS = {str(day) for day in DAYS}  # ?day=0 (Monday) to 6, as typed in an address
 CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)
@@ -188,6 +188,8 @@ def my_week(request):
                 done = (f"Week {iso_week(monday)} ({week_dates(monday)}) submitted for "
                         f"approval{f', {changed} cell(s) saved first' if changed else ''}.")
             messages.success(request, done)
+            if warning := timer_over_warning(user):
+                messages.warning(request, warning)
             day = request.GET.get("day", "")  # a phone comes back to the day it showed
             return redirect(_week_url(monday, **({"day": day} if day in DAY_NUMBERS else {})))
         if refused_submit:
