@@ -182,3 +182,23 @@ def test_an_entry_date_outside_the_window_is_refused(client, alice, date):
     assert response.status_code == 200
     assert response.context["form"].errors["date"]
     assert not TimeEntry.objects.exists()
+
+
+def test_a_stale_save_keeps_what_was_typed_and_names_the_entry_changed(client, alice):
+    first = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=3600, kind=Kind.INTERNAL)
+    second = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=1800, kind=Kind.INTERNAL)
+    data = {**entry_data(first, seconds="2", note="Mine"), **entry_data(second, note="Also")}
+    services.time_entry_update(entry=second, seconds=600, note="Theirs")  # another tab
+    response = client.post(URL, data)
+    page = response.content.decode()
+    assert "Entry 2 changed meanwhile (another tab or device): now 0:10 “Theirs”." in page
+    assert "Entry 1 changed" not in page
+    forms = response.context["entry_forms"]
+    assert [form["note"].value() for form in forms] == ["Mine", "Also"]  # typed, kept
+    assert forms[0]["seconds"].value() == "2"
+    # Saving again replaces the other change with what was typed (1:00 "Also").
+    again = {f"{form.prefix}-{name}": form[name].value() or "" for form in forms
+             for name in ("seconds", "note", "read_at")}
+    assert client.post(URL, again).status_code == 302
+    assert set(TimeEntry.objects.values_list("seconds", "note")) == {(7200, "Mine"),
+                                                                    (3600, "Also")}

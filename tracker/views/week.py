@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.urls import reverse
 from clients.models import Engagement, Outcome, OutcomeMeasurement
 
 from .. import figures, services
+from ..durations import format_duration
 from ..figures import KindSeconds
 from ..forms import CellEntryForm, CellNewEntryForm, WeekSubmitForm
 from ..grid import RowKey, WeekGrid, row_label
@@ -327,6 +329,37 @@ def _cell_row(user, token: str) -> tuple[RowKey, Engagement | None, Activity | N
     return key, engagement, activity
 
 
+def _stale_cell_forms(saved_forms: list, data) -> tuple[list, list[str]]:
+    """After a cell save refused as stale: the entries as saved now, each one the person
+    edited holding what they typed (to the version saved now, so saving again replaces
+    it), the ones changed meanwhile marked with what they hold now; and why."""
+    forms, errors = [], []
+    posted = {
+        int(match[1]) for name in data if (match := re.match(r"^entry-(\d+)-read_at$", name))
+    }
+    for number, saved in enumerate(saved_forms, start=1):
+        entry = saved.entry
+        if entry.pk not in posted:
+            forms.append(saved)  # added meanwhile: shown as saved
+            continue
+        typed = data.copy()
+        typed[f"{saved.prefix}-read_at"] = entry.updated_at.isoformat()
+        form = CellEntryForm(typed, entry=entry)
+        form.is_valid()
+        if data.get(f"{saved.prefix}-read_at") != entry.updated_at.isoformat():
+            now = format_duration(entry.seconds) + (f" “{entry.note}”" if entry.note else "")
+            form.add_error("seconds", f"Changed meanwhile: now {now}. Your value is kept "
+                           "here: save again to replace it.")
+            errors.append(f"Entry {number} changed meanwhile (another tab or device): "
+                          f"now {now}.")
+        forms.append(form)
+    gone = len(posted - {form.entry.pk for form in saved_forms})
+    if gone:
+        errors.append(f"{gone} entry(ies) you saw were deleted meanwhile.")
+    errors.append("Nothing was saved; what you typed is kept. Save again to save it.")
+    return forms, errors
+
+
 @login_required
 def week_cell(request):
     """One cell of My week's grid (a row on a day): its entries with their notes, each
@@ -372,7 +405,8 @@ def week_cell(request):
             except ValidationError as exc:
                 errors = exc.messages
                 if any(error.code == "stale" for error in getattr(exc, "error_list", [])):
-                    entry_forms, _ = read_forms()  # as saved now; the new entry's input kept
+                    # Saved now, what was typed kept over it, each changed entry named.
+                    entry_forms, errors = _stale_cell_forms(read_forms()[0], request.POST)
             else:
                 done = f"{changed} change(s) saved" if changed else "nothing to change"
                 messages.success(request, f"{label}, {day_label(day, user.today())}: {done}.")
