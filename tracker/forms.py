@@ -486,6 +486,8 @@ class CellNewEntryForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="new", **kwargs)
+        # Not "1:30": in the empty line under entries that would read as time already there.
+        self.fields["seconds"].widget.attrs["placeholder"] = "e.g. 1:30"
 
     def clean(self):
         cleaned = super().clean()

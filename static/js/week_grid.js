@@ -202,11 +202,37 @@
         "reloads the week and loses that. Cancel and save the week first to keep it.";
       dialog.querySelector("#cell-heading").after(warning);
     }
+    cellEdited = false;
     if (!dialog.open) { dialog.showModal(); }
+    // A refused save: to its first marked field. Else the first field, but not on a touch
+    // screen, where focusing opens the keyboard over the dialog.
+    var invalid = dialog.querySelector("[aria-invalid='true'], .is-invalid");
     var first = dialog.querySelector("input:not([type=hidden]):not([readonly])");
-    if (first) { first.focus(); }
+    if (invalid) {
+      invalid.scrollIntoView({block: "center"});
+      invalid.focus();
+    } else if (first && !window.matchMedia("(pointer: coarse)").matches) {
+      first.focus();
+    }
     return true;
   }
+
+  var cellEdited = false;  // typed in the dialog since it was shown
+  dialog.addEventListener("input", function () { cellEdited = true; });
+  dialog.addEventListener("change", function () { cellEdited = true; });
+
+  /* Close the dialog, asking first when what was typed in it would be lost. */
+  function closeCell() {
+    if (cellEdited && !window.confirm("Close this cell without saving your changes?")) {
+      return;
+    }
+    dialog.close();
+  }
+
+  dialog.addEventListener("cancel", function (event) {  // Escape
+    event.preventDefault();
+    closeCell();
+  });
 
   function openCell(url) {
     fetch(url, {credentials: "same-origin"}).then(function (response) {
@@ -235,9 +261,9 @@
   dialog.addEventListener("click", function (event) {
     if (event.target.closest("[data-cell-close]")) {
       event.preventDefault();
-      dialog.close();
+      closeCell();
     } else if (event.target === dialog) {
-      dialog.close();  // a click on the backdrop
+      closeCell();  // a click on the backdrop
     }
   });
   dialog.addEventListener("submit", function (event) {

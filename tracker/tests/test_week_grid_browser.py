@@ -326,3 +326,33 @@ def test_after_a_refused_save_the_totals_count_refused_cells_as_saved(open_week,
     # Changed again, a cell counts what is typed.
     cell_input(page, "internal-0", 0).fill("19")
     assert page.locator("#grid-total").inner_text() == "21:00"
+
+
+def test_the_cell_dialog_focuses_its_error_and_asks_before_losing_edits(open_week, cast):
+    monday = last_monday(cast)
+    page = open_week(monday, DESKTOP)
+    page.get_by_role("link", name=f"Entries and notes: Internal, {monday:%A} {monday.day}").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert dialog.locator("#id_new-seconds").get_attribute("placeholder") == "e.g. 1:30"
+    dialog.locator("#id_new-note").fill("Hiring panel")
+    dialog.get_by_role("button", name="Save").click()
+    dialog.get_by_text("Enter the time this note goes with").wait_for()
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "id_new-seconds"
+    asked = []
+
+    def answer(question, accept):
+        asked.append(question.message)
+        question.accept() if accept else question.dismiss()
+
+    dialog.locator("#id_new-note").fill("Hiring panel, round 2")
+    page.once("dialog", lambda question: answer(question, accept=False))
+    page.keyboard.press("Escape")
+    assert asked and "without saving" in asked[0]
+    assert dialog.is_visible()
+    page.once("dialog", lambda question: answer(question, accept=True))
+    dialog.get_by_role("link", name="Close").click()
+    assert len(asked) == 2
+    assert not dialog.is_visible()
+    assert not TimeEntry.objects.exists()
