@@ -172,7 +172,9 @@ class WeekGrid:
             for engagement in self.engagements.values()
             if self._open_this_week(engagement)
         }
+        self.copied = 0  # rows brought from last week that this week did not have
         if copy_last_week:
+            before = len(keys | {RowKey(Kind.PROMOTION), RowKey(Kind.INTERNAL)})
             keys |= set(
                 RowKey(*values)
                 for values in TimeEntry.objects.filter(consultant=user)
@@ -181,6 +183,8 @@ class WeekGrid:
                 .distinct()
             )
         keys |= {RowKey(Kind.PROMOTION), RowKey(Kind.INTERNAL)}
+        if copy_last_week:
+            self.copied = len(keys) - before
         older = {key.activity_id for key in keys if key.activity_id} - set(self.activities)
         if older:
             self.activities.update(

@@ -528,3 +528,16 @@ def test_a_grid_save_that_fills_the_timers_day_says_so(client, alice, time_machi
     page = response.content.decode()
     assert "Week saved: 1 cell(s) changed." in page
     assert "A timer is running on Fri 27 Nov" in page and "Stop will offer to log what fits" in page
+
+
+def test_copied_rows_are_counted_and_stay_after_a_save(client, alice, cast):
+    talk = ActivityFactory(consultant=alice, title="Keynote", date=MONDAY - dt.timedelta(days=9))
+    TimeEntryFactory(consultant=alice, date=MONDAY - dt.timedelta(days=7), seconds=3600,
+                     kind=Kind.PROMOTION, activity=talk)
+    copied = client.get(f"{URL}?week=2026-W48&copy=1")
+    assert "Copied 1 row(s) from last week" in copied.content.decode()
+    response = client.post(f"{URL}?week=2026-W48&copy=1", {cell("internal-0", 0): "1"},
+                           follow=True)
+    assert "Week saved: 1 cell(s) changed." in response.content.decode()
+    assert "Copied" not in response.content.decode()  # said once
+    assert f"promotion-{talk.pk}" in [r.key.token for r in response.context["grid"].rows]

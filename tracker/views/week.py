@@ -144,7 +144,8 @@ def my_week(request):
             return redirect(reverse("tracker:my_week"))  # never save into another week
         monday = week_start_of(today)
     sunday = monday + dt.timedelta(days=6)
-    copy_last_week = request.GET.get("copy") == "1"
+    # ?copy=1 copies last week's rows and says how many; ?copy=2 keeps them after a save.
+    copy_last_week = request.GET.get("copy") in ("1", "2")
 
     submit_form = WeekSubmitForm()
     if request.method == "POST":
@@ -192,8 +193,10 @@ def my_week(request):
             messages.success(request, done)
             if warning := timer_over_warning(user):
                 messages.warning(request, warning)
-            day = request.GET.get("day", "")  # a phone comes back to the day it showed
-            return redirect(_week_url(monday, **({"day": day} if day in DAY_NUMBERS else {})))
+            back = {"day": day} if (day := request.GET.get("day", "")) in DAY_NUMBERS else {}
+            # A phone comes back to the day it showed; copied rows stay for the week, as
+            # Harvest keeps them, empty or not.
+            return redirect(_week_url(monday, **({"copy": 2} if copy_last_week else {}), **back))
         if refused_submit:
             messages.error(request, "Nothing was saved or submitted: " + " ".join(refused_submit))
         elif submitting:
@@ -205,6 +208,11 @@ def my_week(request):
                            if locked_meanwhile else "Nothing was saved: correct the marked cells.")
     else:
         grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
+        if request.GET.get("copy") == "1":
+            messages.info(request, (
+                f"Copied {grid.copied} row(s) from last week, empty: type their hours and save."
+                " They stay on this week's page until you leave it; a row left empty is not "
+                "saved.") if grid.copied else "Last week has no row that this week lacks.")
 
     entries = TimeEntry.objects.filter(consultant=user)
     by_day: list[dict] = [{} for _ in range(7)]
