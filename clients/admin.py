@@ -1,10 +1,17 @@
 from django.contrib import admin
 from django.db import models
 
-from tracker.admin_base import ServiceRefusalsAsMessages
+from tracker.admin_base import ReadOnlyKeptAdmin, ServiceRefusalsAsMessages
 
 from . import services
-from .models import Client, Engagement, Outcome, OutcomeMeasurement
+from .models import (
+    Client,
+    ClientContact,
+    ConfirmationRequest,
+    Engagement,
+    Outcome,
+    OutcomeMeasurement,
+)
 
 # Admin writes go through clients/services.py like the pages': the same validation and
 # rules, and nothing the admin saves skips them. The admin's own form has validated the input
@@ -134,3 +141,55 @@ class OutcomeAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for outcome in queryset:
             services.outcome_delete(outcome=outcome)
+
+
+@admin.register(ClientContact)
+class ClientContactAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+    """Kept by admins as on the client's page, through the same services (and history). A
+    contact who has been asked keeps their place: the delete page lists their requests as
+    what protects them."""
+
+    list_display = ["name", "role", "email", "client"]
+    list_select_related = ["client"]
+    search_fields = ["name", "email", "role", "client__name"]
+    autocomplete_fields = ["client"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A contact stays with their client: their requests were sent as that client's.
+        return ["client"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.contact_update(contact=obj, data=_values(obj, services.CONTACT_FIELDS))
+        else:
+            _created(obj, services.contact_create(
+                client=obj.client, **_values(obj, services.CONTACT_FIELDS)
+            ))
+
+    def delete_model(self, request, obj):
+        services.contact_delete(contact=obj)
+
+    def delete_queryset(self, request, queryset):
+        for contact in queryset:
+            services.contact_delete(contact=contact)
+
+
+@admin.register(ConfirmationRequest)
+class ConfirmationRequestAdmin(ReadOnlyKeptAdmin, admin.ModelAdmin):
+    """Read-only: a request is asked from the outcome's page and answered by the client's
+    contact through their link (docs/confirmations.md). Its answer is the client's word, and
+    its figures what they were shown: nothing here adds, changes or deletes one (they go with
+    their outcome). The link itself is not shown: with it, anyone could answer in the
+    contact's name."""
+
+    list_display = ["outcome", "contact", "asked_by", "asked_at", "sent_at", "reminded_at",
+                    "decision", "answered_at", "consent_card"]
+    list_filter = ["decision", "consent_card", ("asked_at", admin.DateFieldListFilter)]
+    list_select_related = ["outcome", "contact", "asked_by"]
+    search_fields = ["outcome__title", "contact__name", "contact__email",
+                     "outcome__engagement__client__name"]
+    date_hierarchy = "asked_at"
+    fields = ["outcome", "contact", "asked_by", "asked_at", "sent_at", "reminded_at",
+              "send_attempts", "last_error", "decision", "comment", "answered_at",
+              "consent_card", "consent_name", "card_slug", "figures"]
+

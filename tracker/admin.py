@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from . import services
-from .admin_base import ServiceRefusalsAsMessages, WeekLockedAdminForm
+from .admin_base import ReadOnlyKeptAdmin, ServiceRefusalsAsMessages, WeekLockedAdminForm
 from .models import Activity, Change, Team, TimeEntry, User, WeekApproval
 
 
@@ -137,9 +137,10 @@ class ActivityAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
 
 
 @admin.register(WeekApproval)
-class WeekApprovalAdmin(admin.ModelAdmin):
+class WeekApprovalAdmin(ReadOnlyKeptAdmin, admin.ModelAdmin):
     """Read-only: a week changes state only through its services (the Approvals page), which
-    check who may and which transition; a status typed in here would skip both, and the lock."""
+    check who may and which transition; a status typed in here would skip both, and the lock.
+    Deleting its person lists it, by week, as what protects them."""
 
     list_display = ["week_start", "consultant", "status", "decided_by", "decided_at",
                     "reopened_by"]
@@ -147,25 +148,6 @@ class WeekApprovalAdmin(admin.ModelAdmin):
     list_select_related = ["consultant", "decided_by", "reopened_by"]
     search_fields = ["consultant__username", "consultant__last_name"]
     date_hierarchy = "week_start"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Never deleted here (delete_view refuses, no bulk action). Said of one record, yes:
-        # so deleting its person lists it as what protects them (on_delete=PROTECT), by week,
-        # instead of a bare "no permission to delete week approvals".
-        return obj is not None
-
-    def delete_view(self, request, object_id, extra_context=None):
-        raise PermissionDenied("Week approvals are not deleted.")
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        return super().change_view(request, object_id, form_url,
-                                   {**(extra_context or {}), "show_delete": False})
 
 
 @admin.register(Change)

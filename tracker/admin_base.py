@@ -6,7 +6,7 @@ admin's forms of dated rows, next to the form's other errors.
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
@@ -38,6 +38,31 @@ class ServiceRefusalsAsMessages:
 
     def changelist_view(self, request, extra_context=None):
         return self._refusals_as_messages(request, super().changelist_view, extra_context)
+
+
+class ReadOnlyKeptAdmin:
+    """For a ModelAdmin of rows only their own flow writes (a week's approval, a client's
+    answer): shown, never added, changed or deleted here. Deletable "of one row" all the
+    same, so deleting what they belong to lists them as going with it, and deleting what
+    they protect (on_delete=PROTECT) lists them as what keeps it, instead of a bare "no
+    permission to delete"; the delete page itself refuses and the list has no bulk delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied(f"{self.model._meta.verbose_name_plural.capitalize()} are not "
+                               "deleted.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url,
+                                   {**(extra_context or {}), "show_delete": False})
 
 
 class WeekLockedAdminForm(forms.ModelForm):
