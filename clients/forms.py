@@ -398,8 +398,10 @@ class ConfirmationAskForm(ServiceForm, BootstrapMixin, forms.Form):
                          asked_by=self.user)
 
 
-class ConfirmationAnswerForm(forms.Form):
-    """The client contact's answer on /confirm/<token>/."""
+class ConfirmationAnswerForm(BootstrapMixin, forms.Form):
+    """The client contact's answer on /confirm/<token>/. Styled as every form is
+    (templates/_field.html lays a checkbox out beside its label by its form-check-input
+    class, and marks a field in error for screen readers)."""
 
     decision = forms.ChoiceField(
         choices=[("confirm", "Confirm"), ("dispute", "Dispute")],

@@ -41,6 +41,14 @@ def open_link(browser, live_server, request):
     return page, errors
 
 
+def assert_beside_its_label(page, label):
+    """A checkbox sits left of its label, on the label's first line, as everywhere else."""
+    box = page.get_by_label(label).bounding_box()
+    text = page.locator("label", has_text=label).bounding_box()
+    assert box["x"] + box["width"] <= text["x"], (box, text)
+    assert text["y"] <= box["y"] + box["height"] / 2 <= text["y"] + 24, (box, text)
+
+
 def test_the_contact_confirms_with_consent_then_the_card_shows_it(
     asked, browser, live_server, tmp_path
 ):
@@ -51,6 +59,11 @@ def test_the_contact_confirms_with_consent_then_the_card_shows_it(
     assert page.get_by_role("link", name="https://evidence.example/refunds").is_visible()
     assert page.locator("nav, .navbar-nav").count() == 0  # nothing else of the firm
     page.screenshot(path=tmp_path / "confirm-page.png", full_page=True)
+    for label in (
+        "Publish a read-only card of this confirmed result",
+        "Show my name, role and organisation on that card",
+    ):
+        assert_beside_its_label(page, label)
     page.get_by_label("Publish a read-only card of this confirmed result").check()
     page.get_by_label("Show my name, role and organisation on that card").check()
     page.get_by_role("button", name="Confirm").click()
