@@ -1,6 +1,7 @@
 """Writing a DemoPlan to the database, in one transaction: the teams, people, clients,
 engagements, activities and outcomes with bulk_create, handing each new primary key back to
-the plan, then the time entries a week at a time, by COPY on PostgreSQL (with the table's
+the plan; the clients' contacts, and the outcomes put to them and answered (through the
+services); then the time entries a week at a time, by COPY on PostgreSQL (with the table's
 secondary indexes and foreign keys dropped and rebuilt around it, as pg_restore does) and
 bulk_create elsewhere, with the weekly rollup's triggers suspended; then ANALYZE on
 PostgreSQL. Laps records where the time went, for --verbosity 2 and the benchmark.
@@ -15,7 +16,15 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
+from clients import services as clients_services
+from clients.models import (
+    Client,
+    ClientContact,
+    ConfirmationRequest,
+    Engagement,
+    Outcome,
+    OutcomeMeasurement,
+)
 from tracker import history
 from tracker.demo.plan import DemoPlan
 from tracker.demo.vocabulary import DEMO_PASSWORD, EMAIL_DOMAIN
@@ -106,6 +115,8 @@ def plan_write(*, plan: DemoPlan, laps: Laps) -> dict:
     with transaction.atomic():
         counts = _write_other_rows(plan)
         laps.lap("other rows")
+        counts.update(_write_confirmations(plan))
+        laps.lap("client confirmations")
         counts["time entries"] = _write_time_entries(plan, laps)
         counts["weeks"] = _write_week_approvals(plan)
         laps.lap("week approvals")
@@ -217,6 +228,8 @@ def _write_other_rows(plan: DemoPlan) -> dict:
         for outcome in plan.outcomes
     ]
     Outcome.objects.bulk_create(outcomes, batch_size=1000)
+    for row, outcome in zip(outcomes, plan.outcomes, strict=True):
+        outcome["pk"] = row.pk
     measurements = [
         OutcomeMeasurement(
             outcome_id=row.pk,
@@ -238,6 +251,96 @@ def _write_other_rows(plan: DemoPlan) -> dict:
         "measurements": len(measurements),
         "activities": len(activities),
     }
+
+
+def _write_confirmations(plan: DemoPlan) -> dict:
+    """The clients' contacts, and the outcomes put to them and answered.
+
+    The requests and answers go through the services a person's writes take
+    (clients/services.py: validation, the figures the contact is shown, the answer in force
+    and its history), asked by their asker and answered through the contact's link; not
+    through reports.confirmations, which would e-mail the contacts: the demo's requests are
+    as if sent. Some 25 queries an answered request, a few seconds for the largest demo's
+    500. The contacts, valid by construction and with nothing for a service to decide, are
+    written in bulk with the history their service leaves ("command seed_demo").
+
+    The services stamp each row and record now; a loader's fix-up then dates them, and their
+    history, when the plan says they happened (asked after the outcome was achieved, answered
+    within days), as _write_week_approvals does."""
+    contacts, confirmations = plan.client_confirmations()
+    clients = Client.objects.in_bulk([contact.client.pk for contact in contacts])
+    outcomes = Outcome.objects.select_related("engagement__client").in_bulk(
+        [confirmation.outcome["pk"] for confirmation in confirmations]
+    )
+    people = User.objects.in_bulk({confirmation.asked_by.pk for confirmation in confirmations})
+    contact_rows = {
+        contact: ClientContact(client=clients[contact.client.pk], name=contact.name,
+                               email=contact.email, role=contact.role)
+        for contact in contacts
+    }
+    _insert(ClientContact, list(contact_rows.values()), contacts)
+    requests = []
+    with history.acting(via=Change.Via.COMMAND, ref="seed_demo", user=None):
+        history.record_many(contact_rows.values(), Change.Action.CREATE)
+        for confirmation in confirmations:
+            asker = people[confirmation.asked_by.pk]
+            with history.acting(via=Change.Via.COMMAND, ref="seed_demo", user=asker):
+                request = clients_services.confirmation_request_create(
+                    outcome=outcomes[confirmation.outcome["pk"]],
+                    contact=contact_rows[confirmation.contact], asked_by=asker,
+                )
+            if confirmation.decision:
+                contact = confirmation.contact
+                with history.acting(via=Change.Via.LINK, user=None,
+                                    ref=f"{contact.name} <{contact.email}>"):
+                    clients_services.confirmation_answer(
+                        request=request, decision=confirmation.decision,
+                        comment=confirmation.comment, consent_card=confirmation.consent_card,
+                        consent_name=confirmation.consent_name,
+                    )
+            requests.append((confirmation, request))
+    _date_confirmations(contact_rows, requests)
+    return {"contacts": len(contacts), "confirmations": len(confirmations),
+            "confirmed": sum(c.decision == ConfirmationRequest.Decision.CONFIRMED
+                             for c in confirmations)}
+
+
+def _date_confirmations(contact_rows: dict, requests: list) -> None:
+    """Date the contacts, the requests (sent a minute after they were asked) and their
+    history records when the plan says they happened, never later than now."""
+    now = timezone.now()
+
+    def moment(naive: dt.datetime | None) -> dt.datetime | None:
+        return None if naive is None else min(now, timezone.make_aware(naive))
+
+    at = {}  # (object type, id, action or via) -> when
+    for contact, row in contact_rows.items():
+        row.created_at = at[Change.ObjectType.CONTACT, row.pk, Change.Action.CREATE] = \
+            moment(contact.added_at)
+    ClientContact.objects.bulk_update(list(contact_rows.values()), ["created_at"],
+                                      batch_size=1000)
+    for confirmation, request in requests:
+        request.asked_at = moment(confirmation.asked_at)
+        request.sent_at = min(now, request.asked_at + dt.timedelta(minutes=1))
+        request.reminded_at = moment(confirmation.reminded_at)
+        at[Change.ObjectType.CONFIRMATION, request.pk, Change.Action.CREATE] = request.asked_at
+        if confirmation.decision:
+            request.answered_at = max(moment(confirmation.answered_at), request.sent_at)
+            at[Change.ObjectType.CONFIRMATION, request.pk, Change.Action.UPDATE] = \
+                at[Change.ObjectType.OUTCOME, request.outcome_id, Change.Action.UPDATE] = \
+                request.answered_at
+    ConfirmationRequest.objects.bulk_update(
+        [request for _, request in requests],
+        ["asked_at", "sent_at", "reminded_at", "answered_at"], batch_size=1000,
+    )
+    changes = list(Change.objects.filter(
+        object_type__in=[Change.ObjectType.CONTACT, Change.ObjectType.CONFIRMATION,
+                         Change.ObjectType.OUTCOME],
+        via__in=[Change.Via.COMMAND, Change.Via.LINK],
+    ).only("object_type", "object_id", "action", "at"))
+    for change in changes:
+        change.at = at.get((change.object_type, change.object_id, change.action), change.at)
+    Change.objects.bulk_update(changes, ["at"], batch_size=1000)
 
 
 def _insert(model, rows, planned):

@@ -11,8 +11,19 @@ import random
 import unicodedata
 from decimal import Decimal
 
-from clients.models import Engagement, Outcome
-from tracker.demo.records import _Activity, _Client, _Engagement, _Person, _Team, _Track
+from django.utils.text import slugify
+
+from clients.models import ConfirmationRequest, Engagement, Outcome
+from tracker.demo.records import (
+    _Activity,
+    _Client,
+    _Confirmation,
+    _Contact,
+    _Engagement,
+    _Person,
+    _Team,
+    _Track,
+)
 from tracker.demo.vocabulary import (
     ACTIVITIES_PER_WEEK,
     ACTIVITY_KIND_WEIGHTS,
@@ -20,7 +31,12 @@ from tracker.demo.vocabulary import (
     ACTIVITY_TOPICS,
     ACTIVITY_WEEKS_BEFORE,
     ALL_BRAND_ONE_IN,
+    CARDS,
+    CONFIRMED_SHARE,
+    CONTACT_EMAIL_TLD,
     CONTACT_ROLES,
+    DISPUTE_COMMENTS,
+    DISPUTED_SHARE,
     ENTRIES_PER_DAY,
     ENTRIES_PER_DAY_CUM,
     FIRST_NAMES,
@@ -33,6 +49,7 @@ from tracker.demo.vocabulary import (
     LOGIN_MANAGER,
     NOTES,
     OUTCOME_TEMPLATES,
+    PENDING_SHARE,
     PLACES,
     PROMOTER_SHARE,
     RETAINER_ENGAGEMENTS,
@@ -580,6 +597,108 @@ class DemoPlan:
                             )
                         )
             yield rows
+
+    # Client confirmations ----------------------------------------------------------------
+
+    def client_confirmations(self) -> tuple[list[_Contact], list[_Confirmation]]:
+        """Each client's contacts (one or two, e-mail at <client-slug>.example), and the
+        achieved outcomes put to one of them: about half confirmed, a few disputed with a
+        comment, a few asked and not answered yet, a couple of the confirmations with consent
+        to a public card. The demo team's outcomes come first (those achieved in the last four
+        weeks, the report's default period, first of all; then the demo consultant's), so the
+        demo log-ins see each kind. (A Random of its own, so the rest of the demo stays
+        what the seed gave before confirmations were seeded.)"""
+        rng = random.Random(f"{self.seed}-confirmations")
+        first_start = {}
+        for engagement in self.engagements:
+            client = engagement.client
+            first_start[client] = min(
+                first_start.get(client, engagement.starts_on), engagement.starts_on
+            )
+        contacts, by_client = [], {}
+        for client in self.clients:
+            domain = f"{slugify(client.name)}.{CONTACT_EMAIL_TLD}"
+            added = first_start.get(client, self.period_start) - dt.timedelta(days=7)
+            by_client[client] = []
+            for role in rng.sample(CONTACT_ROLES, rng.choice((1, 2))):
+                first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+                email = f"{_ascii_slug(first)}.{_ascii_slug(last)}@{domain}"
+                if any(other.email == email for other in by_client[client]):
+                    email = email.replace("@", "2@")
+                contact = _Contact(
+                    client, f"{first} {last}", email, role, dt.datetime.combine(added, dt.time(9))
+                )
+                by_client[client].append(contact)
+                contacts.append(contact)
+
+        demo = next(person for person in self.people if person.username == LOGIN_CONSULTANT)
+        achieved = [
+            outcome for outcome in self.outcomes if outcome["status"] == Outcome.Status.ACHIEVED
+        ]
+        recent = self.period_end - dt.timedelta(weeks=4)  # the balance report's default
+        rng.shuffle(achieved)
+        achieved.sort(
+            key=lambda outcome: (  # stable: shuffled within each group
+                outcome["engagement"].team is not self.teams[0],
+                outcome["achieved_on"] <= recent,
+                demo not in outcome["engagement"].members,
+            )
+        )
+        total = len(achieved)
+        disputed = max(1, round(total * DISPUTED_SHARE)) if total >= 2 else 0
+        pending = max(1, round(total * PENDING_SHARE)) if total >= 3 else 0
+        confirmed = min(max(1, round(total * CONFIRMED_SHARE)), total - disputed - pending)
+        CONFIRMED, DISPUTED = (
+            ConfirmationRequest.Decision.CONFIRMED,
+            ConfirmationRequest.Decision.DISPUTED,
+        )
+        kinds = [(CONFIRMED, confirmed), (DISPUTED, disputed), ("", pending)]
+        leading = [decision for decision, count in kinds if count]  # one of each, first
+        rest = [decision for decision, count in kinds for _ in range(count)]
+        for decision in leading:
+            rest.remove(decision)
+        rest += [None] * (total - len(leading) - len(rest))  # never asked
+        rng.shuffle(rest)
+
+        def moment(day: dt.date, hour: int) -> dt.datetime:
+            return dt.datetime.combine(day, dt.time(hour, rng.randrange(60)))
+
+        yesterday = self.today - dt.timedelta(days=1)
+        confirmations, cards = [], CARDS
+        for outcome, decision in zip(achieved, leading + rest, strict=True):
+            if decision is None:
+                continue
+            engagement = outcome["engagement"]
+            asker = outcome["recorded_by"]
+            if asker is None or rng.random() < 0.3:
+                asker = engagement.team.manager
+            confirmation = _Confirmation(
+                outcome, rng.choice(by_client[engagement.client]), asker, asked_at=None
+            )
+            if decision:
+                asked_on = min(
+                    outcome["achieved_on"] + dt.timedelta(days=rng.randint(1, 14)), yesterday
+                )
+                answered_on = min(asked_on + dt.timedelta(days=rng.randint(0, 6)), self.today)
+                confirmation.asked_at = moment(asked_on, rng.randint(8, 11))
+                confirmation.answered_at = moment(answered_on, rng.randint(12, 18))
+                confirmation.decision = decision
+            else:  # asked lately (its link still works); reminded after a week unanswered
+                asked_on = max(
+                    outcome["achieved_on"] + dt.timedelta(days=1),
+                    self.today - dt.timedelta(days=rng.randint(2, 20)),
+                )
+                confirmation.asked_at = moment(asked_on, rng.randint(8, 11))
+                if (self.today - asked_on).days > 7:
+                    confirmation.reminded_at = confirmation.asked_at + dt.timedelta(days=7, hours=1)
+            if decision == DISPUTED:
+                confirmation.comment = rng.choice(DISPUTE_COMMENTS)
+            if decision == CONFIRMED and cards:
+                confirmation.consent_card = True
+                confirmation.consent_name = cards == CARDS  # the first card names them
+                cards -= 1
+            confirmations.append(confirmation)
+        return contacts, confirmations
 
     # Week approvals ----------------------------------------------------------------------
 

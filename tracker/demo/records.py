@@ -95,3 +95,35 @@ class _Activity:
     leads: int
     engagement: _Engagement | None = None
     pk: int | None = None
+
+
+@dataclass(eq=False)
+class _Contact:
+    """A person at a client who may be asked to confirm an outcome."""
+
+    client: _Client
+    name: str
+    email: str
+    role: str
+    added_at: dt.datetime  # naive, local: a week before the client's first engagement
+    pk: int | None = None
+
+
+@dataclass(eq=False)
+class _Confirmation:
+    """An achieved outcome put to a client contact, and their answer if they gave one.
+
+    `decision` is "confirmed", "disputed" or "" (asked, not answered yet); the moments are
+    naive local date-times, at most the plan's today (tracker.demo.load makes them aware and
+    keeps them in the past)."""
+
+    outcome: dict  # one of DemoPlan.outcomes
+    contact: _Contact
+    asked_by: _Person
+    asked_at: dt.datetime | None
+    decision: str = ""
+    answered_at: dt.datetime | None = None
+    reminded_at: dt.datetime | None = None
+    comment: str = ""
+    consent_card: bool = False
+    consent_name: bool = False

@@ -189,3 +189,20 @@ NOTES = {
 # What the demo manager wrote on the week they returned to the demo consultant.
 RETURN_COMMENT = ("Some internal time has no note: please say what it was for, "
                   "then submit the week again.")
+
+# Client confirmations (docs/confirmations.md): of the achieved outcomes, about this share is
+# confirmed by a client contact through their link, these few disputed or still unanswered
+# (at least one each once there are enough), the rest never put to the client; CARDS of the
+# confirmations come with consent to a public card, the first of them naming the contact.
+CONFIRMED_SHARE = 0.5
+DISPUTED_SHARE = 0.06
+PENDING_SHARE = 0.06
+CARDS = 2
+# The contacts' e-mail domains: <client-slug>.example, a name reserved for examples.
+CONTACT_EMAIL_TLD = "example"
+DISPUTE_COMMENTS = [
+    "The last figure includes the pilot region only; across all regions we are not there yet.",
+    "We measured this differently: our own dashboard shows about half of that improvement.",
+    "The achievement date is too early: the change went live a month later.",
+    "This counts work our internal team did before the engagement started.",
+]

@@ -15,7 +15,15 @@ from django.db.models import Count, F, Sum
 from django.test import RequestFactory
 from django.utils import timezone
 
-from clients.models import Client, Engagement, Outcome, OutcomeMeasurement
+from clients.models import (
+    VERIFIED,
+    Client,
+    ClientContact,
+    ConfirmationRequest,
+    Engagement,
+    Outcome,
+    OutcomeMeasurement,
+)
 from tracker import services
 from tracker.demo import load
 from tracker.demo.plan import DemoPlan
@@ -250,6 +258,12 @@ def fingerprint():
             Activity.objects, "consultant__username", "date", "kind", "title", "venue", "url",
             "audience", "interactions", "leads", "engagement__name",
         ),
+        "contacts": rows(ClientContact.objects, "client__name", "name", "email", "role"),
+        "confirmations": rows(
+            ConfirmationRequest.objects, "outcome__engagement__name", "outcome__title",
+            "contact__email", "asked_by__username", "asked_at", "sent_at", "reminded_at",
+            "decision", "comment", "answered_at", "consent_card", "consent_name",
+        ),
         "weeks": rows(
             WeekApproval.objects, "consultant__username", "week_start", "status", "comment",
             "decided_by__username",
@@ -404,3 +418,80 @@ def test_the_demo_time_has_sources_to_show(seeded):
     by_source = dict(TimeEntry.objects.values_list("source").annotate(n=Count("pk")))
     assert set(by_source) == {TimeEntry.Source.MANUAL, TimeEntry.Source.TIMER}
     assert 0.15 < by_source[TimeEntry.Source.TIMER] / sum(by_source.values()) < 0.35
+
+
+# --- client confirmations (docs/confirmations.md) --------------------------------------------
+
+
+def test_the_outcome_page_shows_the_clients_answer(seeded, client):
+    """Verified means a contact confirmed through their link: the demo has some, and the
+    outcome's page shows the contact's answer to the demo manager."""
+    verified = Outcome.objects.filter(VERIFIED).select_related("client_answer__contact")
+    assert verified.exists()
+    outcome = verified.filter(engagement__team__name="Public Sector").first()
+    answer = outcome.client_answer
+    client.force_login(User.objects.get(username="manager"))
+    page = client.get(f"/outcomes/{outcome.pk}/").content.decode()
+    assert answer.contact.name in page and "Confirmed" in page
+
+
+def test_every_answer_went_through_the_contacts_link_and_no_email_is_due(seeded):
+    from reports.confirmations import confirmations_due
+
+    for request in ConfirmationRequest.objects.select_related("outcome", "contact__client"):
+        outcome = request.outcome
+        assert outcome.status == Outcome.Status.ACHIEVED
+        assert request.contact.client == Client.objects.get(engagements__outcomes=outcome)
+        assert outcome.achieved_on <= timezone.localdate(request.asked_at)
+        assert request.asked_at < request.sent_at <= timezone.now()
+        assert request.figures_hash == outcome.figures_digest()  # what they were shown
+        records = Change.objects.filter(object_type="confirmation", object_id=request.pk)
+        asked = records.get(action="create")
+        assert (asked.via, asked.user, asked.at) == ("command", request.asked_by, request.asked_at)
+        if request.decision:
+            assert request.asked_at < request.answered_at <= timezone.now()
+            assert outcome.client_answer_id == request.pk  # the answer in force
+            answered = records.get(action="update")
+            assert (answered.via, answered.user, answered.at) == ("link", None, request.answered_at)
+            assert answered.via_ref.startswith(f"{request.contact.name} <{request.contact.email}>")
+    # The demo's requests are as if sent: no e-mail leaves for @<client>.example.
+    assert confirmations_due() == []
+
+
+def test_a_mix_of_answers_a_dispute_a_pending_request_and_public_cards(client):
+    """At a size with ten achieved outcomes: each client has a contact or two, at its own
+    domain; about half the achieved outcomes are confirmed, one disputed with a comment, one
+    still waiting with a working link, two confirmations with a public card (one naming the
+    contact)."""
+    from reports.balance import balance_compute
+    from reports.confirmations import LinkState, confirmation_token, link_open
+
+    seed("--consultants", "16", "--weeks", "13")
+    for each in Client.objects.prefetch_related("contacts"):
+        contacts = list(each.contacts.all())
+        assert 1 <= len(contacts) <= 2
+        for contact in contacts:
+            slug = each.name.lower().replace(" ", "-")
+            assert re.fullmatch(rf"[a-z-]+\.[a-z-]+2?@{slug}\.example", contact.email)
+            assert contact.role
+    achieved = Outcome.objects.filter(status=Outcome.Status.ACHIEVED).count()
+    decisions = Counter(ConfirmationRequest.objects.values_list("decision", flat=True))
+    assert achieved == 10
+    assert decisions == {"confirmed": 5, "disputed": 1, "": 1}
+    assert Outcome.objects.filter(VERIFIED).count() == 5
+    # The balance report's default period (the last four weeks) counts some as verified.
+    report = balance_compute(
+        people=User.objects.all(), start=LAST_SUNDAY - dt.timedelta(days=27), end=LAST_SUNDAY
+    )
+    assert 0 < report.totals.outcomes_verified <= report.totals.outcomes_achieved
+
+    disputed = ConfirmationRequest.objects.get(decision="disputed")
+    assert disputed.comment and Outcome.objects.get(client_answer=disputed).is_disputed
+    pending = ConfirmationRequest.objects.get(decision="")
+    assert link_open(confirmation_token(pending)).state == LinkState.OPEN
+
+    cards = ConfirmationRequest.objects.filter(consent_card=True)
+    assert cards.count() == 2 and cards.filter(consent_name=True).count() == 1
+    named = cards.get(consent_name=True)
+    page = client.get(f"/cards/{named.card_slug}/")
+    assert page.status_code == 200 and named.contact.name in page.content.decode()

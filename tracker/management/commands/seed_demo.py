@@ -2,10 +2,12 @@
 
     python manage.py seed_demo [--consultants 40] [--weeks 26] [--seed 42] [--if-empty]
 
-Teams of about 8 consultants with a manager each, their clients and engagements (with
-budgets, outcomes and measurements), promotion activities, and about 5 time entries per
-consultant per workday. A few consultants (about 1 in 15) are "all brand and no client":
-mostly promotion, little client time, no outcome achieved.
+Teams of about 8 consultants with a manager each, their clients (with a contact or two) and
+engagements (with budgets, outcomes and measurements; about half of the achieved outcomes
+confirmed by the client through the link, a few disputed or still awaiting an answer),
+promotion activities, and about 5 time entries per consultant per workday. A few
+consultants (about 1 in 15) are "all brand and no client": mostly promotion, little client
+time, no outcome achieved.
 
 The same seed gives the same data for the same "last week": every choice comes from one
 `random.Random(seed)` walked in a fixed order, and nothing depends on database ids. The
@@ -70,7 +72,9 @@ class Command(BaseCommand):
                 f"Seeded {consultants:,} consultants, {counts['teams']:,} teams "
                 f"({counts['managers']:,} managers), {counts['clients']:,} clients, "
                 f"{counts['engagements']:,} engagements, {counts['outcomes']:,} outcomes "
-                f"({counts['measurements']:,} measurements), {counts['activities']:,} "
+                f"({counts['measurements']:,} measurements; {counts['confirmations']:,} put to "
+                f"the client, {counts['confirmed']:,} confirmed), {counts['contacts']:,} "
+                f"client contacts, {counts['activities']:,} "
                 f"activities and {counts['time entries']:,} time entries in {elapsed:.1f} s "
                 f"({plan.period_start:%d %b %Y} to {plan.period_end:%d %b %Y})."
             )
