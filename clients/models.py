@@ -21,7 +21,15 @@ from django.db.models.functions import Cast, NullIf
 from django.utils.dateformat import format as date_format
 
 from tracker.limits import DATE_VALIDATORS, MAX_BUDGET_HOURS, MAX_OUTCOME_VALUE, at_most, within
-from tracker.models import Kind, Team, TimeEntry, subquery_total, validate_single_line
+from tracker.models import (
+    Kind,
+    Team,
+    TimeEntry,
+    User,
+    WeeklyTotal,
+    subquery_total,
+    validate_single_line,
+)
 
 
 def outcome_progress(actual, baseline, target) -> float | None:
@@ -66,6 +74,16 @@ class ClientQuerySet(models.QuerySet):
             Q(owner=user) | Q(pk__in=Engagement.objects.visible_to(user).values("client_id"))
         )
 
+    def time_visible_to(self, user):
+        """Clients whose time `user` may see some of: visible_to(), and the clients of
+        Engagement.objects.time_visible_to() (an engagement they have left, say)."""
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        return self.filter(
+            Q(owner=user)
+            | Q(pk__in=Engagement.objects.time_visible_to(user).values("client_id"))
+        )
+
 
 class Client(models.Model):
     name = models.CharField(max_length=200, unique=True, validators=[validate_single_line])
@@ -99,6 +117,20 @@ class EngagementQuerySet(models.QuerySet):
             Q(user=user) | Q(user__team__in=Team.objects.managed_by(user))
         )
         return self.filter(pk__in=memberships.values("engagement_id"))
+
+    def time_visible_to(self, user):
+        """Engagements whose time `user` may see some of, for filtering that time: those
+        visible_to() them, and those on which someone within their reach (themselves, a
+        managed team's people) logged time, such as one they have since left. Seeing that
+        time is not seeing the engagement: its page stays visible_to()'s."""
+        if user.is_superuser or user.is_staff:
+            return self.all()
+        logged = WeeklyTotal.objects.filter(
+            consultant__in=User.objects.visible_to(user), entries__gt=0
+        ).values("engagement_key")
+        return self.filter(
+            Q(pk__in=Engagement.objects.visible_to(user).values("pk")) | Q(pk__in=logged)
+        )
 
     def editable_by(self, user):
         """Engagements `user` may edit: those of the teams they manage; all for admins.

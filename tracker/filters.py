@@ -145,6 +145,16 @@ def visible_clients(request):
     return Client.objects.visible_to(request.user)
 
 
+def time_engagements(request):
+    """The engagements whose time the user may filter by, past ones included (a report's
+    drill-down names an engagement its viewer has left)."""
+    return Engagement.objects.time_visible_to(request.user).select_related("client")
+
+
+def time_clients(request):
+    return Client.objects.time_visible_to(request.user)
+
+
 def visible_people(request):
     return User.objects.visible_to(request.user).by_name()
 
@@ -240,10 +250,10 @@ class TimeEntryFilter(PeriodFilterSet):
         empty_label="Any team",
     )
     engagement = EngagementFilter(
-        label="Engagement", queryset=visible_engagements, empty_label="Any engagement"
+        label="Engagement", queryset=time_engagements, empty_label="Any engagement"
     )
     client = NameFilter(
-        label="Client", field_name="engagement__client", queryset=visible_clients,
+        label="Client", field_name="engagement__client", queryset=time_clients,
         empty_label="Any client",
     )
     billable = BooleanFilter(label="Billable", widget=AnyBooleanWidget())

@@ -128,6 +128,39 @@ def test_filtering_on_an_engagement_out_of_reach_is_404(client, cast, world):
     assert client.get("/time/", {"client": cast.engagement.client_id}).status_code == 404
 
 
+@pytest.mark.parametrize("who", ["consultant", "manager"])
+def test_time_on_an_engagement_left_is_still_filtered_by_it(client, cast, world, who):
+    """A report's drill-down names the engagement of time in its period: after Alice leaves
+    the engagement her time on it stays hers (and her manager's) to list by it, while the
+    engagement's page is no longer hers, and nobody else gains the filter."""
+    cast.engagement.members.add(cast.outsider)
+    TimeEntryFactory(consultant=cast.outsider, date=dt.date(2026, 11, 20), seconds=7200,
+                     kind=Kind.CLIENT, engagement=cast.engagement)
+    cast.engagement.members.remove(cast.consultant)
+    client.force_login(getattr(cast, who))
+    for params in [{"engagement": cast.engagement.pk}, {"client": cast.engagement.client_id}]:
+        response = client.get("/time/", params)
+        assert response.status_code == 200
+        assert listed(response) == {world["alice_client"].pk}
+        # Olga's time is not theirs to know of, not even as a sum.
+        assert response.context["hidden_seconds"] == 0
+        assert "Not listed" not in response.content.decode()
+        assert client.get("/time/", {**params, "_export": "csv"}).status_code == 200
+    assert client.get(f"/engagements/{cast.engagement.pk}/").status_code == 404
+    # Nobody within reach ever logged time on another engagement: still out of reach.
+    unseen = EngagementFactory(name="Not ours")
+    assert client.get("/time/", {"engagement": unseen.pk}).status_code == 404
+    assert client.get("/time/", {"client": unseen.client_id}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["teammate", "other_manager"])
+def test_someone_elses_time_on_an_engagement_gives_no_filter_by_it(client, cast, world, who):
+    cast.engagement.members.remove(cast.consultant)
+    client.force_login(getattr(cast, who))
+    assert client.get("/time/", {"engagement": cast.engagement.pk}).status_code == 404
+    assert client.get("/time/", {"client": cast.engagement.client_id}).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [("consultant", 200), ("teammate", 404), ("manager", 404), ("other_manager", 404),

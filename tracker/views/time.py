@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
+from clients.models import Engagement
+
 from .. import history, services
 from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
@@ -226,6 +228,12 @@ class TimeListView(ReachListView):
         if self.people is None or not data.get("engagement") or (
             data.get("consultant") or data.get("team")
         ):
+            return 0
+        # Only where the viewer sees the engagement's page, which shows those hours: one
+        # they have left is their own time, not the whole engagement's.
+        if not Engagement.objects.visible_to(self.request.user).filter(
+            pk=data["engagement"].pk
+        ).exists():
             return 0
         # The same filters, already validated, on everyone else's entries: no second form,
         # whose menus would be read again.
