@@ -22,7 +22,7 @@ from clients.models import ConfirmationRequest, Outcome
 from tracker.api.serializers import DetailSerializer, KindHoursSerializer
 from tracker.models import User
 
-from .balance import Report, balance_compute
+from .balance import Report, balance_compute, engagement_figures_seen_by
 from .confirmations import confirmation_request_send
 from .forms import BalanceFilterForm
 from .models import PERIOD_LABELS, ReportRun
@@ -94,7 +94,7 @@ class BalanceEngagementSerializer(serializers.Serializer):
     engagement = serializers.CharField()
     status = serializers.CharField()
     hours = serializers.FloatField()
-    logged_hours = serializers.FloatField()
+    logged_hours = serializers.FloatField(allow_null=True)
     budget_hours = serializers.FloatField(allow_null=True)
     burn = serializers.FloatField(allow_null=True)
     outcomes = serializers.IntegerField()
@@ -167,7 +167,7 @@ class BalanceReportView(APIView):
             people=User.objects.visible_to(request.user), start=form.cleaned_data["start"],
             end=form.cleaned_data["end"], **form.scope(),
         )
-        return Response(report.to_json())
+        return Response(engagement_figures_seen_by(report, request.user).to_json())
 
 
 # Report runs -------------------------------------------------------------------------------------

@@ -325,7 +325,9 @@ class EngagementRow:
     engagement: str
     status: str
     seconds: int  # client time in the period, by the people in scope
-    logged_seconds: int  # all time, by everyone
+    # All time, by everyone: the budget's figures. None (with the burn) for a viewer who may
+    # not open the engagement's page, which shows them (see engagement_figures_seen_by).
+    logged_seconds: int | None
     budget_hours: Decimal | None
     burn: float | None  # exact; rounded where it is shown
     outcomes: int
@@ -337,8 +339,8 @@ class EngagementRow:
         return hours(self.seconds)
 
     @property
-    def logged_hours(self) -> float:
-        return hours(self.logged_seconds)
+    def logged_hours(self) -> float | None:
+        return None if self.logged_seconds is None else hours(self.logged_seconds)
 
     def to_json(self) -> dict:
         return {
@@ -360,7 +362,8 @@ class EngagementRow:
         budget = engagement["budget_hours"]
         return cls(
             seconds=int(Decimal(str(engagement["hours"])) * 3600),
-            logged_seconds=int(Decimal(str(engagement["logged_hours"])) * 3600),
+            logged_seconds=None if engagement["logged_hours"] is None
+            else int(Decimal(str(engagement["logged_hours"])) * 3600),
             budget_hours=None if budget is None else Decimal(str(budget)),
             **{name: engagement[name] for name in (
                 "engagement_id", "client", "engagement", "status", "burn", "outcomes",
@@ -631,6 +634,25 @@ def _by_kind(prefix: str = "") -> dict:
     if prefix is None:
         return {kind: Sum("seconds", filter=Q(kind=kind)) for kind in Kind.values}
     return {kind: Sum(f"{kind}_seconds") for kind in Kind.values}
+
+
+def engagement_figures_seen_by(report: Report, viewer) -> Report:
+    """`report` as `viewer` may read it. An engagement's all-time logged hours and burn are
+    its budget's figures, everyone's time: shown where the viewer may open the engagement's
+    page (a member, a manager of one, an admin), which shows them too. On one they have
+    left, their own time in the period stays; the whole engagement's hours do not."""
+    if viewer.is_admin or not report.engagements:
+        return report
+    seen = set(
+        Engagement.objects.visible_to(viewer)
+        .filter(pk__in=[row.engagement_id for row in report.engagements])
+        .values_list("pk", flat=True)
+    )
+    return dataclasses.replace(report, engagements=tuple(
+        row if row.engagement_id in seen
+        else dataclasses.replace(row, logged_seconds=None, burn=None)
+        for row in report.engagements
+    ))
 
 
 def _in_edges(edges) -> Q:

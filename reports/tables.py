@@ -371,18 +371,24 @@ class GroupTable(_kind_hours_table(_group_drill)):
         self.columns["label"].column.verbose_name = GROUP_BY[by]
 
 
+def _engagement_page(record) -> str | None:
+    if record.logged_seconds is None:  # not the viewer's to open
+        return None
+    return reverse("clients:engagement_detail", args=[record.engagement_id])
+
+
 class EngagementTable(ReportTable):
     client = tables.Column()
-    engagement = tables.Column(
-        linkify=lambda record: reverse("clients:engagement_detail",
-                                       args=[record.engagement_id])
-    )
+    # The engagement's page where the viewer may open it: their row then has its all-time
+    # figures (engagement_figures_seen_by), which the page shows too.
+    engagement = tables.Column(linkify=lambda record: _engagement_page(record))
     status = tables.Column()
     hours = NumberColumn(verbose_name="Hours in period",
                          drill=_engagement_time_drill)
+    # Everyone's time, the budget's: /time/ lists only the viewer's reach of it, the
+    # engagement's page all of it (its budget and hours by member).
     logged_hours = NumberColumn(
-        verbose_name="Logged h (all time)",
-        drill=lambda d, r: _url("tracker:time_list", engagement=r.engagement_id) if r else None,
+        verbose_name="Logged h (all time)", drill=lambda d, r: _engagement_page(r) if r else None,
     )
     budget_hours = NumberColumn(verbose_name="Budget h")
     burn = PercentColumn(verbose_name="Burn %")

@@ -147,14 +147,15 @@ def test_page_queries_stay_flat(client, data, django_assert_max_num_queries):
     client.force_login(data.manager)
     params = {"period": "this_quarter", "team": data.team.pk}
     # The session, the user, the form's choices and the report: its eight queries (five for
-    # the figures, two for the unapproved marks, one for the hours by source).
-    with django_assert_max_num_queries(13):
+    # the figures, two for the unapproved marks, one for the hours by source), and which of
+    # its engagements the viewer may open (engagement_figures_seen_by).
+    with django_assert_max_num_queries(14):
         assert client.get(URL, params).status_code == 200
     for i in range(60):
         TimeEntryFactory(consultant=data.consultant, date=dt.date(2026, 10, 1) +
                          dt.timedelta(days=i % 50), seconds=600, kind=Kind.CLIENT,
                          engagement=EngagementFactory(members=[data.consultant]))
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         assert client.get(URL, params).status_code == 200
 
 

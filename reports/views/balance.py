@@ -11,7 +11,7 @@ from tracker.exports import SafeTableExport
 from tracker.models import User
 
 from .. import charts
-from ..balance import GROUP_BY, Report, balance_compute
+from ..balance import GROUP_BY, Report, balance_compute, engagement_figures_seen_by
 from ..forms import BalanceFilterForm, SavedReportForm
 from ..models import ReportRun, SavedReport
 from ..saved import filter_labels, saved_report_create, saved_report_delete
@@ -211,6 +211,7 @@ def balance(request):
             # A download link must not answer with the page: there is nothing built to export.
             raise Http404("This report is built in the background: build it, then export it.")
     if report is not None:
+        report = engagement_figures_seen_by(report, request.user)
         response = _export(request, report, params)
         if response is not None:
             return response
@@ -251,7 +252,7 @@ def run_detail(request, pk: int):
     run = _get_run_for_user(request, pk)
     context = {"run": run}
     if run.status == ReportRun.Status.DONE:
-        report = Report.from_stored(run.result)
+        report = engagement_figures_seen_by(Report.from_stored(run.result), request.user)
         response = _export(request, report, run.params)
         if response is not None:
             return response
