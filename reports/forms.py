@@ -8,7 +8,7 @@ from tracker.models import Team, User
 from tracker.week import period_dates
 from tracker.widgets import DateInput, names_out_of_reach, style_for_bootstrap
 
-from .balance import Scope
+from .balance import GROUP_BY, Scope
 from .models import PERIOD_LABELS, SavedReport
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -28,6 +28,20 @@ class ReachChoiceField(forms.TypedChoiceField):
         self.choices = [("", self.empty_label)] + [(obj.pk, str(obj)) for obj in objects]
 
 
+class GroupByField(forms.CharField):
+    """The grouped summary's grouping, a hidden field so that "Show report" keeps it; a
+    grouping not offered is the default ("" for client), as it is in a link: never an error."""
+
+    widget = forms.HiddenInput
+
+    def clean(self, value):
+        return value if value in GROUP_BY else ""
+
+    def bound_data(self, data, initial):
+        # Written back into the page only as one of the groupings, never as typed.
+        return data if data in GROUP_BY else ""
+
+
 class BalanceFilterForm(forms.Form):
     """The report's filters; every choice is limited to what the viewer may see.
 
@@ -43,6 +57,7 @@ class BalanceFilterForm(forms.Form):
     team = ReachChoiceField(empty_label="All my teams")
     consultant = ReachChoiceField(empty_label="Everyone")
     client = ReachChoiceField(empty_label="Any client")
+    group_by = GroupByField(required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +88,8 @@ class BalanceFilterForm(forms.Form):
         data = super().clean()
         period = data.get("period") or "last_4_weeks"
         data["period"] = period
+        if data.get("group_by") == "consultant" and not self.sees_others:
+            data["group_by"] = ""  # their own report has one person: not "by person"
         if period == "custom":
             # A date that failed (not a date, or outside 1900-2199) keeps its own message.
             if not data.get("start") and "start" not in self.errors:
@@ -98,7 +115,7 @@ class BalanceFilterForm(forms.Form):
     def params(self) -> dict:
         """JSON-safe parameters for a ReportRun or a saved report."""
         data = self.cleaned_data
-        return {
+        params = {
             "period": data["period"],
             "start": data["start"].isoformat(),
             "end": data["end"].isoformat(),
@@ -106,6 +123,11 @@ class BalanceFilterForm(forms.Form):
             "consultant": data.get("consultant"),
             "client": data.get("client"),
         }
+        if data.get("group_by"):
+            # How the page groups the summary: a run (or a saved report) opens the same way.
+            # Not what the report is of (report_key leaves it out).
+            params["group_by"] = data["group_by"]
+        return params
 
 
 class SavedReportForm(forms.ModelForm):

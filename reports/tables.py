@@ -106,6 +106,11 @@ class NumberColumn(tables.Column):
     def value(self, value):
         return value
 
+    def total_of(self, table):
+        """The total row's figure (the report's totals), None where the row has none."""
+        return None if self.total is None or not table.totals else getattr(table.totals,
+                                                                            self.total)
+
     def render_footer(self, bound_column, table):
         if self.total is None or not table.totals:
             return ""
@@ -142,11 +147,26 @@ class PercentColumn(NumberColumn):
     """A ratio: "15%" on the page, the number 15 in exports (the header says "%"), rounded
     as every page and e-mail rounds a percentage (tracker.formatting)."""
 
+    def __init__(self, *args, whole=False, **kwargs):
+        """`whole`: a share of the table's hours, whose total row is all of them (100%)."""
+        self.whole = whole
+        super().__init__(*args, **kwargs)
+
     def text(self, value) -> str:
         return percent_text(value)
 
     def render(self, value, record, table):
         return self.text(value)
+
+    def total_of(self, table):
+        if not self.whole or not table.totals:
+            return None
+        return 1.0 if table.totals.seconds.total else None
+
+    def render_footer(self, bound_column, table):
+        if not self.whole or not table.totals:
+            return ""
+        return self.text(self.total_of(table))
 
     def value(self, value):
         return percent(value)
@@ -157,6 +177,25 @@ class ReportTable(tables.Table):
         self.drill = Drill(period, scope)
         self.totals = totals
         super().__init__(data, **kwargs)
+
+    def as_values(self, exclude_columns=None):
+        """The rows an export holds, then the page's total row where it has one: the
+        report's totals as plain values ("Total" under the first column)."""
+        yield from super().as_values(exclude_columns)
+        if self.totals is None:
+            return
+        exclude_columns = exclude_columns or ()
+        total_row = []
+        for column in self.columns.iterall():
+            spec = column.column
+            if spec.exclude_from_export or column.name in exclude_columns:
+                continue
+            if isinstance(spec, NumberColumn):
+                value = spec.total_of(self)
+                total_row.append(None if value is None else spec.value(value))
+            else:
+                total_row.append(spec._footer if isinstance(spec._footer, str) else "")
+        yield total_row
 
 
 def _time_drill(kind):
@@ -323,7 +362,7 @@ class SourceTable(_kind_hours_table(_source_drill)):
     label = tables.Column(verbose_name="Source", footer="Total", orderable=False)
     # The code, for a spreadsheet to filter on; the page shows the label.
     source = tables.Column(verbose_name="Source code", visible=False)
-    share = PercentColumn(verbose_name="Share of hours %")
+    share = PercentColumn(verbose_name="Share of hours %", whole=True)
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "sources"}
@@ -355,7 +394,7 @@ class GroupTable(_kind_hours_table(_group_drill)):
 
     label = tables.Column(verbose_name="Group", footer="Total", orderable=False)
     client = tables.Column(verbose_name="Client", default="", orderable=False)
-    share = PercentColumn(verbose_name="Share of hours %")
+    share = PercentColumn(verbose_name="Share of hours %", whole=True)
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "groups"}

@@ -364,7 +364,7 @@ def test_exports_carry_the_unapproved_columns_and_the_sources(client, marked):
 
     sources = csv_rows(client.get(URL, {**query, "_export": "csv", "table": "sources"}))
     assert [(s["Source"], s["Source code"], s["Total h"]) for s in sources] == [
-        ("Manual", "manual", "4.0"), ("Toggl", "toggl", "1.5")]
+        ("Manual", "manual", "4.0"), ("Toggl", "toggl", "1.5"), ("Total", "", "5.5")]
     assert float(sources[1]["Share of hours %"]) == 27  # 1.5 of 5.5 h: 27.3%, as the page says
 
     response = client.get(URL, {**query, "_export": "xlsx", "table": "sources"})

@@ -155,7 +155,7 @@ def test_grouped_exports_hold_numbers_and_are_formula_safe(client, data, by):
     query = {**CUSTOM, "team": data.team.pk, "group_by": by, "table": "groups"}
     response = client.get(URL, {**query, "_export": "csv"})
     assert response.status_code == 200
-    assert "balance-groups-2026-10-05-2026-11-22.csv" in response["Content-Disposition"]
+    assert f"balance-groups-{by}-2026-10-05-2026-11-22.csv" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert (
         rows[0][:2]
@@ -189,6 +189,7 @@ def test_a_kind_summary_shows_each_kinds_hours_once(client, data):
         ["Client work", "9.5", "62"],
         ["Promotion", "5.5", "36"],
         ["Internal", "0.25", "2"],
+        ["Total", "15.25", "100"],
     ]
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -46,20 +47,25 @@ def _drill_scope(params: dict) -> dict | None:
     return {}
 
 
-def _group_by(request) -> str:
-    """The grouped summary's grouping (?group_by=client|engagement|consultant|kind)."""
-    by = request.GET.get("group_by")
+def _group_by(request, params: dict) -> str:
+    """The grouped summary's grouping (?group_by=client|engagement|consultant|kind), else
+    the one a run was asked with; a consultant's own report has no "by person"."""
+    by = request.GET.get("group_by") or params.get("group_by")
+    if by == "consultant" and _own(request.user):
+        return DEFAULT_GROUP_BY
     return by if by in GROUP_BY else DEFAULT_GROUP_BY
 
 
 def _tables(request, report: Report, params: dict) -> dict:
     period, scope = report.period, _drill_scope(params)
-    by = _group_by(request)
+    by = _group_by(request, params)
+    # A consultant's own one row ("Your figures"): nothing to sort, and no team's figures.
+    own = {"orderable": False, "exclude": ("team",)} if _own(request.user) else {}
     built = {
         "groups": GroupTable(list(report.groups.get(by, ())), by=by, period=period,
                              totals=report.totals, scope=scope, prefix="g-"),
         "consultants": ConsultantTable(list(report.rows), period=period, totals=report.totals,
-                                       scope=scope, prefix="c-"),
+                                       scope=scope, prefix="c-", **own),
         "teams": TeamTable(list(report.teams), period=period, scope=scope, prefix="t-"),
         "sources": SourceTable(list(report.sources), period=period, totals=report.totals,
                                scope=scope, prefix="s-"),
@@ -77,15 +83,16 @@ def _export(request, report: Report, params: dict):
     if export_format not in EXPORT_FORMATS:
         return None
     name = request.GET.get("table", "consultants")
-    if name not in TABLES:
-        raise Http404("No such table.")
-    filename = f"balance-{name}-{report.period.start}-{report.period.end}"
+    if name not in TABLES or (name == "teams" and _own(request.user)):
+        raise Http404("No such table.")  # a consultant's own report has no teams
+    grouping = f"{_group_by(request, params)}-" if name == "groups" else ""
+    filename = f"balance-{name}-{grouping}{report.period.start}-{report.period.end}"
     if export_format == "json":
         stored = report.to_stored()
         key = {"consultants": "rows"}.get(name, name)
         body = {"period": stored["period"], name: stored[key]}
         if name == "groups":
-            by = _group_by(request)
+            by = _group_by(request, params)
             body = {"period": stored["period"], "group_by": by,
                     "groups": [row.to_json() for row in report.groups.get(by, ())]}
         if name == "consultants":
@@ -127,10 +134,10 @@ def _own(user) -> bool:
     return not (user.is_admin or user.is_manager)
 
 
-def _group_choices(request, *, own: bool) -> list[dict]:
-    """The grouped summary's "group by" links, each the page's query with its grouping.
-    A person's own report has one person: no "by person"."""
-    query = request.GET.copy()
+def _group_choices(query, *, own: bool) -> list[dict]:
+    """The grouped summary's "group by" links, each the page's query (with the period it
+    shows) with its grouping. A person's own report has one person: no "by person"."""
+    query = query.copy()
     for key in ("group_by", "_export", "table"):
         query.pop(key, None)
     query = query.urlencode()
@@ -141,9 +148,11 @@ def _group_choices(request, *, own: bool) -> list[dict]:
     ]
 
 
-def _report_context(request, report: Report, params: dict) -> dict:
+def _report_context(request, report: Report, params: dict, filters=None) -> dict:
+    """`filters`: the page's query as it reads it (the period it fills in), else the
+    request's."""
     tables = _tables(request, report, params)
-    own, by = _own(request.user), _group_by(request)
+    own, by = _own(request.user), _group_by(request, params)
     titles = {**TITLES, "groups": f"Summary by {GROUP_BY[by].lower()}"}
     if own:
         # Their one row is not a team's figures, nor one of many consultants'.
@@ -173,7 +182,7 @@ def _report_context(request, report: Report, params: dict) -> dict:
         # A consultant's own report compares them with nobody: no teams, no scatter of people.
         "own": own,
         "group_by": by,
-        "group_choices": _group_choices(request, own=own),
+        "group_choices": _group_choices(request.GET if filters is None else filters, own=own),
         "groups_known": bool(report.groups),  # False for a run stored before the summaries
     }
 
@@ -215,7 +224,7 @@ def balance(request):
         response = _export(request, report, params)
         if response is not None:
             return response
-        context.update(_report_context(request, report, params))
+        context.update(_report_context(request, report, params, data))
         context["save_form"] = SavedReportForm(user=request.user, people=form.people)
     return render(request, "reports/balance.html", context)
 
@@ -230,8 +239,11 @@ def balance_build(request):
         if form.out_of_reach():
             raise Http404("No such team, consultant or client within your reach.")
         return render(request, "reports/balance.html", {"form": form}, status=400)
-    run = report_request(user=request.user, params=form.params())
-    return redirect("reports:run", pk=run.pk)
+    params = form.params()
+    run = report_request(user=request.user, params=params)
+    # The same report queued before with another grouping opens with this one.
+    url = reverse("reports:run", args=[run.pk])
+    return redirect(f"{url}?group_by={params['group_by']}" if "group_by" in params else url)
 
 
 def _get_run_for_user(request, pk: int) -> ReportRun:
