@@ -10,16 +10,13 @@ import pytest
 
 from reports.balance import balance_compute
 from reports.models import ReportRun
+from reports.tests.test_report_groups import CUSTOM, URL
 from tracker.models import Kind, User
 from tracker.tests.factories import TimeEntryFactory
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.time_machine(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)),
-]
-
-URL = "/reports/balance/"
-CUSTOM = {"period": "custom", "start": "2026-10-05", "end": "2026-11-22"}
+# "The last 4 weeks" are those before Wednesday 25 November 2026.
+TODAY = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(TODAY)]
 
 
 @pytest.fixture
