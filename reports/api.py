@@ -228,7 +228,12 @@ class ReportRunDetailSerializer(ReportRunSerializer):
     def get_result(self, run) -> dict | None:
         if run.status != ReportRun.Status.DONE:
             return None
-        return Report.json_of_stored(run.result)
+        shown = Report.json_of_stored(run.result)
+        # As the page shows the run: engagements' all-time figures where the caller may see them.
+        seen = engagement_figures_seen_by(Report.from_stored(run.result),
+                                          self.context["request"].user)
+        shown["engagements"] = [engagement.to_json() for engagement in seen.engagements]
+        return shown
 
 
 def _runs(user):

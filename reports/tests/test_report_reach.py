@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from reports.balance import balance_compute
+from reports.models import ReportRun
 from reports.tests.test_api import bearer
-from tracker.models import Kind
+from tracker.models import Kind, User
 from tracker.tests.factories import TimeEntryFactory
 
 pytestmark = [
@@ -85,11 +87,23 @@ def test_after_leaving_the_engagement_its_hours_still_drill_down_and_its_totals_
         "6.0", "", "")
     body = json.loads(client.get(URL, {**query, "_export": "json"}).content)
     assert (body["engagements"][0]["logged_hours"], body["engagements"][0]["burn"]) == (None, None)
-    api = bearer(viewer).get("/api/v1/reports/balance/", {"start": "2026-10-05",
-                                                          "end": "2026-11-22"})
+    api_client = bearer(viewer)
+    api = api_client.get("/api/v1/reports/balance/", {"start": "2026-10-05", "end": "2026-11-22"})
     [engagement] = api.json()["engagements"]
     assert (engagement["hours"], engagement["logged_hours"], engagement["burn"]) == (
         6.0, None, None)
+    # A run built while Alice was on it reads the same way now.
+    data.engagement.members.add(data.consultant)
+    stored = balance_compute(people=User.objects.visible_to(viewer), start=dt.date(2026, 10, 5),
+                             end=dt.date(2026, 11, 22)).to_stored()
+    data.engagement.members.remove(data.consultant)
+    run = ReportRun.objects.create(requested_by=viewer, params=CUSTOM, params_key="run",
+                                   status=ReportRun.Status.DONE, result=stored)
+    [engagement] = api_client.get(f"/api/v1/report-runs/{run.pk}/").json()["result"][
+        "engagements"]
+    assert (engagement["hours"], engagement["logged_hours"], engagement["burn"]) == (
+        6.0, None, None)
+    assert engagement_cells(client.get(f"/reports/{run.pk}/"))["logged_hours"]["text"] == "—"
 
 
 def test_an_admin_sees_every_engagements_figures(client, data):
