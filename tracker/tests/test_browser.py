@@ -13,7 +13,7 @@ def test_a_consultant_logs_in_and_sees_their_week(cast, log_in):
     page = log_in(cast.consultant)
     assert page.title().startswith("My week")
     assert page.get_by_role("heading", name="My week").is_visible()
-    assert "0.00 h logged of 40.0 h capacity" in page.content()
+    assert "0.00 h logged of 40.00 h capacity" in page.content()
 
 
 @time_machine.travel("2026-11-27 15:00 +0000", tick=True)
@@ -21,34 +21,35 @@ def test_fill_a_week_in_the_grid_and_see_my_week_update(cast, log_in):
     ActivityFactory(consultant=cast.consultant, title="Keynote", date=dt.date(2026, 11, 24))
     page = log_in(cast.consultant)
     # Her engagement has its row already; a talk she gave gets one from a new line.
-    page.get_by_label(f"{cast.engagement}, Monday 23 November").fill("6:30")
-    page.get_by_label(f"{cast.engagement}, Tuesday 24 November").fill("7.5")
-    page.get_by_label(f"{cast.engagement}, Wednesday 25 November").fill("7h")
+    page.get_by_label(f"{cast.engagement}, Monday 23 November", exact=True).fill("6:30")
+    page.get_by_label(f"{cast.engagement}, Tuesday 24 November", exact=True).fill("7.5")
+    page.get_by_label(f"{cast.engagement}, Wednesday 25 November", exact=True).fill("7h")
     page.get_by_label("New row 1: what for").select_option(label="Promotion: Keynote (24 Nov)")
-    page.get_by_label("New row 1, Tuesday 24 November").fill("1h")
-    page.get_by_label("Promotion (general), Monday 23 November").fill("1h 30m")
-    page.get_by_label("Internal, Tuesday 24 November").fill("30m")
+    page.get_by_label("New row 1, Tuesday 24 November", exact=True).fill("1h")
+    page.get_by_label("Promotion (general), Monday 23 November", exact=True).fill("1h 30m")
+    page.get_by_label("Internal, Tuesday 24 November", exact=True).fill("30m")
     page.get_by_role("button", name="Save week").click()
     page.wait_for_selector("text=Week saved")
-    assert page.locator("#week-total").inner_text() == "24.00 h logged of 40.0 h capacity."
+    assert page.locator("#week-total").inner_text() == "24.00 h logged of 40.00 h capacity."
     hours = page.locator("#hours-by-kind tbody .hours").all_inner_texts()
     assert hours == ["21.00", "2.50", "0.50"]
     assert TimeEntry.objects.filter(consultant=cast.consultant).count() == 6
-    assert page.get_by_label(f"{cast.engagement}, Tuesday 24 November").input_value() == "7:30"
+    tuesday = page.get_by_label(f"{cast.engagement}, Tuesday 24 November", exact=True)
+    assert tuesday.input_value() == "7:30"
 
 
 @time_machine.travel("2026-11-27 15:00 +0000", tick=True)
 def test_a_bad_cell_saves_nothing_and_is_marked(cast, log_in):
     page = log_in(cast.consultant)
-    page.get_by_label("Internal, Monday 23 November").fill("2")
-    page.get_by_label("Internal, Tuesday 24 November").fill("lots")
+    page.get_by_label("Internal, Monday 23 November", exact=True).fill("2")
+    page.get_by_label("Internal, Tuesday 24 November", exact=True).fill("lots")
     page.get_by_role("button", name="Save week").click()
     page.wait_for_selector("text=Nothing was saved")
-    bad = page.get_by_label("Internal, Tuesday 24 November")
+    bad = page.get_by_label("Internal, Tuesday 24 November", exact=True)
     assert bad.get_attribute("aria-invalid") == "true"
     assert bad.input_value() == "lots"
     assert "is not a duration" in page.locator("#err_cell-internal-0-1").inner_text()
-    assert page.get_by_label("Internal, Monday 23 November").input_value() == "2"
+    assert page.get_by_label("Internal, Monday 23 November", exact=True).input_value() == "2"
     assert not TimeEntry.objects.filter(date__gte="2026-11-23").exists()
 
 
@@ -57,15 +58,15 @@ def test_two_tabs_on_one_week_keep_each_others_work(cast, log_in):
     """Two sessions on one week: the second save neither undoes the first nor overwrites a
     cell it changed without showing it."""
     tab_a, tab_b = log_in(cast.consultant), log_in(cast.consultant)  # two browser contexts
-    tab_a.get_by_label("Internal, Thursday 26 November").fill("2:00")
+    tab_a.get_by_label("Internal, Thursday 26 November", exact=True).fill("2:00")
     tab_a.get_by_role("button", name="Save week").click()
     tab_a.wait_for_selector("text=Week saved")
 
-    tab_b.get_by_label("Internal, Tuesday 24 November").fill("0:30")
-    tab_b.get_by_label("Internal, Thursday 26 November").fill("1:00")
+    tab_b.get_by_label("Internal, Tuesday 24 November", exact=True).fill("0:30")
+    tab_b.get_by_label("Internal, Thursday 26 November", exact=True).fill("1:00")
     tab_b.get_by_role("button", name="Save week").click()
     tab_b.wait_for_selector("text=Nothing was saved")
-    thursday = tab_b.get_by_label("Internal, Thursday 26 November")
+    thursday = tab_b.get_by_label("Internal, Thursday 26 November", exact=True)
     assert thursday.input_value() == "1:00"
     assert "now 2:00" in tab_b.locator("#err_cell-internal-0-3").inner_text()
     assert TimeEntry.objects.get().seconds == 7200
@@ -116,7 +117,7 @@ def test_a_week_is_submitted_returned_resubmitted_approved_and_locked(cast, log_
     with a comment, the consultant reads it, fixes the week and submits again, the manager
     approves, and the grid is locked."""
     alice = log_in(cast.consultant)
-    alice.get_by_label("Internal, Monday 23 November").fill("2:00")
+    alice.get_by_label("Internal, Monday 23 November", exact=True).fill("2:00")
     alice.get_by_role("button", name="Save week").click()
     alice.wait_for_selector("text=Week saved")
     alice.get_by_label("Note for your manager (optional)").fill("Short week")
@@ -134,7 +135,7 @@ def test_a_week_is_submitted_returned_resubmitted_approved_and_locked(cast, log_
 
     alice.reload()
     assert "Where is Tuesday's workshop?" in alice.locator("#week-status").inner_text()
-    alice.get_by_label("Internal, Tuesday 24 November").fill("3:00")
+    alice.get_by_label("Internal, Tuesday 24 November", exact=True).fill("3:00")
     alice.get_by_role("button", name="Save week").click()
     alice.wait_for_selector("text=Week saved")
     alice.get_by_role("button", name="Submit week again").click()
@@ -146,7 +147,7 @@ def test_a_week_is_submitted_returned_resubmitted_approved_and_locked(cast, log_
     # page shows the week as it is now, and approving it again then works.
     tab = log_in(cast.consultant)  # a second window of hers
     tab.goto(alice.url)
-    tab.get_by_label("Internal, Wednesday 25 November").fill("1:00")
+    tab.get_by_label("Internal, Wednesday 25 November", exact=True).fill("1:00")
     tab.get_by_role("button", name="Save week").click()
     tab.wait_for_selector("text=Week saved")
     maria.get_by_role("button", name="Approve week").click()
@@ -156,16 +157,16 @@ def test_a_week_is_submitted_returned_resubmitted_approved_and_locked(cast, log_
     maria.wait_for_selector("text=approved")
 
     # Alice's first tab, opened before the approval, tries to save: told why, not saved.
-    alice.get_by_label("Internal, Thursday 26 November").fill("1:00")
+    alice.get_by_label("Internal, Thursday 26 November", exact=True).fill("1:00")
     alice.get_by_role("button", name="Save week").click()
     alice.wait_for_selector("text=Nothing was saved: the week was approved meanwhile.")
     assert "Not saved" in alice.locator("#err_" + alice.get_by_label(
-        "Internal, Thursday 26 November").get_attribute("name")).inner_text()
+        "Internal, Thursday 26 November", exact=True).get_attribute("name")).inner_text()
 
     alice.goto(alice.url)  # a GET: reloading the refused POST would send it again
     assert alice.locator("#week-status").get_attribute("data-status") == "approved"
     assert alice.locator("#grid-locked").is_visible()
     assert alice.get_by_role("button", name="Save week").count() == 0
-    tuesday = alice.get_by_label("Internal, Tuesday 24 November")
+    tuesday = alice.get_by_label("Internal, Tuesday 24 November", exact=True)
     assert tuesday.get_attribute("readonly") is not None
     assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [3600, 7200, 10800]

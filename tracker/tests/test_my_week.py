@@ -359,7 +359,7 @@ def test_past_capacity_the_bar_marks_where_capacity_ends(client, alice, cast):
     response = client.get(URL)
     assert response.context["capacity_mark"] == pytest.approx(100 * 10 / 12)
     page = response.content.decode()
-    assert "12.00 h logged of 10.0 h capacity: <strong>2.00 h over</strong>." in page
+    assert "12.00 h logged of 10.00 h capacity: <strong>2.00 h over</strong>." in page
     widths = [row["percent_of_bar"] for row in response.context["rows"] if row["hours"]]
     assert sum(widths) == pytest.approx(100)  # every kind shows, internal included
 

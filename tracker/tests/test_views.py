@@ -88,7 +88,7 @@ def test_my_week_shows_this_weeks_hours_by_kind(client, cast):
     hours = {row["kind"]: row["hours"] for row in response.context["rows"]}
     assert hours == {"client": 2.0, "promotion": 0.5, "internal": 0.0}
     assert response.context["total_hours"] == 2.5
-    assert b"2.50 h logged of 40.0 h capacity" in response.content
+    assert b"2.50 h logged of 40.00 h capacity" in response.content
 
 
 def test_navigation_shows_admin_only_to_admins(client, cast):

@@ -62,7 +62,7 @@ def test_totals_and_the_capacity_bar_follow_what_is_typed(open_week, cast):
     assert page.locator("tfoot [data-day='0']").inner_text() == "3:00"
     assert page.locator("tfoot [data-day='1']").inner_text() == "3:00"
     assert page.locator("#grid-total").inner_text() == "7:30"
-    assert page.locator("#week-total").inner_text() == "7.50 h logged of 40.0 h capacity."
+    assert page.locator("#week-total").inner_text() == "7.50 h logged of 40.00 h capacity."
     assert page.locator("[data-legend-kind='client']").inner_text() == "4.50"
     kinds = page.locator("#hours-by-kind tr[data-kind='client']")
     assert kinds.locator(".hours").inner_text() == "4.50"
@@ -78,7 +78,7 @@ def test_totals_and_the_capacity_bar_follow_what_is_typed(open_week, cast):
     # Past capacity: the line says by how much, and the mark shows where capacity ends.
     for day in (2, 3, 4):
         cell_input(page, "internal-0", day).fill("12")
-    over = "43.50 h logged of 40.0 h capacity: 3.50 h over."
+    over = "43.50 h logged of 40.00 h capacity: 3.50 h over."
     assert page.locator("#week-total").inner_text() == over
     assert page.locator(".capacity-mark").is_visible()
     shoot(page, "live_totals_over_capacity_1280")
@@ -90,7 +90,7 @@ def test_totals_and_the_capacity_bar_follow_what_is_typed(open_week, cast):
     page.wait_for_selector("text=Week saved")
     # The server's figures, after the save, are the ones the script showed.
     assert page.locator("#grid-total").inner_text() == "7:30"
-    assert page.locator("#week-total").inner_text() == "7.50 h logged of 40.0 h capacity."
+    assert page.locator("#week-total").inner_text() == "7.50 h logged of 40.00 h capacity."
     assert sum(TimeEntry.objects.values_list("seconds", flat=True)) == 27000
 
 
@@ -322,7 +322,7 @@ def test_after_a_refused_save_the_totals_count_refused_cells_as_saved(open_week,
     assert page.locator("tfoot [data-day='0']").inner_text() == ""
     assert page.locator("#grid-total").inner_text() == "2:00"
     assert "is-invalid" in cell_input(page, "internal-0", 0).get_attribute("class")
-    assert page.locator("#week-total").inner_text() == "2.00 h logged of 40.0 h capacity."
+    assert page.locator("#week-total").inner_text() == "2.00 h logged of 40.00 h capacity."
     # Changed again, a cell counts what is typed.
     cell_input(page, "internal-0", 0).fill("19")
     assert page.locator("#grid-total").inner_text() == "21:00"
