@@ -125,7 +125,7 @@ class EngagementTable(tables.Table):
         return record.state_label(self._today())
 
     def value_status(self, record):
-        return record.state_on(self._today())
+        return record.state_label(self._today())  # as the page says it: "Ended"
 
     def render_budget_hours(self, value):
         return hours_number(value)

@@ -195,6 +195,8 @@ class ReportTable(tables.Table):
                 total_row.append(None if value is None else spec.value(value))
             else:
                 total_row.append(spec._footer if isinstance(spec._footer, str) else "")
+        if total_row and not total_row[0]:
+            total_row[0] = "Total"  # a person's table names its people in two columns
         yield total_row
 
 

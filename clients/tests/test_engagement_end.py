@@ -56,7 +56,7 @@ def test_past_its_end_an_engagement_reads_ended(client, cast, ended):
     assert [e.pk for e in only_active] == [cast.engagement.pk]
 
     export = client.get("/engagements/?_export=csv").content.decode("utf-8-sig")
-    assert "ended" in export.splitlines()[1] + export.splitlines()[2]
+    assert "Ended" in export.splitlines()[1] + export.splitlines()[2]
 
 
 def offered(form) -> set[int]:

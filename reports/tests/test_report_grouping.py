@@ -95,7 +95,7 @@ def test_the_total_row_is_all_the_hours_on_the_page_and_in_every_export(client, 
     for name in ("groups", "sources"):
         footer = dict(zip([h["name"] for h in tables[name]["header"]], tables[name]["footer"],
                           strict=True))
-        assert str(footer["share"]["html"]) == "100.0%", name
+        assert str(footer["share"]["html"]) == "100%", name
 
     response = client.get(URL, {**query, "table": "groups", "_export": "csv"})
     assert ('filename="balance-groups-engagement-2026-10-05-2026-11-22.csv"'
@@ -103,14 +103,15 @@ def test_the_total_row_is_all_the_hours_on_the_page_and_in_every_export(client, 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     total = dict(zip(rows[0], rows[-1], strict=True))
     assert (total["Engagement"], total["Total h"], total["Share of hours %"]) == (
-        "Total", "10.0", "100.0")
+        "Total", "10.0", "100")
     assert sum(float(row[rows[0].index("Total h")]) for row in rows[1:-1]) == 10.0
 
     sheet = openpyxl.load_workbook(io.BytesIO(client.get(
         URL, {**query, "table": "consultants", "_export": "xlsx"}).content)).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     total = dict(zip(values[0], values[-1], strict=True))
-    assert (total["Consultant"], total["Client h"], total["Total h"]) == ("Total", 6.0, 10.0)
+    assert (total["Client h"], total["Total h"]) == (6.0, 10.0), values[0]
+    assert values[-1][0] == "Total"
     assert not isinstance(total["Total h"], str)
     json_name = client.get(URL, {**query, "table": "groups", "_export": "json"})
     assert "balance-groups-engagement-" in json_name["Content-Disposition"]

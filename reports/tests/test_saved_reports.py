@@ -156,7 +156,7 @@ def test_send_now_mails_the_period_as_of_today_and_says_so(client, cast, team_we
     assert "“Team weekly” (26 Oct 2026 – 22 Nov 2026) is on its way to 1 person" in page
     [sent] = mail.outbox
     assert sent.to == [cast.manager.email]
-    assert "26 Oct" in sent.subject and "6.0 h client work" in sent.subject
+    assert "26 Oct" in sent.subject and "6.00 h client work" in sent.subject
     # Outside the schedule: the scheduled period is not marked sent.
     assert not SavedReportDelivery.objects.exists()
 
