@@ -271,7 +271,8 @@ class ReportRunList(generics.ListAPIView):
         # Celery eager, even built): answer what it is now.
         run.refresh_from_db()
         url = reverse("api_report_run", args=[run.pk])
-        return Response(ReportRunDetailSerializer(run).data, status=status.HTTP_202_ACCEPTED,
+        return Response(ReportRunDetailSerializer(run, context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED,
                         headers={"Location": url})
 
 

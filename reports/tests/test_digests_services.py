@@ -70,7 +70,8 @@ def test_a_real_worker_on_redis_sends_through_real_smtp(
     alice = next(m for m in smtp_server.messages if m["To"] == "alice@example.test")
     assert "Client work        43.00 h" in alice.get_body(("plain",)).get_content()
     maria = next(m for m in smtp_server.messages if m["To"] == "maria@example.test")
-    assert maria["Subject"] == "Public Sector, week 2026-W47: 55 h logged, 20% promotion, 1 flagged"
+    assert maria["Subject"] == (
+        "Public Sector, week 2026-W47: 55.00 h logged, 20% promotion, 1 flagged")
 
     call_command("send_digests", "--week", "2026-W47")  # again: nothing new
     time.sleep(2)
