@@ -207,6 +207,16 @@ class User(AbstractUser):
         return self.is_superuser or self.is_staff
 
     @cached_property
+    def people_in_reach(self) -> list[int] | None:
+        """The ids of the people this user may see, read once per request; None for an
+        admin, who sees everyone. visible_to() stays the permission check: its OR across
+        the user table hides the consultant indexes from PostgreSQL (it reads every row of
+        the entries or the rollup), where this literal list lets it read only theirs."""
+        if self.is_admin:
+            return None
+        return list(User.objects.visible_to(self).values_list("pk", flat=True))
+
+    @cached_property
     def managed_team_list(self) -> list:
         """The teams this user manages, read once per request (role, menus and filters)."""
         return list(self.managed_teams.all())

@@ -26,7 +26,7 @@ from ..durations import decimal_hours, format_duration
 from ..filters import TimeEntryFilter
 from ..forms import TimeEntryForm, TimerStartForm, entry_initial
 from ..grid import RowKey
-from ..models import Activity, Kind, RunningTimer, TimeEntry, User, entry_week_status
+from ..models import Activity, Kind, RunningTimer, TimeEntry, entry_week_status
 from ..paging import (
     CountedPaginator,
     GroupOrder,
@@ -54,16 +54,8 @@ def _get_entry_for_user(request, pk) -> TimeEntry:
 
 
 def people_within_reach(user) -> list[int] | None:
-    """The ids of the people `user` may see; None for an admin, who sees everyone.
-
-    visible_to() stays the permission check. Its OR across the user table (own rows, or a
-    managed team's) hides the (consultant, date) index from PostgreSQL, which then reads
-    the whole table; a literal id list (one small query) lets it read only those people's
-    rows, ordered by date.
-    """
-    if user.is_admin:
-        return None
-    return list(User.objects.visible_to(user).values_list("pk", flat=True))
+    """The ids of the people `user` may see; None for an admin (User.people_in_reach)."""
+    return user.people_in_reach
 
 
 def within_reach(manager, user, people: list[int] | None = None):
