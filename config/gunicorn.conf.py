@@ -25,8 +25,9 @@ errorlog = "-"
 # Gunicorn's default format, less %(u)s: that is the user name of an `Authorization: Basic`
 # header, and a script that sends its API token as `curl -u "$TOKEN:"` would have the token
 # written to the log. No header is logged (a %({authorization}i)s would), and API tokens never
-# travel in URLs, so the request line holds none.
-access_log_format = '%(h)s %(l)s - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+# travel in URLs, so the request line holds none. The last field is the time the worker spent
+# on the request in milliseconds (not the time it waited to be accepted).
+access_log_format = '%(h)s %(l)s - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 
 # Nothing in the container talks to gunicorn's control socket, and the non-root user has no
 # writable home to put it in.

@@ -86,6 +86,19 @@ def kind_seconds_by_consultant(entries) -> dict[int, KindSeconds]:
     return {consultant_id: KindSeconds.of(kinds) for consultant_id, kinds in pairs.items()}
 
 
+def kind_seconds_of_whole_weeks(weekly_source_totals) -> dict[int, KindSeconds]:
+    """Hours by kind of each consultant in a WeeklySourceTotal queryset (the coarse rollup of
+    whole weeks, kinds as columns), in one grouped query: for periods made of whole weeks,
+    without reading their entries."""
+    return {
+        consultant_id: KindSeconds(client or 0, promotion or 0, internal or 0)
+        for consultant_id, client, promotion, internal in (
+            weekly_source_totals.order_by().values_list("consultant_id").annotate(
+                Sum("client_seconds"), Sum("promotion_seconds"), Sum("internal_seconds"))
+        )
+    }
+
+
 def kind_seconds_by_week(weekly_totals) -> dict[tuple[int, object], KindSeconds]:
     """Hours by kind of each (consultant id, Monday) in a WeeklyTotal queryset (the rollup of
     whole weeks), in one grouped query: the Approvals page's figures of each week."""

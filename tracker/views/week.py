@@ -18,7 +18,15 @@ from ..figures import KindSeconds
 from ..forms import CellEntryForm, CellNewEntryForm, WeekSubmitForm
 from ..grid import RowKey, WeekGrid, row_label
 from ..limits import date_in_range
-from ..models import Activity, Kind, TimeEntry, WeekApproval, WeekStatus
+from ..models import (
+    Activity,
+    Kind,
+    TimeEntry,
+    User,
+    WeekApproval,
+    WeeklySourceTotal,
+    WeekStatus,
+)
 from ..week import (
     DAYS,
     day_label,
@@ -67,14 +75,19 @@ def _day_links(monday: dt.date, shown: int) -> dict:
     }
 
 
-def _team_median_share(*, user, start: dt.date, end: dt.date) -> float | None:
-    """The median promotion share of the user's team over the period (members with time)."""
+def _four_weeks(*, user, first_monday: dt.date, last_monday: dt.date):
+    """The user's hours by kind over four whole weeks, and their team's median promotion
+    share over them (members with time), from the coarse rollup of whole weeks: one query,
+    however many entries the team logged."""
+    rollup = WeeklySourceTotal.objects.filter(
+        week_start__range=(first_monday, last_monday), entries__gt=0)
     if user.team_id is None:
-        return None
-    by_consultant = figures.kind_seconds_by_consultant(
-        TimeEntry.objects.filter(consultant__team_id=user.team_id).in_period(start, end)
-    )
-    return figures.team_median_share(seconds.promotion_share for seconds in by_consultant.values())
+        own = figures.kind_seconds_of_whole_weeks(rollup.filter(consultant=user))
+        return own.get(user.pk, KindSeconds()), None
+    team = figures.kind_seconds_of_whole_weeks(
+        rollup.filter(consultant__in=User.objects.filter(team_id=user.team_id).values("pk")))
+    median = figures.team_median_share(seconds.promotion_share for seconds in team.values())
+    return team.get(user.pk, KindSeconds()), median
 
 
 def _outcomes_credited(*, user, start: dt.date, end: dt.date) -> int:
@@ -224,7 +237,8 @@ def my_week(request):
     # The week's hours by kind are its days' summed: the same seconds as the balance report.
     totals = KindSeconds.of(pair for day in by_day for pair in day.items())
     four_weeks_start = monday - dt.timedelta(days=21)
-    four_week_totals = figures.kind_seconds(entries.in_period(four_weeks_start, sunday))
+    four_week_totals, team_median = _four_weeks(
+        user=user, first_monday=four_weeks_start, last_monday=monday)
     capacity = figures.capacity_hours(figures.capacity_of(user, monday, sunday))
     total_hours = figures.hours(totals.total)
     bar_scale = max(capacity, totals.total / 3600)  # past capacity, the bar shows every kind
@@ -239,7 +253,6 @@ def my_week(request):
             "percent_of_bar": (100 * seconds / 3600 / bar_scale) if bar_scale else 0,
         })
     share_week = totals.promotion_share
-    team_median = _team_median_share(user=user, start=four_weeks_start, end=sunday)
     approval = services.week_status(consultant=user, week_start=monday)
     submit_form.fields["note"].widget.attrs["form"] = "week-grid"  # posted with the grid
     context = {
