@@ -738,8 +738,8 @@ def _activity_by_person(people, start: dt.date, end: dt.date, everyone: bool) ->
         starts_on__range=(start, end), source_activity__isnull=False
     )
     if not everyone:
-        activities = activities.filter(consultant__in=people.values("pk"))
-        sourced = sourced.filter(source_activity__consultant__in=people.values("pk"))
+        activities = activities.filter(consultant__in=people)
+        sourced = sourced.filter(source_activity__consultant__in=people)
     zero = Value(0, output_field=BigIntegerField())
     counted = activities.order_by().values_list("consultant_id").annotate(
         activities=Count("pk"), reach=Sum("audience"), leads=Sum("leads"), sourced=zero,
@@ -826,13 +826,18 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
         and not people.query.has_filters()
     )
     people_qs = _in_scope(people, period, team=team, consultant=consultant, client=client)
+    # The people read first, and their ids handed to every other query as a list: the
+    # access layer's OR across teams hides the consultant indexes from PostgreSQL, which
+    # then guesses hundreds of people for nine and plans (parallel) scans to match.
+    people_rows = list(_people(people_qs))
+    in_scope = None if everyone else [user.pk for user in people_rows]
 
     cells = defaultdict(KindSeconds)  # consultant -> seconds by kind
     worked = defaultdict(set)  # consultant -> engagements with time in the period
     engagement_seconds = defaultdict(int)
     time_cells = defaultdict(list)  # (consultant, engagement or 0) -> (kind, seconds) pairs
     week_cells = defaultdict(KindSeconds)
-    for consultant_id, engagement_id, monday, *kinds in _time_cells(period, people_qs, everyone):
+    for consultant_id, engagement_id, monday, *kinds in _time_cells(period, in_scope, everyone):
         kinds = [value or 0 for value in kinds]
         seconds = KindSeconds(*kinds)
         if monday is not None:  # a row of the weekly series, or of an edge week
@@ -845,8 +850,7 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
             worked[consultant_id].add(engagement_id)
             engagement_seconds[engagement_id] += seconds.total
 
-    unapproved = unapproved_time(start=start, end=end,
-                                 consultants=None if everyone else people_qs)
+    unapproved = unapproved_time(start=start, end=end, consultants=in_scope)
     engagements = _engagements_worked(engagement_seconds)
     if client is not None:
         engagement_seconds = {
@@ -863,9 +867,9 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
                     (outcome["pk"], outcome["verified"])
                 )
 
-    activity = _activity_by_person(people_qs, start, end, everyone)
+    activity = _activity_by_person(in_scope, start, end, everyone)
     rows, credited = [], defaultdict(set)
-    for user in sorted(_people(people_qs), key=lambda u: u.username):
+    for user in sorted(people_rows, key=lambda u: u.username):
         counts = activity.get(user.pk, ActivityCounts())
         if user.pk not in cells and not counts.activities and (
             user.team_id is None or not user.is_active
@@ -906,7 +910,7 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
             Week(week_start=monday, seconds=week_cells[monday])
             for monday in sorted(week_cells)
         ),
-        sources=_sources(period, people_qs, everyone),
+        sources=_sources(period, in_scope, everyone),
         groups=_groups(time_cells, rows, engagements),
     )
 
