@@ -703,6 +703,10 @@ class WeeklyTotal(models.Model):
         indexes = [
             models.Index(fields=["week_start", "consultant"]),
             models.Index(fields=["engagement_key"]),
+            # "Engagements their people logged time on" (the /time/ list's menus): read
+            # from the index alone, not from thousands of rollup rows scattered on disk.
+            models.Index(fields=["consultant", "engagement_key"], condition=Q(entries__gt=0),
+                         name="weekly_total_worked_on"),
         ]
 
     def __str__(self):
