@@ -43,6 +43,7 @@ from tracker import figures
 from tracker.figures import KindSeconds, Unapproved, hours, unapproved_time
 from tracker.formatting import person_name
 from tracker.models import (
+    KIND_VALUES,
     Activity,
     EngagementTotal,
     Kind,
@@ -482,15 +483,27 @@ def _groups(time_cells: dict, rows, engagements: dict) -> dict[str, tuple[GroupR
     (consultant, engagement) of the rows: each group's figures are its seconds by kind, as a
     row's are, and every grouping sums to the report's totals."""
     names = {row.consultant_id: row.name for row in rows}  # people by name, as everywhere
-    pairs = {by: defaultdict(list) for by in GROUP_BY}
-    for (consultant_id, engagement_id), kinds in time_cells.items():
+    sums: dict[str, dict] = {by: {} for by in GROUP_BY}  # key -> [client, promotion, internal]
+
+    def add(by: str, key, seconds: tuple[int, int, int]) -> None:
+        cell = sums[by].get(key)
+        if cell is None:
+            sums[by][key] = list(seconds)
+        else:
+            cell[0] += seconds[0]
+            cell[1] += seconds[1]
+            cell[2] += seconds[2]
+
+    whole = 0
+    for (consultant_id, engagement_id), cell in time_cells.items():
         engagement = engagements.get(engagement_id)
-        pairs["consultant"][consultant_id] += kinds
-        pairs["engagement"][engagement_id or None] += kinds
-        pairs["client"][engagement["client_id"] if engagement else None] += kinds
-        for kind, seconds in kinds:
-            pairs["kind"][kind].append((kind, seconds))
-    whole = sum(seconds for kinds in time_cells.values() for _, seconds in kinds)
+        seconds = (cell.client, cell.promotion, cell.internal)
+        add("consultant", consultant_id, seconds)
+        add("engagement", engagement_id or None, seconds)
+        add("client", engagement["client_id"] if engagement else None, seconds)
+        for place, kind in enumerate(KIND_VALUES):
+            add("kind", kind, tuple(value if i == place else 0 for i, value in enumerate(seconds)))
+        whole += cell.total
     clients = {e["client_id"]: e["client__name"] for e in engagements.values()}
 
     def label(by, key) -> tuple[str, str | None]:
@@ -506,17 +519,17 @@ def _groups(time_cells: dict, rows, engagements: dict) -> dict[str, tuple[GroupR
 
     def order(row):
         if row.by == "kind":
-            return (Kind.values.index(row.key),)
+            return (KIND_VALUES.index(row.key),)
         if row.by == "consultant":
             return (row.label,)  # as the rows
         return (row.key is None, (row.client or "").casefold(), row.label.casefold())
 
     groups = {}
-    for by, keyed in pairs.items():
+    for by, keyed in sums.items():
         built = []
-        for key, kinds in keyed.items():
+        for key, cell in keyed.items():
             text, client = label(by, key)
-            seconds = KindSeconds.of(kinds)
+            seconds = KindSeconds(*cell)
             built.append(GroupRow(by=by, key=key, label=text, client=client, seconds=seconds,
                                   share=figures.share_of(seconds.total, whole)))
         built.sort(key=order)
@@ -835,7 +848,7 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
     cells = defaultdict(KindSeconds)  # consultant -> seconds by kind
     worked = defaultdict(set)  # consultant -> engagements with time in the period
     engagement_seconds = defaultdict(int)
-    time_cells = defaultdict(list)  # (consultant, engagement or 0) -> (kind, seconds) pairs
+    time_cells = defaultdict(KindSeconds)  # (consultant, engagement or 0) -> seconds by kind
     week_cells = defaultdict(KindSeconds)
     for consultant_id, engagement_id, monday, *kinds in _time_cells(period, in_scope, everyone):
         kinds = [value or 0 for value in kinds]
@@ -845,7 +858,7 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
         if consultant_id is None:
             continue  # the weekly series only
         cells[consultant_id] += seconds
-        time_cells[consultant_id, engagement_id].extend(zip(Kind.values, kinds, strict=True))
+        time_cells[consultant_id, engagement_id] += seconds
         if engagement_id:
             worked[consultant_id].add(engagement_id)
             engagement_seconds[engagement_id] += seconds.total
@@ -935,7 +948,7 @@ def _sources(period: Period, people, everyone: bool) -> tuple[SourceRow, ...]:
     return _source_rows(
         (source, kind, seconds)
         for source, *kinds in rows
-        for kind, seconds in zip(Kind.values, kinds, strict=True)
+        for kind, seconds in zip(KIND_VALUES, kinds, strict=True)
         if seconds
     )
 

@@ -26,7 +26,7 @@ from django.db.models import Sum
 
 from . import formatting
 from .durations import decimal_hours
-from .models import Kind
+from .models import KIND_VALUES, Kind
 from .selection import Selection
 
 DEFAULT_THRESHOLD = Decimal("0.30")  # the promotion share above which a team flags someone
@@ -48,7 +48,7 @@ class KindSeconds:
     @classmethod
     def of(cls, pairs: Iterable[tuple[str, int]]) -> "KindSeconds":
         """From (kind, seconds) pairs, e.g. a grouped query; a kind may come more than once."""
-        totals = dict.fromkeys(Kind.values, 0)
+        totals = dict.fromkeys(KIND_VALUES, 0)
         for kind, seconds in pairs:
             totals[kind] += seconds or 0
         return cls(**totals)

@@ -249,6 +249,11 @@ class Kind(models.TextChoices):
     INTERNAL = "internal", "Internal"
 
 
+# The kinds' values, read once: Kind.values builds a new list at every access, which the
+# reports' loops paid some 10,000 times a year's report (a third of its Python time).
+KIND_VALUES = tuple(Kind.values)
+
+
 def _visible_by_consultant(queryset, user, field="consultant"):
     if user.is_superuser or user.is_staff:
         return queryset.all()
