@@ -202,3 +202,22 @@ def test_a_stale_save_keeps_what_was_typed_and_names_the_entry_changed(client, a
     assert client.post(URL, again).status_code == 302
     assert set(TimeEntry.objects.values_list("seconds", "note")) == {(7200, "Mine"),
                                                                     (3600, "Also")}
+
+
+def test_a_save_after_the_week_was_approved_names_the_approver_and_keeps_what_was_typed(
+    client, alice, cast
+):
+    """The dialog opened on a submitted week, the manager approved it, then Save: refused,
+    saying who approved it, with what was typed still in view (nothing written)."""
+    entry = TimeEntryFactory(consultant=alice, date=MONDAY, seconds=3600, kind=Kind.INTERNAL)
+    services.week_submit(consultant=alice, week_start=MONDAY)
+    services.week_approve(by=cast.manager, consultant=alice, week_start=MONDAY)
+    data = {**entry_data(entry, seconds="2:15", note="Typed before"),
+            "new-seconds": "0:40", "new-note": "Added late"}
+    page = client.post(URL, data).content.decode()
+    assert "Nothing was saved" in page
+    assert f"Week 2026-W48 of {alice} was approved by {cast.manager}" in page
+    assert 'value="2:15"' in page and 'value="Typed before"' in page
+    assert 'value="0:40"' in page and 'value="Added late"' in page
+    assert ">Save</button>" not in page
+    assert TimeEntry.objects.get().seconds == 3600

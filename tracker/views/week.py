@@ -399,6 +399,9 @@ def week_cell(request):
     label = row_label(key, engagement, activity)
     back = _next_url(request, _week_url(monday, day=offset))
     locked = services.week_status(consultant=user, week_start=monday).locked
+    # Approved after the dialog was opened: nothing is saved, and what was typed stays in
+    # view (read-only) beside who approved the week, as the grid does.
+    refused = locked and request.method == "POST"
 
     def read_forms(data=None):
         entries = TimeEntry.objects.filter(
@@ -406,13 +409,21 @@ def week_cell(request):
             engagement_id=key.engagement_id, activity_id=key.activity_id,
         ).order_by("pk")
         forms = [CellEntryForm(data, entry=entry) for entry in entries]
-        for form in forms if locked else []:
+        new_form = CellNewEntryForm(data)
+        for form in [*forms, new_form] if locked else []:
             for field in form.fields.values():
-                field.disabled = True  # shown, not editable: the week is approved
-        return forms, CellNewEntryForm(data)
+                if refused:
+                    field.widget.attrs["readonly"] = True  # shows the typed value
+                else:
+                    field.disabled = True  # shown, not editable: the week is approved
+        return forms, new_form
 
     errors: list[str] = []
     entry_forms, new_form = read_forms(request.POST if request.method == "POST" else None)
+    if refused:
+        errors = ["Nothing was saved: " + " ".join(
+            services.week_lock_errors([(user.pk, day)])
+        )]
     if request.method == "POST" and not locked:
         if all(form.is_valid() for form in [*entry_forms, new_form]):
             try:
@@ -436,6 +447,7 @@ def week_cell(request):
             errors = ["Nothing was saved: correct the marked fields."]
     return render(request, "tracker/week_cell.html", {
         "label": label, "day": day, "key": key, "entry_forms": entry_forms,
-        "new_form": new_form, "errors": errors, "locked": locked, "back": back,
+        "new_form": new_form, "errors": errors, "locked": locked, "refused": refused,
+        "back": back,
         "action": request.get_full_path(),
     })
