@@ -170,3 +170,28 @@ def test_a_week_is_submitted_returned_resubmitted_approved_and_locked(cast, log_
     tuesday = alice.get_by_label("Internal, Tuesday 24 November", exact=True)
     assert tuesday.get_attribute("readonly") is not None
     assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [3600, 7200, 10800]
+
+
+@time_machine.travel("2026-11-27 15:00 +0000", tick=True)
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_long_unbroken_note_and_comment_stay_within_the_screen(cast, log_in, live_server,
+                                                                  width):
+    """A note or a comment of 2,000 characters without a space (a pasted link, a key held
+    down) wraps inside the week's status box: My week and the week's page never scroll
+    sideways."""
+    from tracker import services
+
+    monday = dt.date(2026, 11, 23)
+    services.week_submit(consultant=cast.consultant, week_start=monday, note="n" * 2000)
+    services.week_return(consultant=cast.consultant, week_start=monday, by=cast.manager,
+                         comment="c" * 2000)
+    services.week_submit(consultant=cast.consultant, week_start=monday - dt.timedelta(days=7))
+    services.week_return(consultant=cast.consultant, week_start=monday - dt.timedelta(days=7),
+                         by=cast.manager, comment="r" * 2000)
+    for user, path in ((cast.consultant, "/"), (cast.manager, "/weeks/alice/2026-W48/")):
+        page = log_in(user)
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("#week-status").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        page.close()
