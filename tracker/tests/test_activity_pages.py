@@ -367,3 +367,20 @@ def test_two_tabs_editing_different_fields_of_an_activity_keep_both(client, cast
                             "version": started_b}).status_code == 302
     talk.refresh_from_db()
     assert (talk.audience, talk.venue) == (950, "DevConf Berlin")
+
+
+def test_an_activity_in_an_approved_week_says_so_when_its_edit_page_opens(client, cast, world):
+    """As the time form does: who approved the week is said before anything is typed, and
+    the form offers no Save (the service would refuse it anyway)."""
+    from tracker import services
+
+    monday = dt.date(2026, 10, 5)
+    services.week_submit(consultant=cast.consultant, week_start=monday)
+    services.week_approve(consultant=cast.consultant, week_start=monday, by=cast.manager)
+    client.force_login(cast.consultant)
+    page = client.get(reverse("tracker:activity_edit", args=[world["post"].pk])).content.decode()
+    assert "This activity cannot be changed: Week 2026-W41 of" in page
+    assert f"was approved by {cast.manager}" in page
+    assert ">Save</button>" not in page and "<fieldset disabled>" in page
+    page = client.get(reverse("tracker:activity_edit", args=[world["talk"].pk])).content.decode()
+    assert "cannot be changed" not in page and ">Save</button>" in page

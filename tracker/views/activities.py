@@ -132,7 +132,9 @@ def activity_edit(request, pk):
     return render(
         request,
         "tracker/activity_form.html",
-        {"form": form, "title": "Edit activity", "action": request.path, "activity": activity},
+        {"form": form, "title": "Edit activity", "action": request.path, "activity": activity,
+         # Said when the page opens, as the time form does, not after a change is typed.
+         "locked": services.week_lock_errors([(activity.consultant_id, activity.date)])},
     )
 
 
