@@ -704,13 +704,19 @@ def activity_update(
 
 
 @transaction.atomic
+def activity_delete_weeks(activity: Activity) -> list[tuple[int, object]]:
+    """The (consultant id, date) pairs whose weeks an activity's delete writes into: its own,
+    and those of the time logged on it (which loses its link)."""
+    return [
+        *Activity.objects.filter(pk=activity.pk).values_list("consultant_id", "date"),
+        *activity.time_entries.order_by().values_list("consultant_id", "date").distinct(),
+    ]
+
+
 def activity_delete(*, activity: Activity) -> None:
     """Delete the activity; the time spent on it stays logged, linked to no activity. Its
     own week and the weeks of that time (which loses its link) must not be approved."""
-    week_lock_check_pairs([
-        *Activity.objects.filter(pk=activity.pk).values_list("consultant_id", "date"),
-        *activity.time_entries.order_by().values_list("consultant_id", "date").distinct(),
-    ])
+    week_lock_check_pairs(activity_delete_weeks(activity))
     # What the delete empties on other rows is their change too.
     history.record_cleared(
         activity.time_entries.select_related("consultant", "engagement__client"), "activity"

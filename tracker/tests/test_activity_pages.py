@@ -384,3 +384,22 @@ def test_an_activity_in_an_approved_week_says_so_when_its_edit_page_opens(client
     assert ">Save</button>" not in page and "<fieldset disabled>" in page
     page = client.get(reverse("tracker:activity_edit", args=[world["talk"].pk])).content.decode()
     assert "cannot be changed" not in page and ">Save</button>" in page
+
+
+def test_an_activity_in_an_approved_week_says_so_when_its_delete_page_opens(client, cast, world):
+    """The delete page names the approved week before the click and offers no Delete."""
+    from tracker import services
+
+    monday = dt.date(2026, 10, 5)
+    services.week_submit(consultant=cast.consultant, week_start=monday)
+    services.week_approve(consultant=cast.consultant, week_start=monday, by=cast.manager)
+    client.force_login(cast.consultant)
+    url = reverse("tracker:activity_delete", args=[world["post"].pk])
+    page = client.get(url).content.decode()
+    assert "This activity cannot be deleted: Week 2026-W41 of" in page
+    assert f"was approved by {cast.manager}" in page
+    assert ">Delete</button>" not in page
+    client.post(url)
+    assert Activity.objects.filter(pk=world["post"].pk).exists()
+    page = client.get(reverse("tracker:activity_delete", args=[world["talk"].pk])).content.decode()
+    assert "cannot be deleted" not in page and ">Delete</button>" in page

@@ -152,5 +152,7 @@ def activity_delete(request, pk):
     return render(
         request,
         "tracker/activity_confirm_delete.html",
-        {"activity": activity, "entry_count": activity.time_entries.count()},
+        {"activity": activity, "entry_count": activity.time_entries.count(),
+         # Said when the page opens, as the time entry's delete page does.
+         "locked": services.week_lock_errors(services.activity_delete_weeks(activity))},
     )
