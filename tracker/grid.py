@@ -151,6 +151,7 @@ class WeekGrid:
         self.conflicts = 0  # changed cells whose saved time changed since the page was shown
         self.entries = list(
             TimeEntry.objects.filter(consultant=user).in_period(self.days[0], self.days[-1])
+            .in_cell_order()  # a cell's notes in the order its dialog lists its entries
             .only("pk", "date", "seconds", "kind", "engagement_id", "activity_id", "note")
         )
         self.engagements = {

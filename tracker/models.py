@@ -534,6 +534,11 @@ class TimeEntryQuerySet(models.QuerySet):
         """Entries dated from start to end, both inclusive."""
         return self.filter(date__range=(start, end))
 
+    def in_cell_order(self):
+        """The order of a week grid cell's entries, oldest first: its dialog lists them so and
+        its tooltip joins their notes so (tracker/grid.py, views/week.py week_cell)."""
+        return self.order_by("date", "pk")
+
 
 class TimeEntry(models.Model):
     Source = EntrySource

@@ -356,3 +356,25 @@ def test_the_cell_dialog_focuses_its_error_and_asks_before_losing_edits(open_wee
     assert len(asked) == 2
     assert not dialog.is_visible()
     assert not TimeEntry.objects.exists()
+
+
+def test_a_cells_tooltip_lists_its_notes_in_the_order_its_dialog_lists_its_entries(open_week,
+                                                                                  cast):
+    monday = last_monday(cast)
+    for note in ("Kick-off", "", "Steering committee", "Minutes"):
+        TimeEntryFactory(consultant=cast.consultant, date=monday, seconds=1800,
+                         kind=Kind.CLIENT, engagement=cast.engagement, note=note)
+    page = open_week(monday, DESKTOP)
+    cell = cell_input(page, f"client-{cast.engagement.pk}", 0)
+    link = page.get_by_role("link", name=f"Entries and notes: {cast.engagement}, "
+                            f"{monday:%A} {monday.day}")
+    assert link.get_attribute("title") == (
+        "Entries and notes: Kick-off · Steering committee · Minutes"
+    )
+    cell.click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    shoot(page, "cell_order_1280")
+    notes = [note for note in dialog.locator("input[name$='-note']:not([name^='new'])")
+             .evaluate_all("inputs => inputs.map(input => input.value)") if note]
+    assert notes == ["Kick-off", "Steering committee", "Minutes"]

@@ -407,7 +407,7 @@ def week_cell(request):
         entries = TimeEntry.objects.filter(
             consultant=user, date=day, kind=key.kind,
             engagement_id=key.engagement_id, activity_id=key.activity_id,
-        ).order_by("pk")
+        ).in_cell_order()
         forms = [CellEntryForm(data, entry=entry) for entry in entries]
         new_form = CellNewEntryForm(data)
         for form in [*forms, new_form] if locked else []:
