@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tracker import services
 from tracker.models import Change, Kind, RunningTimer, TimeEntry, WeekApproval, WeekStatus
 from tracker.tests.factories import TimeEntryFactory
 from tracker.week import iso_week, week_start_of
@@ -378,3 +379,47 @@ def test_a_cells_tooltip_lists_its_notes_in_the_order_its_dialog_lists_its_entri
     notes = [note for note in dialog.locator("input[name$='-note']:not([name^='new'])")
              .evaluate_all("inputs => inputs.map(input => input.value)") if note]
     assert notes == ["Kick-off", "Steering committee", "Minutes"]
+
+
+def approve(cast, monday: dt.date) -> None:
+    """The manager approves the week (from another tab or device than the page's)."""
+    services.week_submit(consultant=cast.consultant, week_start=monday)
+    services.week_approve(consultant=cast.consultant, week_start=monday, by=cast.manager)
+
+
+def refusals(page) -> list[str]:
+    """The alerts that say something went wrong, as a person sees them."""
+    return page.locator(".alert-danger:visible, [role=alert]:visible").all_inner_texts()
+
+
+def test_a_save_refused_because_the_week_was_approved_meanwhile_says_so_once(open_week, cast):
+    monday = last_monday(cast)
+    page = open_week(monday, DESKTOP)
+    approve(cast, monday)
+    cell_input(page, "internal-0", 1).fill("2:00")
+    page.get_by_role("button", name="Save week").click()
+    page.wait_for_selector("text=Nothing was saved")
+    shoot(page, "approved_meanwhile_1280")
+    [message] = refusals(page)
+    assert message.startswith("Nothing was saved: the week was approved meanwhile. Week ")
+    assert f"was approved by {cast.manager.get_full_name()}" in message
+    assert "Not saved" in page.locator("#err_cell-internal-0-1").inner_text()
+    # Nothing left to save: leaving the page does not ask about it.
+    page.get_by_role("link", name="Next week →").click()
+    page.wait_for_url(lambda url: "week=" in url and iso_week(monday) not in url)
+    assert not TimeEntry.objects.exists()
+
+
+def test_a_cell_saved_after_the_week_was_approved_says_so_once(open_week, cast):
+    monday = last_monday(cast)
+    page = open_week(monday, DESKTOP)
+    page.get_by_role("link", name=f"Entries and notes: Internal, {monday:%A} {monday.day}").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#id_new-seconds").fill("1:00")
+    approve(cast, monday)
+    dialog.get_by_role("button", name="Save").click()
+    dialog.get_by_text("Nothing was saved").wait_for()
+    shoot(page, "approved_meanwhile_cell_1280")
+    [message] = refusals(page)
+    assert message.startswith("Nothing was saved: the week was approved meanwhile. Week ")
+    assert not TimeEntry.objects.exists()

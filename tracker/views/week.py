@@ -39,6 +39,7 @@ from ..week import (
 from .time import _next_url, timer_context, timer_over_warning
 
 DAY_NUMBERS = {str(day) for day in DAYS}  # ?day=0 (Monday) to 6, as typed in an address
+APPROVED_MEANWHILE = "the week was approved meanwhile."  # a save refused by the lock
 CHART_DAY_HEIGHT = 120  # px of the daily chart's tallest bar (24 h would overflow it)
 
 
@@ -159,6 +160,7 @@ def my_week(request):
     sunday = monday + dt.timedelta(days=6)
     # ?copy=1 copies last week's rows and says how many; ?copy=2 keeps them after a save.
     copy_last_week = request.GET.get("copy") in ("1", "2")
+    locked_meanwhile: list[str] = []  # a save refused by the lock: who approved it, when
 
     submit_form = WeekSubmitForm()
     if request.method == "POST":
@@ -168,7 +170,6 @@ def my_week(request):
         submit_form = WeekSubmitForm(request.POST if submitting else None)
         grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
         saved = grid.bind(request.POST)
-        locked_meanwhile = False
         refused_submit: list[str] = []
         if submitting and not submit_form.is_valid():
             saved = False
@@ -186,10 +187,10 @@ def my_week(request):
                 # Saved elsewhere between reading the week and writing it (the service
                 # re-reads it locked): read it again, so the cells say what changed.
                 saved = False
-                locked_meanwhile = isinstance(exc, services.WeekLocked)
+                locked_meanwhile = exc.messages if isinstance(exc, services.WeekLocked) else []
                 grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
-                if grid.bind(request.POST):
-                    grid.errors.extend(exc.messages)
+                if grid.bind(request.POST) and not locked_meanwhile:
+                    grid.errors.extend(exc.messages)  # the lock's: in the one message below
                 if locked_meanwhile:
                     # Approved since the page was opened: no cell is wrong, none can be
                     # saved. What was typed stays in view, marked as not saved, so the
@@ -212,13 +213,19 @@ def my_week(request):
             return redirect(_week_url(monday, **({"copy": 2} if copy_last_week else {}), **back))
         if refused_submit:
             messages.error(request, "Nothing was saved or submitted: " + " ".join(refused_submit))
+        elif locked_meanwhile:
+            # One message (another tab or the manager approved the week since the page was
+            # opened): what happened, who approved it and what to do; the cells say "Not saved".
+            messages.error(request, " ".join([
+                f"Nothing was {'submitted' if submitting else 'saved'}: {APPROVED_MEANWHILE}",
+                *locked_meanwhile,
+                "What you typed is shown below, marked “Not saved”.",
+            ]))
         elif submitting:
             messages.error(request, "Nothing was submitted: the timesheet could not be saved. "
-                           + ("The week was approved meanwhile." if locked_meanwhile
-                              else "Correct the marked cells, then submit again."))
+                           "Correct the marked cells, then submit again.")
         else:
-            messages.error(request, "Nothing was saved: the week was approved meanwhile."
-                           if locked_meanwhile else "Nothing was saved: correct the marked cells.")
+            messages.error(request, "Nothing was saved: correct the marked cells.")
     else:
         grid = WeekGrid(user=user, monday=monday, copy_last_week=copy_last_week)
         if request.GET.get("copy") == "1":
@@ -315,7 +322,8 @@ def my_week(request):
         "shown_day": shown,
         "error_days": [{"offset": day, "date": grid.days[day]} for day in error_days],
         # Shown after a refused save: what the grid holds is typed, not saved.
-        "grid_unsaved": request.method == "POST",
+        # (Not after a save the approval refused: nothing typed can be saved now.)
+        "grid_unsaved": request.method == "POST" and not locked_meanwhile,
         **_day_links(monday, shown),
         "cell_url": reverse("tracker:week_cell"),
         # A timer starts from a row on today's week, when none runs and the week is open.
@@ -398,7 +406,8 @@ def week_cell(request):
     key, engagement, activity = _cell_row(user, request.GET.get("row", ""))
     label = row_label(key, engagement, activity)
     back = _next_url(request, _week_url(monday, day=offset))
-    locked = services.week_status(consultant=user, week_start=monday).locked
+    approval = services.week_status(consultant=user, week_start=monday)
+    locked = approval.locked
     # Approved after the dialog was opened: nothing is saved, and what was typed stays in
     # view (read-only) beside who approved the week, as the grid does.
     refused = locked and request.method == "POST"
@@ -421,10 +430,10 @@ def week_cell(request):
     errors: list[str] = []
     entry_forms, new_form = read_forms(request.POST if request.method == "POST" else None)
     if refused:
-        errors = ["Nothing was saved: " + " ".join(
-            services.week_lock_errors([(user.pk, day)])
-        )]
-    if request.method == "POST" and not locked:
+        # One message says so (the dialog's "locked" note is left out for it), as My
+        # week's does.
+        errors = [f"Nothing was saved: {APPROVED_MEANWHILE}", services.lock_message(approval)]
+    elif request.method == "POST":
         if all(form.is_valid() for form in [*entry_forms, new_form]):
             try:
                 with transaction.atomic():
@@ -436,6 +445,8 @@ def week_cell(request):
                     )
             except ValidationError as exc:
                 errors = exc.messages
+                if isinstance(exc, services.WeekLocked):
+                    errors = [f"Nothing was saved: {APPROVED_MEANWHILE}", *errors]
                 if any(error.code == "stale" for error in getattr(exc, "error_list", [])):
                     # Saved now, what was typed kept over it, each changed entry named.
                     entry_forms, errors = _stale_cell_forms(read_forms()[0], request.POST)
