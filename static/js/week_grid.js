@@ -60,7 +60,7 @@
      the server's totals do (tracker/grid.py Cell.shown_seconds). */
   function refused(input) {
     if (input.value !== input.defaultValue) { return false; }
-    if (input.hasAttribute("aria-describedby")) { return true; }
+    if (input.getAttribute("aria-invalid") === "true") { return true; }  // marked by the server
     var select = input.closest("tr").querySelector("select[aria-invalid]");
     return Boolean(select);  // a new line with no row chosen: nothing of it is saved
   }

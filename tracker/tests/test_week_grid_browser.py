@@ -423,3 +423,32 @@ def test_a_cell_saved_after_the_week_was_approved_says_so_once(open_week, cast):
     [message] = refusals(page)
     assert message.startswith("Nothing was saved: the week was approved meanwhile. Week ")
     assert not TimeEntry.objects.exists()
+
+
+CELL_LOOK = """input => { const style = getComputedStyle(input);
+  return {background: style.backgroundColor, cursor: style.cursor, border: style.borderTopColor,
+          readOnly: input.readOnly, invalid: input.classList.contains('is-invalid'),
+          lock: style.backgroundImage.includes('svg')}; }"""
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_an_approved_weeks_cells_look_locked(open_week, cast, size):
+    monday = last_monday(cast)
+    TimeEntryFactory(consultant=cast.consultant, date=monday, seconds=3600, kind=Kind.INTERNAL)
+    approve(cast, monday)
+    page = open_week(monday - dt.timedelta(days=7), size, day=0)  # an open week, for contrast
+    open_look = cell_input(page, "internal-0", 0).evaluate(CELL_LOOK)
+    page.goto(page.url.replace(iso_week(monday - dt.timedelta(days=7)), iso_week(monday)))
+    shoot(page, f"locked_{size['width']}")
+    assert page.locator("#grid-lock").is_visible()
+    assert "Locked" in page.locator("#grid-lock").inner_text()
+    cell = cell_input(page, "internal-0", 0)
+    assert cell.input_value() == "1:00"
+    look = cell.evaluate(CELL_LOOK)
+    assert look["readOnly"] and not look["invalid"]
+    assert look["lock"] and not open_look["lock"]  # a padlock in each cell
+    assert look["cursor"] == "not-allowed" != open_look["cursor"]
+    assert look["background"] == "rgb(233, 236, 239)" != open_look["background"]  # disabled
+    # A screen reader hears why: the cell is described by the lock's sentence.
+    assert "grid-locked" in cell.get_attribute("aria-describedby").split()
+    assert "locked" in page.locator("#grid-locked").inner_text()
