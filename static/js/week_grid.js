@@ -250,12 +250,32 @@
     event.preventDefault();
     openCell(link.href);
   });
+  /* Keyboard: Tab goes from cell to cell (the ✎ links leave the Tab order: with them a row
+     took twice the stops); Alt+Enter in any cell opens its entries and notes, as Enter does
+     in a cell of several entries (it cannot be typed over); Enter elsewhere saves the week.
+     Without this script the ✎ links stay in the Tab order: they are the way in then. */
+  table.querySelectorAll("a.cell-open").forEach(function (link) {
+    link.tabIndex = -1;
+    var input = link.closest("td").querySelector("input.grid-cell");
+    if (input) { input.setAttribute("aria-keyshortcuts", "Alt+Enter"); }
+  });
+  document.querySelectorAll("[data-cell-keys]").forEach(function (hint) { hint.hidden = false; });
+  var opener = null;  // the cell whose dialog is open: focus goes back to it on closing
   table.addEventListener("keydown", function (event) {
-    var several = event.target.closest("input[data-cell-opens]");
-    if (several && event.key === "Enter") {
-      event.preventDefault();  // not the week's save: the cell opens
-      openCell(several.closest("td").querySelector("a.cell-open").href);
+    var input = event.target.closest("input.grid-cell");
+    var link = input && input.closest("td").querySelector("a.cell-open");
+    if (!link || event.key !== "Enter" || event.ctrlKey || event.metaKey || event.shiftKey) {
+      return;
     }
+    if (event.altKey || input.hasAttribute("data-cell-opens")) {
+      event.preventDefault();  // not the week's save: the cell opens
+      opener = input;
+      openCell(link.href);
+    }
+  });
+  dialog.addEventListener("close", function () {
+    if (opener && document.contains(opener)) { opener.focus(); }
+    opener = null;
   });
 
   dialog.addEventListener("click", function (event) {

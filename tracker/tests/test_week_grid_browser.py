@@ -452,3 +452,42 @@ def test_an_approved_weeks_cells_look_locked(open_week, cast, size):
     # A screen reader hears why: the cell is described by the lock's sentence.
     assert "grid-locked" in cell.get_attribute("aria-describedby").split()
     assert "locked" in page.locator("#grid-locked").inner_text()
+
+
+def test_tab_goes_cell_to_cell_and_alt_enter_opens_any_cell(open_week, cast):
+    monday = last_monday(cast)
+    TimeEntryFactory(consultant=cast.consultant, date=monday + dt.timedelta(days=1),
+                     seconds=3600, kind=Kind.INTERNAL, note="Hiring panel")
+    page = open_week(monday, DESKTOP)
+    hint = page.locator("#grid-help [data-cell-keys]")
+    assert hint.is_visible() and "Alt+Enter" in hint.inner_text()
+    cell_input(page, "internal-0", 0).focus()
+    stops = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.id"))
+    assert stops == ["id_cell-internal-0-1", "id_cell-internal-0-2", "id_cell-internal-0-3"]
+    # Alt+Enter on a cell of one entry opens it, with its note; closing comes back to it.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "id_cell-internal-0-1"
+    page.keyboard.press("Alt+Enter")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert dialog.locator("input[name$='-note'][value='Hiring panel']").count() == 1
+    shoot(page, "alt_enter_1280")
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert page.evaluate("document.activeElement.id") == "id_cell-internal-0-1"
+    # And on an empty cell: a note is typed there without the mouse.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Alt+Enter")
+    dialog.locator("#id_new-seconds").wait_for()
+    page.keyboard.type("30m")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Interview notes")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=change(s) saved")
+    assert TimeEntry.objects.filter(date=monday + dt.timedelta(days=2)).get().note == (
+        "Interview notes"
+    )
