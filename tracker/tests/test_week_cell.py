@@ -129,7 +129,13 @@ def test_another_persons_engagement_or_a_made_up_row_is_404(client, alice, cast)
         "row=nothing&day=0",
     ):
         assert client.get(f"/week/cell/?week=2026-W48&{query}").status_code == 404
-    assert client.get("/week/cell/?week=9999-W52&row=internal-0&day=0").status_code == 404
+
+
+@pytest.mark.parametrize("week", ["9999-W52", "2026-W99", ""])
+def test_a_cell_of_a_week_that_is_not_a_week_goes_to_this_week_saying_why(client, alice, week):
+    response = client.get(f"/week/cell/?week={week}&row=internal-0&day=0", follow=True)
+    assert response.redirect_chain == [("/", 302)]
+    assert "Showing this week." in response.content.decode()
 
 
 def test_a_timer_cannot_start_on_a_day_already_at_24_hours(client, alice):

@@ -491,3 +491,27 @@ def test_tab_goes_cell_to_cell_and_alt_enter_opens_any_cell(open_week, cast):
     assert TimeEntry.objects.filter(date=monday + dt.timedelta(days=2)).get().note == (
         "Interview notes"
     )
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_a_bad_week_in_the_address_shows_this_week_and_says_why(open_week, cast, log_in,
+                                                                 live_server, size):
+    this_week = week_start_of(cast.consultant.today())
+    page = log_in(cast.consultant)
+    page.set_viewport_size(size)
+    page.goto(f"{live_server.url}/?week=2026-W99")
+    shoot(page, f"bad_week_{size['width']}")
+    assert page.get_by_text("'2026-W99' is not an ISO week like 2026-W47. Showing this week."
+                            ).is_visible()
+    assert f"{this_week.day} {this_week:%b}" in page.locator("h1").inner_text()
+    # The cell's own page and a week's approval page alike: this week, and why.
+    page.goto(f"{live_server.url}/week/cell/?week=2026-W99&row=internal-0&day=0")
+    assert page.url == f"{live_server.url}/"
+    assert page.get_by_text("Showing this week.").is_visible()
+    manager = log_in(cast.manager)
+    manager.set_viewport_size(size)
+    manager.goto(f"{live_server.url}/weeks/{cast.consultant.username}/2026-W99/")
+    assert manager.url.endswith(f"/weeks/{cast.consultant.username}/{iso_week(this_week)}/")
+    assert manager.get_by_text("Showing this week.").is_visible()
+    manager.screenshot(path=SCREENSHOTS / f"week_grid_bad_week_approval_{size['width']}.png",
+                       full_page=True)

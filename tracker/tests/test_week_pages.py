@@ -2,6 +2,7 @@
 what, bad input keeps the form) and the lock through every page and the admin."""
 
 import datetime as dt
+import html
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from clients.tests.factories import EngagementFactory, OutcomeMeasurementFactory
 from tracker import services
 from tracker.imports.formats import ImportRow
 from tracker.imports.importer import import_timesheet
-from tracker.models import Activity, Kind, RunningTimer, TimeEntry, WeekApproval
+from tracker.models import Activity, Kind, RunningTimer, TimeEntry, WeekApproval, WeekStatus
 from tracker.tests.clock import TODAY
 from tracker.tests.factories import ActivityFactory, TimeEntryFactory
 from tracker.week import week_dates
@@ -162,11 +163,35 @@ def test_a_weeks_page_shows_only_outcomes_its_reader_may_see(client, cast):
     assert hidden.outcome.title in client.get(week_url(cast)).content.decode()
 
 
-@pytest.mark.parametrize("path", ["nobody/2026-W47", "alice/2026-W99", "alice/47"])
-def test_a_week_that_is_not_there_is_404(client, cast, path):
+def test_a_person_who_is_not_there_is_404(client, cast):
     client.force_login(cast.admin)
-    username, week = path.split("/")
-    assert client.get(reverse("tracker:week_detail", args=[username, week])).status_code == 404
+    assert client.get(reverse("tracker:week_detail", args=["nobody", WEEK])).status_code == 404
+
+
+@pytest.mark.parametrize("week, message", [
+    ("2026-W99", "'2026-W99' is not an ISO week like 2026-W47. Showing this week."),
+    ("47", "'47' is not an ISO week like 2026-W47. Showing this week."),
+    ("9999-W52", "Choose a week from 1900 to 2199, not 9999-W52. Showing this week."),
+])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_week_that_is_not_a_week_shows_this_week_and_says_why(client, cast, week, message,
+                                                                 method):
+    submit(cast)
+    client.force_login(cast.manager)
+    response = getattr(client, method)(
+        reverse("tracker:week_detail", args=[cast.consultant.username, week]),
+        {"action": "approve"} if method == "post" else None, follow=True,
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain == [(week_url(cast, "2026-W48"), 302)]  # TODAY's week
+    assert message in html.unescape(response.content.decode())
+    assert WeekApproval.objects.get().status == WeekStatus.SUBMITTED  # nothing decided
+
+
+def test_a_bad_week_of_someone_out_of_reach_is_404_all_the_same(client, cast):
+    client.force_login(cast.manager)
+    url = reverse("tracker:week_detail", args=[cast.outsider.username, "2026-W99"])
+    assert client.get(url).status_code == 404
 
 
 def test_the_nav_links_approvals_for_managers_and_admins(client, cast):

@@ -24,7 +24,7 @@ from ..filters import NOT_SUBMITTED, WeekApprovalFilter
 from ..forms import WeekDecisionForm, WeekReopenForm, WeekSubmitForm
 from ..models import Kind, Team, TimeEntry, User, WeekApproval, WeeklyTotal, WeekStatus
 from ..tables import WeekApprovalTable
-from ..week import iso_week, parse_iso_week, week_dates
+from ..week import iso_week, parse_iso_week, week_dates, week_start_of
 from .lists import FilteredListView
 from .time import hours_minutes
 from .week import week_records
@@ -105,26 +105,30 @@ class WeekListView(FilteredListView):
 week_list = login_required(WeekListView.as_view())
 
 
-def _get_week_for_user(request, username: str, week: str) -> tuple[User, dt.date]:
-    """The person and the Monday if `request.user` may decide on their weeks; else 404. A
-    name with a NUL is nobody's and never reaches the database (PostgreSQL refuses it)."""
+def _get_person_for_user(request, username: str) -> User:
+    """The person if `request.user` may decide on their weeks; else 404. A name with a NUL is
+    nobody's and never reaches the database (PostgreSQL refuses it)."""
     if "\x00" in username:
         raise Http404("No such person.")
     consultant = get_object_or_404(User.objects.select_related("team"), username=username)
-    try:
-        monday = parse_iso_week(week)
-    except ValueError:
-        raise Http404("No such week.") from None
     if not services.week_may_decide(request.user, consultant):
         raise Http404("No such week within your reach.")
-    return consultant, monday
+    return consultant
 
 
 @login_required
 def week_detail(request, username: str, week: str):
     """One person's week: its entries, hours by kind against capacity, that week's outcomes
     and activities; approve or return it (submitted), or reopen it (approved, admins)."""
-    consultant, monday = _get_week_for_user(request, username, week)
+    consultant = _get_person_for_user(request, username)
+    try:
+        monday = parse_iso_week(week)
+    except ValueError as exc:
+        # A typed or mangled address: the person's week of today, saying why (a post does
+        # nothing: it was about a week that is none).
+        messages.warning(request, f"{exc} Showing this week.")
+        this_week = iso_week(week_start_of(request.user.today()))
+        return redirect("tracker:week_detail", consultant.username, this_week)
     decision_form = WeekDecisionForm(
         initial={"version": services.week_version(consultant=consultant, week_start=monday)}
     )

@@ -397,8 +397,10 @@ def week_cell(request):
     user = request.user
     try:
         monday = parse_iso_week(request.GET.get("week", ""))
-    except ValueError:
-        raise Http404("No such week.") from None
+    except ValueError as exc:
+        # A typed or mangled address: My week of today, saying why (as My week does).
+        messages.warning(request, f"{exc} Showing this week.")
+        return redirect("tracker:my_week")
     offset = request.GET.get("day", "")
     if offset not in DAY_NUMBERS:
         raise Http404("No such day.")
