@@ -191,6 +191,8 @@ class Row(_Marked, KindHours):
     engagements_sourced: int
     flag: str | None
     unapproved: Unapproved | None
+    # One of the team's consultants (tracker.figures.logs_time): its "Consultants" counts them.
+    logs_time: bool = True
 
     @property
     def capacity_hours(self) -> float:
@@ -911,6 +913,7 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
             flag=figures.flag(share=share, threshold=figures.threshold_of(user.team),
                               outcomes_achieved=len(outcomes)),
             unapproved=unapproved.get(user.pk, Unapproved()),
+            logs_time=figures.logs_time(user),
         ))
 
     return Report(
@@ -989,7 +992,8 @@ def _teams(rows, credited) -> tuple[TeamRow, ...]:
         teams.append(TeamRow(
             team=name,
             team_id=team_ids[name],
-            consultants=len(members),
+            # Those who log time, as the capacity beside it counts them (not their manager).
+            consultants=sum(1 for row in members if row.logs_time),
             seconds=seconds,
             capacity=sum((row.capacity for row in members), Decimal(0)),
             promotion_share=figures.promotion_share(seconds),

@@ -182,9 +182,16 @@ def capacity(*, weekly_hours, logs_time: bool, started_on: dt.date | None, start
     return Decimal(weekly_hours) * days / 7
 
 
+def logs_time(person) -> bool:
+    """Whether a person is one of their team's consultants: counted in its "Consultants" (the
+    report's teams, the team page, the digest) and given capacity (capacity_of). A manager who
+    logs no time of their own is neither."""
+    return bool(person.logs_time)
+
+
 def capacity_of(person, start: dt.date, end: dt.date) -> Decimal:
     """`capacity` of a User between start and end (inclusive)."""
-    return capacity(weekly_hours=person.weekly_capacity_hours, logs_time=person.logs_time,
+    return capacity(weekly_hours=person.weekly_capacity_hours, logs_time=logs_time(person),
                     started_on=person.started_on, start=start, end=end)
 
 

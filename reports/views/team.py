@@ -78,11 +78,11 @@ def team_page(request):
     last_monday = this_monday - dt.timedelta(days=7)
     mondays = (this_monday, last_monday)
     periods = [Period(monday, monday + dt.timedelta(days=6)) for monday in mondays]
-    rows = [
-        {row.consultant_id: row
-         for row in balance_compute(people=people, start=period.start, end=period.end).rows}
-        for period in periods
-    ]
+    reports = [balance_compute(people=people, start=period.start, end=period.end)
+               for period in periods]
+    rows = [{row.consultant_id: row for row in report.rows} for report in reports]
+    # Each team's line of the report (its consultants: those who log time; its capacity).
+    team_rows = [{team.team_id: team for team in report.teams} for report in reports]
     # The links of the balance report's figures: each week's entries and outcomes credited.
     drills = [Drill(period, None) for period in periods]
     approvals = {
@@ -112,7 +112,8 @@ def team_page(request):
             last_week_url=_week_url(person, last_monday, viewer),
         ))
     return render(request, "reports/team.html", {
-        "teams": [(team, by_team[team.pk]) for team in teams],
+        "teams": [(team, by_team[team.pk], [weeks.get(team.pk) for weeks in team_rows])
+                  for team in teams],
         "this_week": iso_week(this_monday),
         "this_week_dates": week_dates(this_monday),
         "last_week": iso_week(last_monday),
