@@ -1,10 +1,11 @@
 """Server-side SVG charts, drawn from the same numbers as the report's tables.
 
 Each function returns plain geometry for templates/reports/_chart_*.html: no JavaScript, no
-chart library, nothing fetched from anywhere. `drawn()` gives a chart at two sizes, each
-drawn at about its size on the screen (a half-width column at 1280 px, a phone's width), so
-its labels read at about 12 px on both: one SVG scaled from a desktop's width to a phone's
-would shrink them to 6 px. The page shows the one that fits (Bootstrap's display classes).
+chart library, nothing fetched from anywhere. `drawn()` gives a chart at three sizes, each
+drawn no wider than the narrowest place the page shows it (see the sizes below), so its
+12 px labels are never shrunk below 12 px: one SVG scaled from a desktop's width to a phone's
+would shrink them to 6 px, and a 560 px one in the half-width column of a 1024 px screen to
+10 px. The page shows the one that fits (Bootstrap's display classes).
 Every label has room inside the picture: axis titles on the left and at the bottom, tick
 labels within the margins, dates thinned out where a week's slot is too narrow for its date.
 """
@@ -29,17 +30,23 @@ class Size:
     css: str  # which screens show it
 
 
-# A half-width column at 1280 px is about 530 px wide; a 390 px phone leaves about 360.
-WIDE = Size("wide", 560, 250, "d-none d-sm-block")
-NARROW = Size("narrow", 350, 270, "d-sm-none")
+# Where the report shows a chart (templates/reports/_report.html: full width below 992 px,
+# max 640 px; half of the container from 992 px): each size is as wide as the narrowest of
+# its places, so it is only ever drawn at its size or larger.
+#   wide:   768-991 px (640 px) and from 1200 px (a half column of 546 px, 636 from 1400);
+#   medium: 576-767 px (516 px) and 992-1199 px (a half column of 456 px);
+#   narrow: a phone, below 576 px (336 px on a 360 px phone, 366 on a 390 px one).
+WIDE = Size("wide", 540, 250, "d-none d-md-block d-lg-none d-xl-block")
+MEDIUM = Size("medium", 450, 250, "d-none d-sm-block d-md-none d-lg-block d-xl-none")
+NARROW = Size("narrow", 336, 270, "d-sm-none")
 # Room for the y axis title and the tick labels (left), the dates and the x axis title
 # (bottom), half of the last x label (right) and half of the top tick label (top).
 LEFT, BOTTOM, TOP, RIGHT = 60, 46, 12, 24
 
 
 def drawn(chart, data) -> list[dict]:
-    """`chart` of `data` at both sizes, the wide one first."""
-    return [chart(data, size=size) for size in (WIDE, NARROW)]
+    """`chart` of `data` at each size, the widest first."""
+    return [chart(data, size=size) for size in (WIDE, MEDIUM, NARROW)]
 
 
 def _nice_max(value: float) -> float:
