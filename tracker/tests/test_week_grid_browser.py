@@ -515,3 +515,19 @@ def test_a_bad_week_in_the_address_shows_this_week_and_says_why(open_week, cast,
     assert manager.get_by_text("Showing this week.").is_visible()
     manager.screenshot(path=SCREENSHOTS / f"week_grid_bad_week_approval_{size['width']}.png",
                        full_page=True)
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_the_daily_charts_labels_are_legible(open_week, cast, size):
+    """The day names and hours under My week's chart are drawn at 12 px or more on screen,
+    at a desktop's width and a phone's (the SVG scales with its column)."""
+    monday = last_monday(cast)
+    TimeEntryFactory(consultant=cast.consultant, date=monday, seconds=5400, kind=Kind.INTERNAL)
+    page = open_week(monday, size)
+    sizes = page.evaluate("""() => {
+        const svg = document.querySelector('svg.day-chart');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return [...svg.querySelectorAll('text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize) * scale);
+    }""")
+    assert len(sizes) == 14 and min(sizes) >= 12, sizes
