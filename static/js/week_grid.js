@@ -248,6 +248,7 @@
     if (several) { link = several.closest("td").querySelector("a.cell-open"); }
     if (!link) { return; }
     event.preventDefault();
+    opener = link.closest("td").querySelector("input.grid-cell");
     openCell(link.href);
   });
   /* Keyboard: Tab goes from cell to cell (the ✎ links leave the Tab order: with them a row
@@ -295,6 +296,7 @@
       .then(function (response) {
         if (response.type === "opaqueredirect") {  // saved: the week, with the server's figures
           leaving = true;  // the dialog said what typed in the grid this loses
+          remember(opener);
           window.location.assign(form.elements.next.value);
           return null;
         }
@@ -356,6 +358,23 @@
       window.history.replaceState(null, "", here.pathname + here.search);
     }
   }
+
+  /* Saving a cell reloads the week: the cell it was opened from gets the focus back there,
+     so the keyboard goes on from it rather than from the top of the page. */
+  var FOCUS_KEY = "week-grid-focus";
+  function remember(input) {
+    try {
+      if (input && input.id) { window.sessionStorage.setItem(FOCUS_KEY, input.id); }
+    } catch (error) { /* storage off: the page opens at its top, as without this script */ }
+  }
+  try {
+    var focusId = window.sessionStorage.getItem(FOCUS_KEY);
+    window.sessionStorage.removeItem(FOCUS_KEY);
+    var cell = focusId && document.getElementById(focusId);
+    // Not on a touch screen, where focusing opens the keyboard over the week (as above).
+    if (cell && cell.classList.contains("grid-cell") &&
+        !window.matchMedia("(pointer: coarse)").matches) { cell.focus(); }
+  } catch (error) { /* as above */ }
 
   recompute();
 })();

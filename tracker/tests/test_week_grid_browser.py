@@ -491,6 +491,8 @@ def test_tab_goes_cell_to_cell_and_alt_enter_opens_any_cell(open_week, cast):
     assert TimeEntry.objects.filter(date=monday + dt.timedelta(days=2)).get().note == (
         "Interview notes"
     )
+    # Saving reloads the week: the keyboard is back in the cell it opened, not at the top.
+    assert page.evaluate("document.activeElement.id") == "id_cell-internal-0-2"
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280", "390"])
