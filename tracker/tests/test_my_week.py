@@ -541,3 +541,15 @@ def test_copied_rows_are_counted_and_stay_after_a_save(client, alice, cast):
     assert "Week saved: 1 cell(s) changed." in response.content.decode()
     assert "Copied" not in response.content.decode()  # said once
     assert f"promotion-{talk.pk}" in [r.key.token for r in response.context["grid"].rows]
+
+
+def test_the_daily_charts_hours_read_as_the_tables_do(client, alice, cast):
+    """The hours under each day of My week's chart have two places, as every other figure on
+    the page: a day of 9:15 is 9.25 there, not 9.3 beside a total of 9.25."""
+    TimeEntryFactory(consultant=cast.consultant, date=MONDAY, seconds=9 * 3600 + 15 * 60,
+                     kind=Kind.INTERNAL)
+    html = client.get(f"{URL}?week=2026-W48").content.decode()
+    chart = html[html.index('<svg class="day-chart"'):]
+    chart = chart[:chart.index("</svg>")]
+    assert ">9.25</text>" in chart and ">9.3</text>" not in chart
+    assert ">0.00</text>" in chart  # a day without time
