@@ -77,6 +77,17 @@ def test_a_manager_sees_the_people_of_their_team_only_and_an_admin_every_team(cl
     assert list(person_rows(page)) == ["olga", "omar", "alice", "bob", "maria"]
 
 
+def test_a_member_who_logs_no_time_is_not_listed_unless_they_logged_some(client, cast):
+    """Maria manages the team and logs no time: not one of its consultants on the page (as
+    the team's count and capacity leave her out), until time of hers falls in its weeks."""
+    cast.manager.logs_time = False
+    cast.manager.save(update_fields=["logs_time"])
+    assert list(person_rows(get(client, cast.manager))) == ["alice", "bob"]
+    TimeEntryFactory(consultant=cast.manager, date=cast.manager.today(), seconds=1800,
+                     kind=Kind.INTERNAL)
+    assert list(person_rows(get(client, cast.manager))) == ["alice", "bob", "maria"]
+
+
 def test_people_are_sorted_by_full_name_and_shown_by_username_without_one(client, cast):
     UserFactory(username="zed", first_name="Aaron", last_name="Zed", team=cast.team)
     UserFactory(username="anon1", first_name="", last_name="", team=cast.team)

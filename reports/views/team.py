@@ -94,6 +94,11 @@ def team_page(request):
     # over everyone's entries read all of them (273 ms for an admin on a million).
     newest = TimeEntry.objects.filter(consultant=OuterRef("pk")).order_by("-date")
     for person in people.by_name().annotate(last_entry=Subquery(newest.values("date")[:1])):
+        if not person.logs_time and not any(
+            (row := week_rows.get(person.pk)) and (row.seconds.total or row.activities)
+            for week_rows in rows
+        ):
+            continue  # a manager who logs no time is not one of the team's consultants
         by_team[person.team_id].append(Person(
             user=person,
             weeks=tuple(

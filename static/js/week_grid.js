@@ -260,7 +260,10 @@
     var input = link.closest("td").querySelector("input.grid-cell");
     if (input) { input.setAttribute("aria-keyshortcuts", "Alt+Enter"); }
   });
-  document.querySelectorAll("[data-cell-keys]").forEach(function (hint) { hint.hidden = false; });
+  // The keys are shown where there is a keyboard to press them: not on a touch screen.
+  if (!window.matchMedia || !window.matchMedia("(hover: none)").matches) {
+    document.querySelectorAll("[data-cell-keys]").forEach(function (hint) { hint.hidden = false; });
+  }
   var opener = null;  // the cell whose dialog is open: focus goes back to it on closing
   table.addEventListener("keydown", function (event) {
     var input = event.target.closest("input.grid-cell");

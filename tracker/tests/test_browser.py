@@ -73,7 +73,7 @@ def test_two_tabs_on_one_week_keep_each_others_work(cast, log_in):
 
     thursday.fill("2:00")  # keeping what A saved: B's Tuesday alone goes in
     tab_b.get_by_role("button", name="Save week").click()
-    tab_b.wait_for_selector("text=Week saved: 1 cell(s) changed.")
+    tab_b.wait_for_selector("text=Week saved: 1 cell changed.")
     assert thursday.input_value() == "2:00"
     assert sorted(TimeEntry.objects.values_list("seconds", flat=True)) == [1800, 7200]
 

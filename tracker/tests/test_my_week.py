@@ -40,7 +40,7 @@ def test_a_week_of_client_promotion_and_internal_time_in_one_save(client, alice,
     response = save(client, {cell(token, 0): "1:30", cell(token, 2): "2",
                              "new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "45m",
                              cell("internal-0", 1): "45m"})
-    assert "Week saved: 4 cell(s) changed." in response.content.decode()
+    assert "Week saved: 4 cells changed." in response.content.decode()
     rows = set(TimeEntry.objects.values_list("date", "seconds", "kind", "engagement_id",
                                              "activity_id"))
     assert rows == {
@@ -187,7 +187,7 @@ def test_a_new_row_that_failed_comes_back_as_a_row_and_saves_after_the_fix(clien
         cell(token, 0): "7", cell(token, 1): "7:30", cell(token, 2): "8", cell(token, 3): "6",
         cell("internal-0", 3): "30m", "new-row-1": "", "cell-new1-0": "",
     })
-    assert "Week saved: 5 cell(s) changed." in second.content.decode()
+    assert "Week saved: 5 cells changed." in second.content.decode()
     assert TimeEntry.objects.filter(activity=talk).aggregate(
         total=Sum("seconds"))["total"] == (7 + 7.5 + 8 + 6) * 3600
 
@@ -224,11 +224,11 @@ def test_several_new_rows_in_one_save(client, alice):
         "new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "1",
         "new-row-2": f"promotion-{talk.pk}", "cell-new2-1": "1",
     })
-    assert "Week saved: 2 cell(s) changed." in response.content.decode()
+    assert "Week saved: 2 cells changed." in response.content.decode()
     TimeEntry.objects.all().delete()
     response = save(client, {"new-row-1": f"promotion-{talk.pk}", "cell-new1-0": "1",
                              "new-row-3": f"promotion-{post.pk}", "cell-new3-1": "2"})
-    assert "Week saved: 2 cell(s) changed." in response.content.decode()
+    assert "Week saved: 2 cells changed." in response.content.decode()
     assert set(TimeEntry.objects.values_list("activity_id", "seconds")) == {
         (talk.pk, 3600), (post.pk, 7200)
     }
@@ -415,11 +415,11 @@ def test_a_stale_save_keeps_what_another_tab_saved_meanwhile(two_tabs, alice):
     page_a, page_b = open_week(tab_a), open_week(tab_b)
     page_a.update({cell("internal-0", 0): "3:00", cell("internal-0", 2): "",
                    cell("internal-0", 3): "2:00"})
-    assert "Week saved: 3 cell(s) changed." in save(tab_a, page_a).content.decode()
+    assert "Week saved: 3 cells changed." in save(tab_a, page_a).content.decode()
 
     page_b[cell("internal-0", 1)] = "0:30"
     response = save(tab_b, page_b)
-    assert "Week saved: 1 cell(s) changed." in response.content.decode()
+    assert "Week saved: 1 cell changed." in response.content.decode()
     saved = dict(TimeEntry.objects.values_list("date", "seconds"))
     assert saved == {
         MONDAY: 3 * 3600,  # not put back to 1:30
@@ -453,7 +453,7 @@ def test_a_stale_edit_of_a_cell_changed_meanwhile_is_refused_and_shown(two_tabs,
     again = _GridForm()
     again.feed(page)
     assert again.fields[f"was-{cell('internal-0', 0)}"] == str(3 * 3600)
-    assert "Week saved: 2 cell(s) changed." in save(tab_b, again.fields).content.decode()
+    assert "Week saved: 2 cells changed." in save(tab_b, again.fields).content.decode()
     entry.refresh_from_db()
     assert entry.seconds == 2 * 3600
 
@@ -465,7 +465,7 @@ def test_saving_the_whole_page_in_one_tab_changes_only_what_was_typed(client, al
     form = open_week(client)
     form.update({cell("internal-0", 1): "", cell(f"client-{cast.engagement.pk}", 2): "1.5"})
     response = save(client, form)
-    assert "Week saved: 2 cell(s) changed." in response.content.decode()
+    assert "Week saved: 2 cells changed." in response.content.decode()
     assert not TimeEntry.objects.filter(pk=cleared.pk).exists()
     kept.refresh_from_db()
     assert kept.seconds == 5415  # untouched: exact to the second
@@ -494,7 +494,7 @@ def test_a_phone_comes_back_to_the_day_it_showed(client, alice):
 def test_submit_saves_the_typed_cells_then_submits(client, alice):
     response = save(client, {cell("internal-0", 0): "2:30", "submit_week": "1", "note": "All in"})
     page = response.content.decode()
-    assert "submitted for approval, 1 cell(s) saved first." in page
+    assert "submitted for approval, 1 cell saved first." in page
     assert TimeEntry.objects.get().seconds == 9000
     approval = WeekApproval.objects.get(consultant=alice, week_start=MONDAY)
     assert (approval.status, approval.note) == (WeekStatus.SUBMITTED, "All in")
@@ -526,7 +526,7 @@ def test_a_grid_save_that_fills_the_timers_day_says_so(client, alice, time_machi
                                 started_at=dt.datetime(2026, 11, 27, 14, 30, tzinfo=dt.UTC))
     response = save(client, {cell("internal-0", 4): "23:45"})
     page = response.content.decode()
-    assert "Week saved: 1 cell(s) changed." in page
+    assert "Week saved: 1 cell changed." in page
     assert "A timer is running on Fri 27 Nov" in page and "Stop will offer to log what fits" in page
 
 
@@ -538,7 +538,7 @@ def test_copied_rows_are_counted_and_stay_after_a_save(client, alice, cast):
     assert "Copied 1 row(s) from last week" in copied.content.decode()
     response = client.post(f"{URL}?week=2026-W48&copy=1", {cell("internal-0", 0): "1"},
                            follow=True)
-    assert "Week saved: 1 cell(s) changed." in response.content.decode()
+    assert "Week saved: 1 cell changed." in response.content.decode()
     assert "Copied" not in response.content.decode()  # said once
     assert f"promotion-{talk.pk}" in [r.key.token for r in response.context["grid"].rows]
 

@@ -135,6 +135,10 @@ def week_records(person, monday: dt.date, sunday: dt.date, *, viewer) -> dict:
     }
 
 
+def _cells(count: int) -> str:
+    return f"{count} cell{'' if count == 1 else 's'}"
+
+
 def _submit(user, monday: dt.date, note: str) -> list[str]:
     """Submit the week; the reasons it was refused (none when submitted)."""
     try:
@@ -200,10 +204,10 @@ def my_week(request):
                             if cell.new_seconds not in (None, cell.seconds):
                                 cell.error = "Not saved: the week is approved."
         if saved:
-            done = f"Week saved: {changed} cell(s) changed."
+            done = f"Week saved: {_cells(changed)} changed."
             if submitting:
                 done = (f"Week {iso_week(monday)} ({week_dates(monday)}) submitted for "
-                        f"approval{f', {changed} cell(s) saved first' if changed else ''}.")
+                        f"approval{f', {_cells(changed)} saved first' if changed else ''}.")
             messages.success(request, done)
             if warning := timer_over_warning(user):
                 messages.warning(request, warning)
@@ -453,7 +457,8 @@ def week_cell(request):
                     # Saved now, what was typed kept over it, each changed entry named.
                     entry_forms, errors = _stale_cell_forms(read_forms()[0], request.POST)
             else:
-                done = f"{changed} change(s) saved" if changed else "nothing to change"
+                done = (f"{changed} change{'' if changed == 1 else 's'} saved" if changed
+                        else "nothing to change")
                 messages.success(request, f"{label}, {day_label(day, user.today())}: {done}.")
                 return redirect(back)
         else:
