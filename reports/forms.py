@@ -5,8 +5,9 @@ from clients.models import Client
 from tracker.fields import BoundedDateField, IdsChoiceField
 from tracker.formatting import person_name
 from tracker.models import Team, User
+from tracker.pickers import KINDS, read_form_menus
 from tracker.week import period_dates
-from tracker.widgets import DateInput, names_out_of_reach, style_for_bootstrap
+from tracker.widgets import DateInput, PickerSelect, names_out_of_reach, style_for_bootstrap
 
 from .balance import GROUP_BY, Scope
 from .models import PERIOD_LABELS, SavedReport
@@ -19,13 +20,25 @@ PERIODS = list(PERIOD_LABELS.items())
 class ReachChoiceField(forms.TypedChoiceField):
     """A choice among objects already loaded for the viewer; invalid means out of reach."""
 
-    def __init__(self, *, empty_label, **kwargs):
-        super().__init__(coerce=int, empty_value=None, required=False, **kwargs)
+    def __init__(self, *, empty_label, model, kind, **kwargs):
+        super().__init__(coerce=int, empty_value=None, required=False,
+                         widget=PickerSelect(kind=kind), **kwargs)
         self.empty_label = empty_label
+        self.model = model
 
     def set_objects(self, objects) -> None:
         self.objects = {obj.pk: obj for obj in objects}
         self.choices = [("", self.empty_label)] + [(obj.pk, str(obj)) for obj in objects]
+
+    def set_menu(self, menu) -> None:
+        """The choices of a menu as read (tracker.pickers): its options, each an object
+        built from the columns of its label (only the pk is ever queried by)."""
+        fields = KINDS[self.widget.kind].field_class.label_fields
+        self.objects = {
+            pk: self.model(pk=pk, **dict(zip(fields, values, strict=True)))
+            for pk, values in menu.rows.items()
+        }
+        self.choices = [("", self.empty_label)] + menu.options
 
 
 class GroupByField(forms.CharField):
@@ -45,8 +58,10 @@ class GroupByField(forms.CharField):
 class BalanceFilterForm(forms.Form):
     """The report's filters; every choice is limited to what the viewer may see.
 
-    The choices are loaded once (a list each) and reused for validation and rendering, so
-    the page's query count does not depend on the filters.
+    The menus are read once, in one query (tracker.pickers.read_form_menus), and reused for
+    validation and rendering, so the page's query count does not depend on the filters. A
+    reach above PICKER_LIMIT is searched rather than listed: the page holds the chosen
+    person or client only, whatever the size of the firm.
     """
 
     REACH_FIELDS = ("team", "consultant", "client")
@@ -54,27 +69,34 @@ class BalanceFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, initial="last_4_weeks", required=False)
     start = BoundedDateField(required=False, widget=DateInput())
     end = BoundedDateField(required=False, widget=DateInput())
-    team = ReachChoiceField(empty_label="All my teams")
-    consultant = ReachChoiceField(empty_label="Everyone")
-    client = ReachChoiceField(empty_label="Any client")
+    team = ReachChoiceField(empty_label="All my teams", model=Team, kind="team")
+    consultant = ReachChoiceField(empty_label="Everyone", model=User, kind="person")
+    client = ReachChoiceField(empty_label="Any client", model=Client, kind="client")
     group_by = GroupByField(required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.sees_others = user.is_admin or user.is_manager
+        menus = ["client"]
         if user.is_admin:
             self.fields["team"].empty_label = "Everyone"
-            self.fields["team"].set_objects(list(Team.objects.all()))
+            menus.append("team")
         else:
-            self.fields["team"].set_objects(user.managed_team_list)
+            self.fields["team"].set_objects(user.managed_team_list)  # read for the role
+        if self.sees_others:
+            menus.append("consultant")
+        else:
+            self.fields["consultant"].set_objects([user])
+        for name, menu in read_form_menus(self, user, menus).items():
+            self.fields[name].set_menu(menu)
+        # The people a saved report may go to, when they are few enough to list; else
+        # None, and the save form searches them too.
+        consultant = self.fields["consultant"]
         self.people = (
-            list(User.objects.visible_to(user).by_name().only(
-                "pk", "username", "first_name", "last_name"))
-            if self.sees_others else [user]
+            None if consultant.widget.searchable
+            else [consultant.objects[pk] for pk, _ in consultant.choices[1:]]
         )
-        self.fields["consultant"].set_objects(self.people)
-        self.fields["client"].set_objects(list(Client.objects.visible_to(user).only("pk", "name")))
         if not self.sees_others:
             self.fields["team"].widget = forms.HiddenInput()
             self.fields["consultant"].widget = forms.HiddenInput()
@@ -140,9 +162,11 @@ class SavedReportForm(forms.ModelForm):
         field_classes = {"recipients": IdsChoiceField}
         help_texts = {"recipients": "People who get it by e-mail."}
 
-    def __init__(self, *args, user, people=None, scope=None, **kwargs):
+    def __init__(self, *args, user, people=None, scope=None, searched=False, **kwargs):
         """`scope`: the report's team, consultant and client (BalanceFilterForm.scope()),
-        against which each recipient's reach is checked."""
+        against which each recipient's reach is checked. `searched`: too many people to
+        list (BalanceFilterForm.people is None): the list starts empty and its search box
+        asks the options endpoint (static/js/picker.js)."""
         super().__init__(*args, **kwargs)
         self.user = user
         self.scope = scope
@@ -151,6 +175,9 @@ class SavedReportForm(forms.ModelForm):
         recipients.required = False
         if people is not None:  # already loaded by the report's filters: no second query
             recipients.choices = [(person.pk, str(person)) for person in people]
+        recipients.searched = searched
+        if searched:
+            recipients.choices = []
         style_for_bootstrap(self)
 
     def clean_name(self):

@@ -32,9 +32,10 @@ from .models import (
     WeekStatus,
     entry_week_approved,
 )
+from .pickers import read_form_menus
 from .selection import Selection
 from .week import parse_iso_week, period_dates
-from .widgets import BootstrapMixin, DateInput, names_out_of_reach
+from .widgets import BootstrapMixin, DateInput, PickerSelect, names_out_of_reach
 
 
 class FilterForm(BootstrapMixin, forms.Form):
@@ -117,16 +118,28 @@ class DateFilter(django_filters.DateFilter):
     field_class = BoundedDateField
 
 
-class EngagementFilter(django_filters.ModelChoiceFilter):
+class PickerFilter(django_filters.ModelChoiceFilter):
+    """A filter by one object of the viewer's reach, whose menu is a PickerSelect of
+    `kind` (tracker.pickers): listed in full while the reach is small, searched beyond."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        kwargs.setdefault("widget", PickerSelect(kind=kind))
+        super().__init__(*args, **kwargs)
+
+
+class EngagementFilter(PickerFilter):
     field_class = EngagementChoiceField
 
 
-class NameFilter(django_filters.ModelChoiceFilter):
+class NameFilter(PickerFilter):
     field_class = NameChoiceField
 
 
-class PersonFilter(django_filters.ModelChoiceFilter):
+class PersonFilter(PickerFilter):
     field_class = PersonChoiceField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, kind="person", **kwargs)
 
 
 PERIODS = {
@@ -186,6 +199,17 @@ class ReachFilterSet(django_filters.FilterSet):
         if not self.sees_others:
             for name in self.for_managers:
                 self.filters[name].extra["widget"] = forms.HiddenInput()
+
+    def read_menus(self) -> None:
+        """Read the form's object menus, in one query, for a page that shows them
+        (tracker.pickers): an export or the API never renders them, nor reads them."""
+        form = self.form
+        names = [name for name, field in form.fields.items()
+                 if isinstance(field.widget, PickerSelect)]
+        rows = {name: form.fields[name].queryset for name in names}
+        for name, menu in read_form_menus(form, self.request.user, names, rows).items():
+            field = form.fields[name]
+            field.choices = [("", field.empty_label)] + menu.options
 
     def check_reach(self) -> None:
         """Http404 when a filter names a person, team, client or engagement out of reach."""
@@ -247,14 +271,15 @@ class TimeEntryFilter(PeriodFilterSet):
     # The balance report's team figures drill down here.
     team = NameFilter(
         label="Team", field_name="consultant__team", queryset=visible_teams,
-        empty_label="Any team",
+        empty_label="Any team", kind="team",
     )
     engagement = EngagementFilter(
-        label="Engagement", queryset=time_engagements, empty_label="Any engagement"
+        label="Engagement", queryset=time_engagements, empty_label="Any engagement",
+        kind="time-engagement",
     )
     client = NameFilter(
         label="Client", field_name="engagement__client", queryset=time_clients,
-        empty_label="Any client",
+        empty_label="Any client", kind="time-client",
     )
     billable = BooleanFilter(label="Billable", widget=AnyBooleanWidget())
     # Provenance (the balance report links here with ?source= and ?approved=yes|no).

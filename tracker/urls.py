@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activities, approvals, history, imports, time, week
+from .views import activities, approvals, history, imports, options, time, week
 
 app_name = "tracker"
 
@@ -30,4 +30,6 @@ urlpatterns = [
     path("imports/<int:pk>/", imports.import_batch, name="import_batch"),
     path("imports/<int:pk>/status/", imports.import_batch_status, name="import_batch_status"),
     path("imports/<int:pk>/undo/", imports.import_batch_undo, name="import_batch_undo"),
+    # A long menu's options, searched by static/js/picker.js (tracker.pickers).
+    path("options/<slug:kind>/", options.options, name="options"),
 ]

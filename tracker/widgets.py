@@ -57,6 +57,45 @@ class Select(forms.Select):
                 yield None, [(option_value, label)]
 
 
+class PickerSelect(Select):
+    """A menu of the viewer's reach (tracker.pickers): the whole <select> while the reach
+    is small; above PICKER_LIMIT, a search box beside a <select> holding only the chosen
+    option (and the matches of a search sent without JavaScript, `<name>_search`).
+    static/js/picker.js turns the box into a combobox fed by the options endpoint.
+
+    `menu` (a pickers.Menu) is set by the form once its menus are read; `kind` names the
+    endpoint's list (/options/<kind>/)."""
+
+    def __init__(self, *, kind: str, attrs=None):
+        super().__init__(attrs=attrs)
+        self.kind = kind
+        self.menu = None
+        self.search_text = ""
+
+    @property
+    def searchable(self) -> bool:
+        return self.menu is not None and self.menu.searchable
+
+    def render(self, name, value, attrs=None, renderer=None):
+        select = super().render(name, value, attrs, renderer)
+        if not self.searchable:
+            return select
+        from django.urls import reverse  # widgets load before the URLconf
+
+        element_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        return format_html(
+            '<div class="picker-menu" data-picker-menu data-options-url="{}">'
+            '<input type="search" name="{}_search" id="{}_search" value="{}" '
+            'class="form-control" autocomplete="off" maxlength="100" '
+            'placeholder="Type a name" aria-describedby="{}_search_help" data-picker-input>'
+            "{}"
+            '<div class="form-text" id="{}_search_help" data-picker-help>Type part of a name, '
+            "then apply: the menu lists the matches.</div></div>",
+            reverse("tracker:options", args=[self.kind]), name, element_id, self.search_text,
+            element_id, select, element_id,
+        )
+
+
 def _what(form, name: str) -> str:
     label = form.fields[name].label or name.replace("_", " ")
     return str(label)[:1].upper() + str(label)[1:]

@@ -134,6 +134,10 @@ ROUTES: dict[str, Row] = {
                              POST="302 302 302 302 302 LOGIN", also={
         "GET ?week=2026-W45&row=client-{engagement.pk}&day=0": "200 404 404 404 404 LOGIN",
     }),
+    # A long menu's options (tracker.pickers): everyone, each within their own reach (the
+    # answer lists only what they may choose: tracker/tests/test_pickers.py).
+    "tracker:options": row(kwargs=lambda w: {"kind": "person"}, GET=EVERYONE,
+                           POST="405 405 405 405 405 LOGIN"),
     # --- activities ---------------------------------------------------------------------------
     "tracker:activity_list": row(GET=EVERYONE, also={
         "GET ?_export=csv": EVERYONE,

@@ -225,7 +225,8 @@ def balance(request):
         if response is not None:
             return response
         context.update(_report_context(request, report, params, data))
-        context["save_form"] = SavedReportForm(user=request.user, people=form.people)
+        context["save_form"] = SavedReportForm(user=request.user, people=form.people,
+                                               searched=form.people is None)
     return render(request, "reports/balance.html", context)
 
 

@@ -15,6 +15,8 @@ class FilteredListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, Fi
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
         filterset.check_reach()
+        if not self.exporting:
+            filterset.read_menus()  # the page's menus, in one query
         return filterset
 
     @property
