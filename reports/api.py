@@ -163,11 +163,11 @@ class BalanceReportView(APIView):
     )
     def get(self, request):
         form = _filters(request.query_params.dict(), request.user)
-        report = balance_compute(
+        report = balance_compute(  # as the viewer may read it (engagement_figures_seen_by)
             people=User.objects.visible_to(request.user), start=form.cleaned_data["start"],
-            end=form.cleaned_data["end"], **form.scope(),
+            end=form.cleaned_data["end"], viewer=request.user, **form.scope(),
         )
-        return Response(engagement_figures_seen_by(report, request.user).to_json())
+        return Response(report.to_json())
 
 
 # Report runs -------------------------------------------------------------------------------------

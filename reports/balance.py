@@ -28,6 +28,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     OuterRef,
     Q,
@@ -651,18 +652,22 @@ def _by_kind(prefix: str = "") -> dict:
     return {kind: Sum(f"{kind}_seconds") for kind in Kind.values}
 
 
-def engagement_figures_seen_by(report: Report, viewer) -> Report:
+def engagement_figures_seen_by(report: Report, viewer, seen: set | None = None) -> Report:
     """`report` as `viewer` may read it. An engagement's all-time logged hours and burn are
     its budget's figures, everyone's time: shown where the viewer may open the engagement's
     page (a member, a manager of one, an admin), which shows them too. On one they have
-    left, their own time in the period stays; the whole engagement's hours do not."""
+    left, their own time in the period stays; the whole engagement's hours do not.
+
+    `seen`: the ids of the report's engagements the viewer may open, when already read
+    (balance_compute(viewer=) reads them with the engagements); else one query."""
     if viewer.is_admin or not report.engagements:
         return report
-    seen = set(
-        Engagement.objects.visible_to(viewer)
-        .filter(pk__in=[row.engagement_id for row in report.engagements])
-        .values_list("pk", flat=True)
-    )
+    if seen is None:
+        seen = set(
+            Engagement.objects.visible_to(viewer)
+            .filter(pk__in=[row.engagement_id for row in report.engagements])
+            .values_list("pk", flat=True)
+        )
     return dataclasses.replace(report, engagements=tuple(
         row if row.engagement_id in seen
         else dataclasses.replace(row, logged_seconds=None, burn=None)
@@ -816,7 +821,8 @@ def _report_session():
 
 
 def balance_compute(
-    *, people, start: dt.date, end: dt.date, team=None, consultant=None, client=None
+    *, people, start: dt.date, end: dt.date, team=None, consultant=None, client=None,
+    viewer=None,
 ) -> Report:
     """The balance report of `people` over start..end (inclusive), narrowed to a team, a
     consultant or a client.
@@ -827,13 +833,16 @@ def balance_compute(
     weeks), people, their activities with the engagements those sourced, the engagements
     worked on and their outcomes, the unapproved weeks (the marks), the hours by source;
     on PostgreSQL, one more for _report_session()'s settings.
+
+    `viewer`: the report as they may read it (engagement_figures_seen_by), which of its
+    engagements they may open read with the engagements, not in a query of its own.
     """
     with _report_session():
         return _balance(people=people, start=start, end=end, team=team,
-                        consultant=consultant, client=client)
+                        consultant=consultant, client=client, viewer=viewer)
 
 
-def _balance(*, people, start, end, team, consultant, client) -> Report:
+def _balance(*, people, start, end, team, consultant, client, viewer=None) -> Report:
     period = Period(start, end)
     # An unfiltered set of people (an admin's or an operator's) reads the rollup unfiltered.
     everyone = (
@@ -866,7 +875,7 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
             engagement_seconds[engagement_id] += seconds.total
 
     unapproved = unapproved_time(start=start, end=end, consultants=in_scope)
-    engagements = _engagements_worked(engagement_seconds)
+    engagements = _engagements_worked(engagement_seconds, viewer)
     if client is not None:
         engagement_seconds = {
             pk: total for pk, total in engagement_seconds.items()
@@ -916,7 +925,7 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
             logs_time=figures.logs_time(user),
         ))
 
-    return Report(
+    report = Report(
         period=period,
         rows=tuple(rows),
         totals=_totals(rows, set().union(*credited.values()) if credited else set()),
@@ -929,6 +938,11 @@ def _balance(*, people, start, end, team, consultant, client) -> Report:
         sources=_sources(period, in_scope, everyone),
         groups=_groups(time_cells, rows, engagements),
     )
+    if viewer is None:
+        return report
+    return engagement_figures_seen_by(report, viewer, seen={
+        pk for pk, engagement in engagements.items() if engagement.get("seen", True)
+    })
 
 
 def _sources(period: Period, people, everyone: bool) -> tuple[SourceRow, ...]:
@@ -1017,8 +1031,9 @@ def _progress(outcome: dict) -> float | None:
     return outcome_progress(outcome["actual_value"], outcome["baseline"], outcome["target"])
 
 
-def _engagements_worked(engagement_seconds: dict) -> dict:
-    """The engagements worked on, with their all-time logged seconds and their outcomes.
+def _engagements_worked(engagement_seconds: dict, viewer=None) -> dict:
+    """The engagements worked on, with their all-time logged seconds and their outcomes;
+    with a `viewer` who is not an admin, whether they may open each (`seen`).
 
     Plain values, not model instances: an everyone-report touches a thousand engagements.
     """
@@ -1028,13 +1043,17 @@ def _engagements_worked(engagement_seconds: dict) -> dict:
     # The all-time total the rollup's triggers keep per engagement, beside its row: summing
     # the weekly rollup of every engagement worked on took 321 ms at 10M entries.
     logged = EngagementTotal.objects.filter(engagement_key=OuterRef("pk")).values("seconds")
+    rows = Engagement.objects.filter(pk__in=ids).annotate(
+        logged_seconds=Coalesce(Subquery(logged), 0))
+    columns = ["pk", "name", "status", "budget_hours", "client_id", "client__name",
+               "logged_seconds"]
+    if viewer is not None and not viewer.is_admin:
+        rows = rows.annotate(seen=Exists(
+            Engagement.objects.visible_to(viewer).filter(pk=OuterRef("pk"))))
+        columns.append("seen")
     engagements = {
         row["pk"]: {**row, "outcomes": []}
-        for row in Engagement.objects.filter(pk__in=ids)
-        .annotate(logged_seconds=Coalesce(Subquery(logged), 0))
-        .order_by("client__name", "name")
-        .values("pk", "name", "status", "budget_hours", "client_id", "client__name",
-                "logged_seconds")
+        for row in rows.order_by("client__name", "name").values(*columns)
     }
     for outcome in (
         Outcome.objects.filter(engagement_id__in=list(engagements)).with_actual()

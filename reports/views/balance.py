@@ -204,23 +204,23 @@ def balance(request):
     params = form.params()
     context = {"form": form, "params": params}
     if _inline(request.user, params):
+        # As the viewer may read it (engagement_figures_seen_by), read with its engagements.
         report = balance_compute(
             people=User.objects.visible_to(request.user), start=form.cleaned_data["start"],
-            end=form.cleaned_data["end"], **form.scope(),
+            end=form.cleaned_data["end"], viewer=request.user, **form.scope(),
         )
     else:
         run = ReportRun.objects.latest_fresh(user=request.user, params=params,
                                              now=timezone.now())
         context["run"] = run
         report = (
-            Report.from_stored(run.result)
+            engagement_figures_seen_by(Report.from_stored(run.result), request.user)
             if run is not None and run.status == ReportRun.Status.DONE else None
         )
         if report is None and request.GET.get("_export"):
             # A download link must not answer with the page: there is nothing built to export.
             raise Http404("This report is built in the background: build it, then export it.")
     if report is not None:
-        report = engagement_figures_seen_by(report, request.user)
         response = _export(request, report, params)
         if response is not None:
             return response
