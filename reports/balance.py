@@ -26,6 +26,7 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     Case,
+    CharField,
     Count,
     DateField,
     Exists,
@@ -683,20 +684,25 @@ def _in_edges(edges) -> Q:
 
 
 def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
-    """Rows of (consultant, engagement or 0, week, client, promotion, internal seconds) for
-    the period, in one query of three grouped parts, one UNION ALL:
+    """Rows of (consultant, engagement or 0, week, source, client, promotion, internal
+    seconds) for the period, in one query of three grouped parts, one UNION ALL:
 
-    - whole weeks by consultant and engagement (week None), from the fine rollup
+    - whole weeks by consultant and engagement (week and source None), from the fine rollup
       (WeeklyTotal, billable summed away);
-    - whole weeks by week (consultant and engagement None), for the weekly series, from the
-      coarse rollup (WeeklySourceTotal: about half the rows);
-    - the partial weeks at the edges from the entries, by consultant, engagement and week.
+    - whole weeks by week and source (consultant and engagement None), for the weekly series
+      and the hours by source, from the coarse rollup (WeeklySourceTotal: about half the
+      rows);
+    - the partial weeks at the edges from the entries, by consultant, engagement, week and
+      source.
+
+    The rows with a source hold every hour of the period once: the hours by source are
+    theirs (one query fewer than reading them apart).
     """
     whole, edges = period.split()
     # Typed NULLs: PostgreSQL takes an untyped one for text, which a UNION cannot match.
     nothing = {name: Cast(Value(None), output_field=field) for name, field in (
         ("nobody", BigIntegerField()), ("no_engagement", BigIntegerField()),
-        ("no_week", DateField()),
+        ("no_week", DateField()), ("no_source", CharField()),
     )}
     parts = []
     if whole:
@@ -707,12 +713,12 @@ def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
             fine = fine.filter(consultant__in=people)
         parts.append(
             fine.order_by().annotate(**nothing)
-            .values_list("consultant_id", "engagement_key", "no_week")
+            .values_list("consultant_id", "engagement_key", "no_week", "no_source")
             .annotate(**_by_kind(None))
         )
         parts.append(
             coarse.order_by().annotate(**nothing)
-            .values_list("nobody", "no_engagement", "week_start")
+            .values_list("nobody", "no_engagement", "week_start", "source")
             .annotate(**_by_kind())
         )
     if edges:
@@ -729,7 +735,7 @@ def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
         parts.append(
             entries.order_by()
             .annotate(engagement_key=Coalesce("engagement_id", 0), week=edge_week)
-            .values_list("consultant_id", "engagement_key", "week")
+            .values_list("consultant_id", "engagement_key", "week", "source")
             .annotate(**_by_kind(None))
         )
     return list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
@@ -829,10 +835,10 @@ def balance_compute(
 
     `people` is whom the caller may report on, from the access layer:
     `User.objects.visible_to(viewer)` for a person, `User.objects.all()` for an operator or
-    the digests. Seven queries at most whatever the data size: time (the period, and its
-    weeks), people, their activities with the engagements those sourced, the engagements
-    worked on and their outcomes, the unapproved weeks (the marks), the hours by source;
-    on PostgreSQL, one more for _report_session()'s settings.
+    the digests. Six queries at most whatever the data size: time (the period, its weeks
+    and its hours by source), people, their activities with the engagements those sourced,
+    the engagements worked on and their outcomes, the unapproved weeks (the marks); on
+    PostgreSQL, one more for _report_session()'s settings.
 
     `viewer`: the report as they may read it (engagement_figures_seen_by), which of its
     engagements they may open read with the engagements, not in a query of its own.
@@ -861,9 +867,14 @@ def _balance(*, people, start, end, team, consultant, client, viewer=None) -> Re
     engagement_seconds = defaultdict(int)
     time_cells = defaultdict(KindSeconds)  # (consultant, engagement or 0) -> seconds by kind
     week_cells = defaultdict(KindSeconds)
-    for consultant_id, engagement_id, monday, *kinds in _time_cells(period, in_scope, everyone):
+    by_source = []  # (source, kind, seconds)
+    for consultant_id, engagement_id, monday, source, *kinds in _time_cells(
+            period, in_scope, everyone):
         kinds = [value or 0 for value in kinds]
         seconds = KindSeconds(*kinds)
+        if source is not None:
+            by_source.extend((source, kind, value)
+                             for kind, value in zip(KIND_VALUES, kinds, strict=True) if value)
         if monday is not None:  # a row of the weekly series, or of an edge week
             week_cells[monday] += seconds
         if consultant_id is None:
@@ -935,7 +946,7 @@ def _balance(*, people, start, end, team, consultant, client, viewer=None) -> Re
             Week(week_start=monday, seconds=week_cells[monday])
             for monday in sorted(week_cells)
         ),
-        sources=_sources(period, in_scope, everyone),
+        sources=_source_rows(by_source),
         groups=_groups(time_cells, rows, engagements),
     )
     if viewer is None:
@@ -943,31 +954,6 @@ def _balance(*, people, start, end, team, consultant, client, viewer=None) -> Re
     return engagement_figures_seen_by(report, viewer, seen={
         pk for pk, engagement in engagements.items() if engagement.get("seen", True)
     })
-
-
-def _sources(period: Period, people, everyone: bool) -> tuple[SourceRow, ...]:
-    """The hours by source and kind of the people in scope over the period: whole weeks from
-    the coarse rollup (it keeps the source), the partial weeks at the edges from the
-    entries; one query."""
-    whole, edges = period.split()
-    parts = []
-    if whole:
-        coarse = WeeklySourceTotal.objects.filter(week_start__range=whole, entries__gt=0)
-        if not everyone:
-            coarse = coarse.filter(consultant__in=people)
-        parts.append(coarse.order_by().values_list("source").annotate(**_by_kind()))
-    if edges:
-        entries = TimeEntry.objects.filter(_in_edges(edges))
-        if not everyone:
-            entries = entries.filter(consultant__in=people)
-        parts.append(entries.order_by().values_list("source").annotate(**_by_kind(None)))
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return _source_rows(
-        (source, kind, seconds)
-        for source, *kinds in rows
-        for kind, seconds in zip(KIND_VALUES, kinds, strict=True)
-        if seconds
-    )
 
 
 def _sum_seconds(rows) -> KindSeconds:

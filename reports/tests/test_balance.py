@@ -287,10 +287,10 @@ def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, star
 
 
 def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
-    """Seven queries whatever the number of people, weeks, entries and approvals: five for
-    the figures (people and their activities apart, the engagements with their all-time
-    totals), one for the unapproved marks, one for
-    the hours by source."""
+    """Six queries whatever the number of people, weeks, entries and approvals: five for
+    the figures (the time, with the hours by source; people and their activities apart;
+    the engagements with their all-time totals; their outcomes), one for the unapproved
+    marks."""
     def add(n):
         for i in range(n):
             day = dt.date(2026, 1, 7) + dt.timedelta(days=i % 28)
@@ -306,7 +306,7 @@ def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
     add(1)
     # PostgreSQL: the session's settings, and the savepoint of its transaction (the test's
     # own transaction is around it) made and released.
-    queries = 7 + (3 if connection.vendor == "postgresql" else 0)
+    queries = 6 + (3 if connection.vendor == "postgresql" else 0)
     with django_assert_num_queries(queries):
         balance_compute(people=User.objects.visible_to(cast.manager), start=start, end=end)
     add(40)
