@@ -128,7 +128,9 @@ def read_menus(menus: dict, *, searches: dict | None = None) -> dict[str, Menu]:
             found, _text = searches[name]
             pieces.append((2, _padded(found, field_class.label_fields, width), SEARCH_LIMIT))
         for part, queryset, limit in pieces:
-            order = queryset.query.order_by or ("pk",)
+            # Numbered in the menu's order (the model's own where the rows name none), which
+            # the parts of a UNION ALL do not keep by themselves.
+            order = queryset.query.order_by or queryset.model._meta.ordering or ("pk",)
             numbered = queryset.annotate(
                 picker_position=Window(RowNumber(), order_by=[
                     models.F(key[1:]).desc() if isinstance(key, str) and key.startswith("-")

@@ -75,11 +75,16 @@ def crowd(cast):
     return cast
 
 
-def test_a_small_reach_is_a_whole_menu(client, cast):
+def test_a_small_reach_is_a_whole_menu_in_name_order(client, cast):
+    for name in ("Zeta", "Alpha", "Mid"):  # made in another order than their names'
+        EngagementFactory(name=name, client=cast.engagement.client, members=[cast.consultant])
     client.force_login(cast.manager)
     page = client.get(REPORT, {"period": "this_quarter"}).content.decode()
     assert "data-picker-menu" not in page
     assert f'<option value="{cast.teammate.pk}">' in page
+    menu = client.get("/time/").context["filter"].form.fields["engagement"].choices
+    names = [str(label).split(" — ")[-1] for _, label in list(menu)[1:]]
+    assert names == ["Alpha", "Mid", "Tax portal", "Zeta"]
 
 
 def test_a_large_reach_is_searched_and_the_page_holds_the_chosen_one(client, crowd):
