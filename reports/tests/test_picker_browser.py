@@ -90,3 +90,23 @@ def test_the_time_list_menu_is_searched_too(many, log_in):
 def _shot(name: str) -> str:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return str(SCREENSHOTS / f"{name}.png")
+
+
+def test_the_save_forms_recipients_are_found_by_typing(many, log_in):
+    page = log_in(many.manager)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(page.url.rstrip("/") + "/reports/balance/?period=this_quarter")
+    page.get_by_text("Save these filters").click()
+    assert page.locator("input[name=recipients]").count() == 0  # nobody listed up front
+    search = page.get_by_role("searchbox", name="Find a recipient by name")
+    search.fill("bob")
+    page.get_by_label("Bob Tester").check()
+    search.fill("ali")
+    page.get_by_label("Alice Tester").check()
+    assert page.get_by_text("2 people chosen.").is_visible()
+    page.get_by_role("textbox", name="Name", exact=True).fill("Bob and Alice")
+    page.screenshot(path=_shot("report-recipients-searched-desktop"), full_page=True)
+    page.get_by_role("button", name="Save report").click()
+    page.wait_for_url("**/reports/saved/")
+    saved = many.manager.saved_reports.get()
+    assert set(saved.recipients.all()) == {many.consultant, many.teammate}
