@@ -74,7 +74,7 @@ def test_entries_are_edited_removed_and_added_in_one_save(client, alice):
         ("create", "grid"),
     }
     page = client.get("/?week=2026-W48").content.decode()
-    assert "Internal, Mon 23 Nov: 3 change(s) saved." in page
+    assert "Internal, Mon 23 Nov: 3 changes saved." in page
 
 
 def test_an_entry_changed_meanwhile_refuses_the_save(client, alice):
