@@ -8,6 +8,8 @@ from clients.models import Engagement
 
 from .models import SECONDS_PER_DAY, Kind, TimeEntry
 
+FUTURE = "Time cannot be logged in the future."  # also the grid's title on such a day
+
 
 def _not_active_message(engagement, date: dt.date) -> str:
     """Why `engagement` takes no time on `date`, in the words its page uses."""
@@ -37,7 +39,7 @@ def time_entry_errors(
     """
     errors: dict[str, str] = {}
     if date > consultant.today():
-        errors["date"] = "Time cannot be logged in the future."
+        errors["date"] = FUTURE
     if kind == Kind.CLIENT:
         if engagement is None:
             errors["engagement"] = "Client work needs an engagement."

@@ -3,6 +3,7 @@ from django.utils import dateformat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from tracker.rules import FUTURE
 from tracker.week import week_dates as week_dates_text
 
 register = template.Library()
@@ -22,13 +23,14 @@ def grid_cells(context, row):
     """The day cells of one row of My week's grid, drawn in Python: a week holds some 60
     cells of some 30 template nodes each, which made the template the page's main cost. The
     markup is what the template wrote, attribute for attribute; every value is escaped."""
-    shown, locked = context["shown_day"], context["locked"]
+    shown, locked, today = context["shown_day"], context["locked"], context["today"]
     link = (f"{context['cell_url']}?week={escape(context['iso_week'])}"
             f"&amp;row={escape(row.key.token)}")
     label = escape(row.label)
     html = []
     for offset, cell in enumerate(row.cells):
         several = len(cell.entry_ids)
+        future = cell.day > today  # shown, not typed into: the rule refuses it anyway
         day = escape(dateformat.format(cell.day, "l j F"))
         notes = escape(" · ".join(cell.notes))
         name = escape(cell.name)
@@ -40,10 +42,11 @@ def grid_cells(context, row):
         attrs = [
             f'type="text" class="{classes}" name="{name}" id="id_{name}"',
             f'value="{escape(cell.value)}" inputmode="decimal" autocomplete="off" size="5"'
-            + (" readonly" if locked or several > 1 else ""),
+            + (" readonly" if locked or several > 1 or future else ""),
             f'aria-label="{label}, {day}' + (f", {several} entries" if several > 1 else "") + '"'
             + (f' data-cell-opens title="{several} entries: open the cell to change them"'
-               if several > 1 else f' title="{notes}"' if cell.notes else "")
+               if several > 1 else f' title="{notes}"' if cell.notes
+               else f' title="{FUTURE}"' if future else "")
             + (' aria-invalid="true"' if cell.error else ""),
         ]
         if cell.error or locked:

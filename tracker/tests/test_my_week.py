@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -553,3 +554,19 @@ def test_the_daily_charts_hours_read_as_the_tables_do(client, alice, cast):
     chart = chart[:chart.index("</svg>")]
     assert ">9.25</text>" in chart and ">9.3</text>" not in chart
     assert ">0.00</text>" in chart  # a day without time
+
+
+def test_the_days_after_today_are_shown_not_offered(client, alice, cast):
+    """Friday of W48: Saturday's and Sunday's cells are read-only and say why (the rule would
+    refuse them at save, after everything else was typed); Friday's are open."""
+    ActivityFactory(consultant=alice, date=MONDAY)  # so that the new rows are offered
+    page = client.get(f"{URL}?week=2026-W48").content.decode()
+    inputs = {re.search(r'name="([^"]+)"', tag).group(1): tag
+              for tag in re.findall(r"<input [^>]*>", page) if 'name="' in tag}
+    client_row = f"client-{cast.engagement.pk}"
+    future = 'title="Time cannot be logged in the future."'
+    for day in (5, 6):
+        for name in (cell(client_row, day), cell("internal-0", day), f"cell-new1-{day}"):
+            assert " readonly" in inputs[name] and future in inputs[name], name
+    for name in (cell(client_row, 4), cell("internal-0", 4), "cell-new1-4"):
+        assert " readonly" not in inputs[name] and future not in inputs[name], name

@@ -27,6 +27,7 @@ from ..models import (
     WeeklySourceTotal,
     WeekStatus,
 )
+from ..rules import FUTURE
 from ..week import (
     DAYS,
     day_label,
@@ -330,6 +331,8 @@ def my_week(request):
         "grid_unsaved": request.method == "POST" and not locked_meanwhile,
         **_day_links(monday, shown),
         "cell_url": reverse("tracker:week_cell"),
+        "today": today,  # days after it are shown, not offered (no time in the future)
+        "future_message": FUTURE,
         # A timer starts from a row on today's week, when none runs and the week is open.
         "offer_row_timer": context["is_this_week"] and not approval.locked
         and context["timer"] is None,
