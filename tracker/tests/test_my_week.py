@@ -570,3 +570,12 @@ def test_the_days_after_today_are_shown_not_offered(client, alice, cast):
             assert " readonly" in inputs[name] and future in inputs[name], name
     for name in (cell(client_row, 4), cell("internal-0", 4), "cell-new1-4"):
         assert " readonly" not in inputs[name] and future not in inputs[name], name
+
+
+def test_a_newcomer_on_no_engagement_is_told_where_client_work_goes(client, cast):
+    newcomer = UserFactory(username="zoe", team=cast.team)
+    client.force_login(newcomer)
+    page = client.get(f"{URL}?week=2026-W48").content.decode()
+    assert 'id="grid-no-engagement"' in page and "ask your manager to add you" in page
+    client.force_login(cast.consultant)  # alice is on an engagement: a row for it, no note
+    assert 'id="grid-no-engagement"' not in client.get(f"{URL}?week=2026-W48").content.decode()

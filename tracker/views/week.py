@@ -333,6 +333,8 @@ def my_week(request):
         "cell_url": reverse("tracker:week_cell"),
         "today": today,  # days after it are shown, not offered (no time in the future)
         "future_message": FUTURE,
+        # A newcomer not yet on an engagement would otherwise wonder where client work goes.
+        "no_engagement_row": not any(row.key.kind == Kind.CLIENT for row in grid.rows),
         # A timer starts from a row on today's week, when none runs and the week is open.
         "offer_row_timer": context["is_this_week"] and not approval.locked
         and context["timer"] is None,
