@@ -395,21 +395,33 @@ class GroupTable(_kind_hours_table(_group_drill)):
     (`by`, a GROUP_BY key); its total row is the report's totals."""
 
     label = tables.Column(verbose_name="Group", footer="Total", orderable=False)
+    # By person: the export keeps each one's username beside the name, as the Consultants
+    # export does, for scripts (the page shows the name only).
+    username = tables.Column(verbose_name="Username", empty_values=(), visible=False,
+                             orderable=False)
     client = tables.Column(verbose_name="Client", default="", orderable=False)
     share = PercentColumn(verbose_name="Share of hours %", whole=True)
 
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle", "id": "groups"}
         orderable = False
-        sequence = ("label", "client", "...")
+        sequence = ("label", "username", "client", "...")
 
-    def __init__(self, data, *, by, **kwargs):
+    def __init__(self, data, *, by, usernames=None, **kwargs):
+        self.usernames = usernames or {}
         exclude = [] if by == "engagement" else ["client"]
+        if by != "consultant":
+            exclude.append("username")
         if by == "kind":  # each row is one kind: its hours are the total
             exclude += ["client_hours", "promotion_hours", "internal_hours"]
         super().__init__(data, exclude=exclude, **kwargs)
         # The columns are this table's own copies (django-tables2 copies them per table).
         self.columns["label"].column.verbose_name = GROUP_BY[by]
+
+    def value_username(self, record):
+        return self.usernames.get(record.key, "") if record else ""
+
+    render_username = value_username
 
 
 def _engagement_page(record) -> str | None:

@@ -176,6 +176,19 @@ def test_grouped_exports_hold_numbers_and_are_formula_safe(client, data, by):
     assert sum(row["total_hours"] for row in body["groups"]) == pytest.approx(15.25)
 
 
+def test_the_person_summarys_export_keeps_each_username_beside_the_name(client, data):
+    client.force_login(data.manager)
+    query = {**CUSTOM, "team": data.team.pk, "group_by": "consultant", "table": "groups"}
+    rows = list(csv.reader(io.StringIO(
+        client.get(URL, {**query, "_export": "csv"}).content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Person", "Username", "Client h"]
+    assert ["Alice Tester", "alice"] in [row[:2] for row in rows[1:]]
+    assert rows[-1][:2] == ["Total", ""]
+    page = client.get(URL, query).content.decode()  # the page: names only
+    groups = page[page.index('id="groups"'):page.index("</table>", page.index('id="groups"'))]
+    assert "Username" not in groups
+
+
 def test_a_kind_summary_shows_each_kinds_hours_once(client, data):
     client.force_login(data.manager)
     response = client.get(

@@ -63,7 +63,8 @@ def _tables(request, report: Report, params: dict) -> dict:
     own = {"orderable": False, "exclude": ("team",)} if _own(request.user) else {}
     built = {
         "groups": GroupTable(list(report.groups.get(by, ())), by=by, period=period,
-                             totals=report.totals, scope=scope, prefix="g-"),
+                             totals=report.totals, scope=scope, prefix="g-",
+                             usernames={row.consultant_id: row.consultant for row in report.rows}),
         "consultants": ConsultantTable(list(report.rows), period=period, totals=report.totals,
                                        scope=scope, prefix="c-", **own),
         "teams": TeamTable(list(report.teams), period=period, scope=scope, prefix="t-"),
