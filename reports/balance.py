@@ -804,26 +804,34 @@ def _in_scope(people, period: Period, *, team, consultant, client):
     return people
 
 
-# For the report's own transaction on PostgreSQL: its grouping of a year of a big firm's
-# rollup sorted on disk with the default 4 MB, and its plans' cost crossed the JIT threshold,
-# whose compiling took longer than the queries (1.4 s of 2.6 s at 10M entries).
+# For a big report's own transaction on PostgreSQL: a year of a big firm's rollup sorted on
+# disk with the default 4 MB, and its plans' cost crossed the JIT threshold, whose compiling
+# took longer than the queries (1.4 s of 2.6 s at 10M entries). A team's report reads a few
+# thousand rollup rows by index: it needs neither, nor the query that sets them.
 REPORT_SESSION = {"work_mem": "64MB", "jit": "off"}
+BIG_REPORT_PEOPLE = 200  # from this many people in scope (or everyone), REPORT_SESSION
 
 
 @contextmanager
 def _report_session():
-    """A transaction (one consistent read of the figures) with REPORT_SESSION's settings on
-    PostgreSQL, which SET LOCAL ends with it; nothing on SQLite."""
+    """A transaction: one consistent read of the figures (nothing on SQLite)."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in REPORT_SESSION),
-                [value for pair in REPORT_SESSION.items() for value in pair],
-            )
         yield
+
+
+def _tune_for_a_big_report() -> None:
+    """REPORT_SESSION's settings for the rest of the report's transaction (SET LOCAL ends
+    with it), on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in REPORT_SESSION),
+            [value for pair in REPORT_SESSION.items() for value in pair],
+        )
 
 
 def balance_compute(
@@ -838,7 +846,7 @@ def balance_compute(
     the digests. Six queries at most whatever the data size: time (the period, its weeks
     and its hours by source), people, their activities with the engagements those sourced,
     the engagements worked on and their outcomes, the unapproved weeks (the marks); on
-    PostgreSQL, one more for _report_session()'s settings.
+    PostgreSQL, one more for a big report's settings (_tune_for_a_big_report).
 
     `viewer`: the report as they may read it (engagement_figures_seen_by), which of its
     engagements they may open read with the engagements, not in a query of its own.
@@ -861,6 +869,8 @@ def _balance(*, people, start, end, team, consultant, client, viewer=None) -> Re
     # then guesses hundreds of people for nine and plans (parallel) scans to match.
     people_rows = list(_people(people_qs))
     in_scope = None if everyone else [user.pk for user in people_rows]
+    if in_scope is None or len(in_scope) >= BIG_REPORT_PEOPLE:
+        _tune_for_a_big_report()
 
     cells = defaultdict(KindSeconds)  # consultant -> seconds by kind
     worked = defaultdict(set)  # consultant -> engagements with time in the period

@@ -286,6 +286,22 @@ def test_report_equals_sums_computed_from_the_rows(cast, entries, achieved, star
     )
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's settings")
+def test_a_big_report_sets_its_session_and_a_teams_does_not(cast):
+    from django.test.utils import CaptureQueriesContext
+
+    start, end = dt.date(2026, 1, 5), dt.date(2026, 2, 1)
+    TimeEntryFactory(consultant=cast.consultant, date=start, seconds=600)
+
+    def settings_set(people) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            balance_compute(people=people, start=start, end=end)
+        return any("set_config" in query["sql"] for query in queries.captured_queries)
+
+    assert settings_set(User.objects.all())  # everyone: a big firm's year needs them
+    assert not settings_set(User.objects.visible_to(cast.manager))  # a team of three
+
+
 def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
     """Six queries whatever the number of people, weeks, entries and approvals: five for
     the figures (the time, with the hours by source; people and their activities apart;
@@ -304,9 +320,9 @@ def test_query_count_does_not_grow_with_data(cast, django_assert_num_queries):
 
     start, end = dt.date(2026, 1, 7), dt.date(2026, 2, 4)  # Wednesday to Wednesday: two edges
     add(1)
-    # PostgreSQL: the session's settings, and the savepoint of its transaction (the test's
-    # own transaction is around it) made and released.
-    queries = 6 + (3 if connection.vendor == "postgresql" else 0)
+    # PostgreSQL: the savepoint of its transaction (the test's own transaction is around it)
+    # made and released; a team's report sets no session settings (a big one does, below).
+    queries = 6 + (2 if connection.vendor == "postgresql" else 0)
     with django_assert_num_queries(queries):
         balance_compute(people=User.objects.visible_to(cast.manager), start=start, end=end)
     add(40)

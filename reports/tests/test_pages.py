@@ -150,9 +150,9 @@ def test_page_queries_stay_flat(client, data, django_assert_max_num_queries):
     # The session, the user, their teams, the form's menus (one query: tracker.pickers) and
     # the report: its six queries (the time with its hours by source, the unapproved marks,
     # the engagements with which of them the viewer may open, their outcomes, the
-    # activities, the people); on PostgreSQL the report's session settings, and in a test
-    # (whose transaction the report's nests in) a savepoint and its release.
-    budget = 10 + (3 if connection.vendor == "postgresql" else 0)
+    # activities, the people); on PostgreSQL, in a test (whose transaction the report's
+    # nests in), a savepoint and its release: none in production.
+    budget = 10 + (2 if connection.vendor == "postgresql" else 0)
     with django_assert_max_num_queries(budget):
         assert client.get(URL, params).status_code == 200
     for i in range(60):
