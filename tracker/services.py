@@ -703,7 +703,6 @@ def activity_update(
     return saved
 
 
-@transaction.atomic
 def activity_delete_weeks(activity: Activity) -> list[tuple[int, object]]:
     """The (consultant id, date) pairs whose weeks an activity's delete writes into: its own,
     and those of the time logged on it (which loses its link)."""
@@ -713,6 +712,7 @@ def activity_delete_weeks(activity: Activity) -> list[tuple[int, object]]:
     ]
 
 
+@transaction.atomic
 def activity_delete(*, activity: Activity) -> None:
     """Delete the activity; the time spent on it stays logged, linked to no activity. Its
     own week and the weeks of that time (which loses its link) must not be approved."""
