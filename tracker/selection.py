@@ -16,6 +16,7 @@ from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
 from .models import (
+    EngagementTotal,
     TimeEntry,
     WeekApproval,
     WeeklySourceTotal,
@@ -221,9 +222,21 @@ class Selection:
             result[consultant_id] = (before[0] + weeks, before[1] + seconds)
         return result
 
-    def entries_by(self, column: str) -> dict:
+    @property
+    def everything(self) -> bool:
+        """Every entry of everyone, all time (an admin's unfiltered list)."""
+        return not self.empty and self == Selection()
+
+    def entries_by(self, column: str, *, total: int | None = None) -> dict:
         """Entries by "engagement" (its id; None for time without one) or by "billable",
-        in one query."""
+        in one query. For every entry (`everything`) by engagement, with their `total`
+        known: the engagements' all-time counts (EngagementTotal, one row each) instead of
+        the rollup's every row, and the rest is time on none."""
+        if column == "engagement" and total is not None and self.everything:
+            counts = dict(EngagementTotal.objects.filter(entries__gt=0)
+                          .values_list("engagement_key", "entries"))
+            rest = total - sum(counts.values())
+            return {**counts, None: rest} if rest else counts
         rollup_column, entry_column = {
             "engagement": ("engagement_key", Coalesce("engagement_id", 0)),
             "billable": ("billable", F("billable")),

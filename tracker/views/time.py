@@ -193,7 +193,8 @@ class TimeListView(ReachListView):
             return None
         order = tuple(map(str, self.get_table_class().base_columns[column].order_by))
         if column == "engagement":
-            return engagement_order(selection.entries_by("engagement"), order)
+            return engagement_order(
+                selection.entries_by("engagement", total=self.row_count()), order)
         if column == "kind":
             counts: dict = {}
             for total in self.week_totals:  # already read: no query
