@@ -101,6 +101,11 @@ def count_text(value) -> str:
     return f"{int(value):,}"
 
 
+def counted(value: int, noun: str) -> str:
+    """A count with its noun, singular for one: `1 cell`, `1,204 changes`."""
+    return f"{count_text(value)} {noun}{'' if value == 1 else 's'}"
+
+
 def number_text(value) -> str:
     """Any figure as a table writes it: hours (a float or Decimal) with two places, counts
     whole, both with thousands separators; text as it is."""

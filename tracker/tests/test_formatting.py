@@ -70,3 +70,9 @@ def test_the_template_filters_write_what_e_mails_and_exports_write():
         u=dana,
     )
     assert shown == "1,228.42 h|1,228.42|109%|12,400|3 Nov 2026|Tue 3 Nov 2026|Dana Okafor"
+
+
+def test_a_count_with_its_noun_is_singular_for_one_only():
+    assert formatting.counted(1, "cell") == "1 cell"
+    assert formatting.counted(0, "change") == "0 changes"
+    assert formatting.counted(1204, "change") == "1,204 changes"

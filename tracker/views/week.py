@@ -15,6 +15,7 @@ from clients.models import Engagement, Outcome, OutcomeMeasurement
 from .. import figures, services
 from ..durations import format_duration
 from ..figures import KindSeconds
+from ..formatting import counted
 from ..forms import CellEntryForm, CellNewEntryForm, WeekSubmitForm
 from ..grid import RowKey, WeekGrid, row_label
 from ..limits import date_in_range
@@ -136,10 +137,6 @@ def week_records(person, monday: dt.date, sunday: dt.date, *, viewer) -> dict:
     }
 
 
-def _cells(count: int) -> str:
-    return f"{count} cell{'' if count == 1 else 's'}"
-
-
 def _submit(user, monday: dt.date, note: str) -> list[str]:
     """Submit the week; the reasons it was refused (none when submitted)."""
     try:
@@ -205,10 +202,11 @@ def my_week(request):
                             if cell.new_seconds not in (None, cell.seconds):
                                 cell.error = "Not saved: the week is approved."
         if saved:
-            done = f"Week saved: {_cells(changed)} changed."
+            cells = counted(changed, "cell")
+            done = f"Week saved: {cells} changed."
             if submitting:
                 done = (f"Week {iso_week(monday)} ({week_dates(monday)}) submitted for "
-                        f"approval{f', {_cells(changed)} saved first' if changed else ''}.")
+                        f"approval{f', {cells} saved first' if changed else ''}.")
             messages.success(request, done)
             if warning := timer_over_warning(user):
                 messages.warning(request, warning)
@@ -462,8 +460,7 @@ def week_cell(request):
                     # Saved now, what was typed kept over it, each changed entry named.
                     entry_forms, errors = _stale_cell_forms(read_forms()[0], request.POST)
             else:
-                done = (f"{changed} change{'' if changed == 1 else 's'} saved" if changed
-                        else "nothing to change")
+                done = f"{counted(changed, 'change')} saved" if changed else "nothing to change"
                 messages.success(request, f"{label}, {day_label(day, user.today())}: {done}.")
                 return redirect(back)
         else:
