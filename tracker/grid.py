@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from clients.models import Engagement
 
 from .durations import DurationError, format_duration, parse_duration
-from .models import Activity, Kind, TimeEntry
+from .models import KIND_VALUES, Activity, Kind, TimeEntry
 from .rules import time_entry_errors
 from .services import WeekCellChange, time_entries_save_week
 from .week import DAYS
@@ -37,7 +37,7 @@ class RowKey:
     @classmethod
     def from_token(cls, token: str) -> "RowKey":
         kind, _, target = token.partition("-")
-        if kind not in Kind.values or not target.isdigit():
+        if kind not in KIND_VALUES or not target.isdigit():
             raise ValueError(token)
         target_id = int(target) or None
         if kind == Kind.CLIENT:

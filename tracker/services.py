@@ -55,6 +55,7 @@ from .approvals import (  # noqa: F401 - the approval services, as services
 )
 from .limits import DATE_RANGE_MESSAGE, date_in_range
 from .models import (
+    KIND_VALUES,
     SECONDS_PER_DAY,
     Activity,
     ApiToken,
@@ -215,7 +216,7 @@ def time_entry_import_errors(entry: TimeEntry) -> dict[str, str]:
         errors["seconds"] = _constraint_message("time_entry_seconds_within_a_day")
     if not date_in_range(entry.date):
         errors["date"] = DATE_RANGE_MESSAGE
-    if entry.kind not in Kind.values:
+    if entry.kind not in KIND_VALUES:
         errors["kind"] = f"{entry.kind!r} is not a kind of time."
     elif (entry.kind == Kind.CLIENT) != (entry.engagement_id is not None):
         errors["engagement"] = _constraint_message("time_entry_engagement_iff_client")
