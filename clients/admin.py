@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from tracker.admin_base import ReadOnlyKeptAdmin, ServiceRefusalsAsMessages
+from tracker.admin_base import DeletedByService, ReadOnlyKeptAdmin, ServiceRefusalsAsMessages
 
 from . import services
 from .models import (
@@ -29,7 +29,7 @@ def _created(obj, saved) -> None:
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(DeletedByService, admin.ModelAdmin):
     list_display = ["name", "sector", "owner", "active"]
     list_filter = ["active", "sector"]
     list_select_related = ["owner"]
@@ -42,16 +42,12 @@ class ClientAdmin(admin.ModelAdmin):
         else:
             _created(obj, services.client_create(**_values(obj, services.CLIENT_FIELDS)))
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj):
         services.client_delete(client=obj)
-
-    def delete_queryset(self, request, queryset):
-        for client in queryset:
-            services.client_delete(client=client)
 
 
 @admin.register(Engagement)
-class EngagementAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+class EngagementAdmin(DeletedByService, ServiceRefusalsAsMessages, admin.ModelAdmin):
     list_display = ["name", "client", "team", "status", "starts_on", "ends_on", "budget_hours"]
     list_filter = ["status", "team", ("starts_on", admin.DateFieldListFilter)]
     list_select_related = ["client", "team"]
@@ -73,12 +69,8 @@ class EngagementAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj):
         services.engagement_delete(engagement=obj)
-
-    def delete_queryset(self, request, queryset):
-        for engagement in queryset:
-            services.engagement_delete(engagement=engagement)
 
 
 class OutcomeMeasurementInline(admin.TabularInline):
@@ -88,7 +80,7 @@ class OutcomeMeasurementInline(admin.TabularInline):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(admin.ModelAdmin):
+class OutcomeAdmin(DeletedByService, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as the pages do
     list_display = ["title", "engagement", "metric", "baseline", "target", "status", "achieved_on",
                     "confirmed_on"]
@@ -135,16 +127,12 @@ class OutcomeAdmin(admin.ModelAdmin):
         for measurement in formset.deleted_objects:
             services.measurement_delete(measurement=measurement)
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj):
         services.outcome_delete(outcome=obj)
-
-    def delete_queryset(self, request, queryset):
-        for outcome in queryset:
-            services.outcome_delete(outcome=outcome)
 
 
 @admin.register(ClientContact)
-class ClientContactAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+class ClientContactAdmin(DeletedByService, ServiceRefusalsAsMessages, admin.ModelAdmin):
     """Kept by admins as on the client's page, through the same services (and history). A
     contact who has been asked keeps their place: the delete page lists their requests as
     what protects them."""
@@ -166,12 +154,8 @@ class ClientContactAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
                 client=obj.client, **_values(obj, services.CONTACT_FIELDS)
             ))
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj):
         services.contact_delete(contact=obj)
-
-    def delete_queryset(self, request, queryset):
-        for contact in queryset:
-            services.contact_delete(contact=contact)
 
 
 @admin.register(ConfirmationRequest)

@@ -1,15 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 
 from . import services
-from .admin_base import ReadOnlyKeptAdmin, ServiceRefusalsAsMessages, WeekLockedAdminForm
+from .admin_base import (
+    DeletedByService,
+    ReadOnlyKeptAdmin,
+    ServiceRefusalsAsMessages,
+    WeekLockedAdminForm,
+)
 from .models import Activity, Change, Team, TimeEntry, User, WeekApproval
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(DeletedByService, admin.ModelAdmin):
     list_display = ["name", "promotion_threshold"]
     search_fields = ["name"]
     filter_horizontal = ["managers"]
@@ -23,16 +28,12 @@ class TeamAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj):
         services.team_delete(team=obj)
-
-    def delete_queryset(self, request, queryset):
-        for team in queryset:
-            services.team_delete(team=team)
 
 
 @admin.register(User)
-class UserAdmin(ServiceRefusalsAsMessages, DjangoUserAdmin):
+class UserAdmin(DeletedByService, ServiceRefusalsAsMessages, DjangoUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "team", "logs_time",
                     "is_staff"]
     list_filter = ["team", "logs_time", "is_staff", "is_superuser", "is_active",
@@ -52,12 +53,8 @@ class UserAdmin(ServiceRefusalsAsMessages, DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         services.person_save(user=obj)
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj):
         services.person_delete(user=obj)
-
-    def delete_queryset(self, request, queryset):
-        for person in queryset:
-            services.person_delete(user=person)
 
 
 def _saved_by_service(obj, saved) -> None:
@@ -80,7 +77,7 @@ class TimeEntryAdminForm(WeekLockedAdminForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+class TimeEntryAdmin(DeletedByService, ServiceRefusalsAsMessages, admin.ModelAdmin):
     form = TimeEntryAdminForm
     list_display = ["date", "consultant", "kind", "engagement", "hours", "billable", "source"]
     list_filter = ["kind", "billable", "source", ("date", admin.DateFieldListFilter)]
@@ -100,17 +97,12 @@ class TimeEntryAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
         else:
             _saved_by_service(obj, services.time_entry_create(**form.cleaned_data))
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj):
         services.time_entry_delete(entry=obj)
-
-    @transaction.atomic
-    def delete_queryset(self, request, queryset):
-        for entry in queryset:
-            services.time_entry_delete(entry=entry)
 
 
 @admin.register(Activity)
-class ActivityAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+class ActivityAdmin(DeletedByService, ServiceRefusalsAsMessages, admin.ModelAdmin):
     form = WeekLockedAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # as the pages do
     list_display = ["date", "consultant", "kind", "title", "audience", "leads"]
@@ -127,13 +119,8 @@ class ActivityAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
         else:
             _saved_by_service(obj, services.activity_create(**form.cleaned_data))
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj):
         services.activity_delete(activity=obj)
-
-    @transaction.atomic
-    def delete_queryset(self, request, queryset):
-        for activity in queryset:
-            services.activity_delete(activity=activity)
 
 
 @admin.register(WeekApproval)

@@ -13,6 +13,23 @@ from django.http import HttpResponseRedirect
 from . import services
 
 
+class DeletedByService:
+    """For a ModelAdmin whose rows a write service deletes (its locks, its history): the
+    delete page and the bulk delete both call `delete_one`, one row at a time; a bulk delete
+    is all or nothing."""
+
+    def delete_one(self, obj) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        self.delete_one(obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_one(obj)
+
+
 class ServiceRefusalsAsMessages:
     """For a ModelAdmin: the change form, the delete page and the list's actions (the bulk
     delete) each run in one transaction; a service's refusal undoes it all and comes back as
