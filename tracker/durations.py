@@ -1,7 +1,7 @@
 """Durations as people type them: 1:30, 1.5, 1,5, 90m, 1h30, 1h 30m, 2h, 45 min."""
 
 import re
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from .limits import MAX_DURATION_CHARS, MAX_ENTRY_SECONDS
 
@@ -57,5 +57,11 @@ def format_duration(seconds: int | None) -> str:
 
 
 def decimal_hours(seconds: int | None) -> float:
-    """Decimal hours rounded half-up to 2 places: 5415 -> 1.5; how reports show time."""
-    return float((Decimal(seconds or 0) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    """Decimal hours rounded half-up to 2 places: 5415 -> 1.5; how reports show time.
+
+    In whole hundredths of an hour (36 s), half up (away from zero), in integers: the same
+    value as Decimal's ROUND_HALF_UP quantize, at a tenth of its cost (a year's report of
+    4,000 people shows about 40,000 figures)."""
+    seconds = seconds or 0
+    hundredths = (abs(seconds) + 18) // 36
+    return (hundredths if seconds >= 0 else -hundredths) / 100

@@ -57,6 +57,11 @@ def split_weeks(start: dt.date | None, end: dt.date | None):
     return (first, last), edges
 
 
+def _in(values) -> str:
+    """The lookup for ids given as a list (tracker.lookups.AnyOf) or as a queryset."""
+    return "any_of" if isinstance(values, list | tuple) else "in"
+
+
 def _edge_week(edges):
     """The Monday of each entry's partial week, `edges` being split_weeks()'s partial weeks."""
     return Case(
@@ -112,10 +117,11 @@ class Selection:
             rows = rows.filter(kind=self.kind)
         if self.billable is not None:
             rows = rows.filter(billable=self.billable)
+        # An id list as one parameter (tracker.lookups); a queryset as a subquery.
         if self.consultants is not None:
-            rows = rows.filter(consultant_id__in=self.consultants)
+            rows = rows.filter(**{f"consultant_id__{_in(self.consultants)}": self.consultants})
         if self.engagements is not None:
-            rows = rows.filter(**{f"{engagement}__in": self.engagements})
+            rows = rows.filter(**{f"{engagement}__{_in(self.engagements)}": self.engagements})
         return rows
 
     def _union(self, group: Callable) -> list[tuple]:

@@ -3,7 +3,7 @@
 import pytest
 from django import forms
 
-from tracker.durations import DurationError, format_duration, parse_duration
+from tracker.durations import DurationError, decimal_hours, format_duration, parse_duration
 from tracker.fields import DurationField
 
 
@@ -84,3 +84,26 @@ def test_huge_durations_are_refused_with_a_message(text):
     """400 digits once overflowed a float (a 500 on /time/new/ and the week grid)."""
     with pytest.raises(DurationError, match="24 hours|not a duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0, 0.0), (None, 0.0), (17, 0.0), (18, 0.01), (35, 0.01), (53, 0.01), (54, 0.02),
+        (5415, 1.5), (3600, 1.0), (3582, 1.0), (3581, 0.99), (-18, -0.01), (-17, -0.0),
+        (10**12 + 18, 277777777.78),
+    ],
+)
+def test_decimal_hours_round_half_up_to_the_hundredth(seconds, shown):
+    """36 s is a hundredth of an hour: 18 s rounds up (half up), 17 s down; a negative
+    correction rounds away from zero, as Decimal's ROUND_HALF_UP does."""
+    assert decimal_hours(seconds) == shown
+
+
+def test_decimal_hours_equals_decimal_quantize_on_every_second_of_a_day():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    for seconds in range(-3600, 86_400 * 2):
+        exact = Decimal(seconds) / 3600
+        assert decimal_hours(seconds) == float(
+            exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), seconds
