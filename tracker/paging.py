@@ -199,21 +199,34 @@ class PagedByIdsQuerySet(QuerySet):
         return rows, slice(start - skipped, None if stop is None else stop - skipped)
 
     def _seek_weeks(self, k: slice):
-        """The rows and slice reading the same page with the preceding whole weeks skipped."""
+        """The rows and slice reading the same page with the preceding whole weeks skipped,
+        and the weeks after the page's last row: the page's weeks bound its dates on both
+        sides. Bound on one side only, a manager's deep page of nine people scanned the
+        date index back through everyone's entries (230 ms at 10M entries)."""
         order = tuple(self.query.order_by)
         if self.weeks is None or not k.start or order not in (("-date", "-pk"), DATE_ORDER):
             return self, k
         newest_first = order[0] == "-date"
-        skipped, monday = 0, None
+        skipped, first, last, seen = 0, None, None, 0
         for week, entries in self.weeks if newest_first else reversed(self.weeks):
-            if skipped + entries > k.start:
-                monday = week
+            if first is None:
+                if skipped + entries <= k.start:
+                    skipped += entries
+                    continue
+                first, seen = week, skipped
+            seen += entries
+            if k.stop is not None and seen >= k.stop:
+                last = week  # the page's last row is in this week
                 break
-            skipped += entries
-        if monday is None:
+        if first is None:
             return self.none(), k  # past the last entry
-        if not skipped:
-            return self, k
-        bound = Q(date__lt=monday + WEEK) if newest_first else Q(date__gte=monday)
+        if newest_first:
+            bound = Q(date__lt=first + WEEK) if skipped else Q()
+            if last is not None:
+                bound &= Q(date__gte=last)
+        else:
+            bound = Q(date__gte=first) if skipped else Q()
+            if last is not None:
+                bound &= Q(date__lt=last + WEEK)
         stop = None if k.stop is None else k.stop - skipped
         return self.filter(bound), slice(k.start - skipped, stop)
