@@ -56,7 +56,7 @@ from tracker.models import (
     WeeklySourceTotal,
     WeeklyTotal,
 )
-from tracker.selection import split_weeks
+from tracker.selection import dated_within, split_weeks
 from tracker.week import week_start_of
 
 KIND_LABELS = dict(Kind.choices)
@@ -670,13 +670,6 @@ def engagement_figures_seen_by(report: Report, viewer, seen: set | None = None) 
     ))
 
 
-def _in_edges(edges) -> Q:
-    in_edges = Q()
-    for start, end in edges:
-        in_edges |= Q(date__range=(start, end))
-    return in_edges
-
-
 class _TypedNull(Cast):
     """A NULL of a type, as a constant column: not grouped by (Django groups by a Cast), which
     PostgreSQL would hash with every row (about 10% of the rollup's grouping)."""
@@ -724,7 +717,7 @@ def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
             .annotate(**_by_kind())
         )
     if edges:
-        entries = TimeEntry.objects.filter(_in_edges(edges))
+        entries = TimeEntry.objects.filter(dated_within(edges))
         if not everyone:
             entries = entries.filter(consultant_id__any_of=people)
         # Each edge lies within one ISO week: label its rows with that week's Monday.

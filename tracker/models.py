@@ -741,6 +741,10 @@ class WeeklySourceTotal(models.Model):
     client_seconds = models.BigIntegerField(default=0)
     promotion_seconds = models.BigIntegerField(default=0)
     internal_seconds = models.BigIntegerField(default=0)
+    # Entries by kind (0022), for /time/'s counts of a selection narrowed by a kind.
+    client_entries = models.IntegerField(default=0)
+    promotion_entries = models.IntegerField(default=0)
+    internal_entries = models.IntegerField(default=0)
     entries = models.IntegerField(default=0)
 
     class Meta:

@@ -15,10 +15,10 @@ system check (tracker/checks.py) whether a database has the triggers that migrat
 from django.db import connection, transaction
 
 TRIGGER_NAME = "clientfirst_weekly_total"
-TRIGGER_MIGRATION = ("tracker", "0017_rollup_totals")
+TRIGGER_MIGRATION = ("tracker", "0022_source_total_kind_entries")
 # Written into the body of every trigger (the function, on PostgreSQL) that migration
 # installs; triggers without it are another version's.
-TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0017_rollup_totals"
+TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0022_source_total_kind_entries"
 SQLITE_TRIGGERS = tuple(f"{TRIGGER_NAME}_{event}" for event in ("insert", "update", "delete"))
 
 MISSING, OUTDATED = "missing", "outdated"
@@ -34,11 +34,14 @@ SELECT consultant_id, {week_start}, kind, COALESCE(engagement_id, 0), billable, 
 REBUILD_SOURCES = """
 INSERT INTO tracker_weeklysourcetotal
        (consultant_id, week_start, source, client_seconds, promotion_seconds,
-        internal_seconds, entries)
+        internal_seconds, client_entries, promotion_entries, internal_entries, entries)
 SELECT consultant_id, {week_start}, source,
        SUM(CASE WHEN kind = 'client' THEN seconds ELSE 0 END),
        SUM(CASE WHEN kind = 'promotion' THEN seconds ELSE 0 END),
-       SUM(CASE WHEN kind = 'internal' THEN seconds ELSE 0 END), COUNT(*)
+       SUM(CASE WHEN kind = 'internal' THEN seconds ELSE 0 END),
+       SUM(CASE WHEN kind = 'client' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN kind = 'promotion' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN kind = 'internal' THEN 1 ELSE 0 END), COUNT(*)
   FROM tracker_timeentry
  GROUP BY consultant_id, {week_start}, source
 """

@@ -49,9 +49,12 @@ def from_entries():
         if entry.engagement_id:
             seconds, count = by_engagement.get(entry.engagement_id, (0, 0))
             by_engagement[entry.engagement_id] = (seconds + entry.seconds, count + 1)
-        cell = by_source.setdefault((entry.consultant_id, week, entry.source),
-                                    {"client": 0, "promotion": 0, "internal": 0, "n": 0})
+        cell = by_source.setdefault((entry.consultant_id, week, entry.source), {
+            "client": 0, "promotion": 0, "internal": 0, "n": 0,
+            "client_n": 0, "promotion_n": 0, "internal_n": 0,
+        })
         cell[entry.kind] += entry.seconds
+        cell[f"{entry.kind}_n"] += 1
         cell["n"] += 1
     return totals, by_engagement, by_source
 
@@ -70,6 +73,8 @@ def from_rollup():
         (row.consultant_id, row.week_start, row.source): {
             "client": row.client_seconds, "promotion": row.promotion_seconds,
             "internal": row.internal_seconds, "n": row.entries,
+            "client_n": row.client_entries, "promotion_n": row.promotion_entries,
+            "internal_n": row.internal_entries,
         }
         for row in WeeklySourceTotal.objects.exclude(entries=0)
     }
@@ -205,7 +210,7 @@ def test_missing_triggers_are_reported_not_reinstalled_and_the_hint_puts_them_ba
     approvals = WeekApproval.objects.count()
     out = StringIO()
     call_command("install_triggers", stdout=out)
-    assert "0017_rollup_totals" in out.getvalue()
+    assert "0022_source_total_kind_entries" in out.getvalue()
     assert WeekApproval.objects.count() == approvals
     assert trigger_problem(connection) is None and check_messages() == []
     assert from_rollup() == from_entries()
@@ -256,7 +261,7 @@ def test_triggers_of_another_version_are_reported(people):
     assert trigger_problem(connection) == OUTDATED
     [(error_id, message, hint)] = check_messages()
     assert error_id == "tracker.E002"
-    assert "are not the ones migration tracker.0017_rollup_totals installs" in message
+    assert "are not the ones migration tracker.0022_source_total_kind_entries installs" in message
     assert hint.endswith("python manage.py install_triggers --database default")
 
 

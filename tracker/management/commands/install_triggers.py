@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 # The migrations that install triggers, in order; each install() drops its triggers first.
 TRIGGER_MIGRATIONS = (
-    "tracker.migrations.0017_rollup_totals",
+    "tracker.migrations.0022_source_total_kind_entries",
     "tracker.migrations.0012_week_lock_triggers",
 )
 
