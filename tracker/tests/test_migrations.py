@@ -141,3 +141,28 @@ def test_logs_time_is_off_for_managers_and_admins_who_never_logged_time(cast):
     assert people["alice"].started_on == dt.date(2026, 10, 5)  # her first entry, before
     assert people["omar"].started_on == dt.date(2026, 11, 2)  # joined before his first entry
     assert people["bob"].started_on == dt.date(2026, 11, 2)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_the_planner_knows_how_many_consultant_engagement_pairs_the_rollup_holds(cast):
+    """Without it, PostgreSQL guessed 7x the pairs a year's report groups and did not split
+    the grouping over its workers (tracker 0023)."""
+
+    def statistics():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.stxname, array_agg(a.attname ORDER BY a.attname) "
+                "FROM pg_statistic_ext s JOIN pg_class c ON c.oid = s.stxrelid "
+                "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(s.stxkeys) "
+                "WHERE c.relname = 'reports_weeklytotal' GROUP BY s.stxname"
+            )
+            return cursor.fetchall()
+
+    pair = [("weekly_total_pair_ndistinct", ["consultant_id", "engagement_key"])]
+    assert statistics() == pair
+    try:
+        migrate([("tracker", "0022_source_total_kind_entries")])
+        assert statistics() == []
+    finally:
+        migrate()
+    assert statistics() == pair
