@@ -7,7 +7,13 @@ from django.db.migrations.executor import MigrationExecutor
 
 from .lock_triggers import TRIGGER_MIGRATION as LOCK_TRIGGER_MIGRATION
 from .lock_triggers import lock_trigger_problem
-from .rollup import MISSING, TRIGGER_MIGRATION, trigger_problem
+from .rollup import (
+    APPROVAL_TRIGGER_MIGRATION,
+    MISSING,
+    TRIGGER_MIGRATION,
+    approval_trigger_problem,
+    trigger_problem,
+)
 
 
 def _migrated(alias):
@@ -39,6 +45,14 @@ TRIGGER_SETS = (
         "harm": "only the write services refuse changes to an approved week, not bulk "
                 "updates or raw SQL.",
         "also": "", "ids": ("tracker.E003", "tracker.E004"),
+    },
+    {
+        "problem": approval_trigger_problem, "migration": APPROVAL_TRIGGER_MIGRATION,
+        "subject": "The week approvals' triggers", "table": "tracker_weekapproval",
+        "harm": "the reports' \"not yet approved\" marks do not follow approvals, returns "
+                "and reopenings.",
+        "also": "; the rollup is rebuilt from the entries and the approvals",
+        "ids": ("tracker.E005", "tracker.E006"),
     },
 )
 

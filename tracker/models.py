@@ -727,7 +727,8 @@ class WeeklySourceTotal(models.Model):
     """Seconds by kind and entries per consultant, ISO week and source: a coarser rollup than
     WeeklyTotal (about 1.5 rows per person-week against 4) for totals that need neither the
     engagement nor billable — the report's hours by kind, its weekly series, its unapproved
-    marks, its hours by source — kept exact by the same triggers (tracker/rollup.py)."""
+    marks, its hours by source — kept exact by the same triggers (tracker/rollup.py), with its
+week's approval kept by triggers on the approvals."""
 
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -746,6 +747,11 @@ class WeeklySourceTotal(models.Model):
     promotion_entries = models.IntegerField(default=0)
     internal_entries = models.IntegerField(default=0)
     entries = models.IntegerField(default=0)
+    # Whether the person's week is approved (0024): kept by triggers on the approvals, so
+    # the report's "not yet approved" marks read these rows alone. A row the entries add
+    # starts unapproved (the database default): the week lock refuses time in an approved
+    # week.
+    approved = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [

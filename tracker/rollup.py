@@ -23,6 +23,14 @@ SQLITE_TRIGGERS = tuple(f"{TRIGGER_NAME}_{event}" for event in ("insert", "updat
 
 MISSING, OUTDATED = "missing", "outdated"
 
+# The triggers on tracker_weekapproval that keep WeeklySourceTotal.approved.
+APPROVAL_TRIGGER_NAME = "clientfirst_week_approved"
+APPROVAL_TRIGGER_MIGRATION = ("tracker", "0024_source_total_week_approved")
+APPROVAL_TRIGGER_MARKER = "-- clientfirst_week_approved: tracker.0024_source_total_week_approved"
+APPROVAL_SQLITE_TRIGGERS = tuple(
+    f"{APPROVAL_TRIGGER_NAME}_{event}" for event in ("insert", "update", "delete")
+)
+
 REBUILD = """
 INSERT INTO reports_weeklytotal
        (consultant_id, week_start, kind, engagement_key, billable, seconds, entries)
@@ -44,6 +52,14 @@ SELECT consultant_id, {week_start}, source,
        SUM(CASE WHEN kind = 'internal' THEN 1 ELSE 0 END), COUNT(*)
   FROM tracker_timeentry
  GROUP BY consultant_id, {week_start}, source
+"""
+# The coarse rollup's rows of approved weeks flagged (rebuilt rows start unapproved).
+MARK_APPROVED = """
+UPDATE tracker_weeklysourcetotal SET approved = TRUE
+ WHERE EXISTS (SELECT 1 FROM tracker_weekapproval a
+                WHERE a.consultant_id = tracker_weeklysourcetotal.consultant_id
+                  AND a.week_start = tracker_weeklysourcetotal.week_start
+                  AND a.status = 'approved')
 """
 REBUILD_ENGAGEMENTS = """
 INSERT INTO tracker_engagementtotal (engagement_key, seconds, entries)
@@ -67,6 +83,7 @@ def _rebuild(conn) -> None:
         cursor.execute(REBUILD_ENGAGEMENTS)
         cursor.execute("DELETE FROM tracker_weeklysourcetotal")
         cursor.execute(REBUILD_SOURCES.format(week_start=week_start))
+        cursor.execute(MARK_APPROVED)
         # Fresh statistics, or the planner guesses a few hundred rows and groups badly.
         cursor.execute("ANALYZE reports_weeklytotal")
         cursor.execute("ANALYZE tracker_engagementtotal")
@@ -130,21 +147,40 @@ class rollup_suspended:
 def trigger_problem(conn) -> str | None:
     """MISSING when the rollup's triggers (or one of them) are not on tracker_timeentry or
     are disabled, OUTDATED when they lack TRIGGER_MIGRATION's marker, else None."""
+    return _problem(conn, table="tracker_timeentry", name=TRIGGER_NAME,
+                    sqlite_names=SQLITE_TRIGGERS, marker=TRIGGER_MARKER)
+
+
+def _problem(conn, *, table, name, sqlite_names, marker) -> str | None:
+    """MISSING when trigger `name` (its `sqlite_names` on SQLite) is not on `table` or is
+    disabled, OUTDATED when one lacks `marker`, else None."""
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             cursor.execute(
                 "SELECT t.tgenabled, p.prosrc FROM pg_trigger t "
                 "JOIN pg_proc p ON p.oid = t.tgfoid "
-                "WHERE t.tgname = %s AND t.tgrelid = to_regclass('tracker_timeentry')",
-                [TRIGGER_NAME],
+                "WHERE t.tgname = %s AND t.tgrelid = to_regclass(%s)",
+                [name, table],
             )
             row = cursor.fetchone()
             if row is None or row[0] == "D":
                 return MISSING
             bodies = [row[1]]
         else:
-            triggers = _sqlite_triggers(cursor)
-            if len(triggers) < len(SQLITE_TRIGGERS):
+            placeholders = ", ".join(["%s"] * len(sqlite_names))
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s "
+                f"AND name IN ({placeholders})",
+                [table, *sqlite_names],
+            )
+            bodies = [sql for (sql,) in cursor.fetchall()]
+            if len(bodies) < len(sqlite_names):
                 return MISSING
-            bodies = triggers.values()
-    return None if all(TRIGGER_MARKER in body for body in bodies) else OUTDATED
+    return None if all(marker in body for body in bodies) else OUTDATED
+
+
+def approval_trigger_problem(conn) -> str | None:
+    """As trigger_problem, for the approvals' triggers that keep the coarse rollup's
+    `approved` flags (APPROVAL_TRIGGER_MIGRATION)."""
+    return _problem(conn, table="tracker_weekapproval", name=APPROVAL_TRIGGER_NAME,
+                    sqlite_names=APPROVAL_SQLITE_TRIGGERS, marker=APPROVAL_TRIGGER_MARKER)

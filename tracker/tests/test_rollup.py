@@ -14,6 +14,7 @@ from django.db import connection, models
 from django.db.models import Count, Sum
 
 from clients.tests.factories import EngagementFactory
+from tracker.approvals import week_approve, week_reopen, week_return, week_submit
 from tracker.models import (
     EngagementTotal,
     Kind,
@@ -23,11 +24,14 @@ from tracker.models import (
     WeeklyTotal,
 )
 from tracker.rollup import (
+    APPROVAL_SQLITE_TRIGGERS,
+    APPROVAL_TRIGGER_NAME,
     MISSING,
     OUTDATED,
     SQLITE_TRIGGERS,
     TRIGGER_MARKER,
     TRIGGER_NAME,
+    approval_trigger_problem,
     rollup_rebuild,
     rollup_suspended,
     trigger_problem,
@@ -164,6 +168,60 @@ def test_rebuild_gives_the_same_totals(people):
         TimeEntry.objects.aggregate(s=Sum("seconds"), n=Count("id"))
 
 
+def flags():
+    """The coarse rollup's approved flags, by (consultant, week), as the rows hold them."""
+    found = {}
+    for consultant_id, week, approved in WeeklySourceTotal.objects.values_list(
+            "consultant_id", "week_start", "approved"):
+        found.setdefault((consultant_id, week), set()).add(approved)
+    return found
+
+
+def approved_weeks():
+    """What flags() should be: True for the weeks whose approval says approved."""
+    approved = set(WeekApproval.objects.filter(status="approved")
+                   .values_list("consultant_id", "week_start"))
+    return {key: {key in approved} for key in flags()}
+
+
+def test_the_coarse_rollup_knows_which_weeks_are_approved(people, admin_user):
+    alice, bob, _ = people
+    mondays = [dt.date(2026, 10, 5) + dt.timedelta(weeks=i) for i in range(3)]
+    for person in (alice, bob):
+        for monday in mondays:  # two sources a week: two rows to flag
+            TimeEntryFactory(consultant=person, date=monday, seconds=600)
+            TimeEntryFactory(consultant=person, date=monday + dt.timedelta(days=1),
+                             seconds=60, source=TimeEntry.Source.TIMER)
+    assert {approved for cell in flags().values() for approved in cell} == {False}
+
+    for monday in mondays[:2]:
+        week_submit(consultant=alice, week_start=monday)
+        week_approve(consultant=alice, week_start=monday, by=admin_user)
+    week_submit(consultant=bob, week_start=mondays[0])
+    assert flags() == approved_weeks()
+    assert flags()[(alice.pk, mondays[0])] == {True}
+    assert flags()[(bob.pk, mondays[0])] == {False}  # submitted, not approved
+
+    week_reopen(consultant=alice, week_start=mondays[1], by=admin_user, reason="Typo")
+    week_return(consultant=bob, week_start=mondays[0], by=admin_user, comment="Fix it")
+    assert flags() == approved_weeks()
+    assert flags()[(alice.pk, mondays[1])] == {False}
+
+    # Written around the services: a raw status change, a week moved, a row deleted.
+    WeekApproval.objects.filter(consultant=bob).update(status="approved")
+    assert flags()[(bob.pk, mondays[0])] == {True}
+    WeekApproval.objects.filter(consultant=bob).update(week_start=mondays[2])
+    assert flags() == approved_weeks()
+    assert flags()[(bob.pk, mondays[0])] == {False} and flags()[(bob.pk, mondays[2])] == {True}
+    WeekApproval.objects.filter(consultant=alice, week_start=mondays[0]).delete()
+    assert flags() == approved_weeks()
+    assert flags()[(alice.pk, mondays[0])] == {False}
+
+    rollup_rebuild()  # rebuilt rows start unapproved; the approved weeks' are flagged again
+    assert flags() == approved_weeks()
+    assert flags()[(bob.pk, mondays[2])] == {True}
+
+
 def check_messages():
     """What `manage.py check --database default` reports, as (id, message, hint)."""
     return [(error.id, error.msg, error.hint)
@@ -176,13 +234,14 @@ def test_a_migrated_database_has_the_triggers_its_migration_installs():
     call_command("check", databases=["default"], stdout=StringIO())  # no SystemCheckError
 
 
-def drop_triggers(conn=connection):
+def drop_triggers(conn=connection, *, name=TRIGGER_NAME, table="tracker_timeentry",
+                  sqlite_names=SQLITE_TRIGGERS):
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            cursor.execute(f"DROP TRIGGER {TRIGGER_NAME} ON tracker_timeentry")
+            cursor.execute(f"DROP TRIGGER {name} ON {table}")
         else:
-            for name in SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER {name}")
+            for sqlite_name in sqlite_names:
+                cursor.execute(f"DROP TRIGGER {sqlite_name}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -281,3 +340,30 @@ def test_migrations_run_no_rollup_code():
             offenders += [f"{path.name}: {module}" for module in modules
                           if module.endswith("rollup")]
     assert offenders == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_missing_approval_triggers_are_reported_and_the_hint_puts_them_back(people,
+                                                                            admin_user):
+    alice, _, _ = people
+    monday = dt.date(2026, 3, 2)
+    TimeEntryFactory(consultant=alice, date=monday, seconds=600)
+    drop_triggers(name=APPROVAL_TRIGGER_NAME, table="tracker_weekapproval",
+                  sqlite_names=APPROVAL_SQLITE_TRIGGERS)
+    week_submit(consultant=alice, week_start=monday)
+    week_approve(consultant=alice, week_start=monday, by=admin_user)
+    assert flags() == {(alice.pk, monday): {False}}  # the report would call it unapproved
+
+    assert approval_trigger_problem(connection) == MISSING
+    [(error_id, message, hint)] = check_messages()
+    assert error_id == "tracker.E005"
+    assert "week approvals' triggers are missing from tracker_weekapproval" in message
+    assert hint.endswith("python manage.py install_triggers --database default")
+
+    out = StringIO()
+    call_command("install_triggers", stdout=out)
+    assert "0024_source_total_week_approved" in out.getvalue()
+    assert check_messages() == []
+    assert flags() == {(alice.pk, monday): {True}}
+    week_reopen(consultant=alice, week_start=monday, by=admin_user, reason="Typo")
+    assert flags() == {(alice.pk, monday): {False}}
