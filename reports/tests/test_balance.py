@@ -181,6 +181,19 @@ def test_balance_report_command_json_and_csv(cast):
                  "--team", "Public Sector", "--indent", "2", stdout=indented)
     assert json.loads(indented.getvalue()) == report
     assert '\n  "period": {' in indented.getvalue()
+    wider = io.StringIO()
+    call_command("balance_report", "--start", "2026-01-05", "--end", "2026-03-29",
+                 "--team", "Public Sector", "--indent", "4", stdout=wider)
+    assert json.loads(wider.getvalue()) == report
+    assert '\n    "period": {' in wider.getvalue()
+    # UTF-8, whatever writes it: a name as itself, not as \u escapes.
+    User.objects.filter(pk=cast.consultant.pk).update(first_name="Zoë", last_name="Đorđević")
+    for indent in ([], ["--indent", "2"], ["--indent", "4"]):
+        named = io.StringIO()
+        call_command("balance_report", "--start", "2026-01-05", "--end", "2026-03-29",
+                     "--team", "Public Sector", *indent, stdout=named)
+        assert '"Zoë Đorđević"' in named.getvalue()
+        assert row_of(json.loads(named.getvalue()), "alice")["name"] == "Zoë Đorđević"
     out = io.StringIO()
     call_command("balance_report", "--start", "2026-01-05", "--end", "2026-03-29",
                  "--format", "csv", stdout=out)
