@@ -762,6 +762,11 @@ week's approval kept by triggers on the approvals."""
         ]
         indexes = [
             models.Index(fields=["week_start", "consultant"], name="tracker_wee_week_st_src_idx"),
+            # The report's "not yet approved" marks read only these rows: a few weeks a
+            # person once the older ones are approved. Not on `entries`, which every time
+            # entry changes: the triggers' updates of a row stay in place (HOT).
+            models.Index(fields=["week_start", "consultant"], condition=Q(approved=False),
+                         name="weekly_source_unapproved"),
         ]
 
     def __str__(self):
