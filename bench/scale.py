@@ -382,7 +382,7 @@ def main() -> int:
 
     root = args.root.resolve()
     rows = []
-    for size in args.sizes.split(","):
+    for size in filter(None, args.sizes.split(",")):  # --sizes "": the writes alone
         name = f"clientfirst_scale_{size}"
         url = f"{args.server}/{name}"
         created = _postgres(args.server, name)
@@ -403,41 +403,42 @@ def main() -> int:
         rows.append((size, result))
         print(f"{name}: measured (load {result['load']:.1f})", flush=True)
 
-    print(
-        f"\nPostgreSQL, medians of {args.repeat} interleaved rounds; page and /time/: p95 "
-        f"of {args.page_requests} and {args.time_requests} requests; {os.cpu_count()} CPUs"
-    )
-    header = (
-        "entries",
-        "bare ms",
-        "compute ms",
-        "command ms",
-        "ratio",
-        "team-qtr ms",
-        "page p95 ms (queries)",
-        "/time/ p95 ms: consultant / manager / admin",
-    )
-    print(" | ".join(header))
-    for _, r in rows:
-        times = " / ".join(
-            f"{r[f'time_{role}'][1]:.0f} ({r[f'time_{role}'][0]})"
-            for role in ("consultant", "manager", "admin")
-            if f"time_{role}" in r
-        )
+    if rows:
         print(
-            " | ".join(
-                [
-                    f"{r['entries']:,}",
-                    f"{r['bare']:.1f}",
-                    f"{r['compute']:.1f}",
-                    f"{r['command']:.1f}",
-                    f"{r['command'] / r['bare']:.2f}",
-                    f"{r['team_quarter']:.1f}",
-                    f"{r['page_p95']:.0f} ({r['page_queries']})",
-                    times,
-                ]
-            )
+            f"\nPostgreSQL, medians of {args.repeat} interleaved rounds; page and /time/: p95 "
+            f"of {args.page_requests} and {args.time_requests} requests; {os.cpu_count()} CPUs"
         )
+        header = (
+            "entries",
+            "bare ms",
+            "compute ms",
+            "command ms",
+            "ratio",
+            "team-qtr ms",
+            "page p95 ms (queries)",
+            "/time/ p95 ms: consultant / manager / admin",
+        )
+        print(" | ".join(header))
+        for _, r in rows:
+            times = " / ".join(
+                f"{r[f'time_{role}'][1]:.0f} ({r[f'time_{role}'][0]})"
+                for role in ("consultant", "manager", "admin")
+                if f"time_{role}" in r
+            )
+            print(
+                " | ".join(
+                    [
+                        f"{r['entries']:,}",
+                        f"{r['bare']:.1f}",
+                        f"{r['compute']:.1f}",
+                        f"{r['command']:.1f}",
+                        f"{r['command'] / r['bare']:.2f}",
+                        f"{r['team_quarter']:.1f}",
+                        f"{r['page_p95']:.0f} ({r['page_queries']})",
+                        times,
+                    ]
+                )
+            )
     for (small, a), (big, b) in zip(rows, rows[1:], strict=False):
         print(
             f"{small} → {big}: entries ×{b['entries'] / a['entries']:.1f}, bare "
