@@ -26,11 +26,14 @@ by `rollup_suspended`, whose rebuild is not timed), in `clientfirst_scale_writes
 difference per entry is what the triggers cost. `--root DIR` runs the app code of another
 checkout (e.g. main, for the cost before), in a database of its own (`…_writes_<dir>`).
 
-Measured last (2026-11-30, quiet machine, `--sizes 1m,10m --repeat 3`; 10M seeded in 517 s):
-1M: bare 82 ms, command 149 ms, ratio 1.82, team-quarter 17 ms, page p95 70 ms (10 queries);
-10M: bare 1,085 ms, command 1,591 ms, ratio 1.47, team-quarter 24 ms, page p95 85 ms (10
-queries), /time/ worst p95 consultant 82 / manager 289 / admin 565 ms (sorted by engagement,
-since cut to about 185 ms of queries). 1M → 10M: command ×10.7, team-quarter ×1.4.
+Measured last (2026-12-01, `--sizes 1m,10m --repeat 5`, on a machine 2.5-3x slower than
+the one before: the bare query at 1M took 269 ms here, 82-98 ms there; 10M seeded in 1,904 s
+beside a CI run): 1M: bare 269 ms, command 258 ms, ratio 0.96, team-quarter 39 ms, page p95
+201 ms (10 queries); 10M: bare 2,879 ms, command 2,783 ms, ratio 0.97, team-quarter 42 ms,
+page p95 326 ms (10 queries), /time/ worst p95 consultant 290 / manager 327 / admin 728 ms
+(the admin's all-time week totals: 240-360 ms of it). 1M → 10M: command ×10.8 (entries
+×10.0, consultant-weeks ×10), team-quarter ×1.1. Writes (`--sizes "" --writes 1000`, COPY of
+100,000): the triggers cost 556 µs an entry (528 with tracker 0017's, before 0022-0025).
 """
 
 import argparse
