@@ -5,9 +5,9 @@ WeeklySourceTotal, half the rows, when only dates, people and a kind narrow it),
 weeks at the edges of a date range from the entries themselves: one query, exact for any
 dates, and as fast for a million entries as for a hundred. The rollup knows neither an
 entry's source nor its week's approval state (only the coarse one's approved flag, which
-the report's marks read): narrowed by those, every figure is read from the entries. The list's totals come from it, and so does its deep paging: knowing how many
-entries each week holds, page 30,000 starts from the right week instead of counting past
-750,000 rows.
+the report's marks read): narrowed by those, every figure is read from the entries. The
+list's totals come from it, and so does its deep paging: knowing how many entries each
+week holds, page 30,000 starts from the right week instead of counting past 750,000 rows.
 """
 
 import datetime as dt
