@@ -9,9 +9,11 @@ from .lock_triggers import TRIGGER_MIGRATION as LOCK_TRIGGER_MIGRATION
 from .lock_triggers import lock_trigger_problem
 from .rollup import (
     APPROVAL_TRIGGER_MIGRATION,
+    FIRM_TRIGGER_MIGRATION,
     MISSING,
     TRIGGER_MIGRATION,
     approval_trigger_problem,
+    firm_trigger_problem,
     trigger_problem,
 )
 
@@ -53,6 +55,13 @@ TRIGGER_SETS = (
                 "and reopenings.",
         "also": "; the rollup is rebuilt from the entries and the approvals",
         "ids": ("tracker.E005", "tracker.E006"),
+    },
+    {
+        "problem": firm_trigger_problem, "migration": FIRM_TRIGGER_MIGRATION,
+        "subject": "The firm's weekly totals' triggers", "table": "tracker_timeentry",
+        "harm": "the time list's totals of everyone's time (an admin's whole list) do not "
+                "follow new time entries.",
+        "also": "; the rollup is rebuilt from the entries", "ids": ("tracker.E007", "tracker.E008"),
     },
 )
 

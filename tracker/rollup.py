@@ -1,6 +1,6 @@
 """The weekly rollups of time entries (tracker.WeeklyTotal, and the coarser
-tracker.WeeklySourceTotal) and each engagement's all-time total (tracker.EngagementTotal),
-maintained by triggers in the database.
+tracker.WeeklySourceTotal), each engagement's all-time total (tracker.EngagementTotal) and
+everyone's weeks (tracker.FirmWeekTotal), maintained by triggers in the database.
 
 Why triggers: a report over a million entries must answer in milliseconds on SQLite, so it
 reads pre-summed weeks; and the sums must stay exact whatever writes the entries (forms,
@@ -22,6 +22,18 @@ TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0022_source_total_kind_en
 SQLITE_TRIGGERS = tuple(f"{TRIGGER_NAME}_{event}" for event in ("insert", "update", "delete"))
 
 MISSING, OUTDATED = "missing", "outdated"
+
+# The entries' triggers that add the firm's weekly changes (tracker.FirmWeekTotal).
+FIRM_TRIGGER_NAME = "clientfirst_firm_week"
+FIRM_TRIGGER_MIGRATION = ("tracker", "0026_firm_week_totals")
+FIRM_TRIGGER_MARKER = "-- clientfirst_firm_week: tracker.0026_firm_week_totals"
+FIRM_SQLITE_TRIGGERS = tuple(
+    f"{FIRM_TRIGGER_NAME}_{event}" for event in ("insert", "update", "delete")
+)
+FIRM_COLUMNS = (
+    "client_seconds", "promotion_seconds", "internal_seconds", "client_entries",
+    "promotion_entries", "internal_entries", "entries",
+)
 
 # The triggers on tracker_weekapproval that keep WeeklySourceTotal.approved.
 APPROVAL_TRIGGER_NAME = "clientfirst_week_approved"
@@ -61,6 +73,14 @@ UPDATE tracker_weeklysourcetotal SET approved = TRUE
                   AND a.week_start = tracker_weeklysourcetotal.week_start
                   AND a.status = 'approved')
 """
+REBUILD_FIRM_WEEKS = """
+INSERT INTO tracker_firmweektotal (week_start, {columns})
+SELECT week_start, {sums}
+  FROM tracker_weeklysourcetotal
+ GROUP BY week_start
+HAVING SUM(entries) <> 0
+""".format(columns=", ".join(FIRM_COLUMNS),
+           sums=", ".join(f"SUM({column})" for column in FIRM_COLUMNS))
 REBUILD_ENGAGEMENTS = """
 INSERT INTO tracker_engagementtotal (engagement_key, seconds, entries)
 SELECT engagement_id, SUM(seconds), COUNT(*)
@@ -84,10 +104,13 @@ def _rebuild(conn) -> None:
         cursor.execute("DELETE FROM tracker_weeklysourcetotal")
         cursor.execute(REBUILD_SOURCES.format(week_start=week_start))
         cursor.execute(MARK_APPROVED)
+        cursor.execute("DELETE FROM tracker_firmweektotal")
+        cursor.execute(REBUILD_FIRM_WEEKS)
         # Fresh statistics, or the planner guesses a few hundred rows and groups badly.
         cursor.execute("ANALYZE reports_weeklytotal")
         cursor.execute("ANALYZE tracker_engagementtotal")
         cursor.execute("ANALYZE tracker_weeklysourcetotal")
+        cursor.execute("ANALYZE tracker_firmweektotal")
 
 
 def rollup_rebuild() -> None:
@@ -97,12 +120,46 @@ def rollup_rebuild() -> None:
         _rebuild(connection)
 
 
+def firm_weeks_compact() -> int:
+    """Fold the firm's weekly changes (FirmWeekTotal) into one row a week; returns how many
+    rows were folded. Run by beat every few minutes (tracker.tasks).
+
+    Exact beside concurrent writers on both databases: DELETE ... RETURNING removes the
+    rows this transaction sees and hands them back, and their sums are inserted in the same
+    transaction. A change not yet committed is not seen, so not deleted: it stays, to be
+    folded next time. Weeks whose changes cancel out leave no row."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM tracker_firmweektotal RETURNING week_start, {', '.join(FIRM_COLUMNS)}"
+        )
+        folded = cursor.fetchall()
+        weeks: dict = {}
+        for week, *figures in folded:
+            sums = weeks.setdefault(week, [0] * len(FIRM_COLUMNS))
+            for place, figure in enumerate(figures):
+                sums[place] += figure
+        rows = [(week, *sums) for week, sums in sorted(weeks.items()) if any(sums)]
+        if rows:
+            placeholders = ", ".join(["%s"] * (len(FIRM_COLUMNS) + 1))
+            cursor.executemany(
+                f"INSERT INTO tracker_firmweektotal (week_start, {', '.join(FIRM_COLUMNS)}) "
+                f"VALUES ({placeholders})",
+                rows,
+            )
+    return len(folded)
+
+
+# The triggers on the entries that bulk loads suspend: the rollups', and the firm's weeks'.
+ENTRY_TRIGGER_NAMES = (TRIGGER_NAME, FIRM_TRIGGER_NAME)
+
+
 def _sqlite_triggers(cursor) -> dict[str, str]:
-    """The rollup's SQLite triggers on the entries' table, by name, with their SQL."""
+    """The rollups' SQLite triggers on the entries' table, by name, with their SQL."""
+    names = SQLITE_TRIGGERS + FIRM_SQLITE_TRIGGERS
     cursor.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND tbl_name = 'tracker_timeentry' AND name IN (%s, %s, %s)",
-        SQLITE_TRIGGERS,
+        f"AND tbl_name = 'tracker_timeentry' AND name IN ({', '.join(['%s'] * len(names))})",
+        names,
     )
     return dict(cursor.fetchall())
 
@@ -123,8 +180,8 @@ class rollup_suspended:
             if connection.vendor == "postgresql":
                 cursor.execute(
                     "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
-                    "WHERE tgrelid = 'tracker_timeentry'::regclass AND tgname = %s",
-                    [TRIGGER_NAME],
+                    "WHERE tgrelid = 'tracker_timeentry'::regclass AND tgname = ANY(%s)",
+                    [list(ENTRY_TRIGGER_NAMES)],
                 )
                 self._triggers = dict(cursor.fetchall())
                 drop = "DROP TRIGGER {} ON tracker_timeentry"
@@ -184,3 +241,10 @@ def approval_trigger_problem(conn) -> str | None:
     `approved` flags (APPROVAL_TRIGGER_MIGRATION)."""
     return _problem(conn, table="tracker_weekapproval", name=APPROVAL_TRIGGER_NAME,
                     sqlite_names=APPROVAL_SQLITE_TRIGGERS, marker=APPROVAL_TRIGGER_MARKER)
+
+
+def firm_trigger_problem(conn) -> str | None:
+    """As trigger_problem, for the entries' triggers that add the firm's weekly changes
+    (FIRM_TRIGGER_MIGRATION)."""
+    return _problem(conn, table="tracker_timeentry", name=FIRM_TRIGGER_NAME,
+                    sqlite_names=FIRM_SQLITE_TRIGGERS, marker=FIRM_TRIGGER_MARKER)

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from .models import (
     KIND_VALUES,
     EngagementTotal,
+    FirmWeekTotal,
     TimeEntry,
     WeeklySourceTotal,
     WeeklyTotal,
@@ -193,17 +194,20 @@ class Selection:
         """week_totals() of a selection narrowed by nothing but dates, people and a kind, from
         the coarse rollup (WeeklySourceTotal, kinds as columns, about half the fine rollup's
         rows): a firm's whole list at 10M entries grouped 1.7M fine rows by week and kind in
-        230-340 ms, against 830k coarse rows by week. The partial weeks at the edges, as
+        230-340 ms, against 830k coarse rows by week. Narrowed by no one, from the firm's
+        weeks (FirmWeekTotal): a few hundred rows. The partial weeks at the edges, as
         week_totals(), from the entries."""
         kinds = [self.kind] if self.kind is not None else list(KIND_VALUES)
         whole, edges = split_weeks(self.start, self.end)
         parts = []
         if whole is not None:
             first, last = whole
-            rollup = WeeklySourceTotal.objects.filter(entries__gt=0)
-            if self.consultants is not None:
-                rollup = rollup.filter(
-                    **{f"consultant_id__{_in(self.consultants)}": self.consultants})
+            if self.consultants is None:
+                # Everyone: the firm's weeks (changes, summed), about a hundred rows a year.
+                rollup = FirmWeekTotal.objects.all()
+            else:
+                rollup = WeeklySourceTotal.objects.filter(
+                    entries__gt=0, **{f"consultant_id__{_in(self.consultants)}": self.consultants})
             if first is not None:
                 rollup = rollup.filter(week_start__gte=first)
             if last is not None:

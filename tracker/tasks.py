@@ -6,6 +6,7 @@ from celery import shared_task
 
 from .imports.uploads import PUBLISH_GRACE, import_batch_run, import_batches_to_publish
 from .queueing import task_publish
+from .rollup import firm_weeks_compact
 
 
 def import_batch_publish(batch_id: int) -> bool:
@@ -28,3 +29,10 @@ def sweep_import_batches_task(grace_seconds: float | None = None) -> int:
     for batch_id in batch_ids:
         import_batch_publish(batch_id)
     return len(batch_ids)
+
+
+@shared_task
+def firm_weeks_compact_task() -> int:
+    """Run by beat every five minutes: the firm's weekly changes folded, one row a week, so
+    an admin's /time/ list sums about a hundred rows a year (tracker.FirmWeekTotal)."""
+    return firm_weeks_compact()

@@ -341,6 +341,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracker.tasks.sweep_import_batches_task",
         "schedule": 60.0,
     },
+    # Everyone's weekly totals for /time/: the entries' changes folded, one row a week.
+    "compact-firm-weeks": {
+        "task": "tracker.tasks.firm_weeks_compact_task",
+        "schedule": 300.0,
+    },
     # Client confirmation requests: reminders after 7 days, and e-mails lost on the way.
     "sweep-confirmations": {
         "task": "reports.tasks.sweep_confirmations_task",

@@ -14,9 +14,11 @@ from django.db import connection, models
 from django.db.models import Count, Sum
 
 from clients.tests.factories import EngagementFactory
+from conftest import need_service, wait_for
 from tracker.approvals import week_approve, week_reopen, week_return, week_submit
 from tracker.models import (
     EngagementTotal,
+    FirmWeekTotal,
     Kind,
     TimeEntry,
     WeekApproval,
@@ -26,12 +28,16 @@ from tracker.models import (
 from tracker.rollup import (
     APPROVAL_SQLITE_TRIGGERS,
     APPROVAL_TRIGGER_NAME,
+    FIRM_SQLITE_TRIGGERS,
+    FIRM_TRIGGER_NAME,
     MISSING,
     OUTDATED,
     SQLITE_TRIGGERS,
     TRIGGER_MARKER,
     TRIGGER_NAME,
     approval_trigger_problem,
+    firm_trigger_problem,
+    firm_weeks_compact,
     rollup_rebuild,
     rollup_suspended,
     trigger_problem,
@@ -42,9 +48,10 @@ pytestmark = pytest.mark.django_db
 
 
 def from_entries():
-    """What the three rollups should hold: by consultant, week, kind, engagement and
-    billable; by engagement; by consultant, week and source (kinds as columns)."""
-    totals, by_engagement, by_source = {}, {}, {}
+    """What the four rollups should hold: by consultant, week, kind, engagement and
+    billable; by engagement; by consultant, week and source (kinds as columns); by week
+    (everyone's, kinds as columns)."""
+    totals, by_engagement, by_source, by_week = {}, {}, {}, {}
     for entry in TimeEntry.objects.all():
         week = entry.date - dt.timedelta(days=entry.date.weekday())
         key = (entry.consultant_id, week, entry.kind, entry.engagement_id or 0, entry.billable)
@@ -60,11 +67,33 @@ def from_entries():
         cell[entry.kind] += entry.seconds
         cell[f"{entry.kind}_n"] += 1
         cell["n"] += 1
-    return totals, by_engagement, by_source
+        week_cell = by_week.setdefault(week, dict.fromkeys(cell, 0))
+        week_cell[entry.kind] += entry.seconds
+        week_cell[f"{entry.kind}_n"] += 1
+        week_cell["n"] += 1
+    return totals, by_engagement, by_source, by_week
+
+
+def firm_weeks():
+    """The firm's weeks (FirmWeekTotal's changes summed), shaped as from_entries()'s."""
+    by_week = {}
+    for row in FirmWeekTotal.objects.all():
+        cell = by_week.setdefault(row.week_start, {
+            "client": 0, "promotion": 0, "internal": 0, "n": 0,
+            "client_n": 0, "promotion_n": 0, "internal_n": 0,
+        })
+        for key, value in (
+            ("client", row.client_seconds), ("promotion", row.promotion_seconds),
+            ("internal", row.internal_seconds), ("n", row.entries),
+            ("client_n", row.client_entries), ("promotion_n", row.promotion_entries),
+            ("internal_n", row.internal_entries),
+        ):
+            cell[key] += value
+    return {week: cell for week, cell in by_week.items() if any(cell.values())}
 
 
 def from_rollup():
-    """The three rollups' rows that hold entries, shaped as from_entries()."""
+    """The four rollups' rows that hold entries, shaped as from_entries()."""
     totals = {
         (row.consultant_id, row.week_start, row.kind, row.engagement_key, row.billable): (
             row.seconds, row.entries
@@ -82,7 +111,7 @@ def from_rollup():
         }
         for row in WeeklySourceTotal.objects.exclude(entries=0)
     }
-    return totals, by_engagement, by_source
+    return totals, by_engagement, by_source, firm_weeks()
 
 
 @pytest.fixture
@@ -138,7 +167,7 @@ def test_every_write_path_keeps_the_rollup_exact(people):
 
     TimeEntry.objects.filter(consultant=bob).delete()
     alice.delete()  # cascades to her entries
-    assert from_rollup() == from_entries() == ({}, {}, {})
+    assert from_rollup() == from_entries() == ({}, {}, {}, {})
 
 
 def test_bulk_loads_can_suspend_the_triggers_and_rebuild(people):
@@ -293,7 +322,7 @@ def test_sqlite_table_rebuild_drops_the_triggers_and_the_check_says_so(people):
         assert trigger_problem(connection) == MISSING
         # The week lock's triggers on that table went too (tracker/lock_triggers.py).
         assert [error_id for error_id, _, _ in check_messages()] == [
-            "tracker.E001", "tracker.E003",
+            "tracker.E001", "tracker.E003", "tracker.E007",
         ]
     finally:
         with connection.schema_editor() as editor:
@@ -342,6 +371,19 @@ def test_migrations_run_no_rollup_code():
     assert offenders == []
 
 
+def reported_then_put_back(expected_id: str, text: str, migration: str):
+    """The check reports one set of missing triggers (`expected_id`, its message holding
+    `text`), and its hint, followed, puts them back with `migration`'s SQL: a clean check."""
+    [(error_id, message, hint)] = check_messages()
+    assert error_id == expected_id
+    assert text in message
+    assert hint.endswith("python manage.py install_triggers --database default")
+    out = StringIO()
+    call_command("install_triggers", stdout=out)
+    assert migration in out.getvalue()
+    assert check_messages() == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_missing_approval_triggers_are_reported_and_the_hint_puts_them_back(people,
                                                                             admin_user):
@@ -355,15 +397,118 @@ def test_missing_approval_triggers_are_reported_and_the_hint_puts_them_back(peop
     assert flags() == {(alice.pk, monday): {False}}  # the report would call it unapproved
 
     assert approval_trigger_problem(connection) == MISSING
-    [(error_id, message, hint)] = check_messages()
-    assert error_id == "tracker.E005"
-    assert "week approvals' triggers are missing from tracker_weekapproval" in message
-    assert hint.endswith("python manage.py install_triggers --database default")
-
-    out = StringIO()
-    call_command("install_triggers", stdout=out)
-    assert "0024_source_total_week_approved" in out.getvalue()
-    assert check_messages() == []
+    reported_then_put_back("tracker.E005", "week approvals' triggers are missing from "
+                           "tracker_weekapproval", "0024_source_total_week_approved")
     assert flags() == {(alice.pk, monday): {True}}
     week_reopen(consultant=alice, week_start=monday, by=admin_user, reason="Typo")
     assert flags() == {(alice.pk, monday): {False}}
+
+
+def test_compacting_the_firm_weeks_folds_their_changes_and_keeps_the_figures(people):
+    alice, bob, engagement = people
+    monday = dt.date(2026, 6, 1)
+    entries = [
+        TimeEntryFactory(consultant=person, date=monday + dt.timedelta(days=day),
+                         seconds=600 + day, kind=kind,
+                         engagement=engagement if kind == Kind.CLIENT else None)
+        for person in (alice, bob) for day in range(10)
+        for kind in (Kind.CLIENT, Kind.INTERNAL)
+    ]
+    entries[0].seconds = 7200  # a change: two rows (the old figures out, the new in)
+    entries[0].save()
+    gone = monday + dt.timedelta(weeks=5)
+    TimeEntryFactory(consultant=alice, date=gone, seconds=60).delete()  # a week that cancels
+    rows_before = FirmWeekTotal.objects.count()
+    assert rows_before == 40 + 2 + 2
+
+    assert firm_weeks_compact() == rows_before
+    assert FirmWeekTotal.objects.count() == 2  # one a week; the cancelled week left none
+    assert firm_weeks() == from_entries()[3]
+    assert sorted(firm_weeks()) == [monday, monday + dt.timedelta(weeks=1)]
+    assert firm_weeks_compact() == 2  # again: the same rows, nothing lost
+    assert firm_weeks() == from_entries()[3]
+
+    TimeEntry.objects.filter(consultant=bob, kind=Kind.INTERNAL).update(kind=Kind.PROMOTION)
+    assert firm_weeks() == from_entries()[3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_import_stalls_no_save_in_its_week_and_compaction_loses_none_of_it(people):
+    """The reason the firm's weeks are changes, not one row a week updated in place: an
+    import holding its transaction open must not stall everyone else's saves in its week;
+    and compacting while it is open must neither wait for it nor lose it."""
+    import threading
+
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        need_service("the race is played on PostgreSQL (DATABASE_URL)")
+    alice, bob, _ = people
+    monday = dt.date(2026, 6, 1)
+    TimeEntryFactory(consultant=bob, date=monday, seconds=60)
+    inserted, may_commit = threading.Event(), threading.Event()
+
+    def long_import():
+        try:
+            with transaction.atomic():
+                TimeEntry.objects.bulk_create([
+                    TimeEntry(consultant=alice, date=monday + dt.timedelta(days=i % 7),
+                              seconds=900, kind=Kind.INTERNAL) for i in range(50)
+                ])
+                inserted.set()
+                may_commit.wait(30)
+        finally:
+            connection.close()
+
+    importer = threading.Thread(target=long_import)
+    importer.start()
+    try:
+        assert inserted.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # a stalled save fails, not hangs
+        TimeEntryFactory(consultant=bob, date=monday + dt.timedelta(days=1), seconds=120)
+        assert firm_weeks_compact() == 2  # bob's two; the import's are not seen yet
+        assert firm_weeks()[monday]["n"] == 2
+    finally:
+        may_commit.set()
+        importer.join(30)
+    assert firm_weeks() == from_entries()[3]
+    assert firm_weeks()[monday]["n"] == 52
+    firm_weeks_compact()
+    assert FirmWeekTotal.objects.count() == 1 and firm_weeks() == from_entries()[3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_missing_firm_week_triggers_are_reported_and_the_hint_puts_them_back(people):
+    alice, _, _ = people
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 2), seconds=600)
+    drop_triggers(name=FIRM_TRIGGER_NAME, sqlite_names=FIRM_SQLITE_TRIGGERS)
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 3), seconds=60)
+    assert firm_weeks() != from_entries()[3]  # an admin's list would miss the minute
+
+    assert firm_trigger_problem(connection) == MISSING
+    reported_then_put_back("tracker.E007", "firm's weekly totals' triggers are missing from "
+                           "tracker_timeentry", "0026_firm_week_totals")
+    assert firm_weeks() == from_entries()[3]
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 4), seconds=6)
+    assert firm_weeks() == from_entries()[3]
+
+
+def test_beat_folds_the_firm_weeks_through_a_real_worker(people, celery_worker_process):
+    """What beat runs every five minutes, published by name as beat does and run by a real
+    worker: the changes folded, one row a week, the figures the same."""
+    from config import celery_app
+
+    alice, bob, _ = people
+    for day in range(6):
+        TimeEntryFactory(consultant=alice if day % 2 else bob,
+                         date=dt.date(2026, 6, 1) + dt.timedelta(days=day * 3), seconds=900)
+    expected = from_entries()[3]
+    schedule = {entry["task"]: entry["schedule"]
+                for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["tracker.tasks.firm_weeks_compact_task"] == 300.0
+
+    celery_worker_process()
+    celery_app.send_task("tracker.tasks.firm_weeks_compact_task")
+    assert wait_for(lambda: FirmWeekTotal.objects.count() == 3)  # six changes, three weeks
+    assert firm_weeks() == expected
