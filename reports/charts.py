@@ -44,6 +44,12 @@ NARROW = Size("narrow", 336, 270, "d-sm-none")
 LEFT, BOTTOM, TOP, RIGHT = 60, 46, 12, 24
 
 
+def _px(value: float) -> str:
+    """A coordinate as the SVG gets it, to a tenth of a pixel: formatted here, once, rather
+    than by a template filter per attribute (seven hundred calls a report page)."""
+    return f"{value:.1f}"
+
+
 def drawn(chart, data) -> list[dict]:
     """`chart` of `data` at each size, the widest first."""
     return [chart(data, size=size) for size in (WIDE, MEDIUM, NARROW)]
@@ -100,10 +106,10 @@ def weekly_stack(weeks, *, size: Size = WIDE) -> dict:
             if height > 0:
                 bars.append(
                     {
-                        "x": x,
-                        "y": y,
-                        "width": slot * 0.7,
-                        "height": height,
+                        "x": _px(x),
+                        "y": _px(y),
+                        "width": _px(slot * 0.7),
+                        "height": _px(height),
                         "kind": kind,
                         "title": f"{date_text(week.week_start)} {label}: {hours_text(value)}",
                     }
@@ -113,7 +119,7 @@ def weekly_stack(weeks, *, size: Size = WIDE) -> dict:
     widest = max((len(text) for text in texts), default=0) * CHAR + 8
     every = max(math.ceil(widest / slot), 1)
     labels = [
-        {"x": LEFT + index * slot + slot / 2, "text": text}
+        {"x": _px(LEFT + index * slot + slot / 2), "text": text}
         for index, text in enumerate(texts)
         if index % every == 0
     ]
@@ -127,8 +133,8 @@ def share_vs_outcomes(rows, *, size: Size = WIDE) -> dict:
     top = _nice_max(max((row.outcomes_achieved for row in rows), default=0) or 1)
     dots = [
         {
-            "x": LEFT + row.promotion_share * plot_w,
-            "y": TOP + plot_h - row.outcomes_achieved / top * plot_h,
+            "x": _px(LEFT + row.promotion_share * plot_w),
+            "y": _px(TOP + plot_h - row.outcomes_achieved / top * plot_h),
             "flagged": bool(row.flag),
             "title": f"{row.name}: share {percent_text(row.promotion_share)}, "
             f"{row.outcomes_achieved} outcome(s)",
@@ -137,7 +143,7 @@ def share_vs_outcomes(rows, *, size: Size = WIDE) -> dict:
         if row.promotion_share is not None
     ]
     x_ticks = [
-        {"x": LEFT + share * plot_w, "text": percent_text(share)}
+        {"x": _px(LEFT + share * plot_w), "text": percent_text(share)}
         for share in (0, 0.25, 0.5, 0.75, 1)
     ]
     return {"dots": dots, "x_ticks": x_ticks, "ticks": _ticks(top, plot_h), **frame}
@@ -149,8 +155,8 @@ def burn_vs_progress(engagements, *, size: Size = WIDE) -> dict:
     plot_w, plot_h = frame["plot_w"], frame["plot_h"]
     dots = [
         {
-            "x": LEFT + min(row.burn, 1.5) / 1.5 * plot_w,
-            "y": TOP + plot_h - max(min(row.progress, 1.2), 0) / 1.2 * plot_h,
+            "x": _px(LEFT + min(row.burn, 1.5) / 1.5 * plot_w),
+            "y": _px(TOP + plot_h - max(min(row.progress, 1.2), 0) / 1.2 * plot_h),
             "over": row.burn > 1,
             "title": f"{row.client} — {row.engagement}: burn {percent_text(row.burn)}, "
             f"progress {percent_text(row.progress)}",
@@ -159,15 +165,18 @@ def burn_vs_progress(engagements, *, size: Size = WIDE) -> dict:
         if row.burn is not None and row.progress is not None
     ]
     x_ticks = [
-        {"x": LEFT + burn / 1.5 * plot_w, "text": percent_text(burn)} for burn in (0, 0.5, 1, 1.5)
+        {"x": _px(LEFT + burn / 1.5 * plot_w), "text": percent_text(burn)}
+        for burn in (0, 0.5, 1, 1.5)
     ]
-    y_ticks = [{"y": TOP + plot_h - p / 1.2 * plot_h, "text": percent_text(p)} for p in (0, 0.5, 1)]
+    y_ticks = [
+        {"y": _px(TOP + plot_h - p / 1.2 * plot_h), "text": percent_text(p)} for p in (0, 0.5, 1)
+    ]
     return {"dots": dots, "x_ticks": x_ticks, "ticks": y_ticks, **frame}
 
 
 def _ticks(top: float, plot_h: float) -> list[dict]:
     return [
-        {"y": TOP + plot_h - fraction * plot_h, "text": _number(top * fraction)}
+        {"y": _px(TOP + plot_h - fraction * plot_h), "text": _number(top * fraction)}
         for fraction in (0, 0.25, 0.5, 0.75, 1)
     ]
 
@@ -189,9 +198,9 @@ def _frame(size: Size, *, x_title: str, y_title: str) -> dict:
         "label_y": bottom + 18,
         # The x axis title under the dates; the y axis title turned, left of the figures.
         "x_title": x_title,
-        "x_title_x": LEFT + (size.width - LEFT - RIGHT) / 2,
+        "x_title_x": _px(LEFT + (size.width - LEFT - RIGHT) / 2),
         "x_title_y": size.height - 6,
         "y_title": y_title,
         "y_title_x": 14,
-        "y_title_y": TOP + (bottom - TOP) / 2,
+        "y_title_y": _px(TOP + (bottom - TOP) / 2),
     }
