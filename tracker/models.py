@@ -774,10 +774,11 @@ week's approval kept by triggers on the approvals."""
 
 
 class FirmWeekTotal(models.Model):
-    """Everyone's seconds and entries by kind per ISO week, as changes to sum: a week's
-    figures are the SUM of its rows. For the /time/ list of a selection narrowed by nothing
-    but dates and a kind (an admin's whole list): about a hundred rows a year instead of
-    grouping the coarse rollup's 830,000 (240-360 ms at 10M entries).
+    """Everyone's seconds and entries by kind per ISO week and source, as changes to sum: a
+    week's figures are the SUM of its rows. For the /time/ list of a selection narrowed by
+    nothing but dates and a kind (an admin's whole list), and for the weekly series and the
+    hours by source of a report of everyone: a few hundred rows a year instead of grouping
+    the coarse rollup's 830,000 (240-360 ms at 10M entries).
 
     Rows, not one row a week kept up to date: that row would be every writer's in the week
     (an import holding it for seconds would stall everyone's saves). The triggers on the
@@ -786,6 +787,7 @@ class FirmWeekTotal(models.Model):
     run by beat every few minutes, folds them into one row a week."""
 
     week_start = models.DateField()
+    source = models.CharField(max_length=10)
     # The coarse rollup's columns (WeeklySourceTotal): one a kind.
     client_seconds = models.BigIntegerField(default=0)
     promotion_seconds = models.BigIntegerField(default=0)
@@ -796,7 +798,7 @@ class FirmWeekTotal(models.Model):
     entries = models.BigIntegerField(default=0)
 
     def __str__(self):
-        return f"{self.week_start} {self.entries:+} entries"
+        return f"{self.week_start} {self.source} {self.entries:+} entries"
 
 
 class EngagementTotal(models.Model):

@@ -74,10 +74,10 @@ UPDATE tracker_weeklysourcetotal SET approved = TRUE
                   AND a.status = 'approved')
 """
 REBUILD_FIRM_WEEKS = """
-INSERT INTO tracker_firmweektotal (week_start, {columns})
-SELECT week_start, {sums}
+INSERT INTO tracker_firmweektotal (week_start, source, {columns})
+SELECT week_start, source, {sums}
   FROM tracker_weeklysourcetotal
- GROUP BY week_start
+ GROUP BY week_start, source
 HAVING SUM(entries) <> 0
 """.format(columns=", ".join(FIRM_COLUMNS),
            sums=", ".join(f"SUM({column})" for column in FIRM_COLUMNS))
@@ -121,30 +121,27 @@ def rollup_rebuild() -> None:
 
 
 def firm_weeks_compact() -> int:
-    """Fold the firm's weekly changes (FirmWeekTotal) into one row a week; returns how many
-    rows were folded. Run by beat every few minutes (tracker.tasks).
+    """Fold the firm's weekly changes (FirmWeekTotal) into one row a week and source;
+    returns how many rows were folded. Run by beat every few minutes (tracker.tasks).
 
     Exact beside concurrent writers on both databases: DELETE ... RETURNING removes the
     rows this transaction sees and hands them back, and their sums are inserted in the same
     transaction. A change not yet committed is not seen, so not deleted: it stays, to be
     folded next time. Weeks whose changes cancel out leave no row."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM tracker_firmweektotal RETURNING week_start, {', '.join(FIRM_COLUMNS)}"
-        )
+        columns = f"week_start, source, {', '.join(FIRM_COLUMNS)}"
+        cursor.execute(f"DELETE FROM tracker_firmweektotal RETURNING {columns}")
         folded = cursor.fetchall()
-        weeks: dict = {}
-        for week, *figures in folded:
-            sums = weeks.setdefault(week, [0] * len(FIRM_COLUMNS))
+        cells: dict = {}
+        for week, source, *figures in folded:
+            sums = cells.setdefault((week, source), [0] * len(FIRM_COLUMNS))
             for place, figure in enumerate(figures):
                 sums[place] += figure
-        rows = [(week, *sums) for week, sums in sorted(weeks.items()) if any(sums)]
+        rows = [(*cell, *sums) for cell, sums in sorted(cells.items()) if any(sums)]
         if rows:
-            placeholders = ", ".join(["%s"] * (len(FIRM_COLUMNS) + 1))
+            placeholders = ", ".join(["%s"] * (len(FIRM_COLUMNS) + 2))
             cursor.executemany(
-                f"INSERT INTO tracker_firmweektotal (week_start, {', '.join(FIRM_COLUMNS)}) "
-                f"VALUES ({placeholders})",
-                rows,
+                f"INSERT INTO tracker_firmweektotal ({columns}) VALUES ({placeholders})", rows
             )
     return len(folded)
 

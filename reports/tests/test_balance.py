@@ -360,3 +360,38 @@ def test_a_stored_run_reads_back_with_the_figures_it_was_built_with(cast):
     read_back = Report.from_stored(json.loads(json.dumps(built.to_stored())))
     assert read_back.to_json() == built.to_json()
     assert Report.json_of_stored(built.to_stored()) == built.to_json()
+
+
+def test_everyones_weeks_and_sources_match_the_same_people_named(cast):
+    """A report of everyone reads its weekly series and hours by source from the firm's
+    weeks (changes summed), a report of named people from their own weeks: the same people
+    give the same figures, a week whose time moved away and a source no longer used
+    included, before and after the changes are folded."""
+    from tracker.rollup import firm_weeks_compact
+
+    start, end = dt.date(2026, 1, 7), dt.date(2026, 3, 4)  # Wednesday to Wednesday
+    for i in range(40):
+        TimeEntryFactory(
+            consultant=(cast.consultant, cast.teammate)[i % 2],
+            date=start + dt.timedelta(days=i), seconds=600 + i,
+            kind=(Kind.CLIENT, Kind.PROMOTION, Kind.INTERNAL)[i % 3],
+            engagement=cast.engagement if i % 3 == 0 else None,
+            source=("manual", "toggl", "timer")[i // 2 % 3],
+        )
+    moved = TimeEntry.objects.filter(date__range=(dt.date(2026, 1, 19), dt.date(2026, 1, 25)))
+    moved.update(date=dt.date(2026, 2, 10))  # the week of the 19th holds no time any more
+    TimeEntry.objects.filter(source="toggl").update(source="harvest")
+
+    def figures(people):
+        report = balance_compute(people=people, start=start, end=end).to_json()
+        return report["weeks"], report["sources"], report["totals"]
+
+    named = User.objects.filter(pk__in=list(User.objects.values_list("pk", flat=True)))
+    weeks, sources, totals = figures(User.objects.all())
+    assert (weeks, sources, totals) == figures(named)
+    assert dt.date(2026, 1, 19).isoformat() not in {week["week_start"] for week in weeks}
+    assert {source["source"] for source in sources} == {"manual", "harvest", "timer"}
+    assert sum(source["total_hours"] for source in sources) == pytest.approx(
+        totals["total_hours"], abs=0.01 * len(sources))
+    firm_weeks_compact()
+    assert figures(User.objects.all()) == (weeks, sources, totals)

@@ -1,6 +1,7 @@
-# Everyone's time by ISO week and kind (tracker.FirmWeekTotal), for the /time/ list of a
-# selection narrowed by nothing but dates and a kind: an admin's whole list grouped the
-# coarse rollup's 830,000 rows by week on every page at 10M entries (240-360 ms).
+# Everyone's time by ISO week, source and kind (tracker.FirmWeekTotal), for the /time/ list
+# of a selection narrowed by nothing but dates and a kind, and for the weekly series and the
+# hours by source of a report of everyone: an admin's whole list grouped the coarse rollup's
+# 830,000 rows by week on every page at 10M entries (240-360 ms).
 #
 # Kept as changes, never as one row a week updated in place: that row would be every
 # writer's in its week, and an import holding it would stall everyone's saves. Triggers on
@@ -13,7 +14,7 @@ from django.db import migrations, models
 # Frozen here, as every migration's SQL is: never today's app code.
 MARKER = "-- clientfirst_firm_week: tracker.0026_firm_week_totals"
 COLUMNS = (
-    "week_start, client_seconds, promotion_seconds, internal_seconds, client_entries, "
+    "week_start, source, client_seconds, promotion_seconds, internal_seconds, client_entries, "
     "promotion_entries, internal_entries, entries"
 )
 WEEK = {
@@ -33,14 +34,14 @@ def change(vendor, row, sign):
         f"{sign}CASE WHEN {row}.kind = '{kind}' THEN 1 ELSE 0 END"
         for kind in ("client", "promotion", "internal")
     )
-    return f"({WEEK[vendor].format(row=row)}, {by_kind}, {counts}, {sign}1)"
+    return f"({WEEK[vendor].format(row=row)}, {row}.source, {by_kind}, {counts}, {sign}1)"
 
 
 def unchanged(vendor):
-    """An update that leaves the entry's week, kind and seconds as they were."""
+    """An update that leaves the entry's week, source, kind and seconds as they were."""
     return (
         f"{WEEK[vendor].format(row='OLD')} = {WEEK[vendor].format(row='NEW')} "
-        "AND OLD.kind = NEW.kind AND OLD.seconds = NEW.seconds"
+        "AND OLD.source = NEW.source AND OLD.kind = NEW.kind AND OLD.seconds = NEW.seconds"
     )
 
 
@@ -63,7 +64,7 @@ $$ LANGUAGE plpgsql
 """,
     """
 CREATE TRIGGER clientfirst_firm_week
-AFTER INSERT OR UPDATE OF date, kind, seconds OR DELETE
+AFTER INSERT OR UPDATE OF date, source, kind, seconds OR DELETE
 ON tracker_timeentry FOR EACH ROW EXECUTE FUNCTION clientfirst_firm_week_apply()
 """,
 ]
@@ -72,7 +73,7 @@ SQLITE = [
     "CREATE TRIGGER clientfirst_firm_week_insert AFTER INSERT ON tracker_timeentry "
     f"BEGIN\n  {MARKER}\n  INSERT INTO tracker_firmweektotal ({COLUMNS}) "
     f"VALUES {change('sqlite', 'NEW', '')}; END",
-    "CREATE TRIGGER clientfirst_firm_week_update AFTER UPDATE OF date, kind, seconds "
+    "CREATE TRIGGER clientfirst_firm_week_update AFTER UPDATE OF date, source, kind, seconds "
     f"ON tracker_timeentry WHEN NOT ({unchanged('sqlite')}) "
     f"BEGIN\n  {MARKER}\n  INSERT INTO tracker_firmweektotal ({COLUMNS}) "
     f"VALUES {change('sqlite', 'OLD', '-')}, {change('sqlite', 'NEW', '')}; END",
@@ -93,23 +94,25 @@ UNINSTALL = {
     ],
 }
 
-# One row a week, from the coarse rollup (0022's install, which `install_triggers` runs
-# first, has just rebuilt it from the entries).
+# One row a week and source, from the coarse rollup (0022's install, which `install_triggers`
+# runs first, has just rebuilt it from the entries).
 REBUILD = [
     "DELETE FROM tracker_firmweektotal",
     f"""
 INSERT INTO tracker_firmweektotal ({COLUMNS})
-SELECT week_start, SUM(client_seconds), SUM(promotion_seconds), SUM(internal_seconds),
-       SUM(client_entries), SUM(promotion_entries), SUM(internal_entries), SUM(entries)
+SELECT week_start, source, SUM(client_seconds), SUM(promotion_seconds),
+       SUM(internal_seconds), SUM(client_entries), SUM(promotion_entries),
+       SUM(internal_entries), SUM(entries)
   FROM tracker_weeklysourcetotal
- GROUP BY week_start
+ GROUP BY week_start, source
 HAVING SUM(entries) <> 0
 """,
 ]
 
 
 def install(apps, schema_editor):
-    """These triggers, then the firm's weeks summed again from the coarse rollup."""
+    """These triggers, then the firm's weeks and sources summed again from the coarse
+    rollup."""
     vendor = schema_editor.connection.vendor
     for statement in UNINSTALL[vendor] + {"postgresql": POSTGRES, "sqlite": SQLITE}[vendor]:
         schema_editor.execute(statement)
@@ -137,6 +140,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True,
                                            serialize=False, verbose_name="ID")),
                 ("week_start", models.DateField()),
+                ("source", models.CharField(max_length=10)),
                 ("client_seconds", models.BigIntegerField(default=0)),
                 ("promotion_seconds", models.BigIntegerField(default=0)),
                 ("internal_seconds", models.BigIntegerField(default=0)),

@@ -49,8 +49,8 @@ pytestmark = pytest.mark.django_db
 
 def from_entries():
     """What the four rollups should hold: by consultant, week, kind, engagement and
-    billable; by engagement; by consultant, week and source (kinds as columns); by week
-    (everyone's, kinds as columns)."""
+    billable; by engagement; by consultant, week and source (kinds as columns); by week and
+    source (everyone's, kinds as columns)."""
     totals, by_engagement, by_source, by_week = {}, {}, {}, {}
     for entry in TimeEntry.objects.all():
         week = entry.date - dt.timedelta(days=entry.date.weekday())
@@ -67,7 +67,7 @@ def from_entries():
         cell[entry.kind] += entry.seconds
         cell[f"{entry.kind}_n"] += 1
         cell["n"] += 1
-        week_cell = by_week.setdefault(week, dict.fromkeys(cell, 0))
+        week_cell = by_week.setdefault((week, entry.source), dict.fromkeys(cell, 0))
         week_cell[entry.kind] += entry.seconds
         week_cell[f"{entry.kind}_n"] += 1
         week_cell["n"] += 1
@@ -75,10 +75,11 @@ def from_entries():
 
 
 def firm_weeks():
-    """The firm's weeks (FirmWeekTotal's changes summed), shaped as from_entries()'s."""
+    """The firm's weeks and sources (FirmWeekTotal's changes summed), shaped as
+    from_entries()'s."""
     by_week = {}
     for row in FirmWeekTotal.objects.all():
-        cell = by_week.setdefault(row.week_start, {
+        cell = by_week.setdefault((row.week_start, row.source), {
             "client": 0, "promotion": 0, "internal": 0, "n": 0,
             "client_n": 0, "promotion_n": 0, "internal_n": 0,
         })
@@ -424,11 +425,13 @@ def test_compacting_the_firm_weeks_folds_their_changes_and_keeps_the_figures(peo
     assert firm_weeks_compact() == rows_before
     assert FirmWeekTotal.objects.count() == 2  # one a week; the cancelled week left none
     assert firm_weeks() == from_entries()[3]
-    assert sorted(firm_weeks()) == [monday, monday + dt.timedelta(weeks=1)]
+    assert sorted(firm_weeks()) == [(monday, "manual"), (monday + dt.timedelta(weeks=1), "manual")]
     assert firm_weeks_compact() == 2  # again: the same rows, nothing lost
     assert firm_weeks() == from_entries()[3]
 
     TimeEntry.objects.filter(consultant=bob, kind=Kind.INTERNAL).update(kind=Kind.PROMOTION)
+    assert firm_weeks() == from_entries()[3]
+    TimeEntry.objects.filter(pk=entries[1].pk).update(source=TimeEntry.Source.TIMER)
     assert firm_weeks() == from_entries()[3]
 
 
@@ -468,12 +471,12 @@ def test_a_long_import_stalls_no_save_in_its_week_and_compaction_loses_none_of_i
             cursor.execute("SET lock_timeout = '3s'")  # a stalled save fails, not hangs
         TimeEntryFactory(consultant=bob, date=monday + dt.timedelta(days=1), seconds=120)
         assert firm_weeks_compact() == 2  # bob's two; the import's are not seen yet
-        assert firm_weeks()[monday]["n"] == 2
+        assert firm_weeks()[monday, "manual"]["n"] == 2
     finally:
         may_commit.set()
         importer.join(30)
     assert firm_weeks() == from_entries()[3]
-    assert firm_weeks()[monday]["n"] == 52
+    assert firm_weeks()[monday, "manual"]["n"] == 52
     firm_weeks_compact()
     assert FirmWeekTotal.objects.count() == 1 and firm_weeks() == from_entries()[3]
 
