@@ -112,10 +112,15 @@ class EngagementQuerySet(models.QuerySet):
         """Engagements the user is on, or that members of teams they manage are on."""
         if user.is_superuser or user.is_staff:
             return self.all()
-        memberships = Engagement.members.through.objects.filter(
-            Q(user=user) | Q(user__team__in=Team.objects.managed_by(user))
+        # Two subqueries, not one membership query with "theirs OR a managed team's": that
+        # OR across the user table made PostgreSQL join every membership to every person
+        # (15 ms of each menu at 10M entries); apart, each reads an index.
+        members = Engagement.members.through.objects
+        return self.filter(
+            Q(pk__in=members.filter(user=user).values("engagement_id"))
+            | Q(pk__in=members.filter(
+                user__team__in=Team.objects.managed_by(user)).values("engagement_id"))
         )
-        return self.filter(pk__in=memberships.values("engagement_id"))
 
     def time_visible_to(self, user):
         """Engagements whose time `user` may see some of, for filtering that time: those
