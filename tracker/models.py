@@ -606,7 +606,10 @@ class TimeEntry(models.Model):
         ordering = ["-date", "-pk"]
         indexes = [
             models.Index(fields=["consultant", "date"]),
-            models.Index(fields=["date"]),
+            # The list's own order (newest first, then the id): its first page reads 25 rows
+            # off this index, where the date alone made it sort the newest day's every entry
+            # (20,000 for an admin at 10M: 11 ms).
+            models.Index(fields=["date", "id"], name="time_entry_date_order"),
             models.Index(fields=["engagement", "date"]),
             # The list sorted by duration (either way) reads its first page off this index
             # instead of a top-N sort of every entry in reach (727 ms for an admin at 10M).

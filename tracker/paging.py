@@ -213,9 +213,10 @@ class PagedByIdsQuerySet(QuerySet):
         """The rows and slice reading the same page with the preceding whole weeks skipped,
         and the weeks after the page's last row: the page's weeks bound its dates on both
         sides. Bound on one side only, a manager's deep page of nine people scanned the
-        date index back through everyone's entries (230 ms at 10M entries)."""
+        date index back through everyone's entries (230 ms at 10M entries); the first page
+        too, unbound: 22 ms of a manager's last month, reading 60,000 entries for 53."""
         order = tuple(self.query.order_by)
-        if self.weeks is None or not k.start or order not in (("-date", "-pk"), DATE_ORDER):
+        if self.weeks is None or order not in (("-date", "-pk"), DATE_ORDER):
             return self, k
         newest_first = order[0] == "-date"
         skipped, first, last, seen = 0, None, None, 0
