@@ -26,14 +26,17 @@ by `rollup_suspended`, whose rebuild is not timed), in `clientfirst_scale_writes
 difference per entry is what the triggers cost. `--root DIR` runs the app code of another
 checkout (e.g. main, for the cost before), in a database of its own (`…_writes_<dir>`).
 
-Measured last (2026-12-01, `--sizes 1m,10m --repeat 5`, on a machine 2.5-3x slower than
-the one before: the bare query at 1M took 269 ms here, 82-98 ms there; 10M seeded in 1,904 s
-beside a CI run): 1M: bare 269 ms, command 258 ms, ratio 0.96, team-quarter 39 ms, page p95
-201 ms (10 queries); 10M: bare 2,879 ms, command 2,783 ms, ratio 0.97, team-quarter 42 ms,
-page p95 326 ms (10 queries), /time/ worst p95 consultant 290 / manager 327 / admin 728 ms
-(the admin's all-time week totals: 240-360 ms of it). 1M → 10M: command ×10.8 (entries
-×10.0, consultant-weeks ×10), team-quarter ×1.1. Writes (`--sizes "" --writes 1000`, COPY of
-100,000): the triggers cost 556 µs an entry (528 with tracker 0017's, before 0022-0025).
+Measured last (2026-12-01, a 2-core machine about 1.5x slower than the issue's: the bare
+query at 10M took 0.8-2.0 s here, 1.0 s there; 10M seeded in 1,017 s). Four runs of
+`--sizes 1m,10m --repeat 5/7`: 1M ratio 0.86-0.92, page p95 64-102 ms (10 queries); 10M
+ratio 0.76, 1.03, 1.39 (and 1.00, 1.02, 1.17 in runs of 9 rounds of bare and command
+alone): the machine's speed drifted between runs, and the bare query (a parallel scan) and
+the report (grouping 833,000 rollup rows, then Python) drift apart. 10M page p95 110-137 ms
+(10 queries); /time/ worst p95 consultant 112-153 / manager 148-178 / admin 108-207 ms
+before the last /time/ changes, 112-123 / 148-150 / 108-126 after. Writes (`--sizes ""
+--writes 1000`, COPY of 100,000 entries), the triggers' cost an entry: 209 µs with tracker
+0017's, 223 µs with 0022 and 0024's, 245 µs with 0026's firm weeks added; through the
+service an entry takes 23-26 ms, so their cost is lost in its noise.
 """
 
 import argparse
