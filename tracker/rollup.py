@@ -124,13 +124,19 @@ def firm_weeks_compact() -> int:
     """Fold the firm's weekly changes (FirmWeekTotal) into one row a week and source;
     returns how many rows were folded. Run by beat every few minutes (tracker.tasks).
 
-    Exact beside concurrent writers on both databases: DELETE ... RETURNING removes the
-    rows this transaction sees and hands them back, and their sums are inserted in the same
-    transaction. A change not yet committed is not seen, so not deleted: it stays, to be
-    folded next time. Weeks whose changes cancel out leave no row."""
+    Only the weeks and sources holding more than one row are touched: an idle firm's table
+    is left as it is, not rewritten every few minutes. Exact beside concurrent writers on
+    both databases: DELETE ... RETURNING removes the rows this transaction sees and hands
+    them back, and their sums are inserted in the same transaction. A change not yet
+    committed is not seen, so not deleted: it stays, to be folded next time. Weeks whose
+    changes cancel out leave no row."""
     with transaction.atomic(), connection.cursor() as cursor:
         columns = f"week_start, source, {', '.join(FIRM_COLUMNS)}"
-        cursor.execute(f"DELETE FROM tracker_firmweektotal RETURNING {columns}")
+        cursor.execute(
+            "DELETE FROM tracker_firmweektotal WHERE (week_start, source) IN ("
+            "SELECT week_start, source FROM tracker_firmweektotal "
+            f"GROUP BY week_start, source HAVING COUNT(*) > 1) RETURNING {columns}"
+        )
         folded = cursor.fetchall()
         cells: dict = {}
         for week, source, *figures in folded:
