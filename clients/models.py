@@ -588,7 +588,11 @@ class OutcomeMeasurement(models.Model):
 
     class Meta:
         ordering = ["outcome", "date", "pk"]
-        indexes = [models.Index(fields=["outcome", "date"])]
+        # (…, id): an outcome's latest reading (with_actual: by date, then id) read off the
+        # end of the index, not sorted; a year's report reads 9,000 outcomes' at 10M entries.
+        indexes = [
+            models.Index(fields=["outcome", "date", "id"], name="outcome_measurement_latest"),
+        ]
 
     def __str__(self):
         return f"{self.outcome}: {plain_decimal(self.value)} on {self.date}"

@@ -132,6 +132,9 @@ def test_latest_measurement_is_the_actual_and_progress_respects_direction():
     assert up.progress(actuals[up.pk].actual_value) == pytest.approx(0.5)
     assert down.progress(actuals[down.pk].actual_value) == pytest.approx(0.25)
     assert OutcomeFactory().progress(None) is None
+    # Two readings of one day: the one recorded last is the actual.
+    OutcomeMeasurementFactory(outcome=down, date=dt.date(2026, 4, 1), value=30)
+    assert Outcome.objects.with_actual().get(pk=down.pk).actual_value == Decimal("30")
 
 
 def test_the_engagement_lists_burn_is_the_figures_definition(cast):
