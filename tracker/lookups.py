@@ -14,6 +14,13 @@ from django.db.models.lookups import In
 class AnyOf(In):
     lookup_name = "any_of"
 
+    def get_prep_lookup(self):
+        # Ids are already what an integer column takes: not prepared one by one through the
+        # field (5,800 engagements' ids took 10 ms a list).
+        if isinstance(self.rhs, list | tuple) and all(type(value) is int for value in self.rhs):
+            return list(self.rhs)
+        return super().get_prep_lookup()
+
     def as_postgresql(self, compiler, connection):
         if self.rhs_is_direct_value():
             values = [value for value in self.rhs if value is not None]

@@ -20,6 +20,8 @@ def test_any_of_selects_what_in_selects_on_a_field_and_a_foreign_key():
         "consultant_id", flat=True)) == {people[0].pk, people[2].pk}
     assert set(TimeEntry.objects.filter(consultant__any_of=wanted).values_list(
         "consultant_id", flat=True)) == {people[0].pk, people[2].pk}
+    # Ids as text are prepared as __in prepares them.
+    assert set(User.objects.filter(pk__any_of=[str(people[1].pk)])) == {people[1]}
     # Nobody asked for: nothing, as __in gives.
     assert not User.objects.filter(pk__any_of=[]).exists()
     assert not User.objects.filter(pk__any_of=[None]).exists()
