@@ -704,12 +704,40 @@ class _TypedNull(Cast):
         return []
 
 
-def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
+def _running_pairs(whole: tuple[dt.date, dt.date], people) -> tuple[str, list]:
+    """SQL and parameters of _time_cells' rows by consultant and engagement for the whole
+    weeks from Monday whole[0] to Monday whole[1], from the running sums a year
+    (RunningYearTotal, PostgreSQL): one or two rows a pair where the fine rollup holds one a
+    week. In a row's year, the weeks a..b are element b of its sums less element a - 1
+    (nothing before week 1: an element out of bounds is NULL); a year inside the period
+    counts whole (b = 53: a year of 52 weeks keeps its total in element 53 too). A pair
+    worked on in the period is one with seconds in it: every entry holds some."""
+    (first_year, first_week, _), (last_year, last_week, _) = (
+        whole[0].isocalendar(), whole[1].isocalendar())
+    weeks = {kind: f"SUM({kind}[b] - COALESCE({kind}[a - 1], 0))" for kind in KIND_VALUES}
+    narrowed = "" if people is None else " AND consultant_id = ANY(%s)"
+    sql = (
+        "SELECT consultant_id, engagement_key, NULL::date, NULL::varchar, "
+        + ", ".join(f"{total}::bigint" for total in weeks.values())
+        + " FROM (SELECT *, CASE WHEN iso_year = %s THEN %s ELSE 1 END AS a,"
+        " CASE WHEN iso_year = %s THEN %s ELSE 53 END AS b FROM tracker_runningyeartotal"
+        f" WHERE iso_year BETWEEN %s AND %s{narrowed}) AS pair"
+        " GROUP BY consultant_id, engagement_key HAVING "
+        + " + ".join(f"COALESCE({total}, 0)" for total in weeks.values()) + " > 0"
+    )
+    params = [first_year, first_week, last_year, last_week, first_year, last_year]
+    return sql, params if people is None else [*params, list(people)]
+
+
+def _time_cells(period: Period, people, everyone: bool, *, running: bool | None = None
+                ) -> list[tuple]:
     """Rows of (consultant, engagement or 0, week, source, client, promotion, internal
     seconds) for the period, in one query of three grouped parts, one UNION ALL:
 
-    - whole weeks by consultant and engagement (week and source None), from the fine rollup
-      (WeeklyTotal, billable summed away);
+    - whole weeks by consultant and engagement (week and source None): on PostgreSQL from
+      the running sums a year (_running_pairs; `running` False: from the fine rollup there
+      too, for the tests that compare them), elsewhere from the fine rollup (WeeklyTotal,
+      billable summed away);
     - whole weeks by week and source (consultant and engagement None), for the weekly series
       and the hours by source, from the coarse rollup (WeeklySourceTotal: about half the
       rows); for everyone, from the firm's weeks (FirmWeekTotal: a few hundred rows where the
@@ -720,26 +748,32 @@ def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
     The rows with a source hold every hour of the period once: the hours by source are
     theirs (one query fewer than reading them apart).
     """
+    postgresql = connection.vendor == "postgresql"
+    running = postgresql if running is None else running and postgresql
     whole, edges = period.split()
     # Typed NULLs: PostgreSQL takes an untyped one for text, which a UNION cannot match.
     nothing = {name: _TypedNull(Value(None), output_field=field) for name, field in (
         ("nobody", BigIntegerField()), ("no_engagement", BigIntegerField()),
         ("no_week", DateField()), ("no_source", CharField()),
     )}
-    parts = []
+    parts, pairs = [], None
     if whole:
-        fine = WeeklyTotal.objects.filter(week_start__range=whole, entries__gt=0)
+        if running:
+            pairs = _running_pairs(whole, None if everyone else people)
+        else:
+            fine = WeeklyTotal.objects.filter(week_start__range=whole, entries__gt=0)
+            if not everyone:
+                fine = fine.filter(consultant_id__any_of=people)
+            parts.append(
+                fine.order_by().annotate(**nothing)
+                .values_list("consultant_id", "engagement_key", "no_week", "no_source")
+                .annotate(**_by_kind(None))
+            )
         if everyone:
             coarse = FirmWeekTotal.objects.filter(week_start__range=whole)
         else:
             coarse = WeeklySourceTotal.objects.filter(
                 week_start__range=whole, entries__gt=0, consultant_id__any_of=people)
-            fine = fine.filter(consultant_id__any_of=people)
-        parts.append(
-            fine.order_by().annotate(**nothing)
-            .values_list("consultant_id", "engagement_key", "no_week", "no_source")
-            .annotate(**_by_kind(None))
-        )
         weekly = (
             coarse.order_by().annotate(**nothing)
             .values_list("nobody", "no_engagement", "week_start", "source")
@@ -765,8 +799,10 @@ def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
             .values_list("consultant_id", "engagement_key", "week", "source")
             .annotate(**_by_kind(None))
         )
+    if not parts:
+        return []
     query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    if connection.vendor != "postgresql":
+    if not postgresql:
         return list(query)
     # On PostgreSQL, the rows as psycopg types them (the sums cast to bigint above): Django's
     # converters on 28,000 rows took 100 ms of a year's report at 10M entries.
@@ -774,6 +810,8 @@ def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
         sql, params = query.query.sql_with_params()
     except EmptyResultSet:  # nobody in scope
         return []
+    if pairs is not None:
+        sql, params = f"({pairs[0]}) UNION ALL {sql}", (*pairs[1], *params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

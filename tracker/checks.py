@@ -11,9 +11,11 @@ from .rollup import (
     APPROVAL_TRIGGER_MIGRATION,
     FIRM_TRIGGER_MIGRATION,
     MISSING,
+    RUNNING_TRIGGER_MIGRATION,
     TRIGGER_MIGRATION,
     approval_trigger_problem,
     firm_trigger_problem,
+    running_trigger_problem,
     trigger_problem,
 )
 
@@ -62,6 +64,13 @@ TRIGGER_SETS = (
         "harm": "the time list's totals of everyone's time (an admin's whole list) do not "
                 "follow new time entries.",
         "also": "; the rollup is rebuilt from the entries", "ids": ("tracker.E007", "tracker.E008"),
+    },
+    {
+        "problem": running_trigger_problem, "migration": RUNNING_TRIGGER_MIGRATION,
+        "subject": "The running sums' triggers", "table": "tracker_timeentry",
+        "harm": "the balance reports' hours by person and engagement do not follow new time "
+                "entries.",
+        "also": "; the rollup is rebuilt from the entries", "ids": ("tracker.E009", "tracker.E010"),
     },
 )
 

@@ -1,6 +1,7 @@
 """The weekly rollups of time entries (tracker.WeeklyTotal, and the coarser
-tracker.WeeklySourceTotal), each engagement's all-time total (tracker.EngagementTotal) and
-everyone's weeks (tracker.FirmWeekTotal), maintained by triggers in the database.
+tracker.WeeklySourceTotal), each engagement's all-time total (tracker.EngagementTotal),
+everyone's weeks (tracker.FirmWeekTotal) and, on PostgreSQL, each person's and engagement's
+running sums a year (tracker.RunningYearTotal), maintained by triggers in the database.
 
 Why triggers: a report over a million entries must answer in milliseconds on SQLite, so it
 reads pre-summed weeks; and the sums must stay exact whatever writes the entries (forms,
@@ -34,6 +35,14 @@ FIRM_COLUMNS = (
     "client_seconds", "promotion_seconds", "internal_seconds", "client_entries",
     "promotion_entries", "internal_entries", "entries",
 )
+
+# The entries' triggers that keep the running sums a year (tracker.RunningYearTotal), once a
+# statement and one an event, on PostgreSQL only: SQLite has neither the sums nor these.
+RUNNING_TRIGGER_NAMES = tuple(
+    f"clientfirst_running_year_{event}" for event in ("insert", "update", "delete")
+)
+RUNNING_TRIGGER_MIGRATION = ("tracker", "0028_running_year_totals")
+RUNNING_TRIGGER_MARKER = "-- clientfirst_running_year: tracker.0028_running_year_totals"
 
 # The triggers on tracker_weekapproval that keep WeeklySourceTotal.approved.
 APPROVAL_TRIGGER_NAME = "clientfirst_week_approved"
@@ -81,6 +90,41 @@ SELECT week_start, source, {sums}
 HAVING SUM(entries) <> 0
 """.format(columns=", ".join(FIRM_COLUMNS),
            sums=", ".join(f"SUM({column})" for column in FIRM_COLUMNS))
+# Each pair's weeks of a year (from the fine rollup, rebuilt first) as running sums over the
+# year's 53 weeks; a kind without time in the year has none (NULL). PostgreSQL only.
+REBUILD_RUNNING = """
+WITH weekly AS (
+  SELECT consultant_id, engagement_key, extract(isoyear FROM week_start)::integer AS iso_year,
+         extract(week FROM week_start)::integer AS week,
+         SUM(seconds) FILTER (WHERE kind = 'client') AS client,
+         SUM(seconds) FILTER (WHERE kind = 'promotion') AS promotion,
+         SUM(seconds) FILTER (WHERE kind = 'internal') AS internal
+    FROM reports_weeklytotal
+   GROUP BY 1, 2, 3, 4
+), running AS (
+  SELECT pair.consultant_id, pair.engagement_key, pair.iso_year, weeks.week,
+         SUM(COALESCE(w.client, 0)) OVER year_so_far AS client,
+         SUM(COALESCE(w.promotion, 0)) OVER year_so_far AS promotion,
+         SUM(COALESCE(w.internal, 0)) OVER year_so_far AS internal,
+         w.client IS NOT NULL AS has_client, w.promotion IS NOT NULL AS has_promotion,
+         w.internal IS NOT NULL AS has_internal
+    FROM (SELECT DISTINCT consultant_id, engagement_key, iso_year FROM weekly) AS pair
+   CROSS JOIN generate_series(1, 53) AS weeks(week)
+    LEFT JOIN weekly AS w
+      ON w.consultant_id = pair.consultant_id AND w.engagement_key = pair.engagement_key
+     AND w.iso_year = pair.iso_year AND w.week = weeks.week
+  WINDOW year_so_far AS (PARTITION BY pair.consultant_id, pair.engagement_key, pair.iso_year
+                         ORDER BY weeks.week)
+)
+INSERT INTO tracker_runningyeartotal
+       (consultant_id, engagement_key, iso_year, client, promotion, internal)
+SELECT consultant_id, engagement_key, iso_year,
+       CASE WHEN bool_or(has_client) THEN array_agg(client::integer ORDER BY week) END,
+       CASE WHEN bool_or(has_promotion) THEN array_agg(promotion::integer ORDER BY week) END,
+       CASE WHEN bool_or(has_internal) THEN array_agg(internal::integer ORDER BY week) END
+  FROM running
+ GROUP BY consultant_id, engagement_key, iso_year
+"""
 REBUILD_ENGAGEMENTS = """
 INSERT INTO tracker_engagementtotal (engagement_key, seconds, entries)
 SELECT engagement_id, SUM(seconds), COUNT(*)
@@ -106,6 +150,10 @@ def _rebuild(conn) -> None:
         cursor.execute(MARK_APPROVED)
         cursor.execute("DELETE FROM tracker_firmweektotal")
         cursor.execute(REBUILD_FIRM_WEEKS)
+        if conn.vendor == "postgresql":
+            cursor.execute("DELETE FROM tracker_runningyeartotal")
+            cursor.execute(REBUILD_RUNNING)
+            cursor.execute("ANALYZE tracker_runningyeartotal")
         # Fresh statistics, or the planner guesses a few hundred rows and groups badly.
         cursor.execute("ANALYZE reports_weeklytotal")
         cursor.execute("ANALYZE tracker_engagementtotal")
@@ -152,8 +200,9 @@ def firm_weeks_compact() -> int:
     return len(folded)
 
 
-# The triggers on the entries that bulk loads suspend: the rollups', and the firm's weeks'.
-ENTRY_TRIGGER_NAMES = (TRIGGER_NAME, FIRM_TRIGGER_NAME)
+# The triggers on the entries that bulk loads suspend: the rollups', the firm's weeks' and
+# the running sums' (PostgreSQL).
+ENTRY_TRIGGER_NAMES = (TRIGGER_NAME, FIRM_TRIGGER_NAME, *RUNNING_TRIGGER_NAMES)
 
 
 def _sqlite_triggers(cursor) -> dict[str, str]:
@@ -251,3 +300,16 @@ def firm_trigger_problem(conn) -> str | None:
     (FIRM_TRIGGER_MIGRATION)."""
     return _problem(conn, table="tracker_timeentry", name=FIRM_TRIGGER_NAME,
                     sqlite_names=FIRM_SQLITE_TRIGGERS, marker=FIRM_TRIGGER_MARKER)
+
+
+def running_trigger_problem(conn) -> str | None:
+    """As trigger_problem, for the entries' triggers that keep the running sums a year
+    (RUNNING_TRIGGER_MIGRATION), on PostgreSQL: SQLite has none to miss."""
+    if conn.vendor != "postgresql":
+        return None
+    problems = {
+        _problem(conn, table="tracker_timeentry", name=name, sqlite_names=(),
+                 marker=RUNNING_TRIGGER_MARKER)
+        for name in RUNNING_TRIGGER_NAMES
+    }
+    return MISSING if MISSING in problems else OUTDATED if OUTDATED in problems else None

@@ -362,6 +362,101 @@ def test_a_stored_run_reads_back_with_the_figures_it_was_built_with(cast):
     assert Report.json_of_stored(built.to_stored()) == built.to_json()
 
 
+def _seconds_by_person_and_engagement(start, end):
+    by_person, by_engagement = defaultdict(lambda: defaultdict(int)), defaultdict(int)
+    for entry in TimeEntry.objects.filter(date__range=(start, end)):
+        by_person[entry.consultant_id][entry.kind] += entry.seconds
+        if entry.engagement_id:
+            by_engagement[entry.engagement_id] += entry.seconds
+    return by_person, by_engagement
+
+
+def _assert_report_holds_the_entries(report, people, start, end):
+    by_person, by_engagement = _seconds_by_person_and_engagement(start, end)
+    for person in people:
+        row = report.row_of(person.pk)
+        assert (row.seconds.client, row.seconds.promotion, row.seconds.internal) == (
+            by_person[person.pk][Kind.CLIENT], by_person[person.pk][Kind.PROMOTION],
+            by_person[person.pk][Kind.INTERNAL])
+    assert {row.engagement_id: row.seconds for row in report.engagements} == by_engagement
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    (dt.date(2025, 12, 22), dt.date(2027, 1, 10)),  # 2025's last week, all 2026, 2027's first
+    (dt.date(2025, 12, 29), dt.date(2026, 1, 4)),  # 2026's first week, which starts in 2025
+    (dt.date(2026, 12, 28), dt.date(2027, 1, 3)),  # 2026's week 53
+    (dt.date(2025, 12, 15), dt.date(2026, 1, 11)),  # two weeks each side of the new year
+    (dt.date(2026, 1, 5), dt.date(2026, 12, 27)),  # weeks 2 to 52 of 2026
+    (dt.date(2026, 1, 12), dt.date(2026, 1, 18)),  # one week inside a year
+    (dt.date(2025, 12, 31), dt.date(2027, 1, 1)),  # partial weeks at both edges
+])
+@pytest.mark.parametrize("everyone", [True, False])
+def test_hours_of_whole_weeks_across_iso_years(cast, start, end, everyone):
+    """Each person's and engagement's hours of a period across ISO years are the entries':
+    on PostgreSQL a report reads them from running sums a year, each week's sum from the
+    start of its ISO year (2026 has 53 weeks; 29 Dec 2025 is in its first)."""
+    team = TeamFactory(name="Property")
+    people = [UserFactory(username=f"p{i}", team=team) for i in range(2)]
+    engagement = EngagementFactory(name="Audit", members=people)
+    days = [dt.date(2025, 12, 16), dt.date(2025, 12, 22), dt.date(2025, 12, 30),
+            dt.date(2026, 1, 4), dt.date(2026, 1, 6), dt.date(2026, 1, 14), dt.date(2026, 6, 15),
+            dt.date(2026, 12, 27), dt.date(2026, 12, 28), dt.date(2027, 1, 2),
+            dt.date(2027, 1, 4), dt.date(2027, 1, 10)]
+    for n, day in enumerate(days):
+        kind = (Kind.CLIENT, Kind.PROMOTION, Kind.INTERNAL)[n % 3]
+        TimeEntryFactory(consultant=people[n % 2], date=day, seconds=60 * (n + 1), kind=kind,
+                         engagement=engagement if kind == Kind.CLIENT else None)
+    report = balance_compute(people=User.objects.all(), start=start, end=end,
+                             team=None if everyone else team)
+    _assert_report_holds_the_entries(report, people, start, end)
+    assert report.totals.seconds.total == sum(
+        entry.seconds for entry in TimeEntry.objects.filter(date__range=(start, end)))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    entries=st.lists(st.tuples(
+        st.integers(0, 2),  # consultant index
+        st.integers(0, 430),  # day offset from Monday 1 Dec 2025, to early February 2027
+        st.integers(1, 8 * 3600),  # seconds
+        st.sampled_from([Kind.CLIENT, Kind.PROMOTION, Kind.INTERNAL]),
+        st.integers(0, 1),  # engagement index for client time
+    ), max_size=40),
+    moves=st.lists(st.tuples(st.integers(0, 39), st.integers(0, 430)), max_size=5),
+    start_offset=st.integers(0, 400),
+    length=st.integers(0, 400),
+    everyone=st.booleans(),
+)
+def test_hours_by_person_and_engagement_across_iso_years(cast, entries, moves, start_offset,
+                                                         length, everyone):
+    """Periods across ISO years (2026 has 53 weeks; 29 Dec 2025 is in its first), entries
+    added and moved between years: each person's hours by kind and each engagement's in the
+    period are the entries' sums, for a team (its people's rows) and for everyone (on
+    PostgreSQL the running sums a year; on SQLite the weekly rollup)."""
+    TimeEntry.objects.all().delete()
+    team = TeamFactory(name="Property")
+    people = [UserFactory(username=f"p{i}", team=team) for i in range(3)]
+    engagements = [EngagementFactory(name=f"E{i}", members=people) for i in range(2)]
+    origin = dt.date(2025, 12, 1)
+    created = [
+        TimeEntry.objects.create(
+            consultant=people[who], date=origin + dt.timedelta(days=day), seconds=seconds,
+            kind=kind, engagement=engagements[which] if kind == Kind.CLIENT else None,
+        )
+        for who, day, seconds, kind, which in entries
+    ]
+    for index, day in moves:
+        if index < len(created):
+            TimeEntry.objects.filter(pk=created[index].pk).update(
+                date=origin + dt.timedelta(days=day))
+    start = origin + dt.timedelta(days=start_offset)
+    end = start + dt.timedelta(days=length)
+    report = balance_compute(people=User.objects.all(), start=start, end=end,
+                             team=None if everyone else team)
+    _assert_report_holds_the_entries(report, people, start, end)
+
+
 def test_everyones_weeks_and_sources_match_the_same_people_named(cast):
     """A report of everyone reads its weekly series and hours by source from the firm's
     weeks (changes summed), a report of named people from their own weeks: the same people

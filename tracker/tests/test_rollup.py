@@ -32,6 +32,7 @@ from tracker.rollup import (
     FIRM_TRIGGER_NAME,
     MISSING,
     OUTDATED,
+    RUNNING_TRIGGER_NAMES,
     SQLITE_TRIGGERS,
     TRIGGER_MARKER,
     TRIGGER_NAME,
@@ -40,6 +41,7 @@ from tracker.rollup import (
     firm_weeks_compact,
     rollup_rebuild,
     rollup_suspended,
+    running_trigger_problem,
     trigger_problem,
 )
 from tracker.tests.factories import TimeEntryFactory, UserFactory
@@ -47,11 +49,15 @@ from tracker.tests.factories import TimeEntryFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+RUNNING = ("client", "promotion", "internal")
+
+
 def from_entries():
-    """What the four rollups should hold: by consultant, week, kind, engagement and
+    """What the five rollups should hold: by consultant, week, kind, engagement and
     billable; by engagement; by consultant, week and source (kinds as columns); by week and
-    source (everyone's, kinds as columns)."""
-    totals, by_engagement, by_source, by_week = {}, {}, {}, {}
+    source (everyone's, kinds as columns); on PostgreSQL, by consultant, week and engagement
+    (kinds as columns: the running sums a year, week by week; seconds only)."""
+    totals, by_engagement, by_source, by_week, running = {}, {}, {}, {}, {}
     for entry in TimeEntry.objects.all():
         week = entry.date - dt.timedelta(days=entry.date.weekday())
         key = (entry.consultant_id, week, entry.kind, entry.engagement_id or 0, entry.billable)
@@ -71,7 +77,11 @@ def from_entries():
         week_cell[entry.kind] += entry.seconds
         week_cell[f"{entry.kind}_n"] += 1
         week_cell["n"] += 1
-    return totals, by_engagement, by_source, by_week
+        if connection.vendor == "postgresql":
+            pair = running.setdefault((entry.consultant_id, week, entry.engagement_id or 0),
+                                      dict.fromkeys(RUNNING, 0))
+            pair[entry.kind] += entry.seconds
+    return totals, by_engagement, by_source, by_week, running
 
 
 def firm_weeks():
@@ -93,8 +103,31 @@ def firm_weeks():
     return {week: cell for week, cell in by_week.items() if any(cell.values())}
 
 
+def running_weeks():
+    """The running sums a year (RunningYearTotal, PostgreSQL), back as each week's own
+    figures (a week's sums less the week before's), shaped as from_entries()'s."""
+    weeks = {}
+    if connection.vendor != "postgresql":
+        return weeks
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT consultant_id, engagement_key, iso_year, client, promotion, "
+                       "internal FROM tracker_runningyeartotal")
+        for consultant_id, engagement_key, year, *sums in cursor.fetchall():
+            assert all(len(column) == 53 for column in sums if column is not None)
+            for week in range(1, 54):
+                figures = {
+                    name: column[week - 1] - (column[week - 2] if week > 1 else 0)
+                    for name, column in zip(RUNNING, sums, strict=True) if column is not None
+                }
+                if any(figures.values()):
+                    monday = dt.date.fromisocalendar(year, week, 1)
+                    weeks[(consultant_id, monday, engagement_key)] = {
+                        **dict.fromkeys(RUNNING, 0), **figures}
+    return weeks
+
+
 def from_rollup():
-    """The four rollups' rows that hold entries, shaped as from_entries()."""
+    """The five rollups' rows that hold entries, shaped as from_entries()."""
     totals = {
         (row.consultant_id, row.week_start, row.kind, row.engagement_key, row.billable): (
             row.seconds, row.entries
@@ -112,7 +145,7 @@ def from_rollup():
         }
         for row in WeeklySourceTotal.objects.exclude(entries=0)
     }
-    return totals, by_engagement, by_source, firm_weeks()
+    return totals, by_engagement, by_source, firm_weeks(), running_weeks()
 
 
 @pytest.fixture
@@ -139,6 +172,15 @@ def test_every_write_path_keeps_the_rollup_exact(people):
 
     first.date, first.seconds = monday, 7200  # moved across a week boundary (save())
     first.save()
+    assert from_rollup() == from_entries()
+    # Across ISO years: 31 Dec 2026 is in week 53 of 2026, 29 Dec 2025 in week 1 of 2026,
+    # 4 Jan 2027 in week 1 of 2027.
+    for day in (dt.date(2026, 12, 31), dt.date(2025, 12, 29), dt.date(2027, 1, 4), monday):
+        TimeEntry.objects.filter(pk=first.pk).update(date=day)
+        assert from_rollup() == from_entries()
+    TimeEntry.objects.filter(pk=first.pk).update(consultant=bob)  # to another person
+    assert from_rollup() == from_entries()
+    TimeEntry.objects.filter(pk=first.pk).update(consultant=alice)
     assert from_rollup() == from_entries()
 
     other = EngagementFactory(members=[alice, bob])
@@ -168,7 +210,7 @@ def test_every_write_path_keeps_the_rollup_exact(people):
 
     TimeEntry.objects.filter(consultant=bob).delete()
     alice.delete()  # cascades to her entries
-    assert from_rollup() == from_entries() == ({}, {}, {}, {})
+    assert from_rollup() == from_entries() == ({}, {}, {}, {}, {})
 
 
 def test_bulk_loads_can_suspend_the_triggers_and_rebuild(people):
@@ -479,6 +521,26 @@ def test_a_long_import_stalls_no_save_in_its_week_and_compaction_loses_none_of_i
     assert firm_weeks()[monday, "manual"]["n"] == 52
     firm_weeks_compact()
     assert FirmWeekTotal.objects.count() == 1 and firm_weeks() == from_entries()[3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_missing_running_sums_triggers_are_reported_and_the_hint_puts_them_back(people):
+    if connection.vendor != "postgresql":
+        assert running_trigger_problem(connection) is None  # SQLite keeps no running sums
+        pytest.skip("the running sums are PostgreSQL's")
+    alice, _, engagement = people
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 2), seconds=600,
+                     kind=Kind.CLIENT, engagement=engagement)
+    drop_triggers(name=RUNNING_TRIGGER_NAMES[0])  # the inserts'; the others stay
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 3), seconds=60)
+    assert running_weeks() != from_entries()[4]  # a report would miss the minute
+
+    assert running_trigger_problem(connection) == MISSING
+    reported_then_put_back("tracker.E009", "running sums' triggers are missing from "
+                           "tracker_timeentry", "0028_running_year_totals")
+    assert running_weeks() == from_entries()[4]
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 12, 30), seconds=6)  # week 53
+    assert running_weeks() == from_entries()[4]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,8 +1,8 @@
 """`manage.py install_triggers [--database ALIAS]`: put back the database triggers that
-`manage.py check` reports missing or changed (tracker.E001-E008) — the weekly rollup's, then
+`manage.py check` reports missing or changed (tracker.E001-E010) — the weekly rollup's, then
 the rollup rebuilt from the entries, the approvals' (the weeks' approved flags set again), the
-firm's weekly totals' (summed again from the rollup), and the week lock's — with the SQL
-their migrations froze.
+firm's weekly totals' (summed again from the rollup), the running sums' (PostgreSQL; summed
+again from the rollup) and the week lock's — with the SQL their migrations froze.
 
 Nothing is rolled back, so no table is dropped: rolling the migrations back to run them
 again, as the check once advised, would also have dropped every later table (the import
@@ -20,6 +20,7 @@ TRIGGER_MIGRATIONS = (
     "tracker.migrations.0022_source_total_kind_entries",
     "tracker.migrations.0024_source_total_week_approved",
     "tracker.migrations.0026_firm_week_totals",
+    "tracker.migrations.0028_running_year_totals",
     "tracker.migrations.0012_week_lock_triggers",
 )
 
@@ -38,8 +39,8 @@ class _Statements:
 
 class Command(BaseCommand):
     help = (
-        "Reinstall the rollup's, the approvals', the firm's weeks' and the week lock's "
-        "triggers (see `check`)."
+        "Reinstall the rollup's, the approvals', the firm's weeks', the running sums' and the "
+        "week lock's triggers (see `check`)."
     )
     requires_system_checks = []  # the very check this repairs must not stop it
 
