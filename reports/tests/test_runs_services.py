@@ -82,7 +82,8 @@ def test_a_worker_killed_mid_run_then_a_new_worker_builds_it_exactly_once(
     first = celery_worker_process(REPORT_RUN_LEASE_SECONDS=str(lease))
     assert wait_for(lambda: worker_swept(celery_worker_process), 30)
     # The report's query waits behind this lock: the worker is caught mid-run.
-    time_entries = table_lock("tracker_timeentry", "reports_weeklytotal")
+    time_entries = table_lock("tracker_timeentry", "reports_weeklytotal",
+                              "tracker_runningyeartotal")
     run = report_request(user=entries.admin, params=PARAMS)
     assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == "running"
                     and TableLock.waiting() >= 1, 30)
