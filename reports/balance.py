@@ -729,14 +729,12 @@ def _running_pairs(whole: tuple[dt.date, dt.date], people) -> tuple[str, list]:
     return sql, params if people is None else [*params, list(people)]
 
 
-def _time_cells(period: Period, people, everyone: bool, *, running: bool | None = None
-                ) -> list[tuple]:
+def _time_cells(period: Period, people, everyone: bool) -> list[tuple]:
     """Rows of (consultant, engagement or 0, week, source, client, promotion, internal
     seconds) for the period, in one query of three grouped parts, one UNION ALL:
 
     - whole weeks by consultant and engagement (week and source None): on PostgreSQL from
-      the running sums a year (_running_pairs; `running` False: from the fine rollup there
-      too, for the tests that compare them), elsewhere from the fine rollup (WeeklyTotal,
+      the running sums a year (_running_pairs), elsewhere from the fine rollup (WeeklyTotal,
       billable summed away);
     - whole weeks by week and source (consultant and engagement None), for the weekly series
       and the hours by source, from the coarse rollup (WeeklySourceTotal: about half the
@@ -749,7 +747,6 @@ def _time_cells(period: Period, people, everyone: bool, *, running: bool | None 
     theirs (one query fewer than reading them apart).
     """
     postgresql = connection.vendor == "postgresql"
-    running = postgresql if running is None else running and postgresql
     whole, edges = period.split()
     # Typed NULLs: PostgreSQL takes an untyped one for text, which a UNION cannot match.
     nothing = {name: _TypedNull(Value(None), output_field=field) for name, field in (
@@ -758,7 +755,7 @@ def _time_cells(period: Period, people, everyone: bool, *, running: bool | None 
     )}
     parts, pairs = [], None
     if whole:
-        if running:
+        if postgresql:
             pairs = _running_pairs(whole, None if everyone else people)
         else:
             fine = WeeklyTotal.objects.filter(week_start__range=whole, entries__gt=0)
@@ -799,8 +796,6 @@ def _time_cells(period: Period, people, everyone: bool, *, running: bool | None 
             .values_list("consultant_id", "engagement_key", "week", "source")
             .annotate(**_by_kind(None))
         )
-    if not parts:
-        return []
     query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     if not postgresql:
         return list(query)
