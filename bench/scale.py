@@ -23,7 +23,8 @@ measure per round, so load from elsewhere falls on all of them alike):
 `--writes N`: N entries through the service (`time_entry_create`, one transaction each as
 a request would) and N through COPY, with the rollup's triggers and without them (dropped
 by `rollup_suspended`, whose rebuild is not timed), in `clientfirst_scale_writes`; the
-difference per entry is what the triggers cost. `--root DIR` runs the app code of another
+difference per entry is what the triggers cost; and N through COPY all on one engagement
+(an import of a big client's history, in one statement). `--root DIR` runs the app code of another
 checkout (e.g. main, for the cost before), in a database of its own (`…_writes_<dir>`).
 
 Measured last (2026-12-01, a 2-core machine about 1.5x slower than the issue's: the bare
@@ -276,7 +277,7 @@ def writes(count: int, copied: int) -> dict:
 
     days = itertools.count()
 
-    def rows(n):
+    def rows(n, pairs=pairs):
         """n entries of 10 minutes, spread over the pairs and over days (no day fills up)."""
         batch = next(days)
         for i in range(n):
@@ -300,7 +301,7 @@ def writes(count: int, copied: int) -> dict:
                 )
         return time.perf_counter() - started
 
-    def copy(n):
+    def copy(n, pairs=pairs):
         quote = connection.ops.quote_name
         columns = [
             "consultant_id",
@@ -321,7 +322,7 @@ def writes(count: int, copied: int) -> dict:
         lines = "".join(
             f"{user_id}\t{day.isoformat()}\t600\tclient\t{engagement_id}\t\tt\tmanual\t\t"
             "2001-01-01T00:00:00+00:00\t2001-01-01T00:00:00+00:00\n"
-            for user_id, engagement_id, day in rows(n)
+            for user_id, engagement_id, day in rows(n, pairs)
         )
         started = time.perf_counter()
         with transaction.atomic():
@@ -330,12 +331,18 @@ def writes(count: int, copied: int) -> dict:
                 stream.write(lines)
         return time.perf_counter() - started
 
+    def copy_one_engagement(n):
+        """As copy, every entry on one engagement: an import of a big client's history."""
+        first = next(iter(engagements))
+        return copy(n, [pair for pair in pairs if pair[1] == first])
+
     def suspended(function, n):
         with transaction.atomic(), rollup_suspended():
             return function(n)
 
     result = {}
-    for name, function, n in (("service", service, count), ("copy", copy, copied)):
+    for name, function, n in (("service", service, count), ("copy", copy, copied),
+                              ("copy_one_engagement", copy_one_engagement, copied)):
         on, off = [], []
         for _ in range(2):  # interleaved: on, off, on, off
             on.append(function(n // 2))
@@ -463,7 +470,7 @@ def main() -> int:
         for way, figures in result.items():
             n = figures["entries"]
             print(
-                f"  {way:<8} {n:>7,} entries: with triggers {figures['on_s'] / n * 1e6:8.0f}, "
+                f"  {way:<20} {n:>7,} entries: with triggers {figures['on_s'] / n * 1e6:8.0f}, "
                 f"without {figures['off_s'] / n * 1e6:8.0f}: the triggers cost "
                 f"{figures['per_entry_us']:.0f} µs an entry"
             )

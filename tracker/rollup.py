@@ -16,11 +16,16 @@ system check (tracker/checks.py) whether a database has the triggers that migrat
 from django.db import connection, transaction
 
 TRIGGER_NAME = "clientfirst_weekly_total"
-TRIGGER_MIGRATION = ("tracker", "0022_source_total_kind_entries")
+TRIGGER_MIGRATION = ("tracker", "0029_engagement_total_per_statement")
 # Written into the body of every trigger (the function, on PostgreSQL) that migration
 # installs; triggers without it are another version's.
-TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0022_source_total_kind_entries"
+TRIGGER_MARKER = "-- clientfirst_weekly_total: tracker.0029_engagement_total_per_statement"
 SQLITE_TRIGGERS = tuple(f"{TRIGGER_NAME}_{event}" for event in ("insert", "update", "delete"))
+# On PostgreSQL, the engagements' totals (tracker.EngagementTotal) have triggers of their own,
+# once a statement and one an event, installed by the same migration under the same marker.
+ENGAGEMENT_TRIGGER_NAMES = tuple(
+    f"clientfirst_engagement_total_{event}" for event in ("insert", "update", "delete")
+)
 
 MISSING, OUTDATED = "missing", "outdated"
 
@@ -200,9 +205,11 @@ def firm_weeks_compact() -> int:
     return len(folded)
 
 
-# The triggers on the entries that bulk loads suspend: the rollups', the firm's weeks' and
-# the running sums' (PostgreSQL).
-ENTRY_TRIGGER_NAMES = (TRIGGER_NAME, FIRM_TRIGGER_NAME, *RUNNING_TRIGGER_NAMES)
+# The triggers on the entries that bulk loads suspend: the rollups', the firm's weeks' and,
+# on PostgreSQL, the engagements' totals' and the running sums'.
+ENTRY_TRIGGER_NAMES = (
+    TRIGGER_NAME, FIRM_TRIGGER_NAME, *ENGAGEMENT_TRIGGER_NAMES, *RUNNING_TRIGGER_NAMES
+)
 
 
 def _sqlite_triggers(cursor) -> dict[str, str]:
@@ -254,10 +261,23 @@ class rollup_suspended:
 
 
 def trigger_problem(conn) -> str | None:
-    """MISSING when the rollup's triggers (or one of them) are not on tracker_timeentry or
-    are disabled, OUTDATED when they lack TRIGGER_MIGRATION's marker, else None."""
-    return _problem(conn, table="tracker_timeentry", name=TRIGGER_NAME,
-                    sqlite_names=SQLITE_TRIGGERS, marker=TRIGGER_MARKER)
+    """MISSING when the rollup's triggers (or one of them: on PostgreSQL, the engagements'
+    totals' too) are not on tracker_timeentry or are disabled, OUTDATED when they lack
+    TRIGGER_MIGRATION's marker, else None."""
+    names = (TRIGGER_NAME,)
+    if conn.vendor == "postgresql":
+        names += ENGAGEMENT_TRIGGER_NAMES
+    return _worst(
+        _problem(conn, table="tracker_timeentry", name=name, sqlite_names=SQLITE_TRIGGERS,
+                 marker=TRIGGER_MARKER)
+        for name in names
+    )
+
+
+def _worst(problems) -> str | None:
+    """MISSING before OUTDATED before None."""
+    found = set(problems)
+    return MISSING if MISSING in found else OUTDATED if OUTDATED in found else None
 
 
 def _problem(conn, *, table, name, sqlite_names, marker) -> str | None:
@@ -307,9 +327,8 @@ def running_trigger_problem(conn) -> str | None:
     (RUNNING_TRIGGER_MIGRATION), on PostgreSQL: SQLite has none to miss."""
     if conn.vendor != "postgresql":
         return None
-    problems = {
+    return _worst(
         _problem(conn, table="tracker_timeentry", name=name, sqlite_names=(),
                  marker=RUNNING_TRIGGER_MARKER)
         for name in RUNNING_TRIGGER_NAMES
-    }
-    return MISSING if MISSING in problems else OUTDATED if OUTDATED in problems else None
+    )

@@ -28,6 +28,7 @@ from tracker.models import (
 from tracker.rollup import (
     APPROVAL_SQLITE_TRIGGERS,
     APPROVAL_TRIGGER_NAME,
+    ENGAGEMENT_TRIGGER_NAMES,
     FIRM_SQLITE_TRIGGERS,
     FIRM_TRIGGER_NAME,
     MISSING,
@@ -392,7 +393,8 @@ def test_triggers_of_another_version_are_reported(people):
     assert trigger_problem(connection) == OUTDATED
     [(error_id, message, hint)] = check_messages()
     assert error_id == "tracker.E002"
-    assert "are not the ones migration tracker.0022_source_total_kind_entries installs" in message
+    assert ("are not the ones migration tracker.0029_engagement_total_per_statement "
+            "installs") in message
     assert hint.endswith("python manage.py install_triggers --database default")
 
 
@@ -541,6 +543,51 @@ def test_missing_running_sums_triggers_are_reported_and_the_hint_puts_them_back(
     assert running_weeks() == from_entries()[4]
     TimeEntryFactory(consultant=alice, date=dt.date(2026, 12, 30), seconds=6)  # week 53
     assert running_weeks() == from_entries()[4]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_missing_engagement_total_triggers_are_reported_and_the_hint_puts_them_back(people):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps the engagements' totals in the rollup's own triggers")
+    alice, _, engagement = people
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 2), seconds=600,
+                     kind=Kind.CLIENT, engagement=engagement)
+    drop_triggers(name=ENGAGEMENT_TRIGGER_NAMES[2])  # the deletes'; the others stay
+    TimeEntry.objects.filter(consultant=alice).delete()
+    assert from_rollup()[1] != from_entries()[1]  # the budget would still burn the hour
+
+    assert trigger_problem(connection) == MISSING
+    reported_then_put_back("tracker.E001", "weekly rollup's triggers are missing from "
+                           "tracker_timeentry", "0029_engagement_total_per_statement")
+    assert from_rollup()[1] == from_entries()[1] == {}
+    TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 3), seconds=60,
+                     kind=Kind.CLIENT, engagement=engagement)
+    assert from_rollup()[1] == from_entries()[1] == {engagement.pk: (60, 1)}
+
+
+def test_an_edit_that_keeps_engagement_and_time_leaves_the_engagement_row_alone(people):
+    """Everyone on an engagement shares its total's row: an edit of a day, a person,
+    billable or a note, which changes none of it, must not write (and so lock) that row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row versions (ctid) are PostgreSQL's")
+    alice, bob, engagement = people
+    entry = TimeEntryFactory(consultant=alice, date=dt.date(2026, 3, 2), seconds=600,
+                             kind=Kind.CLIENT, engagement=engagement)
+
+    def version():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ctid::text FROM tracker_engagementtotal "
+                           "WHERE engagement_key = %s", [engagement.pk])
+            return cursor.fetchone()[0]
+
+    before = version()
+    TimeEntry.objects.filter(pk=entry.pk).update(date=dt.date(2026, 3, 9), billable=False,
+                                                 note="moved")
+    TimeEntry.objects.filter(pk=entry.pk).update(consultant=bob)
+    assert version() == before
+    TimeEntry.objects.filter(pk=entry.pk).update(seconds=900)
+    assert version() != before
+    assert from_rollup() == from_entries()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,7 +2,9 @@
 `manage.py check` reports missing or changed (tracker.E001-E010) — the weekly rollup's, then
 the rollup rebuilt from the entries, the approvals' (the weeks' approved flags set again), the
 firm's weekly totals' (summed again from the rollup), the running sums' (PostgreSQL; summed
-again from the rollup) and the week lock's — with the SQL their migrations froze.
+again from the rollup), the rollup's current version (0029: on PostgreSQL, the engagements'
+totals once a statement; the totals summed again) and the week lock's — with the SQL their
+migrations froze.
 
 Nothing is rolled back, so no table is dropped: rolling the migrations back to run them
 again, as the check once advised, would also have dropped every later table (the import
@@ -21,6 +23,7 @@ TRIGGER_MIGRATIONS = (
     "tracker.migrations.0024_source_total_week_approved",
     "tracker.migrations.0026_firm_week_totals",
     "tracker.migrations.0028_running_year_totals",
+    "tracker.migrations.0029_engagement_total_per_statement",
     "tracker.migrations.0012_week_lock_triggers",
 )
 
