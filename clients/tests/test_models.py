@@ -5,13 +5,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from clients.models import Engagement, Outcome
+from clients.models import Client, Engagement, Outcome
 from clients.tests.factories import (
     ClientFactory,
     EngagementFactory,
     OutcomeFactory,
     OutcomeMeasurementFactory,
 )
+from tracker.models import Kind
+from tracker.tests.factories import TeamFactory, TimeEntryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +154,30 @@ def test_the_engagement_lists_burn_is_the_figures_definition(cast):
     listed = Engagement.objects.with_totals().get(pk=cast.engagement.pk)
     assert listed.logged_seconds == 9123
     assert listed.burn == pytest.approx(budget_burn(9123, 7), rel=1e-12)
+
+
+def test_the_engagements_whose_time_someone_may_filter_by():
+    """Theirs, their managed teams' people's, and those on which someone within their reach
+    logged time since leaving; no one else's. A person's clients follow."""
+    team, other_team = TeamFactory(name="Audit"), TeamFactory(name="Tax")
+    manager = UserFactory(username="manager")
+    team.managers.add(manager)
+    member = UserFactory(username="member", team=team)
+    stranger = UserFactory(username="stranger", team=other_team)
+    own = EngagementFactory(members=[manager])
+    members = EngagementFactory(members=[member])
+    left = EngagementFactory(members=[member])
+    TimeEntryFactory(consultant=member, engagement=left, kind=Kind.CLIENT,
+                     date=dt.date(2026, 3, 2), seconds=600)
+    left.members.remove(member)
+    strangers = EngagementFactory(members=[stranger])
+    EngagementFactory(members=[])
+
+    def ids(user):
+        return set(Engagement.objects.time_visible_to(user).values_list("pk", flat=True))
+
+    assert ids(manager) == {own.pk, members.pk, left.pk}
+    assert ids(member) == {members.pk, left.pk}
+    assert ids(stranger) == {strangers.pk}
+    assert set(Engagement.objects.time_visible_to(member).filter(client=left.client)) == {left}
+    assert set(Client.objects.time_visible_to(stranger)) == {strangers.client}
