@@ -128,13 +128,15 @@ def measure(repeat: int, page_requests: int, time_requests: int) -> dict:
     from django.db import connection
     from django.test import Client
 
+    from config.warmup import load_every_page
     from reports.balance import balance_compute
     from tracker.models import Team, TimeEntry, User
 
     settings.DEBUG = False  # no query log, templates as in production
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver", "localhost"]
+    load_every_page()
     gc.collect()
-    gc.freeze()  # as config/gunicorn.conf.py does
+    gc.freeze()  # as config/gunicorn.conf.py does, after what it loads
 
     last = TimeEntry.objects.order_by("-date").values_list("date", flat=True).first()
     end = last - dt.timedelta(days=(last.weekday() + 1) % 7)

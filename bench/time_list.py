@@ -86,11 +86,13 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
+    from config.warmup import load_every_page
     from tracker.models import TimeEntry, User
 
-    # As config/gunicorn.conf.py does in production: the loaded app is frozen out of the
-    # garbage collector's generations before serving (without it a full collection now and
-    # then adds 50-70 ms to one request: the p95 of the admin's pages).
+    # As config/gunicorn.conf.py does in production: every page loaded, then the app frozen
+    # out of the garbage collector's generations before serving (without it a full
+    # collection now and then adds 50-70 ms to one request: the p95 of the admin's pages).
+    load_every_page()
     gc.collect()
     gc.freeze()
 

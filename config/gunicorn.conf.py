@@ -40,25 +40,14 @@ preload_app = True
 
 
 def pre_fork(server, worker):
-    # Every page's code too (the URLconf imports each view, form and table): a new worker,
-    # at start and after each max_requests, otherwise spends 0.8 s CPU importing it on its
+    # Every page's code too, and the URL reverse indexes (config/warmup.py): a new worker, at
+    # start and after each max_requests, otherwise spends 0.8 s CPU importing them on its
     # first request. Importing opens no connection; any left open would be shared by the
     # workers, so none is.
     from django.db import connections
-    from django.urls import NoReverseMatch, get_resolver, reverse
 
-    # And the reverse indexes, of the root and of each namespace ("tracker:", "admin:"...),
-    # that a worker otherwise builds at its first reverse() (about 50 ms of CPU each).
-    resolvers = [("", get_resolver())]
-    while resolvers:
-        namespace, resolver = resolvers.pop()
-        for name in [key for key in resolver.reverse_dict if isinstance(key, str)][:1]:
-            try:
-                reverse(namespace + name)
-            except NoReverseMatch:  # it takes arguments: the index is built all the same
-                pass
-        resolvers.extend(
-            (f"{namespace}{ns}:", sub) for ns, (_, sub) in resolver.namespace_dict.items()
-        )
+    from config.warmup import load_every_page
+
+    load_every_page()
     connections.close_all()
     gc.freeze()
