@@ -27,17 +27,23 @@ difference per entry is what the triggers cost; and N through COPY all on one en
 (an import of a big client's history, in one statement). `--root DIR` runs the app code of another
 checkout (e.g. main, for the cost before), in a database of its own (`…_writes_<dir>`).
 
-Measured last (2026-12-01, a 2-core machine about 1.5x slower than the issue's: the bare
-query at 10M took 0.8-2.0 s here, 1.0 s there; 10M seeded in 1,017 s). Four runs of
-`--sizes 1m,10m --repeat 5/7`: 1M ratio 0.86-0.92, page p95 64-102 ms (10 queries); 10M
-ratio 0.76, 1.03, 1.39 (and 1.00, 1.02, 1.17 in runs of 9 rounds of bare and command
-alone): the machine's speed drifted between runs, and the bare query (a parallel scan) and
-the report (grouping 833,000 rollup rows, then Python) drift apart. 10M page p95 110-137 ms
-(10 queries); /time/ worst p95 consultant 112-153 / manager 148-178 / admin 108-207 ms
-before the last /time/ changes, 112-123 / 148-150 / 108-126 after. Writes (`--sizes ""
---writes 1000`, COPY of 100,000 entries), the triggers' cost an entry: 209 µs with tracker
-0017's, 223 µs with 0022 and 0024's, 245 µs with 0026's firm weeks added; through the
-service an entry takes 23-26 ms, so their cost is lost in its noise.
+Measured last (2026-12-01, a 2-core machine; 10M seeded in 693 s), two runs of `--sizes
+1m,10m --repeat 7 --time-requests 30` with the running sums a year (tracker 0028):
+  1M: bare 108 ms, command 72-81 ms, ratio 0.66-0.76; page p95 83-92 ms (10 queries)
+  10M: bare 986-1,077 ms, command 656-730 ms, ratio 0.67-0.68; team-quarter 18-20 ms;
+       page p95 63-95 ms (10 queries)
+  1M -> 10M: entries x10.0, bare x9.1-10.0, command x9.0-9.2 (the consultant-weeks x10),
+       team-quarter x1.1
+  /time/ worst p95 at 10M: consultant 118 / manager 126 / admin 109 ms (the second run: the
+       first froze the app before its warm-up, config/warmup.py, and caught 36 ms garbage
+       collections: 119 / 194 / 129).
+Before the running sums the ratio was 0.85-0.93 at 1M and 0.76-1.39 at 10M (the report
+grouped 833,000 rows of the fine rollup). Writes (`--sizes "" --writes 1000`), the triggers'
+cost an entry through COPY of 100,000 entries: 209 µs with tracker 0017's, 223 µs with 0022
+and 0024's, 245 µs with 0026's firm weeks; at 91cf874 (0028) 194 µs spread over 8
+engagements and 520 µs all on one (its row updated once an entry, each update slower than the
+last); with 0029's engagements' totals once a statement, 95 and 130 µs. Through the service
+an entry takes 21-25 ms with or without them (the triggers' share is within its noise).
 """
 
 import argparse

@@ -26,8 +26,9 @@ measured 158-182 ms at p95). Before the rollup-backed totals and seeks the admin
 took 407 ms and its default page 213 ms.
 
 At 10M entries (2026-12-01, 4,000 people, `clientfirst_scale_10m` of bench/scale.py, 30
-requests a scenario), worst p95: consultant 121 ms, manager 129 ms, admin 107 ms (the
-admin's default page 85 ms, the consultant's 115 ms).
+requests a scenario, every page loaded before the freeze as gunicorn does), worst p95:
+consultant 97 ms, manager 124 ms (sorted by engagement), admin 86 ms; the admin's default
+page 75 ms, the consultant's 90 ms.
 
 Each scenario is one URL requested by one person through the Django test Client, the whole
 stack (middleware, session, templates) included but no network: the demo log-ins
