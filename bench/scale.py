@@ -27,16 +27,16 @@ difference per entry is what the triggers cost; and N through COPY all on one en
 (an import of a big client's history, in one statement). `--root DIR` runs the app code of another
 checkout (e.g. main, for the cost before), in a database of its own (`…_writes_<dir>`).
 
-Measured last (2026-12-01, a 2-core machine; 10M seeded in 693 s), two runs of `--sizes
+Measured last (2026-12-01, a 2-core machine; 10M seeded in 693 s), three runs of `--sizes
 1m,10m --repeat 7 --time-requests 30` with the running sums a year (tracker 0028):
-  1M: bare 108 ms, command 72-81 ms, ratio 0.66-0.76; page p95 83-92 ms (10 queries)
-  10M: bare 986-1,077 ms, command 656-730 ms, ratio 0.67-0.68; team-quarter 18-20 ms;
-       page p95 63-95 ms (10 queries)
-  1M -> 10M: entries x10.0, bare x9.1-10.0, command x9.0-9.2 (the consultant-weeks x10),
-       team-quarter x1.1
-  /time/ worst p95 at 10M: consultant 118 / manager 126 / admin 109 ms (the second run: the
-       first froze the app before its warm-up, config/warmup.py, and caught 36 ms garbage
-       collections: 119 / 194 / 129).
+  1M: bare 108-115 ms, command 72-81 ms, ratio 0.62-0.76; page p95 75-92 ms (10 queries)
+  10M: bare 986-1,128 ms, command 656-730 ms, ratio 0.60-0.68; team-quarter 17-20 ms;
+       page p95 63-101 ms (10 queries)
+  1M -> 10M: entries x10.0, bare x9.1-10.0, command x9.0-9.5 (the consultant-weeks x10),
+       team-quarter x0.9-1.1
+  /time/ worst p95 at 10M: consultant 102-118 / manager 117-126 / admin 92-109 ms (the
+       last two runs: the first froze the app before its warm-up, config/warmup.py, and
+       caught 36 ms garbage collections: 119 / 194 / 129).
 Before the running sums the ratio was 0.85-0.93 at 1M and 0.76-1.39 at 10M (the report
 grouped 833,000 rows of the fine rollup). Writes (`--sizes "" --writes 1000`), the triggers'
 cost an entry through COPY of 100,000 entries: 209 µs with tracker 0017's, 223 µs with 0022
