@@ -176,6 +176,9 @@ def test_the_engagements_whose_time_someone_may_filter_by():
     def ids(user):
         return set(Engagement.objects.time_visible_to(user).values_list("pk", flat=True))
 
+    # The engagements themselves: only those they (or their teams' people) are on.
+    assert set(Engagement.objects.visible_to(manager)) == {own, members}
+    assert set(Engagement.objects.visible_to(member)) == {members}
     assert ids(manager) == {own.pk, members.pk, left.pk}
     assert ids(member) == {members.pk, left.pk}
     assert ids(stranger) == {strangers.pk}
