@@ -92,34 +92,24 @@ UNINSTALL_ENGAGEMENT = [
 ]
 
 
-def install_statements(vendor):
-    """The rollup's triggers of this version, the old ones dropped first."""
-    previous = importlib.import_module(PREVIOUS)
-    if vendor != "postgresql":
-        return previous.install_statements(vendor, MARKER)
-    return [
-        *UNINSTALL_ENGAGEMENT[:3],
-        *previous.install_statements(vendor, MARKER)[:1],  # 0022's trigger dropped
-        weekly_total_function(previous),
-        previous.POSTGRES_TRIGGER,
-        ENGAGEMENT_FUNCTION,
-        *ENGAGEMENT_TRIGGERS,
-    ]
-
-
 def install(apps, schema_editor):
-    """These triggers, then the engagements' totals summed again from the entries
-    (`install_triggers` runs this after 0022's install, which rebuilt the rest)."""
+    """The rollup's triggers of this version, the old ones dropped first. The totals are
+    left as they are: exact when migrating (0022's triggers kept them), and just rebuilt
+    when `install_triggers` runs this, after 0022's install, in the same transaction."""
     previous = importlib.import_module(PREVIOUS)
-    for statement in install_statements(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
-    for statement in previous.REBUILD[2:4]:  # the engagements' DELETE and INSERT
-        schema_editor.execute(statement)
-
-
-def migrate_forward(apps, schema_editor):
-    """The triggers swapped; the totals are already exact (0022's triggers kept them)."""
-    for statement in install_statements(schema_editor.connection.vendor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        statements = [
+            *UNINSTALL_ENGAGEMENT[:3],
+            previous.UNINSTALL[vendor][0],  # 0022's trigger
+            weekly_total_function(previous),
+            previous.POSTGRES_TRIGGER,
+            ENGAGEMENT_FUNCTION,
+            *ENGAGEMENT_TRIGGERS,
+        ]
+    else:
+        statements = previous.install_statements(vendor, MARKER)
+    for statement in statements:
         schema_editor.execute(statement)
 
 
@@ -139,5 +129,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(migrate_forward, install_previous),
+        migrations.RunPython(install, install_previous),
     ]

@@ -3,8 +3,7 @@
 the rollup rebuilt from the entries, the approvals' (the weeks' approved flags set again), the
 firm's weekly totals' (summed again from the rollup), the running sums' (PostgreSQL; summed
 again from the rollup), the rollup's current version (0029: on PostgreSQL, the engagements'
-totals once a statement; the totals summed again) and the week lock's — with the SQL their
-migrations froze.
+totals once a statement) and the week lock's — with the SQL their migrations froze.
 
 Nothing is rolled back, so no table is dropped: rolling the migrations back to run them
 again, as the check once advised, would also have dropped every later table (the import
